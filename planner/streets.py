@@ -81,7 +81,11 @@ def project_graph(G: nx.MultiDiGraph, crs) -> nx.MultiDiGraph:
 
 
 def finish_graph(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """Give every edge a projected ``geometry`` and scalar ``highway``, and drop isolated nodes."""
+    """Give edges a projected ``geometry``, ``length`` and scalar ``highway``; nodes ``street_count``.
+
+    Isolated nodes are dropped. ``street_count`` is what osmnx's own loaders add, so functions
+    such as :func:`osmnx.basic_stats` work on the graph.
+    """
     xs = nx.get_node_attributes(G, "x")
     ys = nx.get_node_attributes(G, "y")
     from shapely.geometry import LineString
@@ -94,6 +98,7 @@ def finish_graph(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
             data["highway"] = hw[0]
         data["length"] = float(data["geometry"].length)
     G.remove_nodes_from(list(nx.isolates(G)))
+    nx.set_node_attributes(G, ox.stats.count_streets_per_node(G), name="street_count")
     return G
 
 

@@ -1,0 +1,99 @@
+"""Load time and peak memory per shared extract: cold, cached, and osmnx's XML loaders.
+
+Each measurement runs in a fresh subprocess so that peak RSS (ru_maxrss) is its own.
+Run: python benchmarks/bench_load.py [--skip-osmnx]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "osm"
+FILES = [
+    "monaco-2026-03-10.osm.pbf",
+    "lauf-an-der-pegnitz-2020-01-15.osm.pbf",
+    "liechtenstein-2021-10-28.osm.pbf",
+]
+
+CHILD = r"""
+import json, os, resource, sys, time, warnings
+warnings.filterwarnings("ignore")
+mode, path, cache = sys.argv[1], sys.argv[2], sys.argv[3]
+os.environ["PLANNER_CACHE_DIR"] = cache
+t0 = time.perf_counter()
+if mode in ("cold", "cached"):
+    from planner.city import load_city
+    city = load_city(path, use_cache=True, progress=False)
+    n = {"buildings": len(city.buildings), "edges": city.graph.number_of_edges(), "cache": city.from_cache}
+else:
+    import osmnx as ox
+    G = ox.graph_from_xml(path, bidirectional=True, retain_all=True)
+    b = ox.features_from_xml(path, tags={"building": True})
+    from planner.osm import FEATURE_TAGS
+    f = ox.features_from_xml(path, tags=FEATURE_TAGS)
+    n = {"buildings": len(b), "edges": G.number_of_edges()}
+secs = time.perf_counter() - t0
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": secs, "peak_mb": peak, **n}))
+"""
+
+
+def measure(mode: str, path: Path, cache: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, mode, str(path), cache], capture_output=True, text=True
+    )
+    if out.returncode != 0:
+        return {"error": out.stderr.strip().splitlines()[-1] if out.stderr else "failed"}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def to_xml(pbf: Path, dst: Path) -> Path:
+    import osmium
+
+    with osmium.SimpleWriter(str(dst)) as writer:
+        for obj in osmium.FileProcessor(str(pbf)):
+            writer.add(obj)
+    return dst
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--skip-osmnx", action="store_true")
+    args = parser.parse_args()
+    if not SHARED.is_dir():
+        sys.exit(f"{SHARED} not found: the shared extracts are needed")
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in FILES:
+            pbf = SHARED / name
+            cache = str(Path(tmp) / "cache")
+            cold = measure("cold", pbf, cache)
+            cached = measure("cached", pbf, cache)
+            row = {"file": name, "cold": cold, "cached": cached}
+            if not args.skip_osmnx:
+                xml = to_xml(pbf, Path(tmp) / name.replace(".pbf", ""))
+                row["osmnx"] = measure("osmnx", xml, cache)
+            rows.append(row)
+            print(json.dumps(row), file=sys.stderr)
+    print("| extract | cold s | cold peak MB | cached s | cached peak MB | osmnx XML s | osmnx peak MB | speed-up cold | speed-up cached |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        ox_s = r.get("osmnx", {}).get("seconds")
+        ox_m = r.get("osmnx", {}).get("peak_mb")
+        c, k = r["cold"], r["cached"]
+        ratio = f"{ox_s / c['seconds']:.1f}x" if ox_s else "n/a"
+        ratio_c = f"{ox_s / k['seconds']:.1f}x" if ox_s else "n/a"
+        print(
+            f"| {r['file']} | {c['seconds']:.2f} | {c['peak_mb']:.0f} | {k['seconds']:.2f} | "
+            f"{k['peak_mb']:.0f} | {ox_s if ox_s is None else f'{ox_s:.2f}'} | "
+            f"{ox_m if ox_m is None else f'{ox_m:.0f}'} | {ratio} | {ratio_c} |"
+        )
+
+
+if __name__ == "__main__":
+    main()

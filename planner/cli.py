@@ -1,0 +1,135 @@
+"""Command-line interface: ``planner run`` and friends; errors are printed as one line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import PlannerError
+
+DESCRIPTION = """\
+planner: gigabit-fiber and low-altitude drone-corridor planning from OpenStreetMap data.
+
+Commands:
+  run    load a city and run every analysis; writes outputs/<city>/ (layers.gpkg,
+         summary.json, map.html, run.log). With no source it uses the built-in
+         central-Helsinki sample.
+
+Examples:
+  planner run
+  planner run data/cities/helsinki.yml
+  planner run --pbf ../shared/data/osm/liechtenstein-2021-10-28.osm.pbf
+  planner run --place "Vaduz, Liechtenstein" --city vaduz
+
+Map data © OpenStreetMap contributors (ODbL).
+"""
+
+
+def _source_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("config", nargs="?", help="city config file (data/cities/<name>.yml)")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--pbf", metavar="FILE", help="local .osm.pbf extract")
+    src.add_argument("--osm", metavar="FILE", help="local .osm or .osm.bz2 XML file")
+    src.add_argument("--place", metavar="NAME", help="place name to download (needs internet)")
+    p.add_argument("--out", metavar="DIR", default="outputs", help="parent output folder")
+    p.add_argument("--city", metavar="NAME", help="city name (folder name under --out)")
+    p.add_argument("--no-cache", action="store_true", help="reload OSM data, ignore the cache")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--debug", action="store_true", help="show full tracebacks")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``planner`` command."""
+    parser = argparse.ArgumentParser(
+        prog="planner", description=DESCRIPTION, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--version", action="version", version=f"planner {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    run = sub.add_parser(
+        "run",
+        help="load a city and run every analysis, writing outputs/<city>/",
+        description="Load a city (config, --pbf, --osm, --place or the built-in Helsinki "
+        "sample) and run every analysis. Writes <out>/<city>/ atomically: a failed run "
+        "leaves earlier outputs intact.",
+    )
+    _source_args(run)
+    return parser
+
+
+def config_from_namespace(ns: argparse.Namespace):
+    """Turn parsed CLI arguments into a validated CityConfig."""
+    from .config import config_from_args, load_config
+
+    base = load_config(ns.config) if ns.config else None
+    if base is None and not (ns.pbf or ns.osm or ns.place):
+        return config_from_args(name=ns.city or "helsinki")
+    for flag in ("pbf", "osm"):
+        value = getattr(ns, flag)
+        if value is not None and not Path(value).is_file():
+            from .errors import InputFileError
+
+            raise InputFileError(f"{value}: file not found")
+    return config_from_args(name=ns.city, pbf=ns.pbf, osm=ns.osm, place=ns.place, base=base)
+
+
+def cmd_run(ns: argparse.Namespace) -> int:
+    """Run ``planner run``."""
+    from .run import run_city
+
+    config = config_from_namespace(ns)
+    print(f"planner: running {config.name} from {config.source.describe()}", file=sys.stderr)
+    result = run_city(config, out_root=ns.out, use_cache=not ns.no_cache, progress=not ns.quiet)
+    counts = result.summary["layers"]
+    print(
+        f"{config.name}: {counts['buildings']} buildings, {counts['premises']} premises, "
+        f"{counts['streets']} streets, {counts['telecom']} telecom assets "
+        f"({result.summary['seconds']} s)"
+    )
+    print(f"wrote {result.out_dir}/:")
+    for path in result.files:
+        print(f"  {path}")
+    return 0
+
+
+COMMANDS = {"run": cmd_run}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``planner`` command; returns the exit code."""
+    parser = build_parser()
+    ns = parser.parse_args(argv)
+    if ns.command is None:
+        parser.print_help()
+        return 0
+    logging.basicConfig(
+        level=logging.DEBUG if ns.debug else logging.WARNING,
+        format="%(levelname)s: %(message)s",
+    )
+    logging.getLogger("planner").setLevel(logging.INFO)
+    logging.getLogger("pyrosm").setLevel(logging.WARNING)
+    try:
+        return COMMANDS[ns.command](ns)
+    except PlannerError as exc:
+        if ns.debug:
+            raise
+        print(f"planner: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("planner: interrupted; earlier outputs left intact", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug or an unexpected library failure: still one line
+        if ns.debug:
+            raise
+        print(
+            f"planner: internal error: {type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''} "
+            "(rerun with --debug for the traceback)",
+            file=sys.stderr,
+        )
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""Atomic output folders, GeoPackage export and summary.json for one planning run."""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+log = logging.getLogger(__name__)
+
+
+@contextmanager
+def atomic_dir(final: str | Path) -> Iterator[Path]:
+    """Write a folder atomically: yield a temporary sibling, then swap it into place.
+
+    If the body raises (or the process is killed), ``final`` keeps its previous contents and
+    the temporary folder is removed (or left as a hidden ``.tmp-*`` sibling after a kill).
+    """
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{final.name}-", dir=final.parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = None
+    if final.exists():
+        old = final.parent / f".old-{final.name}-{os.getpid()}"
+        os.replace(final, old)
+    os.replace(tmp, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _gpkg_ready(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Make a frame writable to GeoPackage: WGS84, scalar columns, no mixed object types."""
+    out = gdf.to_crs(4326) if gdf.crs is not None else gdf.set_crs(4326)
+    out = out.copy()
+    for col in out.columns:
+        if col == out.geometry.name:
+            continue
+        series = out[col]
+        if series.dtype == object or str(series.dtype).startswith("string"):
+            out[col] = series.map(_scalar).astype("string")
+        elif str(series.dtype) == "boolean":
+            out[col] = series.astype("Int8")
+    return out
+
+
+def _scalar(value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if value is pd.NA:
+        return None
+    if isinstance(value, list | tuple | set | np.ndarray):
+        return ";".join(str(v) for v in value)
+    return str(value)
+
+
+def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: str | Path) -> Path:
+    """Write each GeoDataFrame as one layer of a GeoPackage, in WGS84 for GIS users.
+
+    Empty layers are written too (with no rows), so every layer name is always present.
+    """
+    path = Path(path)
+    if path.exists():
+        path.unlink()
+    for name, gdf in layers.items():
+        frame = _gpkg_ready(gdf)
+        frame.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+    return path
+
+
+def json_default(obj):
+    """Serialise numpy scalars, paths and CRS objects for ``json.dump``."""
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, np.floating):
+        return None if np.isnan(obj) else float(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, Path):
+        return str(obj)
+    if hasattr(obj, "to_string"):
+        return obj.to_string()
+    return str(obj)
+
+
+def write_json(data: dict, path: str | Path) -> Path:
+    """Write ``data`` as indented JSON (atomically: temp file + rename)."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=2, default=json_default, ensure_ascii=False)
+        fh.write("\n")
+    os.replace(tmp, path)
+    return path

@@ -1,0 +1,106 @@
+import json
+import subprocess
+import sys
+
+import pyogrio
+import pytest
+
+from planner import run as run_module
+from planner.cli import main
+from tests.conftest import shared_file
+
+LAYERS = {"streets", "street_nodes", "buildings", "telecom", "airspace", "landuse", "key_places",
+          "admin_areas", "boundary"}
+
+
+def test_help_explains_commands(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "run" in out and "OpenStreetMap" in out
+
+
+def test_run_default_city_writes_outputs(tmp_path, capsys):
+    assert main(["run", "--out", str(tmp_path), "-q"]) == 0
+    out_dir = tmp_path / "helsinki"
+    printed = capsys.readouterr().out
+    assert str(out_dir) in printed and "summary.json" in printed
+    summary = json.loads((out_dir / "summary.json").read_text())
+    assert summary["city"] == "helsinki" and summary["crs"].startswith("EPSG:")
+    assert summary["layers"]["buildings"] > 400
+    assert "metres_per_level" in summary["assumptions"]["buildings"]["values"]
+    assert "metres_per_level" in summary["assumptions"]["buildings"]["sources"]
+    layers = {name for name, _ in pyogrio.list_layers(out_dir / "layers.gpkg")}
+    assert LAYERS <= layers
+    info = pyogrio.read_info(out_dir / "layers.gpkg", layer="buildings")
+    assert info["crs"] == "EPSG:4326" and info["features"] == summary["layers"]["buildings"]
+    html = (out_dir / "map.html").read_text()
+    assert "OpenStreetMap contributors" in html
+    assert (out_dir / "run.log").stat().st_size > 0
+
+
+def test_failed_run_keeps_previous_outputs(tmp_path, monkeypatch, capsys):
+    assert main(["run", "--out", str(tmp_path), "-q"]) == 0
+    before = (tmp_path / "helsinki" / "summary.json").read_text()
+
+    def boom(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(run_module, "write_json", boom)
+    assert main(["run", "--out", str(tmp_path), "-q"]) != 0
+    assert (tmp_path / "helsinki" / "summary.json").read_text() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["helsinki"]
+    err = capsys.readouterr().err
+    assert "disk full" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--pbf", "/no/such/file.osm.pbf"], "not found"),
+        (["--city", "../../etc"], "city name"),
+    ],
+)
+def test_bad_input_one_line_no_traceback(tmp_path, args, message):
+    proc = subprocess.run(
+        [sys.executable, "-m", "planner.cli", "run", "--out", str(tmp_path), "-q", *args],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2
+    assert message in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1].startswith("planner: error:")
+    assert not (tmp_path / "etc").exists()
+
+
+def test_png_renamed_pbf_cli(tmp_path):
+    fake = tmp_path / "photo.osm.pbf"
+    fake.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(2048))
+    proc = subprocess.run(
+        [sys.executable, "-m", "planner.cli", "run", "--pbf", str(fake), "--out", str(tmp_path), "-q"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2 and "not an OSM PBF" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "photo").exists()
+
+
+def test_config_typo_cli(tmp_path):
+    cfg = tmp_path / "c.yml"
+    cfg.write_text("name: c\nsorce:\n  sample: helsinki\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "planner.cli", "run", str(cfg), "--out", str(tmp_path), "-q"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 2 and "'sorce'" in proc.stderr and "did you mean 'source'" in proc.stderr
+
+
+@pytest.mark.parametrize("name", ["monaco", "lauf", "liechtenstein"])
+def test_run_shared_extract(tmp_path, name):
+    path = shared_file(name)
+    assert main(["run", "--pbf", str(path), "--out", str(tmp_path), "-q"]) == 0
+    city = path.name.removesuffix(".osm.pbf")
+    summary = json.loads((tmp_path / city / "summary.json").read_text())
+    assert summary["city"] == city and summary["layers"]["buildings"] > 1000
