@@ -340,7 +340,8 @@ def _asset_text(url: str, cache: str) -> tuple[str, str]:
         return kind, _fa_rotate_css()
     if "python_package" in entry:
         text = _python_package_file(entry, url).decode("utf-8")
-        banner = f"/* {entry['path']} from the {entry['python_package']} package, {entry['license']} */\n"
+        origin = f"{entry['path']} from the {entry['python_package']} package"
+        banner = f"/* {origin}, {entry['license']} */\n"
         return kind, banner + _SOURCEMAP_RE.sub("", text)
     spec = entry["package"]
     pkg = manifest["packages"][spec]
@@ -549,7 +550,7 @@ def add_tile_error_notice(m: Any, message: str = TILE_ERROR_MESSAGE) -> Any:
     m : folium.Map
         The map to decorate.
     message : str
-        Banner text (HTML-escaped before use).
+        Banner text, inserted as plain text (``textContent``), never parsed as HTML.
 
     Returns
     -------
