@@ -79,8 +79,15 @@ def build_test_map():
         popup=folium.GeoJsonPopup(fields=["name", "value"]),
     ).add_to(m)
     df = pd.DataFrame({"id": ["a", "b"], "value": [1.0, 5.0]})
+    shifted = _geojson()  # beside the GeoJson layer so it cannot intercept clicks on it
+    for feat in shifted["features"]:
+        geom = feat["geometry"]
+        rings = geom["coordinates"] if geom["type"] == "Polygon" else [geom["coordinates"]]
+        for ring in rings:
+            for pt in ring:
+                pt[0] += 0.03
     folium.Choropleth(
-        geo_data=_geojson(),
+        geo_data=shifted,
         data=df,
         columns=["id", "value"],
         key_on="feature.properties.id",
@@ -91,7 +98,7 @@ def build_test_map():
     plugins.Fullscreen().add_to(m)
     plugins.MeasureControl().add_to(m)
     plugins.MiniMap().add_to(m)
-    plugins.HeatMap([[43.73, 7.42, 1.0]], name="Heat").add_to(m)
+    plugins.HeatMap([[43.735, 7.40, 1.0]], name="Heat").add_to(m)
     folium.LayerControl().add_to(m)
     offline.add_tile_error_notice(m)
     return m
