@@ -565,7 +565,7 @@ def add_tile_error_notice(m: Any, message: str = TILE_ERROR_MESSAGE) -> Any:
             """
             {% macro header(this, kwargs) %}
             <style>
-            .planner-tile-error {position:absolute; top:10px; left:50%;
+            .planner-tile-error {position:absolute; bottom:28px; left:50%;
               transform:translateX(-50%); z-index:1000; max-width:80%;
               background:#fff3cd; color:#664d03; border:1px solid #e0c36a;
               border-radius:4px; padding:6px 12px; font:13px/1.4 sans-serif;
