@@ -30,9 +30,11 @@ def page(tmp_path_factory):
     folder = tmp_path_factory.mktemp("site")
     offline.save_self_contained(build_test_map(), folder / "map.html")
     shots = tmp_path_factory.mktemp("screenshots")
+    # Control page: the same map with the payload NOT escaped, to prove the probe works.
+    offline.save_self_contained(build_test_map(escape=False), folder / "unescaped.html")
     with browser.serve_folder(folder) as base, browser.offline_chromium() as driver:
         driver.get(f"{base}/map.html")
-        yield driver, shots
+        yield driver, shots, base
 
 
 def wait_for(driver, script, timeout=15.0):
@@ -45,8 +47,26 @@ def wait_for(driver, script, timeout=15.0):
     raise AssertionError(f"timed out waiting for: {script}")
 
 
+def click_polygon(driver):
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    # Click inside the triangle (7.41,43.72)-(7.43,43.72)-(7.43,43.74) whose name
+    # property is the escaped payload; use the map's own projection to find the pixel.
+    map_el, dx, dy, hit = driver.execute_script(
+        "var m = Object.values(window).filter(function (v) {"
+        "  return v instanceof L.Map && v.getContainer().classList.contains('folium-map'); })[0];"
+        "var p = m.latLngToContainerPoint([43.725, 7.427]);"
+        "var size = m.getSize(); var r = m.getContainer().getBoundingClientRect();"
+        "var el = document.elementFromPoint(r.left + p.x, r.top + p.y);"
+        "return [m.getContainer(), p.x - size.x / 2, p.y - size.y / 2,"
+        "        el && el.tagName.toLowerCase()];"
+    )
+    assert hit == "path"  # the GeoJson polygon is what lies under the pointer
+    ActionChains(driver).move_to_element_with_offset(map_el, int(dx), int(dy)).click().perform()
+
+
 def test_map_works_offline(page):
-    driver, shots = page
+    driver, shots, _ = page
     assert driver.execute_script("return typeof L !== 'undefined' && typeof jQuery") == "function"
     wait_for(driver, "return document.querySelectorAll('path.leaflet-interactive').length >= 2")
 
@@ -88,23 +108,10 @@ def test_map_works_offline(page):
 
 
 def test_clicking_a_feature_opens_an_escaped_popup(page):
-    driver, shots = page
-    from selenium.webdriver.common.action_chains import ActionChains
+    driver, shots, _ = page
     from selenium.webdriver.common.by import By
 
-    # Click inside the triangle (7.41,43.72)-(7.43,43.72)-(7.43,43.74) whose name
-    # property is the escaped payload; use the map's own projection to find the pixel.
-    map_el, dx, dy, hit = driver.execute_script(
-        "var m = Object.values(window).filter(function (v) {"
-        "  return v instanceof L.Map && v.getContainer().classList.contains('folium-map'); })[0];"
-        "var p = m.latLngToContainerPoint([43.725, 7.427]);"
-        "var size = m.getSize(); var r = m.getContainer().getBoundingClientRect();"
-        "var el = document.elementFromPoint(r.left + p.x, r.top + p.y);"
-        "return [m.getContainer(), p.x - size.x / 2, p.y - size.y / 2,"
-        "        el && el.tagName.toLowerCase()];"
-    )
-    assert hit == "path"  # the GeoJson polygon is what lies under the pointer
-    ActionChains(driver).move_to_element_with_offset(map_el, int(dx), int(dy)).click().perform()
+    click_polygon(driver)
     content = wait_for(
         driver,
         "var p = document.querySelector('.leaflet-popup-content');return p ? p.textContent : null;",
@@ -118,7 +125,7 @@ def test_clicking_a_feature_opens_an_escaped_popup(page):
 
 
 def test_no_severe_javascript_errors(page):
-    driver, _ = page
+    driver, _, _ = page
     time.sleep(1.0)
     entries = browser.console_logs(driver)
     errors = browser.severe_errors(entries)
@@ -127,8 +134,17 @@ def test_no_severe_javascript_errors(page):
     assert any(browser.is_expected_network_noise(e) for e in entries)
 
 
+def test_xss_probe_detects_an_unescaped_payload(page):
+    driver, _, base = page
+    driver.get(f"{base}/unescaped.html")
+    wait_for(driver, "return document.querySelectorAll('path.leaflet-interactive').length >= 2")
+    click_polygon(driver)
+    wait_for(driver, "return document.querySelector('.leaflet-popup-content')")
+    assert wait_for(driver, "return window.__xss") == 1
+
+
 def test_network_really_is_blocked(page):
-    driver, _ = page
+    driver, _, _ = page
     # A CDN fetch from inside the page must fail, proving the page cannot cheat.
     result = driver.execute_async_script(
         "var done = arguments[0];"

@@ -42,8 +42,9 @@ SCRIPT_SRC_RE = re.compile(r"<script\b[^>]*\bsrc\s*=\s*[\"']?([^\"' >]+)", re.IG
 LINK_RE = re.compile(r"<link\b[^>]*>", re.IGNORECASE)
 
 
-def _geojson():
-    name = html.escape('<img src=x onerror="window.__xss=1">')
+def _geojson(escape=True):
+    name = '<img src=x onerror="window.__xss=1">'
+    name = html.escape(name) if escape else name
     return {
         "type": "FeatureCollection",
         "features": [
@@ -64,7 +65,7 @@ def _geojson():
     }
 
 
-def build_test_map():
+def build_test_map(escape=True):
     """A map using every folium feature/plugin the planner uses."""
     m = folium.Map(location=[43.73, 7.42], zoom_start=14, tiles="OpenStreetMap")
     cluster = plugins.MarkerCluster(name="Sites").add_to(m)
@@ -73,7 +74,7 @@ def build_test_map():
     )
     folium.Marker([43.731, 7.421]).add_to(cluster)
     folium.GeoJson(
-        _geojson(),
+        _geojson(escape),
         name="Fiber corridors",
         tooltip=folium.GeoJsonTooltip(fields=["name"]),
         popup=folium.GeoJsonPopup(fields=["name", "value"]),
