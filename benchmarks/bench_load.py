@@ -25,16 +25,17 @@ import json, os, resource, sys, time, warnings
 warnings.filterwarnings("ignore")
 mode, path, cache = sys.argv[1], sys.argv[2], sys.argv[3]
 os.environ["PLANNER_CACHE_DIR"] = cache
+from planner.city import load_city
+import osmnx as ox
+from planner.osm import FEATURE_TAGS
 t0 = time.perf_counter()
 if mode in ("cold", "cached"):
-    from planner.city import load_city
     city = load_city(path, use_cache=True, progress=False)
-    n = {"buildings": len(city.buildings), "edges": city.graph.number_of_edges(), "cache": city.from_cache}
+    n = {"buildings": len(city.buildings), "edges": city.graph.number_of_edges(),
+         "cache": city.from_cache}
 else:
-    import osmnx as ox
     G = ox.graph_from_xml(path, bidirectional=True, retain_all=True)
     b = ox.features_from_xml(path, tags={"building": True})
-    from planner.osm import FEATURE_TAGS
     f = ox.features_from_xml(path, tags=FEATURE_TAGS)
     n = {"buildings": len(b), "edges": G.number_of_edges()}
 secs = time.perf_counter() - t0
@@ -80,7 +81,10 @@ def main() -> None:
                 row["osmnx"] = measure("osmnx", xml, cache)
             rows.append(row)
             print(json.dumps(row), file=sys.stderr)
-    print("| extract | cold s | cold peak MB | cached s | cached peak MB | osmnx XML s | osmnx peak MB | speed-up cold | speed-up cached |")
+    print(
+        "| extract | cold s | cold peak MB | cached s | cached peak MB | osmnx XML s "
+        "| osmnx peak MB | speed-up cold | speed-up cached |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         ox_s = r.get("osmnx", {}).get("seconds")

@@ -76,9 +76,7 @@ def estimate_buildings(
     b["height_m"] = np.where(
         tag_h > 0, tag_h, np.where(levels_tag > 0, h_levels, default_lv * a.metres_per_level)
     ).round(2)
-    b["height_source"] = np.where(
-        tag_h > 0, "tag", np.where(levels_tag > 0, "levels", "default")
-    )
+    b["height_source"] = np.where(tag_h > 0, "tag", np.where(levels_tag > 0, "levels", "default"))
     b["floor_area_m2"] = (b["footprint_m2"] * b["levels"]).round(1)
 
     business = pd.Series(False, index=b.index)

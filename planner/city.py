@@ -82,7 +82,9 @@ class City:
         streets = streets[streets["u"] < streets["v"]].reset_index(drop=True)
         out = {"streets": streets, "street_nodes": nodes.reset_index()}
         out.update({name: getattr(self, name) for name in LAYER_NAMES})
-        out["boundary"] = gpd.GeoDataFrame({"name": [self.name]}, geometry=[self.boundary], crs=self.crs)
+        out["boundary"] = gpd.GeoDataFrame(
+            {"name": [self.name]}, geometry=[self.boundary], crs=self.crs
+        )
         return out
 
     def counts(self) -> dict[str, int]:
@@ -123,7 +125,9 @@ def _cache_key(config: CityConfig, source_id: str) -> str:
         "buildings": config.buildings.model_dump(),
         "version": CACHE_VERSION,
     }
-    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:32]
+    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[
+        :32
+    ]
 
 
 def _source_id(source: SourceConfig) -> str:
@@ -188,11 +192,15 @@ def resolve_config(source: str | Path | CityConfig | None, name: str | None = No
     if Path(text).exists():
         from .errors import InputFileError
 
-        raise InputFileError(f"{text}: unknown file type (expected .osm.pbf, .osm, .osm.bz2 or .yml)")
+        raise InputFileError(
+            f"{text}: unknown file type (expected .osm.pbf, .osm, .osm.bz2 or .yml)"
+        )
     return config_from_args(name=name, place=text)
 
 
-def load_city_from_config(config: CityConfig, use_cache: bool = True, progress: bool = True) -> City:
+def load_city_from_config(
+    config: CityConfig, use_cache: bool = True, progress: bool = True
+) -> City:
     """Load the city a validated config describes (see :func:`load_city`)."""
     t0 = time.perf_counter()
     source_id = _source_id(config.source)
@@ -299,6 +307,8 @@ def _choose_crs(config: CityConfig, raw: RawOSM) -> CRS:
 
 def _warn_sparse(city: City) -> None:
     if len(city.telecom) == 0:
-        log.warning("%s: OSM has no telecom assets here; fiber analyses will be greenfield", city.name)
+        log.warning(
+            "%s: OSM has no telecom assets here; fiber analyses will be greenfield", city.name
+        )
     tagged = (city.buildings["height_source"] != "default").mean() if len(city.buildings) else 0
     log.info("%s: %.0f%% of buildings have a height or levels tag", city.name, 100 * tagged)

@@ -123,8 +123,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug or an unexpected library failure: still one line
         if ns.debug:
             raise
+        first = str(exc).splitlines()[0][:300] if str(exc) else ""
         print(
-            f"planner: internal error: {type(exc).__name__}: {str(exc).splitlines()[0][:300] if str(exc) else ''} "
+            f"planner: internal error: {type(exc).__name__}: {first} "
             "(rerun with --debug for the traceback)",
             file=sys.stderr,
         )

@@ -37,7 +37,8 @@ class SourceConfig(BaseModel):
         given = [k for k, v in self.model_dump().items() if v is not None]
         if len(given) != 1:
             raise ValueError(
-                f"give exactly one of sample, pbf, osm, place, bbox (got {', '.join(given) or 'none'})"
+                "give exactly one of sample, pbf, osm, place, bbox "
+                f"(got {', '.join(given) or 'none'})"
             )
         if self.sample is not None and self.sample != "helsinki":
             raise ValueError(f"unknown sample {self.sample!r}; the built-in sample is 'helsinki'")

@@ -28,7 +28,7 @@ _MOBILE_VALUES = ["yes", "gsm", "lte", "5g", "umts"]
 
 
 def telecom_layer(f: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Fixed and mobile network assets: exchanges, cabinets, connection points, masts, fibre.
+    """Return fixed and mobile network assets: exchanges, cabinets, connection points, masts.
 
     Returns a GeoDataFrame with ``kind`` (``exchange``, ``cabinet``, ``connection_point``,
     ``distribution_point``, ``fibre_line``, ``mast``, ``tower``), ``operator``, ``height_m``,
@@ -67,7 +67,7 @@ def telecom_layer(f: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def airspace_layer(f: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Features that restrict low-altitude flight or stand tall: aerodromes, prisons, masts...
+    """Return features that restrict low-altitude flight or stand tall (aerodromes, masts...).
 
     ``kind`` is one of ``aerodrome``, ``runway``, ``heliport``, ``helipad``, ``military``,
     ``prison``, ``government``, ``power_line``, ``power_tower``, ``mast``, ``tower``,
@@ -96,7 +96,7 @@ def airspace_layer(f: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def landuse_layer(f: gpd.GeoDataFrame, major_roads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Water, parks, forest and railways from OSM, plus major roads from the street graph."""
+    """Return water, parks, forest and railways from OSM, plus major roads from the graph."""
     natural = _tag(f, "natural")
     landuse = _tag(f, "landuse")
     railway = _tag(f, "railway")
@@ -122,7 +122,7 @@ def landuse_layer(f: gpd.GeoDataFrame, major_roads: gpd.GeoDataFrame) -> gpd.Geo
 
 
 def key_places_layer(f: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Hospitals, schools, universities and railway stations (gigabit-city key places)."""
+    """Return hospitals, schools, universities and railway stations (gigabit-city key places)."""
     amenity = _tag(f, "amenity")
     railway = _tag(f, "railway")
     rules = [
@@ -137,7 +137,7 @@ def key_places_layer(f: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def admin_areas(f: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Administrative boundary polygons (districts) with ``admin_level`` and ``name``."""
+    """Return administrative boundary polygons (districts) with ``admin_level`` and ``name``."""
     mask = _tag(f, "boundary").eq("administrative") & f.geom_type.isin(["Polygon", "MultiPolygon"])
     out = f.loc[mask, ["osm_id", "name", "admin_level", "geometry"]].copy()
     out["admin_level"] = pd.to_numeric(out["admin_level"], errors="coerce")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from . import __version__
@@ -33,7 +33,7 @@ def base_summary(city: City) -> dict:
         "city": city.name,
         "source": city.source,
         "crs": city.crs.to_string(),
-        "generated": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "generated": datetime.now(UTC).isoformat(timespec="seconds"),
         "planner_version": __version__,
         "attribution": "© OpenStreetMap contributors (ODbL)",
         "layers": city.counts(),

@@ -47,7 +47,9 @@ def graph_from_segments(segments: gpd.GeoDataFrame, crs) -> nx.MultiDiGraph:
     nodes = gpd.GeoDataFrame(
         ends.set_index("osmid"), geometry=gpd.points_from_xy(ends.x, ends.y), crs=4326
     )
-    attrs = [c for c in ("osmid", "highway", "name", "oneway", "maxspeed", "lanes", "ref") if c in seg]
+    attrs = [
+        c for c in ("osmid", "highway", "name", "oneway", "maxspeed", "lanes", "ref") if c in seg
+    ]
     base = seg[["u", "v", *attrs]].copy()
     for col in attrs:
         base[col] = base[col].map(_hashable)
@@ -57,11 +59,13 @@ def graph_from_segments(segments: gpd.GeoDataFrame, crs) -> nx.MultiDiGraph:
     edges = edges[edges["u"] != edges["v"]].drop_duplicates(["u", "v", "osmid"])
     edges["key"] = edges.groupby(["u", "v"]).cumcount()
     G = nx.MultiDiGraph(crs="epsg:4326", simplified=False)
-    G.add_nodes_from((n, {"x": r.x, "y": r.y}) for n, r in zip(nodes.index, nodes.itertuples()))
+    G.add_nodes_from(
+        (n, {"x": r.x, "y": r.y}) for n, r in zip(nodes.index, nodes.itertuples(), strict=True)
+    )
     records = edges.drop(columns=["u", "v", "key"]).to_dict("records")
     G.add_edges_from(
         (u, v, k, {a: val for a, val in rec.items() if val is not None and val == val})
-        for u, v, k, rec in zip(edges["u"], edges["v"], edges["key"], records)
+        for u, v, k, rec in zip(edges["u"], edges["v"], edges["key"], records, strict=True)
     )
     G = ox.simplify_graph(G)
     G = ox.project_graph(G, to_crs=crs)
@@ -81,7 +85,7 @@ def project_graph(G: nx.MultiDiGraph, crs) -> nx.MultiDiGraph:
 
 
 def finish_graph(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """Give edges a projected ``geometry``, ``length`` and scalar ``highway``; nodes ``street_count``.
+    """Give edges ``geometry``, ``length`` and a scalar ``highway``; nodes ``street_count``.
 
     Isolated nodes are dropped. ``street_count`` is what osmnx's own loaders add, so functions
     such as :func:`osmnx.basic_stats` work on the graph.

@@ -84,11 +84,15 @@ def _write_osm(path, with_street=True, with_building=True):
             w.add_node(osmium.osm.mutable.Node(id=i, location=(lon, lat), version=1))
         if with_street:
             w.add_way(
-                osmium.osm.mutable.Way(id=10, nodes=[1, 2], tags={"highway": "residential"}, version=1)
+                osmium.osm.mutable.Way(
+                    id=10, nodes=[1, 2], tags={"highway": "residential"}, version=1
+                )
             )
         if with_building:
             w.add_way(
-                osmium.osm.mutable.Way(id=11, nodes=[1, 2, 3, 4, 1], tags={"building": "yes"}, version=1)
+                osmium.osm.mutable.Way(
+                    id=11, nodes=[1, 2, 3, 4, 1], tags={"building": "yes"}, version=1
+                )
             )
 
 

@@ -9,8 +9,17 @@ from planner import run as run_module
 from planner.cli import main
 from tests.conftest import shared_file
 
-LAYERS = {"streets", "street_nodes", "buildings", "telecom", "airspace", "landuse", "key_places",
-          "admin_areas", "boundary"}
+LAYERS = {
+    "streets",
+    "street_nodes",
+    "buildings",
+    "telecom",
+    "airspace",
+    "landuse",
+    "key_places",
+    "admin_areas",
+    "boundary",
+}
 
 
 def test_help_explains_commands(capsys):
@@ -77,7 +86,17 @@ def test_png_renamed_pbf_cli(tmp_path):
     fake = tmp_path / "photo.osm.pbf"
     fake.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(2048))
     proc = subprocess.run(
-        [sys.executable, "-m", "planner.cli", "run", "--pbf", str(fake), "--out", str(tmp_path), "-q"],
+        [
+            sys.executable,
+            "-m",
+            "planner.cli",
+            "run",
+            "--pbf",
+            str(fake),
+            "--out",
+            str(tmp_path),
+            "-q",
+        ],
         capture_output=True,
         text=True,
     )
@@ -94,7 +113,9 @@ def test_config_typo_cli(tmp_path):
         capture_output=True,
         text=True,
     )
-    assert proc.returncode == 2 and "'sorce'" in proc.stderr and "did you mean 'source'" in proc.stderr
+    assert (
+        proc.returncode == 2 and "'sorce'" in proc.stderr and "did you mean 'source'" in proc.stderr
+    )
 
 
 @pytest.mark.parametrize("name", ["monaco", "lauf", "liechtenstein"])
