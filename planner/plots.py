@@ -1,0 +1,140 @@
+"""Matplotlib figures for the report: hex coverage histogram, cost curve, corridor risk."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # headless: the report never needs a display
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+
+def _frame(rows: Any) -> pd.DataFrame:
+    """Return a DataFrame from a DataFrame, a list of dicts or a dict of lists."""
+    if rows is None:
+        return pd.DataFrame()
+    if isinstance(rows, pd.DataFrame):
+        return pd.DataFrame(rows.drop(columns="geometry", errors="ignore"))
+    if isinstance(rows, Mapping):
+        return pd.DataFrame(dict(rows))
+    return pd.DataFrame(list(rows))
+
+
+def coverage_histogram(hexes: Any, title: str = "Fibre coverage by hexagon") -> plt.Figure:
+    """Histogram of per-hexagon coverage (%), weighted by premises.
+
+    Parameters
+    ----------
+    hexes : DataFrame or list of dict
+        Needs ``coverage_pct`` (0-100); ``premises`` is used as the weight when present.
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    df = _frame(hexes)
+    pct = pd.to_numeric(df.get("coverage_pct"), errors="coerce")
+    ok = pct.notna().to_numpy()
+    weights = df["premises"].to_numpy(dtype=float)[ok] if "premises" in df else None
+    fig, ax = plt.subplots(figsize=(6, 3.4), dpi=100)
+    ax.hist(
+        pct.to_numpy()[ok],
+        bins=np.linspace(0, 100, 11),
+        weights=weights,
+        color="#1a9641",
+        edgecolor="white",
+    )
+    ax.set_xlabel("coverage of premises in the hexagon (%)")
+    ax.set_ylabel("premises" if weights is not None else "hexagons")
+    ax.set_title(title)
+    ax.set_xlim(0, 100)
+    fig.tight_layout()
+    return fig
+
+
+def cost_curve(curve: Any, title: str = "Budget mode: coverage per cost") -> plt.Figure:
+    """Step curve of coverage (or premises) reached against cumulative cost.
+
+    Parameters
+    ----------
+    curve : DataFrame or list of dict
+        Needs ``cost`` (or ``budget``) and ``coverage_pct`` (or ``premises``).
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    df = _frame(curve)
+    xcol = "cost" if "cost" in df else "budget"
+    ycol = "coverage_pct" if "coverage_pct" in df else "premises"
+    if xcol not in df or ycol not in df:
+        raise ValueError(
+            f"cost curve needs columns cost/budget and coverage_pct/premises, "
+            f"got {list(df.columns)}"
+        )
+    df = df.sort_values(xcol)
+    fig, ax = plt.subplots(figsize=(6, 3.4), dpi=100)
+    ax.step(df[xcol], df[ycol], where="post", color="#377eb8")
+    ax.plot(df[xcol], df[ycol], "o", ms=3, color="#377eb8")
+    ax.set_xlabel("cumulative cost")
+    ax.set_ylabel("coverage (%)" if ycol == "coverage_pct" else "premises passed")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def risk_vs_detour(corridors: Any, title: str = "Corridors: ground risk vs detour") -> plt.Figure:
+    """Scatter of each corridor's ground risk against its detour factor, labelled.
+
+    Parameters
+    ----------
+    corridors : DataFrame or list of dict
+        Needs ``ground_risk`` and ``detour_factor`` (or ``detour_vs_shortest``);
+        ``from_hub``/``to_hub`` label the points.
+    title : str
+        Figure title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    df = _frame(corridors)
+    xcol = "detour_factor" if "detour_factor" in df else "detour_vs_shortest"
+    fig, ax = plt.subplots(figsize=(6, 3.4), dpi=100)
+    ax.scatter(df[xcol], df["ground_risk"], color="#d7191c", zorder=3)
+    if "from_hub" in df and len(df) <= 30:
+        for _, r in df.iterrows():
+            ax.annotate(
+                f"{r['from_hub']}-{r['to_hub']}",
+                (r[xcol], r["ground_risk"]),
+                fontsize=7,
+                xytext=(3, 3),
+                textcoords="offset points",
+            )
+    ax.set_xlabel(xcol.replace("_", " "))
+    ax.set_ylabel("ground risk (people under corridor)")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def to_png(fig: plt.Figure) -> bytes:
+    """Render a figure to PNG bytes and close it."""
+    buf = io.BytesIO()
+    try:
+        fig.savefig(buf, format="png")
+    finally:
+        plt.close(fig)
+    return buf.getvalue()
