@@ -522,14 +522,14 @@ def raster_png(
     if nodata is not None:
         src = np.where(src == nodata, np.nan, src)
     h, w = src.shape
-    left, top = transform * (0, 0)
-    right, bottom = transform * (w, h)
+    left, top = transform @ (0, 0)
+    right, bottom = transform @ (w, h)
     bounds = (min(left, right), min(top, bottom), max(left, right), max(top, bottom))
     dst_t, dw, dh = calculate_default_transform(crs, "EPSG:3857", w, h, *bounds)
     scale = max(1.0, max(dw, dh) / max_px)
     dw, dh = max(1, int(dw / scale)), max(1, int(dh / scale))
-    x0, y1 = dst_t * (0, 0)
-    x1, y0 = dst_t * (dw * scale, dh * scale)
+    x0, y1 = dst_t @ (0, 0)
+    x1, y0 = dst_t @ (dw * scale, dh * scale)
     from rasterio.transform import from_bounds
 
     dst_t = from_bounds(x0, y0, x1, y1, dw, dh)
