@@ -89,8 +89,9 @@ def district_layer(
             crs=4326,
         )
     admin = admin.reset_index(drop=True)
-    tree = shapely.STRtree(admin.geometry.values)
-    pi, ai = tree.query(points, predicate="within")
+    # index the points and query with the polygons, so each polygon is prepared once
+    tree = shapely.STRtree(points)
+    ai, pi = tree.query(admin.geometry.values, predicate="contains")
     vals = counts[COUNT_COLUMNS].to_numpy()[pi]
     sums = np.zeros((len(admin), len(COUNT_COLUMNS)))
     np.add.at(sums, ai, vals)
