@@ -353,6 +353,9 @@ def analyze_fiber(
             people,
             cfg.key_place_radius_m,
             cfg.mobile_sites_per_10k_target,
+            site_radius_m=cfg.mobile_site_radius_m,
+            people_points=points,
+            people_weights=premises["people"].to_numpy(),
         )
     )
     t["kpis"] = time.perf_counter() - t0

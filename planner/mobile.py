@@ -29,6 +29,9 @@ def mobile_kpis(
     people: float,
     radius_m: float,
     target_per_10k: float,
+    site_radius_m: float | None = None,
+    people_points: np.ndarray | None = None,
+    people_weights: np.ndarray | None = None,
 ) -> dict:
     """Compute mobile KPIs from OSM mobile sites.
 
@@ -44,6 +47,11 @@ def mobile_kpis(
         A key place within this distance of a site counts as reached.
     target_per_10k : float
         Target sites per 10,000 people.
+    site_radius_m : float, optional
+        With ``people_points`` / ``people_weights`` (building points and their people): adds
+        ``people_within_<r>m_of_a_site_pct``.
+    people_points, people_weights : ndarray, optional
+        Projected points and people per point.
 
     Returns
     -------
@@ -66,10 +74,24 @@ def mobile_kpis(
         idx, _ = tree.query(kp, predicate="dwithin", distance=radius_m)
         reached = np.zeros(n_kp, dtype=bool)
         reached[idx] = True
-        pct = round(100 * reached.mean(), 2)
+        pct = float(round(100 * reached.mean(), 2))
     else:
         pct = 0.0 if n_kp else None
+    extra = {}
+    if site_radius_m is not None and people_points is not None and len(people_points):
+        rr = int(site_radius_m) if float(site_radius_m).is_integer() else site_radius_m
+        covered = np.zeros(len(people_points), dtype=bool)
+        if n_sites:
+            tree = shapely.STRtree(shapely.point_on_surface(sites.geometry.values))
+            pi, _ = tree.query(people_points, predicate="dwithin", distance=site_radius_m)
+            covered[pi] = True
+        w = np.asarray(people_weights, dtype=float)
+        tot = w.sum()
+        extra[f"people_within_{rr}m_of_a_site_pct"] = (
+            float(round(100 * w[covered].sum() / tot, 2)) if tot > 0 else None
+        )
     return {
+        **extra,
         "mobile_sites": n_sites,
         "mobile_sites_per_10k_people": per10k,
         "mobile_sites_target_per_10k": target_per_10k,
@@ -81,6 +103,7 @@ def mobile_kpis(
         "mobile_assumptions": {
             "people": round(float(people), 1),
             "key_place_radius_m": radius_m,
+            "site_radius_m": site_radius_m,
             "sources": SOURCES,
         },
     }

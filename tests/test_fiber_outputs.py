@@ -37,3 +37,14 @@ def test_gap_clusters_cover_gap_premises_once():
     assert list(g["rank_premises"]) == list(range(1, len(g) + 1))
     assert sorted(g["rank_length"]) == list(range(1, len(g) + 1))
     assert np.all(np.diff(g["premises"].to_numpy()) <= 0)
+
+
+def test_kpis_json_and_mobile():
+    import json
+
+    c = city()
+    k = analyze_fiber(c, FiberConfig(use_osm_assets=False), assets=random_assets(c, 2, 1)).kpis
+    json.dumps(k)
+    assert k["mobile_sites"] == int(c.telecom["mobile"].sum())
+    pct = k["key_places_within_500m_of_a_site_pct"]
+    assert pct is None or 0 <= pct <= 100
