@@ -15,8 +15,10 @@ planner: gigabit-fiber and low-altitude drone-corridor planning from OpenStreetM
 
 Commands:
   run    load a city and run every analysis; writes outputs/<city>/ (layers.gpkg,
-         summary.json, map.html, run.log). With no source it uses the built-in
-         central-Helsinki sample.
+         summary.json, map.html, report, run.log). With no source it uses the
+         built-in central-Helsinki sample.
+  fiber  only the fiber coverage-gap analysis (fiber.gpkg, fiber_coverage.tif,
+         the "fiber" section of summary.json); other outputs are kept.
 
 Examples:
   planner run
@@ -56,7 +58,17 @@ def build_parser() -> argparse.ArgumentParser:
         "leaves earlier outputs intact.",
     )
     _source_args(run)
+    for name, text in SUBSET_HELP.items():
+        p = sub.add_parser(name, help=text, description=text + " Other outputs are kept.")
+        _source_args(p)
     return parser
+
+
+#: Commands that run a subset of the steps, with their help text.
+SUBSET_HELP = {
+    "fiber": "fiber coverage-gap analysis: premises passed, gaps, H3 hexes, KPIs.",
+}
+SUBSET_STEPS = {"fiber": ["fiber"]}
 
 
 def config_from_namespace(ns: argparse.Namespace):
@@ -76,25 +88,45 @@ def config_from_namespace(ns: argparse.Namespace):
 
 
 def cmd_run(ns: argparse.Namespace) -> int:
-    """Run ``planner run``."""
+    """Run ``planner run`` (every step) or a subset command such as ``planner fiber``."""
     from .run import run_city
 
     config = config_from_namespace(ns)
     print(f"planner: running {config.name} from {config.source.describe()}", file=sys.stderr)
-    result = run_city(config, out_root=ns.out, use_cache=not ns.no_cache, progress=not ns.quiet)
-    counts = result.summary["layers"]
-    print(
-        f"{config.name}: {counts['buildings']} buildings, {counts['premises']} premises, "
-        f"{counts['streets']} streets, {counts['telecom']} telecom assets "
-        f"({result.summary['seconds']} s)"
+    result = run_city(
+        config,
+        out_root=ns.out,
+        use_cache=not ns.no_cache,
+        progress=not ns.quiet,
+        steps=SUBSET_STEPS.get(ns.command),
     )
+    for line in describe(result.summary):
+        print(line)
     print(f"wrote {result.out_dir}/:")
     for path in result.files:
         print(f"  {path}")
     return 0
 
 
-COMMANDS = {"run": cmd_run}
+def describe(summary: dict) -> list[str]:
+    """Return the human-readable headline figures of a run."""
+    c = summary["layers"]
+    lines = [
+        f"{summary['city']}: {c['buildings']} buildings, {c['premises']} premises, "
+        f"{c['streets']} streets, {c['telecom']} telecom assets ({summary['seconds']} s)"
+    ]
+    f = summary.get("fiber")
+    if f:
+        lines.append(
+            f"fiber: {f['coverage_pct']:.1f}% of {f['premises_total']} premises passed "
+            f"(target {f['target_coverage_pct']:.0f}%), {f['premises_unserved']} unserved, "
+            f"{f['premises_unreachable']} unreachable, {f['gap_clusters']} gap clusters"
+            + (" - GREENFIELD: no fiber assets known" if f.get("greenfield") else "")
+        )
+    return lines
+
+
+COMMANDS = {"run": cmd_run, "fiber": cmd_run}
 
 
 def main(argv: list[str] | None = None) -> int:

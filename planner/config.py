@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .assumptions import DEFAULT_HIGHWAY_TYPES, BuildingAssumptions
 from .errors import ConfigError
+from .fiber import FiberConfig
 
 _SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
@@ -74,7 +75,7 @@ class CityConfig(BaseModel):
     crs: str | None = Field(None, description="projected CRS, e.g. EPSG:3067; default local UTM")
     streets: StreetConfig = Field(default_factory=StreetConfig)
     buildings: BuildingAssumptions = Field(default_factory=BuildingAssumptions)
-    fiber: dict[str, Any] = Field(default_factory=dict)
+    fiber: FiberConfig = Field(default_factory=FiberConfig)
     plan: dict[str, Any] = Field(default_factory=dict)
     drones: dict[str, Any] = Field(default_factory=dict)
 
@@ -188,7 +189,14 @@ def load_config(path: str | Path) -> CityConfig:
         value = getattr(config.source, key)
         if value is not None and not value.is_absolute():
             setattr(config.source, key, (path.parent / value).resolve())
+    config.fiber.asset_files = [_resolve(path, p) for p in config.fiber.asset_files]
+    if config.fiber.population_raster is not None:
+        config.fiber.population_raster = _resolve(path, config.fiber.population_raster)
     return config
+
+
+def _resolve(config_path: Path, value: Path) -> Path:
+    return value if value.is_absolute() else (config_path.parent / value).resolve()
 
 
 def config_from_args(

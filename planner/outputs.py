@@ -20,15 +20,19 @@ log = logging.getLogger(__name__)
 
 
 @contextmanager
-def atomic_dir(final: str | Path) -> Iterator[Path]:
+def atomic_dir(final: str | Path, keep_existing: bool = False) -> Iterator[Path]:
     """Write a folder atomically: yield a temporary sibling, then swap it into place.
 
     If the body raises (or the process is killed), ``final`` keeps its previous contents and
     the temporary folder is removed (or left as a hidden ``.tmp-*`` sibling after a kill).
+    With ``keep_existing`` the temporary folder starts as a copy of ``final``, so a partial
+    run (one analysis) updates some files and keeps the others.
     """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{final.name}-", dir=final.parent))
+    if keep_existing and final.is_dir():
+        shutil.copytree(final, tmp, dirs_exist_ok=True)
     try:
         yield tmp
     except BaseException:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,10 +13,24 @@ from pathlib import Path
 from . import __version__
 from .city import City, load_city_from_config
 from .config import CityConfig
-from .maps import city_map
 from .outputs import atomic_dir, write_gpkg, write_json
 
 log = logging.getLogger(__name__)
+
+#: Every step of a full run, in order. ``planner fiber`` etc. run a subset.
+ALL_STEPS = ["layers", "fiber", "plan", "drones", "maps", "report"]
+
+
+@dataclass
+class RunContext:
+    """What the steps of one run share: config, city, the temp folder and results so far."""
+
+    config: CityConfig
+    city: City
+    out: Path
+    summary: dict
+    results: dict = field(default_factory=dict)
+    progress: bool = True
 
 
 @dataclass
@@ -25,6 +41,7 @@ class RunResult:
     files: list[Path] = field(default_factory=list)
     summary: dict = field(default_factory=dict)
     city: City | None = None
+    results: dict = field(default_factory=dict)
 
 
 def base_summary(city: City) -> dict:
@@ -43,13 +60,43 @@ def base_summary(city: City) -> dict:
     }
 
 
+def step_layers(ctx: RunContext) -> None:
+    """Write the city's data layers to ``layers.gpkg``."""
+    write_gpkg(ctx.city.layers(), ctx.out / "layers.gpkg")
+
+
+def step_fiber(ctx: RunContext) -> None:
+    """Run the fiber coverage-gap analysis; write ``fiber.gpkg`` and the coverage GeoTIFF."""
+    from .fiber import analyze_fiber, write_fiber_outputs
+
+    coverage = analyze_fiber(ctx.city, ctx.config.fiber)
+    write_fiber_outputs(coverage, ctx.out)
+    ctx.results["fiber"] = coverage
+    ctx.summary["fiber"] = coverage.kpis
+
+
+def step_maps(ctx: RunContext) -> None:
+    """Write the interactive map(s)."""
+    from .maps import city_map
+
+    city_map(ctx.city).save(str(ctx.out / "map.html"))
+
+
+STEPS: dict[str, Callable[[RunContext], None]] = {
+    "layers": step_layers,
+    "fiber": step_fiber,
+    "maps": step_maps,
+}
+
+
 def run_city(
     config: CityConfig,
     out_root: str | Path = "outputs",
     use_cache: bool = True,
     progress: bool = True,
+    steps: list[str] | None = None,
 ) -> RunResult:
-    """Run the whole job for one city and write ``<out_root>/<city>/`` atomically.
+    """Run the job (or some of its steps) for one city and write ``<out_root>/<city>/``.
 
     Parameters
     ----------
@@ -61,23 +108,38 @@ def run_city(
         Reuse the cached city data layer when the source and settings are unchanged.
     progress : bool
         Show progress bars.
+    steps : list of str, optional
+        Subset of :data:`ALL_STEPS`; other outputs already in the folder are kept and the
+        summary's other sections preserved.
 
     Returns
     -------
     RunResult
+
+    Notes
+    -----
+    The folder is replaced atomically: a failed or killed run leaves the previous outputs.
     """
+    wanted = [s for s in ALL_STEPS if s in (steps or ALL_STEPS) and s in STEPS]
     out_dir = Path(out_root) / config.name
     t0 = time.perf_counter()
-    with atomic_dir(out_dir) as tmp:
-        handler = logging.FileHandler(tmp / "run.log", encoding="utf-8")
+    keep = steps is not None
+    with atomic_dir(out_dir, keep_existing=keep) as tmp:
+        handler = logging.FileHandler(tmp / "run.log", mode="w", encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
         root = logging.getLogger("planner")
         root.addHandler(handler)
         try:
             city = load_city_from_config(config, use_cache=use_cache, progress=progress)
-            summary = base_summary(city)
-            write_gpkg(city.layers(), tmp / "layers.gpkg")
-            city_map(city).save(str(tmp / "map.html"))
+            summary = _previous_summary(tmp) if keep else {}
+            summary.update(base_summary(city))
+            ctx = RunContext(config, city, tmp, summary, progress=progress)
+            timings = summary.setdefault("step_seconds", {})
+            for name in wanted:
+                t = time.perf_counter()
+                log.info("step %s ...", name)
+                STEPS[name](ctx)
+                timings[name] = round(time.perf_counter() - t, 2)
             summary["seconds"] = round(time.perf_counter() - t0, 2)
             write_json(summary, tmp / "summary.json")
             log.info("run of %s finished in %.1f s", config.name, summary["seconds"])
@@ -86,4 +148,14 @@ def run_city(
             handler.close()
         names = sorted(p.name for p in tmp.iterdir())
     files = [out_dir / n for n in names]
-    return RunResult(out_dir=out_dir, files=files, summary=summary, city=city)
+    return RunResult(out_dir, files, summary, city, ctx.results)
+
+
+def _previous_summary(folder: Path) -> dict:
+    path = folder / "summary.json"
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}

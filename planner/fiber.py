@@ -1,0 +1,583 @@
+"""Fibre coverage: premises passed by fibre along streets, gap clusters, aggregates and KPIs."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import shapely
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from scipy.sparse.csgraph import connected_components
+
+from .hexes import COUNT_COLUMNS, coverage_pct, district_layer, h3_cells, hex_layer
+from .hexes import write_coverage_tif as _write_tif
+from .mobile import mobile_kpis
+from .netdist import (
+    Sources,
+    concat_sources,
+    node_distances,
+    point_distances,
+    sources_from_lines,
+    sources_from_snaps,
+    street_csr,
+)
+from .snapping import StreetEdges, snap_points, street_edges
+from .supply import empty_assets, is_line, load_assets, osm_fibre_assets
+
+log = logging.getLogger(__name__)
+
+#: Fibre classes of a premise, in order of service.
+CLASSES = ["passed", "near", "unserved", "unreachable"]
+
+#: Where each default of :class:`FiberConfig` comes from; reported in ``summary.json``.
+SOURCES: dict[str, str] = {
+    "drop_limit_m": (
+        "152.4 m = 500 ft, the maximum drop length in Biarri FOND's FTTH design example; "
+        "a premise is 'passed' when fibre is this close along streets plus the drop"
+    ),
+    "near_m": (
+        "500 m: planner assumption for a short network extension (about one urban block of "
+        "new trench beyond the drop limit); BEAD leaves extension distance to the states"
+    ),
+    "target_coverage_pct": (
+        "80% household gigabit fibre coverage: MIIT 'gigabit city' evaluation indicators (2021)"
+    ),
+    "asset_kinds": (
+        "OSM fixed-network assets that imply fibre is present: exchanges, street cabinets, "
+        "connection and distribution points, fibre lines (telecom:medium=fibre)"
+    ),
+    "max_snap_m": (
+        "300 m: buildings farther than this from any street are not snapped; their distance is "
+        "a flagged straight-line fallback (planner assumption)"
+    ),
+    "route_buffer_m": (
+        "15 m: half-width of the corridor in which a fibre route counts as following a street "
+        "(street half-width plus OSM/GPS positional error; planner assumption)"
+    ),
+    "gap_bridge_m": (
+        "50 m: street edges up to this long joining two gap streets join their gap clusters "
+        "(short connecting streets without premises; planner assumption)"
+    ),
+    "max_asset_outside_m": "5 km: operator assets farther outside the city are dropped",
+    "h3_resolutions": "H3 resolution 8 (FCC BDC hexagon maps) and 9 (finer planning view)",
+    "raster_resolution_m": "100 m cells for the coverage GeoTIFF (planner assumption)",
+    "mobile_sites_per_10k_target": "12 5G base stations per 10,000 people: MIIT gigabit city",
+    "key_place_radius_m": "500 m: planner assumption for the reach of an urban macro site",
+}
+
+
+class FiberConfig(BaseModel):
+    """Settings of the fibre coverage analysis (city config section ``fiber:``).
+
+    Every default stands in for data a city rarely has; see :data:`SOURCES`.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    drop_limit_m: float = Field(152.4, gt=0, description="passed: fibre within this (m)")
+    near_m: float = Field(500.0, gt=0, description="near: fibre within this (m)")
+    target_coverage_pct: float = Field(80.0, ge=0, le=100)
+    asset_kinds: list[str] = Field(
+        default_factory=lambda: [
+            "exchange",
+            "cabinet",
+            "connection_point",
+            "distribution_point",
+            "fibre_line",
+        ]
+    )
+    use_osm_assets: bool = True
+    asset_files: list[Path] = Field(default_factory=list)
+    max_asset_outside_m: float = Field(5000.0, ge=0)
+    max_snap_m: float = Field(300.0, gt=0)
+    route_buffer_m: float = Field(15.0, gt=0)
+    gap_bridge_m: float = Field(50.0, ge=0)
+    population_raster: Path | None = None
+    mobile_site_radius_m: float = Field(500.0, gt=0)
+    mobile_sites_per_10k_target: float = Field(12.0, ge=0)
+    key_place_radius_m: float = Field(500.0, gt=0)
+    h3_resolutions: list[int] = Field(default_factory=lambda: [8, 9])
+    raster_resolution_m: float = Field(100.0, gt=0)
+
+    @field_validator("h3_resolutions")
+    @classmethod
+    def _h3(cls, v: list[int]) -> list[int]:
+        if not v or any(r < 0 or r > 15 for r in v):
+            raise ValueError("H3 resolutions must be 0..15")
+        return sorted(set(v))
+
+    @field_validator("near_m")
+    @classmethod
+    def _near(cls, v: float, info) -> float:
+        drop = info.data.get("drop_limit_m")
+        if drop is not None and v < drop:
+            raise ValueError(f"near_m ({v}) must be at least drop_limit_m ({drop})")
+        return v
+
+    def report(self) -> dict:
+        """Return the values in use with their sources, for ``summary.json``."""
+        return {"values": self.model_dump(mode="json"), "sources": SOURCES}
+
+
+@dataclass
+class FiberNetwork:
+    """The street network prepared for distance queries (reused by the fibre build plan).
+
+    Attributes
+    ----------
+    edges : StreetEdges
+        Edges once per street with node index mapping (``edges.node_ids``).
+    csr : scipy.sparse.csr_matrix
+        Symmetric street graph, weights = lengths in metres.
+    """
+
+    edges: StreetEdges
+    csr: sp.csr_matrix
+
+    @classmethod
+    def from_graph(cls, G) -> FiberNetwork:
+        """Build from a projected osmnx street graph."""
+        edges = street_edges(G)
+        return cls(edges=edges, csr=street_csr(edges))
+
+
+@dataclass
+class FiberCoverage:
+    """Result of :func:`analyze_fiber`: GeoDataFrames (projected unless noted) and KPIs."""
+
+    premises: gpd.GeoDataFrame
+    assets: gpd.GeoDataFrame
+    hexes: dict[int, gpd.GeoDataFrame]
+    gap_clusters: gpd.GeoDataFrame
+    districts: gpd.GeoDataFrame
+    kpis: dict
+    config: FiberConfig
+    crs: object = None
+    timings: dict = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        k = self.kpis
+        return (
+            f"FiberCoverage({k['premises_total']} premises, {k['coverage_pct']}% passed, "
+            f"{k['gap_clusters']} gap clusters)"
+        )
+
+
+def asset_sources(
+    net: FiberNetwork, assets: gpd.GeoDataFrame, config: FiberConfig
+) -> tuple[Sources, np.ndarray]:
+    """Snap point assets and map route lines onto streets.
+
+    Returns the source intervals and a boolean per asset: it reached the street network.
+    """
+    geoms = assets.geometry.to_numpy()
+    lines = is_line(geoms)
+    placed = np.zeros(len(assets), dtype=bool)
+    snap = snap_points(net.edges, geoms[~lines], max_distance=config.max_snap_m)
+    placed[np.flatnonzero(~lines)] = snap.ok
+    pts = sources_from_snaps(snap)
+    line_src = sources_from_lines(net.edges, geoms[lines], config.route_buffer_m)
+    if lines.any():
+        near = net.edges.tree.query(
+            shapely.buffer(geoms[lines], config.route_buffer_m), predicate="intersects"
+        )[0]
+        hit = np.zeros(int(lines.sum()), dtype=bool)
+        hit[near] = True
+        placed[np.flatnonzero(lines)] = hit
+    return concat_sources(pts, line_src), placed
+
+
+def classify(distance: np.ndarray, config: FiberConfig, greenfield: bool) -> np.ndarray:
+    """Class of each premise from its service distance (network + drop), vectorised."""
+    d = np.asarray(distance, dtype=float)
+    if greenfield:
+        return np.full(len(d), "unserved", dtype=object)
+    return np.select(
+        [d <= config.drop_limit_m, d <= config.near_m, np.isfinite(d)],
+        ["passed", "near", "unserved"],
+        default="unreachable",
+    ).astype(object)
+
+
+def resolve_assets(city, config: FiberConfig, assets: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+    """Collect the supply: OSM fibre assets, operator files, and ``assets`` given by the caller."""
+    frames = []
+    if config.use_osm_assets:
+        frames.append(osm_fibre_assets(city.telecom, config.asset_kinds))
+    if config.asset_files:
+        frames.append(
+            load_assets(config.asset_files, city.crs, city.boundary, config.max_asset_outside_m)
+        )
+    if assets is not None:
+        a = assets if assets.crs is None or assets.crs == city.crs else assets.to_crs(city.crs)
+        a = a.copy()
+        for col in ("kind", "operator", "name"):
+            if col not in a:
+                a[col] = pd.NA
+        if "source" not in a:
+            a["source"] = "argument"
+        frames.append(a[["kind", "operator", "name", "source", "geometry"]])
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return empty_assets(city.crs)
+    out = pd.concat(frames, ignore_index=True)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=city.crs)
+
+
+def analyze_fiber(
+    city,
+    config: FiberConfig | None = None,
+    assets: gpd.GeoDataFrame | None = None,
+    network: FiberNetwork | None = None,
+) -> FiberCoverage:
+    """Find which premises fibre passes along streets, where the gaps are, and the KPIs.
+
+    Parameters
+    ----------
+    city : planner.city.City
+        The loaded city (projected).
+    config : FiberConfig, optional
+        Thresholds and inputs; defaults documented in :data:`SOURCES`.
+    assets : GeoDataFrame, optional
+        Extra fibre assets (points and/or route lines, any CRS) added to the OSM assets
+        (unless ``config.use_osm_assets`` is False) and the config's operator files.
+    network : FiberNetwork, optional
+        A prepared street network to reuse.
+
+    Returns
+    -------
+    FiberCoverage
+
+    Notes
+    -----
+    Each premise-bearing building's representative point is snapped to its nearest street
+    edge. Point assets are snapped the same way; route lines cover the parts of edges within
+    ``route_buffer_m``. One multi-source Dijkstra gives the distance from fibre to every street
+    node; a premise's network distance is ``min(d[u] + offset, d[v] + length - offset)`` or
+    the exact along-edge distance to fibre on its own edge. The service distance adds the drop
+    (snap distance). Buildings farther than ``max_snap_m`` from any street get the straight-line
+    distance to the nearest asset instead, flagged ``fallback``. Without any asset the result
+    is greenfield: every premise is ``unserved`` and a warning is logged.
+    """
+    cfg = config or FiberConfig()
+    t = {}
+    t0 = time.perf_counter()
+    net = network or FiberNetwork.from_graph(city.graph)
+    t["network"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    b = city.buildings[city.buildings["premises"] > 0].reset_index(drop=True)
+    points = shapely.point_on_surface(b.geometry.to_numpy())
+    snap = snap_points(net.edges, points, max_distance=cfg.max_snap_m)
+    t["snap_buildings"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    supply = resolve_assets(city, cfg, assets)
+    sources, placed = asset_sources(net, supply, cfg)
+    supply = supply.assign(on_network=placed)
+    greenfield = len(supply) == 0
+    if greenfield:
+        log.warning(
+            "%s: NO fibre assets (OSM or operator files): greenfield result, every premise "
+            "is unserved",
+            getattr(city, "name", "city"),
+        )
+    t["assets"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    node_dist = node_distances(net.csr, net.edges, sources)
+    network_m = point_distances(net.edges, node_dist, sources, snap.edge, snap.offset)
+    t["dijkstra"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    fallback = ~snap.ok
+    distance = network_m + np.where(snap.ok, snap.distance, 0.0)
+    if fallback.any():
+        distance[fallback] = _straight_line(points[fallback], supply.geometry.to_numpy())
+    kls = classify(distance, cfg, greenfield)
+    prem = b["premises"].to_numpy()
+    e = np.where(snap.ok, snap.edge, 0)
+    premises = gpd.GeoDataFrame(
+        {
+            "osm_id": b["osm_id"].to_numpy(),
+            "building": b["building"].to_numpy(),
+            "premises": prem,
+            "households": b["households"].to_numpy(),
+            "people": _people(city, b, cfg),
+            "edge": snap.edge,
+            "u": pd.array(np.where(snap.ok, net.edges.u[e], None), dtype="Int64"),
+            "v": pd.array(np.where(snap.ok, net.edges.v[e], None), dtype="Int64"),
+            "key": pd.array(np.where(snap.ok, net.edges.key[e], None), dtype="Int64"),
+            "offset_m": np.round(snap.offset, 3),
+            "snap_m": np.round(snap.distance, 3),
+            "network_m": network_m,
+            "distance_m": distance,
+            "fiber_class": kls,
+            "fallback": fallback,
+        },
+        geometry=points,
+        crs=city.crs,
+    )
+    counts = _counts(premises)
+    t["classify"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    clusters = gap_clusters(net, premises, node_dist, cfg)
+    t["gap_clusters"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    cells = h3_cells(points, city.crs, cfg.h3_resolutions)
+    hexes = {r: hex_layer(counts, cells[r], r) for r in cfg.h3_resolutions}
+    districts = district_layer(counts, points, city.admin_areas)
+    t["aggregates"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    kpis = fiber_kpis(premises, supply, clusters, cfg, greenfield)
+    people = (
+        float(premises["people"].sum())
+        if cfg.population_raster
+        else float(city.buildings["people"].sum())
+    )
+    kpis.update(
+        mobile_kpis(
+            city.telecom,
+            city.key_places,
+            people,
+            cfg.key_place_radius_m,
+            cfg.mobile_sites_per_10k_target,
+            site_radius_m=cfg.mobile_site_radius_m,
+            people_points=points,
+            people_weights=premises["people"].to_numpy(),
+        )
+    )
+    t["kpis"] = time.perf_counter() - t0
+    return FiberCoverage(
+        premises=premises,
+        assets=supply,
+        hexes=hexes,
+        gap_clusters=clusters,
+        districts=districts,
+        kpis=kpis,
+        config=cfg,
+        crs=city.crs,
+        timings=t,
+    )
+
+
+def _people(city, b: gpd.GeoDataFrame, cfg: FiberConfig) -> np.ndarray:
+    if cfg.population_raster is None:
+        return b["people"].to_numpy(dtype=float)
+    from .population import allocate_population
+
+    people = allocate_population(city.buildings, cfg.population_raster)
+    return people[(city.buildings["premises"] > 0).to_numpy()]
+
+
+def _straight_line(points: np.ndarray, assets: np.ndarray) -> np.ndarray:
+    out = np.full(len(points), np.inf)
+    assets = assets[~(shapely.is_missing(assets) | shapely.is_empty(assets))]
+    if len(assets) == 0:
+        return out
+    tree = shapely.STRtree(assets)
+    (pi, _), d = tree.query_nearest(points, return_distance=True, all_matches=False)
+    out[pi] = d
+    return out
+
+
+def _counts(premises: gpd.GeoDataFrame) -> pd.DataFrame:
+    prem = premises["premises"].to_numpy()
+    out = pd.DataFrame({"premises": prem})
+    for c in CLASSES:
+        out[c] = np.where(premises["fiber_class"].to_numpy() == c, prem, 0)
+    return out[COUNT_COLUMNS]
+
+
+def gap_clusters(
+    net: FiberNetwork, premises: gpd.GeoDataFrame, node_dist: np.ndarray, config: FiberConfig
+) -> gpd.GeoDataFrame:
+    """Group unserved and unreachable premises into contiguous gap areas along streets.
+
+    Parameters
+    ----------
+    net : FiberNetwork
+        The prepared street network.
+    premises : GeoDataFrame
+        Output premises of :func:`analyze_fiber` (``edge``, ``fiber_class``, ``premises``).
+    node_dist : ndarray
+        Distance from fibre to each street node.
+    config : FiberConfig
+        Uses ``gap_bridge_m``.
+
+    Returns
+    -------
+    GeoDataFrame
+        One row per cluster: ``cluster``, ``premises``, ``buildings``, ``street_length_m``
+        (streets of the cluster), ``distance_to_fibre_m`` (along streets from fibre to the
+        cluster's nearest node; NaN when unreachable), ``reach_length_m`` (the two summed: street
+        length needed to reach and pass every premise), ``m_per_premise``, ``rank_premises``
+        (1 = most premises) and ``rank_length`` (1 = least street length per premise), and
+        the cluster's streets as a MultiLineString.
+
+    Notes
+    -----
+    The gap subgraph is made of the street edges carrying at least one unserved or unreachable
+    premise, plus every edge no longer than ``gap_bridge_m`` whose two end nodes both touch
+    such edges (short connecting streets). Clusters are its connected components
+    (:func:`scipy.sparse.csgraph.connected_components`).
+    """
+    E = net.edges
+    cols = [
+        "cluster",
+        "premises",
+        "buildings",
+        "street_length_m",
+        "distance_to_fibre_m",
+        "reach_length_m",
+        "m_per_premise",
+        "rank_premises",
+        "rank_length",
+    ]
+    gap = premises["fiber_class"].isin(["unserved", "unreachable"]).to_numpy() & (
+        premises["edge"].to_numpy() >= 0
+    )
+    if not gap.any():
+        return gpd.GeoDataFrame(columns=[*cols, "geometry"], geometry="geometry", crs=premises.crs)
+    g_edge = premises["edge"].to_numpy()[gap]
+    gap_edges = np.unique(g_edge)
+    touched = np.zeros(E.n_nodes, dtype=bool)
+    touched[E.u_idx[gap_edges]] = True
+    touched[E.v_idx[gap_edges]] = True
+    bridge = np.flatnonzero((E.length <= config.gap_bridge_m) & touched[E.u_idx] & touched[E.v_idx])
+    sel = np.union1d(gap_edges, bridge)
+    n = E.n_nodes
+    adj = sp.coo_matrix((np.ones(len(sel)), (E.u_idx[sel], E.v_idx[sel])), shape=(n, n))
+    _, labels = connected_components(adj, directed=False)
+    edge_label = labels[E.u_idx[sel]]
+    uniq, cl_of_edge = np.unique(edge_label, return_inverse=True)
+    k = len(uniq)
+    pos = np.searchsorted(sel, g_edge)
+    cl_prem = cl_of_edge[pos]
+    n_prem = np.bincount(cl_prem, weights=premises["premises"].to_numpy()[gap], minlength=k)
+    n_bld = np.bincount(cl_prem, minlength=k)
+    length = np.bincount(cl_of_edge, weights=E.length[sel], minlength=k)
+    dmin = np.full(k, np.inf)
+    for ends in (E.u_idx[sel], E.v_idx[sel]):
+        np.minimum.at(dmin, cl_of_edge, node_dist[ends])
+    keep = n_prem > 0  # a component of bridges only carries no premise
+    by_cl = np.argsort(cl_of_edge, kind="stable")
+    geoms = shapely.multilinestrings(E.geometry[sel][by_cl], indices=cl_of_edge[by_cl])
+    dist = np.where(np.isfinite(dmin), dmin, np.nan)
+    reach = length + np.nan_to_num(dist, nan=0.0)
+    out = pd.DataFrame(
+        {
+            "premises": n_prem.astype(np.int64),
+            "buildings": n_bld.astype(np.int64),
+            "street_length_m": np.round(length, 1),
+            "distance_to_fibre_m": np.round(dist, 1),
+            "reach_length_m": np.round(reach, 1),
+        }
+    )[keep]
+    geoms = geoms[keep]
+    out["m_per_premise"] = np.round(out["reach_length_m"] / out["premises"], 2)
+    out["rank_premises"] = out["premises"].rank(ascending=False, method="first").astype(int)
+    out["rank_length"] = out["m_per_premise"].rank(ascending=True, method="first").astype(int)
+    order = np.argsort(out["rank_premises"].to_numpy())
+    out = out.iloc[order].reset_index(drop=True)
+    geoms = geoms[order]
+    out.insert(0, "cluster", np.arange(1, len(out) + 1))
+    return gpd.GeoDataFrame(out, geometry=geoms, crs=premises.crs)
+
+
+def fiber_kpis(
+    premises: gpd.GeoDataFrame,
+    assets: gpd.GeoDataFrame,
+    clusters: gpd.GeoDataFrame,
+    config: FiberConfig,
+    greenfield: bool,
+) -> dict:
+    """Fixed-network KPIs for ``summary.json["fiber"]``; the class counts sum to the total."""
+    prem = premises["premises"].to_numpy()
+    kls = premises["fiber_class"].to_numpy()
+    n = {c: int(prem[kls == c].sum()) for c in CLASSES}
+    total = int(prem.sum())
+    assert sum(n.values()) == total
+    cov = float(coverage_pct(n["passed"], total)) if total else 0.0
+    target = config.target_coverage_pct
+    needed = max(0, int(np.ceil(target / 100 * total - 1e-9)) - n["passed"])
+    fb = premises["fallback"].to_numpy()
+    return {
+        "premises_total": total,
+        "premises_passed": n["passed"],
+        "premises_near": n["near"],
+        "premises_unserved": n["unserved"],
+        "premises_unreachable": n["unreachable"],
+        "coverage_pct": cov,
+        "target_coverage_pct": target,
+        "gap_to_target_pct": round(max(0.0, target - cov), 2),
+        "premises_needed_for_target": needed,
+        "target_met": bool(cov >= target),
+        "buildings": int(len(premises)),
+        "buildings_straight_line_fallback": int(fb.sum()),
+        "premises_straight_line_fallback": int(prem[fb].sum()),
+        "gap_clusters": int(len(clusters)),
+        "gap_cluster_premises": int(clusters["premises"].sum()) if len(clusters) else 0,
+        "assets": int(len(assets)),
+        "assets_on_network": int(assets["on_network"].sum()) if len(assets) else 0,
+        "greenfield": bool(greenfield),
+        "assumptions": config.report(),
+    }
+
+
+def write_fiber_outputs(coverage: FiberCoverage, out_dir: str | Path) -> list[Path]:
+    """Write ``fiber.gpkg`` (WGS84 layers) and ``fiber_coverage.tif`` into ``out_dir``.
+
+    Layers: ``premises``, ``assets``, ``gap_clusters``, ``hex<r>`` per H3 resolution and
+    ``districts``. Both files are written to a temporary name and moved into place.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    gpkg = out / "fiber.gpkg"
+    fd, tmp = tempfile.mkstemp(dir=out, suffix=".gpkg")
+    os.close(fd)
+    os.remove(tmp)
+    layers = {
+        "premises": coverage.premises.drop(columns=["edge"]),
+        "assets": coverage.assets,
+        "gap_clusters": coverage.gap_clusters,
+        **{f"hex{r}": h for r, h in coverage.hexes.items()},
+        "districts": coverage.districts,
+    }
+    try:
+        for name, gdf in layers.items():
+            g = gdf if gdf.crs is None else gdf.to_crs(4326)
+            if g.crs is None:
+                g = g.set_crs(4326)
+            g = g.copy()
+            for c in g.columns:
+                if c != "geometry" and g[c].dtype == object:
+                    g[c] = g[c].astype("string")
+            g.to_file(tmp, layer=name, driver="GPKG")
+        os.replace(tmp, gpkg)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    p = coverage.premises
+    tif = _write_tif(
+        out / "fiber_coverage.tif",
+        p.geometry.to_numpy(),
+        p["premises"].to_numpy(dtype=float),
+        np.where(p["fiber_class"].to_numpy() == "passed", p["premises"].to_numpy(), 0).astype(
+            float
+        ),
+        coverage.crs or p.crs,
+        coverage.config.raster_resolution_m,
+    )
+    return [gpkg, tif]

@@ -1,0 +1,211 @@
+"""Network distance along streets from many points to the nearest of many sources, in one pass."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import shapely
+from scipy.sparse.csgraph import dijkstra
+
+from .snapping import Snap, StreetEdges
+
+#: Weight given to zero-length edges so scipy keeps them as edges (explicit zeros are dropped).
+_EPS = 1e-9
+
+
+def street_csr(edges: StreetEdges) -> sp.csr_matrix:
+    """Build the undirected street graph as a symmetric CSR matrix of edge lengths (metres).
+
+    Node ``i`` is ``edges.node_ids[i]``; parallel edges keep their shortest length.
+    """
+    return _csr(edges.u_idx, edges.v_idx, edges.length, edges.n_nodes)
+
+
+def _csr(a: np.ndarray, b: np.ndarray, w: np.ndarray, n: int, symmetric: bool = True):
+    if symmetric:
+        a, b, w = np.r_[a, b], np.r_[b, a], np.r_[w, w]
+    w = np.maximum(w, _EPS)
+    frame = pd.DataFrame({"a": a, "b": b, "w": w}).groupby(["a", "b"], sort=True)["w"].min()
+    ia = frame.index.get_level_values(0).to_numpy()
+    ib = frame.index.get_level_values(1).to_numpy()
+    return sp.csr_matrix((frame.to_numpy(), (ia, ib)), shape=(n, n))
+
+
+@dataclass
+class Sources:
+    """Fibre on the street network as disjoint covered intervals of edges.
+
+    A point asset is an interval of zero length; a fibre route covers an interval (often a
+    whole edge). ``edge``, ``start`` and ``end`` are sorted by edge then start.
+    """
+
+    edge: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.edge)
+
+
+def sources_from_snaps(snap: Snap) -> Sources:
+    """Turn snapped point assets into zero-length source intervals."""
+    ok = snap.ok
+    return merge_intervals(snap.edge[ok], snap.offset[ok], snap.offset[ok])
+
+
+def merge_intervals(edge: np.ndarray, start: np.ndarray, end: np.ndarray) -> Sources:
+    """Merge overlapping intervals on the same edge into disjoint sorted intervals."""
+    edge = np.asarray(edge, dtype=np.int64)
+    start = np.asarray(start, dtype=float)
+    end = np.asarray(end, dtype=float)
+    if len(edge) == 0:
+        return Sources(edge, start, end)
+    order = np.lexsort((start, edge))
+    edge, start, end = edge[order], start[order], end[order]
+    # running max of ends within each edge group
+    frame = pd.DataFrame({"e": edge, "end": end})
+    run_end = frame.groupby("e")["end"].cummax().to_numpy()
+    prev_end = np.r_[-np.inf, run_end[:-1]]
+    new_group = np.r_[True, edge[1:] != edge[:-1]] | (start > prev_end)
+    m_edge = edge[new_group]
+    m_start = start[new_group]
+    m_end = np.maximum.reduceat(end, np.flatnonzero(new_group))
+    return Sources(m_edge, m_start, m_end)
+
+
+def sources_from_lines(edges: StreetEdges, lines: np.ndarray, buffer_m: float) -> Sources:
+    """Map fibre route lines onto the street edges they follow.
+
+    Parameters
+    ----------
+    edges : StreetEdges
+        The street edges.
+    lines : array of shapely (Multi)LineString
+        Fibre routes in the graph's CRS.
+    buffer_m : float
+        Half-width of the corridor around a route; the parts of edges inside it are covered.
+
+    Returns
+    -------
+    Sources
+        For every edge meeting a route's buffer, each piece of the edge inside the buffer
+        becomes an interval ``[start, end]`` (the along-edge positions of the piece's ends).
+        A street crossing a route is thus covered only near the crossing, a street the route
+        follows is covered along its whole shared length.
+    """
+    lines = np.asarray(lines, dtype=object)
+    lines = lines[~(shapely.is_missing(lines) | shapely.is_empty(lines))]
+    if len(lines) == 0:
+        return merge_intervals([], [], [])
+    buf = shapely.buffer(lines, buffer_m)
+    li, ei = edges.tree.query(buf, predicate="intersects")
+    if len(ei) == 0:
+        return merge_intervals([], [], [])
+    pieces = shapely.intersection(edges.geometry[ei], buf[li])
+    parts, pidx = shapely.get_parts(pieces, return_index=True)
+    e = ei[pidx]
+    keep = shapely.get_type_id(parts) == 1  # LineStrings only (points touch the buffer)
+    parts, e = parts[keep], e[keep]
+    a = shapely.line_locate_point(edges.geometry[e], shapely.get_point(parts, 0))
+    b = shapely.line_locate_point(edges.geometry[e], shapely.get_point(parts, -1))
+    return merge_intervals(e, np.minimum(a, b), np.maximum(a, b))
+
+
+def concat_sources(*sources: Sources) -> Sources:
+    """Combine several sets of source intervals."""
+    return merge_intervals(
+        np.concatenate([s.edge for s in sources]),
+        np.concatenate([s.start for s in sources]),
+        np.concatenate([s.end for s in sources]),
+    )
+
+
+def node_distances(csr: sp.csr_matrix, edges: StreetEdges, sources: Sources) -> np.ndarray:
+    """Distance along streets from every street node to the nearest source, one Dijkstra pass.
+
+    A super-source node is joined to both ends of every source interval's edge
+    (weights ``start`` and ``length - end``) and :func:`scipy.sparse.csgraph.dijkstra` runs
+    once from it. Nodes in components without a source get ``inf``.
+    """
+    n = csr.shape[0]
+    if len(sources) == 0:
+        return np.full(n, np.inf)
+    s = n
+    a = np.r_[np.full(len(sources), s), np.full(len(sources), s)]
+    b = np.r_[edges.u_idx[sources.edge], edges.v_idx[sources.edge]]
+    w = np.r_[sources.start, edges.length[sources.edge] - sources.end]
+    w = np.maximum(w, _EPS)
+    big = sp.bmat([[csr, None], [None, sp.csr_matrix((1, 1))]], format="csr")
+    extra = _csr(a, b, w, n + 1, symmetric=False)
+    graph = (big + extra).tocsr()
+    # big and extra never share an entry (row s of big is empty), so + does not sum weights
+    dist = dijkstra(graph, directed=True, indices=s, min_only=True)
+    return dist[:n]
+
+
+def point_distances(
+    edges: StreetEdges,
+    node_dist: np.ndarray,
+    sources: Sources,
+    edge: np.ndarray,
+    offset: np.ndarray,
+) -> np.ndarray:
+    """Distance along streets from points on edges to the nearest source.
+
+    Parameters
+    ----------
+    edges : StreetEdges
+        The street edges.
+    node_dist : ndarray
+        From :func:`node_distances`.
+    sources : Sources
+        The fibre intervals used for ``node_dist``.
+    edge, offset : ndarray
+        The points' edges (-1 for unsnapped, giving NaN) and along-edge offsets.
+
+    Returns
+    -------
+    ndarray
+        ``min(dist[u] + offset, dist[v] + length - offset)``, and, for points on an edge that
+        carries a source, the exact along-edge distance to the nearest interval (0 inside one).
+        ``inf`` when no source is reachable.
+    """
+    edge = np.asarray(edge, dtype=np.int64)
+    offset = np.asarray(offset, dtype=float)
+    out = np.full(len(edge), np.nan)
+    ok = edge >= 0
+    e, o = edge[ok], offset[ok]
+    d = np.minimum(node_dist[edges.u_idx[e]] + o, node_dist[edges.v_idx[e]] + (edges.length[e] - o))
+    if len(sources):
+        d = np.minimum(d, _same_edge(sources, e, o))
+    out[ok] = d
+    return out
+
+
+def _same_edge(src: Sources, e: np.ndarray, o: np.ndarray) -> np.ndarray:
+    """Exact distance along the point's own edge to the nearest source interval on it."""
+    res = np.full(len(e), np.inf)
+    # intervals are sorted by (edge, start) and disjoint: the candidates are the last interval
+    # starting at or before o and the first one starting after o, on the same edge
+    lo = np.searchsorted(src.edge, e, side="left")
+    hi = np.searchsorted(src.edge, e, side="right")
+    has = hi > lo
+    if not has.any():
+        return res
+    # position within the edge's block via a per-edge searchsorted on start
+    pos = lo.copy()
+    idx = np.flatnonzero(has)
+    # combined key: edges are integers, starts lie in [0, max_len]; scale keeps them apart
+    scale = float(np.max(src.end) if len(src.end) else 0.0) + 1.0
+    keys = src.edge.astype(float) * scale + src.start
+    qkey = e[idx].astype(float) * scale + o[idx]
+    pos[idx] = np.searchsorted(keys, qkey, side="right")  # first interval starting after o
+    for cand in (pos - 1, pos):
+        c = np.clip(cand, 0, len(src.edge) - 1)
+        valid = has & (cand >= lo) & (cand < hi)
+        dd = np.maximum(0.0, np.maximum(src.start[c] - o, o - src.end[c]))
+        res = np.where(valid, np.minimum(res, dd), res)
+    return res
