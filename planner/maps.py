@@ -60,7 +60,7 @@ PALETTE = [
 ]
 
 #: Default per-layer feature budget; bigger layers are aggregated to a square grid.
-MAX_FEATURES = 20_000
+MAX_FEATURES = 8_000
 #: Grid cell used when a point/polygon layer is aggregated (metres).
 AGGREGATE_CELL_M = 100.0
 #: Longest side (pixels) of the ground-risk image overlay.
@@ -305,10 +305,14 @@ class _Builder:
         """Return ``gdf`` or its grid aggregate when it exceeds the feature budget."""
         if gdf is None or len(gdf) <= self.max_features or not gdf.crs.is_projected:
             return gdf, False
-        agg = grid_aggregate(gdf, AGGREGATE_CELL_M, weight=weight, by=by)
+        cell = AGGREGATE_CELL_M
+        agg = grid_aggregate(gdf, cell, weight=weight, by=by)
+        while len(agg) > self.max_features:  # coarser cells until the budget holds
+            cell *= 2
+            agg = grid_aggregate(gdf, cell, weight=weight, by=by)
         self.info["aggregated"][name] = (
             f"{len(gdf)} features aggregated to {len(agg)} cells of "
-            f"{AGGREGATE_CELL_M:g} m (over the {self.max_features} feature budget)"
+            f"{cell:g} m (over the {self.max_features} feature budget)"
         )
         return agg, True
 
