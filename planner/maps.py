@@ -231,11 +231,28 @@ def base_map(gdf_wgs84: gpd.GeoDataFrame, title: str, source: str | None = None)
     return m
 
 
-def add_legend(m: folium.Map, title: str, entries: list[tuple[str, str]]) -> None:
-    """Add a categorical legend box (colour swatch + escaped label) at the bottom left."""
-    if not entries:
+def add_legend(
+    m: folium.Map,
+    title: str,
+    entries: list[tuple[str, str]],
+    gradients: list[LinearColormap] | None = None,
+) -> None:
+    """Add a legend box at the bottom left: colour ramps, then swatches with escaped labels.
+
+    The ramps are plain CSS gradients (no d3, no network), one per branca colormap.
+    """
+    gradients = gradients or []
+    if not entries and not gradients:
         return
-    rows = "".join(
+    ramps = "".join(
+        f'<div style="margin:4px 0 6px">{html.escape(c.caption or "")}'
+        '<div style="height:10px;width:190px;border:1px solid #333;background:linear-gradient('
+        f'to right,{",".join(c.rgb_hex_str(v) for v in np.linspace(c.vmin, c.vmax, 7))})"></div>'
+        '<div style="display:flex;justify-content:space-between;width:192px">'
+        f"<span>{_fmt(float(c.vmin))}</span><span>{_fmt(float(c.vmax))}</span></div></div>"
+        for c in gradients
+    )
+    rows = ramps + "".join(
         f'<div><span style="display:inline-block;width:12px;height:12px;margin-right:6px;'
         f'background:{html.escape(color)};border:1px solid #333"></span>{html.escape(label)}</div>'
         for color, label in entries
@@ -244,7 +261,7 @@ def add_legend(m: folium.Map, title: str, entries: list[tuple[str, str]]) -> Non
         Element(
             '<div class="planner-legend" style="position:fixed;bottom:40px;left:10px;z-index:999;'
             "background:rgba(255,255,255,.9);padding:6px 8px;border-radius:4px;"
-            'font:12px sans-serif;box-shadow:0 1px 4px #888;max-height:40%;overflow:auto">'
+            'font:12px sans-serif;box-shadow:0 1px 4px #888;max-height:45%;overflow:auto">'
             f"<b>{html.escape(title)}</b>{rows}</div>"
         )
     )
@@ -257,6 +274,7 @@ class _Builder:
         self.m = m
         self.max_features = max_features
         self.legend: list[tuple[str, str]] = []
+        self.gradients: list[LinearColormap] = []
         self.info: dict[str, Any] = {"layers": [], "aggregated": {}, "features": {}}
 
     def geojson(
@@ -316,8 +334,18 @@ class _Builder:
         )
         return agg, True
 
+    def gradient(self, cmap: LinearColormap) -> None:
+        """Show a colour ramp in the legend box."""
+        self.gradients.append(cmap)
+
     def finish(self) -> tuple[folium.Map, dict]:
-        add_legend(self.m, "Legend", self.legend)
+        add_legend(self.m, "Legend", self.legend, self.gradients)
+        self.m.get_root().header.add_child(
+            Element(
+                "<style>.leaflet-control-layers-list{max-height:60vh;overflow-y:auto;overflow-x:hidden;padding-right:12px}"
+                ".leaflet-control-layers{font:12px sans-serif}</style>"
+            )
+        )
         folium.LayerControl(collapsed=False).add_to(self.m)  # last: sees every layer
         return self.m, self.info
 
@@ -386,7 +414,7 @@ def add_hexes(
             weight=0.6,
             fill_opacity=0.6,
         )
-    cmap.add_to(b.m)
+    b.gradient(cmap)
 
 
 def add_premises(b: _Builder, premises: gpd.GeoDataFrame, show: bool = False) -> None:
@@ -595,9 +623,11 @@ def add_risk_overlay(b: _Builder, drones: Any, show: bool = False) -> None:
     import matplotlib as mpl
 
     colors = [mpl.colors.to_hex(c) for c in mpl.colormaps["YlOrRd"](np.linspace(0, 1, 6))]
-    LinearColormap(
-        colors, vmin=lo, vmax=hi if hi > lo else lo + 1, caption="Ground risk class (SORA iGRC)"
-    ).add_to(b.m)
+    b.gradient(
+        LinearColormap(
+            colors, vmin=lo, vmax=hi if hi > lo else lo + 1, caption="Ground risk class (SORA iGRC)"
+        )
+    )
     b.info["layers"].append(name)
     b.info["aggregated"][name] = f"raster shown at <= {MAX_RASTER_PX} px (max resampling)"
 
@@ -641,7 +671,7 @@ def add_corridors(b: _Builder, drones: Any, show: bool = True) -> None:
             weight=4,
             simplify_m=1.0,
         )
-        cmap.add_to(b.m)
+        b.gradient(cmap)
     trunk = _get(drones, "trunk")
     b.geojson(
         trunk,
