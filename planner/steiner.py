@@ -8,7 +8,12 @@ from collections.abc import Hashable, Iterable
 import networkx as nx
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components, dijkstra, minimum_spanning_tree
+from scipy.sparse.csgraph import (
+    connected_components,
+    depth_first_order,
+    dijkstra,
+    minimum_spanning_tree,
+)
 
 from planner.errors import AnalysisError
 
@@ -277,56 +282,88 @@ class _Problem:
         return pid, pcost, pa, pb
 
     def exchange_exact(self, eids: np.ndarray, deadline: float) -> np.ndarray:
-        """Sequential key-path exchange with an exact reconnection per key path.
+        """Key-path exchange with an exact reconnection per key path, applied in batches.
 
-        For each key path ``P`` (most expensive first), ``P`` is removed and the two tree
-        parts are reconnected by a shortest path (one scipy Dijkstra from the smaller part,
-        bounded by ``c(P)``) if cheaper than ``P``. This finds exchanges whose replacement
-        leaves from the middle of a key path, which the batched Voronoi modes miss; it costs
-        O(n) per key path, so it runs last and stops at the deadline.
+        Each pass roots the tree once (scipy DFS preorder + subtree sizes, so each side of a
+        removed key path ``P`` is a preorder slice) and, for every key path ``P``, runs one
+        scipy Dijkstra from the smaller side bounded by ``c(P)``; a cheaper path to the other
+        side is an improving exchange. This also finds replacements that leave from the
+        middle of a key path, which the batched Voronoi modes miss. Improving exchanges are
+        then applied in order of gain while still valid (``P`` intact, result cheaper and
+        connected). It costs O(n) per key path, so it runs last and stops at the deadline.
         """
         n = self.n
-        failed: set[bytes] = set()
         while time.perf_counter() < deadline:
             deg = np.bincount(self.eu[eids], minlength=n) + np.bincount(self.ev[eids], minlength=n)
             in_tree = deg > 0
             in_tree[self.terms] = True
             key = in_tree & (self.term_mask | (deg >= 3))
             pid, pcost, pa, pb = self.segments(eids, in_tree & ~key)
-            tnodes = np.flatnonzero(in_tree)
-            applied = False
+            M = sp.csr_matrix((np.ones(eids.size), (self.eu[eids], self.ev[eids])), shape=(n, n))
+            order, parent = depth_first_order(M, int(self.terms[0]), directed=False)
+            pre = np.full(n, -1, dtype=np.int64)
+            pre[order] = np.arange(order.size)
+            size_l = [1] * order.size
+            par_l = pre[parent[order[1:]]].tolist()
+            for i in range(order.size - 1, 0, -1):
+                size_l[par_l[i - 1]] += size_l[i]
+            size = np.asarray(size_l)  # subtree size, indexed by preorder position
+            ntree = order.size
+            edge_pos = np.maximum(pre[self.eu[eids]], pre[self.ev[eids]])  # child end
+            by_path = np.argsort(pid, kind="stable")
+            starts = np.searchsorted(pid[by_path], np.arange(pcost.size + 1))
+            found, base = [], eids
             for p in np.argsort(-pcost, kind="stable"):
                 if time.perf_counter() > deadline:
-                    return eids
-                keep = pid != p
-                sig = np.sort(eids[~keep]).tobytes()
-                if sig in failed or pcost[p] <= 0:
+                    break
+                c = float(pcost[p])
+                if c <= 0:
                     continue
-                ke = eids[keep]
-                M = sp.csr_matrix((np.ones(ke.size), (self.eu[ke], self.ev[ke])), shape=(n, n))
-                _, lab = connected_components(M, directed=False)
-                la, lb = lab[pa[p]], lab[pb[p]]
-                side_a = tnodes[lab[tnodes] == la]
-                side_b = tnodes[lab[tnodes] == lb]
-                if side_a.size > side_b.size:
-                    side_a, side_b = side_b, side_a
+                b = max(pre[pa[p]], pre[pb[p]])  # deeper key end: its subtree is one side
+                lo, hi = b, b + size[b]
+                inner = edge_pos[by_path[starts[p] : starts[p + 1]]]
+                inner = inner[inner != b]  # preorder positions of P's internal nodes
+                sub_small = 2 * (hi - lo) <= ntree - inner.size
+                if sub_small:
+                    srcs = order[lo:hi]
+                else:
+                    keep = np.ones(ntree, dtype=bool)
+                    keep[lo:hi] = False
+                    keep[inner] = False
+                    srcs = order[keep]
                 dist, pred, _ = dijkstra(
                     self.A,
                     directed=True,
-                    indices=side_a,
+                    indices=srcs,
                     min_only=True,
                     return_predecessors=True,
-                    limit=float(pcost[p]),
+                    limit=c,
                 )
-                j = side_b[np.argmin(dist[side_b])]
-                tol = 1e-9 * max(1.0, float(pcost[p]))
-                if dist[j] < pcost[p] - tol:
-                    new = self.prune(self.mst(np.concatenate([ke, self.walk(np.array([j]), pred)])))
-                    if self.cost(new) < self.cost(eids) - tol and self.connects_all(new):
-                        eids = new
-                        applied = True
-                        break
-                failed.add(sig)
+                reached = np.flatnonzero(dist < c - 1e-9 * max(1.0, c))
+                q = pre[reached]
+                if sub_small:  # targets: tree nodes outside the subtree and off P
+                    ok = (q >= 0) & ((q < lo) | (q >= hi))
+                    ok[ok] = ~np.isin(q[ok], inner)
+                else:  # targets: the subtree
+                    ok = (q >= lo) & (q < hi)
+                if ok.any():
+                    cand = reached[ok]
+                    j = cand[np.argmin(dist[cand])]
+                    found.append((c - dist[j], p, self.walk(np.array([j]), pred)))
+            if not found:
+                break
+            applied = False
+            found.sort(key=lambda x: -x[0])
+            for _, p, path in found:
+                pe = base[by_path[starts[p] : starts[p + 1]]]
+                cur = np.isin(pe, eids)
+                if not cur.all():
+                    continue
+                rest = eids[~np.isin(eids, pe)]
+                new = self.prune(self.mst(np.concatenate([rest, path])))
+                old = self.cost(eids)
+                if self.cost(new) < old - 1e-9 * max(1.0, old) and self.connects_all(new):
+                    eids, applied = new, True
             if not applied:
                 break
         return eids
