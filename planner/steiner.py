@@ -281,6 +281,71 @@ class _Problem:
         pa[pid[li[0::2]]], pb[pid[li[1::2]]] = outer[li[0::2]], outer[li[1::2]]
         return pid, pcost, pa, pb
 
+    def _coverable(
+        self,
+        eids: np.ndarray,
+        order: np.ndarray,
+        pre: np.ndarray,
+        par_l: list[int],
+        edge_pos: np.ndarray,
+        pid: np.ndarray,
+        pcost: np.ndarray,
+    ) -> np.ndarray:
+        """Key paths that some Voronoi candidate cheaper than the path could replace.
+
+        An improving reconnection ``R`` of key path ``P`` has an edge ``(x, y)`` where the
+        Voronoi base (nearest tree node) switches sides, and ``c(R) >=
+        dist[x] + w + dist[y]``; the tree route between the two bases crosses ``P``. So only
+        paths covered by a candidate with that bound below ``c(P)`` are worth an exact
+        Dijkstra. Cover minima come from Tarjan-style union-find "painting" of tree edges
+        in increasing candidate cost (each edge painted once). Tree edges themselves are not
+        candidates, so this is a (very effective) filter rather than a proof.
+        """
+        n = self.n
+        in_tree = pre >= 0
+        dist, _, src = dijkstra(
+            self.A, directed=True, indices=order, min_only=True, return_predecessors=True
+        )
+        tmask = np.zeros(self.m, dtype=bool)
+        tmask[eids] = True
+        su, sv = src[self.eu], src[self.ev]
+        bnd = np.flatnonzero((su >= 0) & (sv >= 0) & (su != sv) & ~tmask)
+        d = dist[self.eu[bnd]] + self.ew[bnd] + dist[self.ev[bnd]]
+        ok = d < pcost.max()
+        bnd, d = bnd[ok], d[ok]
+        srt = np.argsort(d, kind="stable")
+        ps = pre[su[bnd[srt]]].tolist()
+        pt = pre[sv[bnd[srt]]].tolist()
+        dd = d[srt].tolist()
+        ntree = order.size
+        par = [0] + par_l
+        dep = [0] * ntree
+        for i in range(1, ntree):
+            dep[i] = dep[par[i]] + 1
+        up = list(range(ntree))
+        paint = [np.inf] * ntree
+
+        def find(x: int) -> int:
+            r = x
+            while up[r] != r:
+                r = up[r]
+            while up[x] != r:
+                up[x], x = r, up[x]
+            return r
+
+        for a, b, c in zip(ps, pt, dd, strict=True):
+            u, v = find(a), find(b)
+            while u != v:
+                if dep[u] < dep[v]:
+                    u, v = v, u
+                paint[u] = c
+                up[u] = par[u]
+                u = find(u)
+        del in_tree, n
+        cover = np.full(pcost.size, np.inf)
+        np.minimum.at(cover, pid, np.asarray(paint)[edge_pos])
+        return np.flatnonzero(cover < pcost - 1e-9 * np.maximum(1.0, pcost))
+
     def exchange_exact(self, eids: np.ndarray, deadline: float) -> np.ndarray:
         """Key-path exchange with an exact reconnection per key path, applied in batches.
 
@@ -312,8 +377,9 @@ class _Problem:
             edge_pos = np.maximum(pre[self.eu[eids]], pre[self.ev[eids]])  # child end
             by_path = np.argsort(pid, kind="stable")
             starts = np.searchsorted(pid[by_path], np.arange(pcost.size + 1))
+            flagged = self._coverable(eids, order, pre, par_l, edge_pos, pid, pcost)
             found, base = [], eids
-            for p in np.argsort(-pcost, kind="stable"):
+            for p in flagged[np.argsort(-pcost[flagged], kind="stable")]:
                 if time.perf_counter() > deadline:
                     break
                 c = float(pcost[p])
