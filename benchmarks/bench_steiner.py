@@ -153,7 +153,7 @@ def main() -> None:
     cases = [
         ("LI 500", G, rng.sample(nodes, 500), None, 4, True, True),
         ("LI 500 + 20 roots", G, rng.sample(nodes, 500), rng.sample(nodes, 20), 4, True, True),
-        ("LI 2,000", G, rng.sample(nodes, 2000), None, 2, True, True),
+        ("LI 2,000", G, rng.sample(nodes, 2000), None, 2, True, False),
         ("LI 5,000", G, rng.sample(nodes, 5000), None, 0, True, False),
         ("LI all nodes", G, nodes, None, 0, True, False),
     ]
@@ -162,7 +162,7 @@ def main() -> None:
         mn = sorted(M.nodes)
         print(f"Mosaic 4x4: {M.number_of_nodes()} nodes, {M.number_of_edges()} edges")
         cases.append(
-            ("mosaic 75% nodes", M, rng.sample(mn, int(0.75 * len(mn))), None, 0, False, False)
+            ("mosaic 75% nodes", M, rng.sample(mn, int(0.75 * len(mn))), None, 0, True, False)
         )
     rows = []
     for name, g, terms, roots, restarts, run_mehl, run_kou in cases:

@@ -142,7 +142,8 @@ class _Problem:
     # ----------------------------------------------------------------- helpers
     def eid_of(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Edge ids of node pairs ``(a[i], b[i])`` (which must be adjacent)."""
-        return self.peid[np.searchsorted(self.pkeys, a * self.n + b)]
+        a = np.asarray(a, dtype=np.int64)  # scipy returns int32 predecessors: avoid overflow
+        return self.peid[np.searchsorted(self.pkeys, a * self.n + np.asarray(b, dtype=np.int64))]
 
     def cost(self, eids: np.ndarray) -> float:
         """Total weight of a set of edge ids."""

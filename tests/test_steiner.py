@@ -307,3 +307,15 @@ def test_validate_tree_rejects_cycles_and_disconnection():
     with pytest.raises(AnalysisError, match="missing"):
         validate_tree(F, [0, 9])
     validate_tree(F, [0, 3], roots=[1, 2])
+
+
+def test_large_graph_index_arithmetic():
+    """> 46,341 nodes: node-pair keys overflow int32 (scipy's predecessor dtype)."""
+    G = nx.grid_2d_graph(220, 220)
+    rng = random.Random(3)
+    for u, v in G.edges:
+        G[u][v]["cost"] = rng.randint(1, 9)
+    terms = rng.sample(list(G), 400)
+    T = steiner_tree(G, terms, restarts=0, time_limit=5)
+    validate_tree(T, terms)
+    assert tree_cost(T) == pytest.approx(edge_weight_sum(G, T))
