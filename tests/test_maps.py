@@ -131,12 +131,18 @@ def synthetic_drones(city) -> dict:
 
 
 def xss_city(city):
-    """A copy of ``city`` whose first buildings are named with the XSS payload."""
+    """A copy of ``city`` whose first buildings and key places are named with the XSS payload.
+
+    Key places are never aggregated, so the payload reaches the map even when a large city's
+    buildings are drawn as grid cells.
+    """
     import dataclasses
 
     b = city.buildings.copy()
     b.loc[b.index[:3], "name"] = XSS_NAME
-    return dataclasses.replace(city, buildings=b)
+    k = city.key_places.copy()
+    k.loc[k.index[:1], "name"] = XSS_NAME
+    return dataclasses.replace(city, buildings=b, key_places=k)
 
 
 # --------------------------------------------------------------------------- tests
