@@ -605,7 +605,10 @@ def _risk_raster(drones: Any) -> tuple[np.ndarray, Any, Any, float | None] | Non
         return arr, transform, crs, (risk[3] if len(risk) > 3 else None)
     arr = _get(drones, "igrc")
     if arr is not None and _get(drones, "transform") is not None:
-        return np.asarray(arr), _get(drones, "transform"), _get(drones, "crs"), -1
+        # SORA "out of scope" (-1 in planner.sora) is the riskiest class: draw it as 11,
+        # as the corridor metrics do, never as transparent no-data.
+        arr = np.asarray(arr)
+        return np.where(arr < 0, 11, arr), _get(drones, "transform"), _get(drones, "crs"), None
     return None
 
 
