@@ -19,6 +19,7 @@ Commands:
          built-in central-Helsinki sample.
   fiber  only the fiber coverage-gap analysis (fiber.gpkg, fiber_coverage.tif,
          the "fiber" section of summary.json); other outputs are kept.
+  map    the interactive maps (map*.html, self-contained) and report.html/.md.
 
 Examples:
   planner run
@@ -67,8 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
 #: Commands that run a subset of the steps, with their help text.
 SUBSET_HELP = {
     "fiber": "fiber coverage-gap analysis: premises passed, gaps, H3 hexes, KPIs.",
+    "map": "the combined and focused maps plus the report, for the analyses given.",
 }
-SUBSET_STEPS = {"fiber": ["fiber"]}
+SUBSET_STEPS = {"fiber": ["fiber"], "map": ["fiber", "maps", "report"]}
 
 
 def config_from_namespace(ns: argparse.Namespace):
@@ -126,7 +128,7 @@ def describe(summary: dict) -> list[str]:
     return lines
 
 
-COMMANDS = {"run": cmd_run, "fiber": cmd_run}
+COMMANDS = {"run": cmd_run, "fiber": cmd_run, "map": cmd_run}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -76,16 +76,28 @@ def step_fiber(ctx: RunContext) -> None:
 
 
 def step_maps(ctx: RunContext) -> None:
-    """Write the interactive map(s)."""
-    from .maps import city_map
+    """Write the combined map and the focused maps (self-contained HTML)."""
+    from .maps import write_maps
 
-    city_map(ctx.city).save(str(ctx.out / "map.html"))
+    r = ctx.results
+    write_maps(ctx.out, ctx.city, fiber=r.get("fiber"), plan=r.get("plan"), drones=r.get("drones"))
+
+
+def step_report(ctx: RunContext) -> None:
+    """Write ``report.html`` and ``report.md`` (after the maps, whose sizes it lists)."""
+    from .report import write_report
+
+    r = ctx.results
+    write_report(
+        ctx.out, ctx.summary, fiber=r.get("fiber"), plan=r.get("plan"), drones=r.get("drones")
+    )
 
 
 STEPS: dict[str, Callable[[RunContext], None]] = {
     "layers": step_layers,
     "fiber": step_fiber,
     "maps": step_maps,
+    "report": step_report,
 }
 
 
