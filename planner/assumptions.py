@@ -1,0 +1,178 @@
+"""Documented defaults that stand in for data OpenStreetMap does not have, with their sources."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+#: Where each building default comes from; reported verbatim in ``summary.json``.
+SOURCES: dict[str, str] = {
+    "metres_per_level": (
+        "3.0 m floor-to-floor: the OSM wiki Simple 3D Buildings convention used by 3D renderers "
+        "(OSM Buildings, F4Map) when only building:levels is tagged; CTBUH height calculator "
+        "gives 3.1 m for residential floors"
+    ),
+    "default_levels": (
+        "planner assumption by building type (house 2, apartments 4, commercial 3, ...) used only "
+        "when neither height nor building:levels is tagged; calibrate per city"
+    ),
+    "floor_area_per_household_m2": (
+        "90 m2 gross floor area per dwelling: Eurostat EU-SILC average usable dwelling floor area "
+        "(~ 80-95 m2) plus walls and common areas; Nordic city-centre flats are smaller"
+    ),
+    "people_per_household": "2.3: Eurostat average EU household size (ilc_lvph01, 2023)",
+    "min_premise_footprint_m2": (
+        "30 m2: planner assumption; smaller untyped buildings are treated as sheds or kiosks"
+    ),
+    "generic_buildings_residential": (
+        "building=yes (most of OSM) counts as residential unless it carries shop/amenity/office/"
+        "craft/industrial tags; planner assumption, OSM rarely types buildings"
+    ),
+    "non_residential_premises": (
+        "1 business premise per non-residential building (FCC BDC counts each broadband-"
+        "serviceable location once)"
+    ),
+    "house_max_footprint_m2": (
+        "200 m2: an untyped residential building (building=yes) without building:levels and "
+        "with a footprint up to this is counted as one household (a detached house); planner "
+        "assumption that keeps rural areas from being over-counted by floor area"
+    ),
+    "ancillary_types": "garages, sheds, roofs, carports, ruins etc. hold no premises",
+}
+
+
+class BuildingAssumptions(BaseModel):
+    """Defaults for building heights, households and premises when tags are missing.
+
+    Every field is configurable in a city config under ``buildings:``; the values in use are
+    written to ``summary.json`` together with :data:`SOURCES`.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    metres_per_level: float = Field(3.0, gt=0, le=10)
+    default_levels: dict[str, float] = Field(
+        default_factory=lambda: {
+            "house": 2,
+            "detached": 2,
+            "semidetached_house": 2,
+            "terrace": 2,
+            "bungalow": 1,
+            "farm": 2,
+            "apartments": 4,
+            "residential": 3,
+            "dormitory": 4,
+            "commercial": 3,
+            "office": 4,
+            "retail": 1,
+            "supermarket": 1,
+            "industrial": 2,
+            "warehouse": 2,
+            "hospital": 4,
+            "school": 2,
+            "university": 3,
+            "church": 4,
+            "garage": 1,
+            "garages": 1,
+            "shed": 1,
+            "carport": 1,
+            "roof": 1,
+            "hut": 1,
+            "yes": 2,
+            "other": 2,
+        }
+    )
+    floor_area_per_household_m2: float = Field(90.0, gt=0)
+    people_per_household: float = Field(2.3, gt=0)
+    min_premise_footprint_m2: float = Field(30.0, ge=0)
+    house_max_footprint_m2: float = Field(200.0, ge=0)
+    generic_buildings_residential: bool = True
+    residential_types: list[str] = Field(
+        default_factory=lambda: [
+            "apartments",
+            "residential",
+            "house",
+            "detached",
+            "semidetached_house",
+            "terrace",
+            "bungalow",
+            "dormitory",
+            "farm",
+            "cabin",
+            "static_caravan",
+            "houseboat",
+        ]
+    )
+    single_household_types: list[str] = Field(
+        default_factory=lambda: [
+            "house",
+            "detached",
+            "semidetached_house",
+            "bungalow",
+            "farm",
+            "cabin",
+            "static_caravan",
+            "houseboat",
+        ]
+    )
+    ancillary_types: list[str] = Field(
+        default_factory=lambda: [
+            "garage",
+            "garages",
+            "shed",
+            "carport",
+            "roof",
+            "hut",
+            "ruins",
+            "construction",
+            "no",
+            "transformer_tower",
+            "service",
+            "toilets",
+            "greenhouse",
+            "barn",
+            "stable",
+            "cowshed",
+            "bunker",
+            "parking",
+            "storage_tank",
+            "container",
+            "grandstand",
+            "kiosk",
+        ]
+    )
+
+    def report(self) -> dict:
+        """Return the values in use with their sources, for ``summary.json``."""
+        return {"values": self.model_dump(), "sources": SOURCES}
+
+
+#: Street classes kept in the street graph (fiber is trenched along these; drones follow them).
+DEFAULT_HIGHWAY_TYPES: list[str] = [
+    "motorway",
+    "motorway_link",
+    "trunk",
+    "trunk_link",
+    "primary",
+    "primary_link",
+    "secondary",
+    "secondary_link",
+    "tertiary",
+    "tertiary_link",
+    "unclassified",
+    "residential",
+    "living_street",
+    "service",
+    "pedestrian",
+    "road",
+    "track",
+]
+
+STREET_SOURCE = (
+    "public roads incl. service roads, living streets and pedestrian streets, where FTTH "
+    "networks are trenched (Comsof Fiber and FTTX-PLAN route along the same OSM classes); "
+    "footways, cycleways and paths are excluded. The graph is bidirectional: trenches and "
+    "drones ignore one-way rules."
+)
+
+#: Highway classes reported as major roads in the land-use layer.
+MAJOR_ROAD_TYPES: list[str] = ["motorway", "trunk", "primary", "secondary"]
