@@ -91,6 +91,8 @@ class DroneConfig(BaseModel):
     #: no-fly zone (m); 2,000 m moves a heliport out of a 1,500 m buffer.
     max_auto_hubs: int = Field(default=10, ge=2)
     auto_hub_snap_m: float = Field(default=2000.0, ge=0)
+    #: Streets mode: how far a hub may be from the nearest usable street node (m).
+    street_snap_m: float = Field(default=500.0, ge=0)
     #: Minimum spacing between automatic hubs (m).
     auto_hub_spacing_m: float = Field(default=300.0, ge=0)
     #: Mobile coverage radius of a mast/tower (m); planner assumption for urban macro cells.
@@ -428,6 +430,9 @@ def corridor_metrics(
             "out_of_sora_scope": max_ig > 10,
         }
     )
+    # shares: fraction of the sampled length whose sample point lies on a landuse feature
+    # (line features such as roads count within 10 m of their axis: planner assumption)
+    pts = shapely.points(x, y)
     for kind, col in (
         ("major_road", "share_roads"),
         ("water", "share_water"),
@@ -435,14 +440,17 @@ def corridor_metrics(
     ):
         share = np.zeros(n)
         if landuse is not None and len(landuse):
-            geo = landuse.geometry[landuse["kind"] == kind]
+            geo = landuse.geometry[landuse["kind"] == kind].to_numpy()
             if len(geo):
-                # line features (roads) count within 10 m of their axis (planner assumption)
-                area = shapely.union_all(
-                    [g.buffer(10) if g.geom_type.endswith("LineString") else g for g in geo]
+                lineal = np.isin(shapely.get_type_id(geo), [1, 2, 5])
+                geo = np.where(lineal, shapely.buffer(geo, 10), geo)
+                hit = np.unique(shapely.STRtree(geo).query(pts, predicate="intersects")[0])
+                inside = np.zeros(len(pts), dtype=bool)
+                inside[hit] = True
+                share = np.bincount(owner, weights=seg * inside, minlength=n) / np.maximum(
+                    length, 1e-9
                 )
-                share = shapely.length(shapely.intersection(arr, area)) / np.maximum(length, 1e-9)
-        out[col] = share
+        out[col] = np.clip(share, 0, 1)
     clearance = np.full(n, float(band_top_m))
     if len(obst):
         buf = shapely.buffer(arr, width_m / 2)
@@ -454,8 +462,12 @@ def corridor_metrics(
     out["min_clearance_m"] = clearance
     cov = np.zeros(n)
     if masts is not None and len(masts):
-        area = shapely.union_all(shapely.buffer(masts.geometry.to_numpy(), mast_radius_m))
-        cov = shapely.length(shapely.intersection(arr, area)) / np.maximum(length, 1e-9)
+        mp = masts.geometry.representative_point()
+        d, _ = cKDTree(np.column_stack([mp.x, mp.y])).query(np.column_stack([x, y]))
+        cov = np.bincount(owner, weights=seg * (d <= mast_radius_m), minlength=n) / np.maximum(
+            length, 1e-9
+        )
+        cov = np.clip(cov, 0, 1)
     out["mobile_coverage_share"] = cov
     return out
 
@@ -560,7 +572,18 @@ def plan_corridors(city: Any, config: DroneConfig | dict | None = None) -> Corri
         tree = cKDTree(np.column_stack([nx_[cand], ny_[cand]]))
         d, k = tree.query(np.column_stack([ok_hubs.geometry.x, ok_hubs.geometry.y]))
         nodes = cand[k]
-        ok_hubs["snapped_m"] = ok_hubs["snapped_m"] + d
+        far = d > cfg.street_snap_m
+        dup = pd.Series(nodes).duplicated().to_numpy() & (not cfg.hubs)
+        for h in np.flatnonzero(far):
+            messages.append(
+                f"hub {ok_hubs['name'].iloc[h]!r} has no usable street within "
+                f"{cfg.street_snap_m:g} m (nearest {d[h]:.0f} m)"
+            )
+        hubs.loc[hubs["name"].isin(ok_hubs["name"][far]), "feasible"] = False
+        hubs = hubs[~hubs["name"].isin(ok_hubs["name"][dup & ~far])]
+        keep = ~far & ~dup
+        ok_hubs, nodes = ok_hubs[keep].reset_index(drop=True), nodes[keep]
+        ok_hubs["snapped_m"] = ok_hubs["snapped_m"] + d[keep]
         ok_hubs["geometry"] = gpd.points_from_xy(nx_[nodes], ny_[nodes])
         graphs = {w: costs[w][0] for w in costs}
         edge_of = costs[cfg.risk_weight][1]
@@ -637,8 +660,10 @@ def plan_corridors(city: Any, config: DroneConfig | dict | None = None) -> Corri
             corridors[c] = m[c].to_numpy()
         corridors["shortest_length_m"] = ms["length_m"].to_numpy()
         corridors["shortest_ground_risk"] = ms["ground_risk"].to_numpy()
-        corridors["detour_vs_shortest"] = corridors["length_m"] / np.maximum(
-            corridors["shortest_length_m"], 1e-9
+        corridors["detour_vs_shortest"] = np.where(
+            corridors["shortest_length_m"] > 0,
+            corridors["length_m"] / np.maximum(corridors["shortest_length_m"], 1e-9),
+            1.0,
         )
         corridors["risk_reduction"] = np.where(
             ms["ground_risk"] > 0, 1 - m["ground_risk"] / np.maximum(ms["ground_risk"], 1e-12), 0

@@ -188,7 +188,9 @@ def test_nofly_zones(city):
     assert "JVA Test" in prison["reason"]
     # buffered rectangle: area = 200*150 + perimeter*100 + pi*100^2
     assert prison.geometry.area == pytest.approx(200 * 150 + 700 * 100 + np.pi * 1e4, rel=2e-3)
-    eu = load_preset("eu", {"nofly": {"major_road": {"ceiling_m": 50}}})
+    eu = load_preset(
+        "eu", {"nofly": {"major_road": {"buffer_m": 100, "ceiling_m": 50, "source": "test"}}}
+    )
     kinds = set(nofly_zones(city, eu, FlightBand(min_m=60, max_m=120))["kind"])
     assert "major_road" not in kinds and "prison" in kinds
     assert "major_road" in set(nofly_zones(city, eu)["kind"])
