@@ -73,7 +73,7 @@ class DroneConfig(BaseModel):
     #: Raster / lattice cell size (m); issue 5 suggests 10-25 m.
     resolution_m: float = Field(default=10.0, gt=0)
     #: Weight ``w`` in edge cost = length × (1 + w × risk).
-    risk_weight: float = Field(default=2.0, ge=0)
+    risk_weight: float = Field(default=0.5, ge=0)
     #: risk = density / risk_scale, so risk 1 = 1,000 people/km² (SORA "< 5,000" band).
     risk_scale_ppl_km2: float = Field(default=1000.0, gt=0)
     #: Vertical clearance above obstacles (m); None = the preset's default clearance.

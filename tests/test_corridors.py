@@ -170,3 +170,32 @@ def test_corridor_line_is_straight_when_free(city):
     line = r.corridors.geometry.iloc[0]
     assert isinstance(line, LineString)
     assert r.corridors["detour_factor"].iloc[0] == pytest.approx(1.0)
+
+
+SHARED = __import__("pathlib").Path(__file__).resolve().parents[2] / "shared" / "data" / "osm"
+EXTRACTS = ["monaco-2026-03-10", "lauf-an-der-pegnitz-2020-01-15", "liechtenstein-2021-10-28"]
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("extract", EXTRACTS)
+def test_real_extracts_never_enter_restricted_airspace(extract):
+    path = SHARED / f"{extract}.osm.pbf"
+    if not path.is_file():
+        pytest.skip(f"{path} not available")
+    from planner.city import load_city
+
+    c = load_city(path, use_cache=False, progress=False)
+    for mode in ("free", "streets"):
+        r = plan_corridors(c, {"preset": "usepe", "mode": mode, "resolution_m": 25})
+        assert r.summary["restricted_intersections"] == 0
+        assert r.summary["obstacle_violations"] == 0
+        if not len(r.corridors):
+            continue
+        # independent shapely check against the unbuffered zones and blocking obstacles
+        lines = r.corridors.geometry
+        if len(r.nofly):
+            assert not lines.intersects(r.nofly.union_all()).any()
+        tall = r.obstacles[r.obstacles["top_m"] >= r.summary["band"]["top_m"]]
+        if len(tall):
+            assert not lines.intersects(tall.union_all()).any()
+        assert (r.corridors["min_clearance_m"] >= r.summary["clearance_m"]).all()
