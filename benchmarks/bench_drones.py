@@ -133,6 +133,29 @@ def bench_lattice(n: int, res: float, weights, nx_sources: int) -> None:
     )
 
 
+def en_route_reduction(r, hub_zone_m: float = 300.0) -> float:
+    """Risk reduction counting only the corridor parts more than hub_zone_m from both ends."""
+    import geopandas as gpd
+    from shapely.ops import substring
+
+    from planner.corridors import corridor_metrics
+
+    def risk(lines):
+        cut = [substring(g, hub_zone_m, g.length - hub_zone_m) for g in lines]
+        cut = [g if g.length > 0 else substring(g, 0, 0) for g in cut]
+        empty = gpd.GeoDataFrame({"kind": [], "top_m": [], "height_m": []}, geometry=[])
+        m = corridor_metrics(
+            gpd.GeoSeries(cut), r.density, r.igrc, r.transform, 30.0, None, empty, 120.0, None, 1
+        )
+        return m["ground_risk"].to_numpy()[[g.length > 0 for g in cut]].sum()
+
+    long_ = (r.baseline.length > 2 * hub_zone_m).to_numpy() & (
+        r.corridors.length > 2 * hub_zone_m
+    ).to_numpy()
+    base = risk(r.baseline.geometry[long_])
+    return 1 - risk(r.corridors.geometry[long_]) / base if base > 0 else float("nan")
+
+
 def bench_real(weights) -> None:
     from planner.city import load_city
     from planner.corridors import plan_corridors

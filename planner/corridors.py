@@ -131,6 +131,7 @@ class CorridorResult:
     hubs: gpd.GeoDataFrame
     trunk: gpd.GeoDataFrame
     corridor_area: gpd.GeoDataFrame
+    baseline: gpd.GeoDataFrame  #: shortest feasible path per hub pair (same rows as corridors)
     igrc: np.ndarray
     density: np.ndarray
     blocked: np.ndarray
@@ -765,6 +766,11 @@ def plan_corridors(city: Any, config: DroneConfig | dict | None = None) -> Corri
         hubs=hubs_out,
         trunk=trunk,
         corridor_area=area,
+        baseline=gpd.GeoDataFrame(
+            corridors[["from_hub", "to_hub"]] if len(corridors) else {"from_hub": [], "to_hub": []},
+            geometry=short_lines,
+            crs=crs,
+        ),
         igrc=igrc_grid,
         density=density,
         blocked=blocked,

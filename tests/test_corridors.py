@@ -1,3 +1,5 @@
+import json
+
 import geopandas as gpd
 import networkx as nx
 import numpy as np
@@ -58,6 +60,10 @@ def test_free_mode_safe_and_complete(free_result):
     assert r.corridors["max_igrc"].between(1, 10).all()
     assert len(r.trunk) and s["trunk_length_m"] <= r.corridors["length_m"].sum() + 1e-6
     assert r.igrc.shape == r.density.shape == r.blocked.shape
+    assert len(r.baseline) == len(r.corridors)
+    assert json.loads(json.dumps(s))["corridors"][0]["from_hub"] == r.corridors["from_hub"].iloc[0]
+    assert np.allclose(r.baseline.length, r.corridors["shortest_length_m"])
+    assert (r.baseline.length <= r.corridors["length_m"] + 1e-6).all()
 
 
 def test_hub_in_zone_and_enclosed(city):
