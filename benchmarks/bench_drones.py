@@ -199,6 +199,7 @@ def bench_real(weights) -> None:
                         f"{s['risk_reduction']:6.1%} mean detour vs shortest "
                         f"{(s['mean_detour_vs_shortest'] or float('nan')):.3f} | restricted "
                         f"{s['restricted_intersections']} obstacle {s['obstacle_violations']}"
+                        f" | en-route reduction {en_route_reduction(r):6.1%}"
                     )
 
 
@@ -208,7 +209,7 @@ def main() -> None:
     ap.add_argument("--res", type=float, default=10.0)
     ap.add_argument("--nx-sources", type=int, default=2)
     ap.add_argument("--skip-real", action="store_true")
-    ap.add_argument("--weights", type=str, default="0.1,0.3,1,3")
+    ap.add_argument("--weights", type=str, default="0.1,0.3,1")
     a = ap.parse_args()
     weights = [float(x) for x in a.weights.split(",")]
     bench_lattice(a.size, a.res, weights, a.nx_sources)
