@@ -1,0 +1,829 @@
+"""Risk-aware drone corridors between hubs, over a free lattice or above the street graph."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from affine import Affine
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pyproj import Transformer
+from scipy import ndimage, sparse
+from scipy.sparse import csgraph
+from scipy.spatial import cKDTree
+from shapely.geometry import LineString, Point
+
+from planner import sora
+from planner.airspace import (
+    DEFAULT_OCCUPANCY,
+    FlightBand,
+    blocked_mask,
+    city_grid,
+    load_preset,
+    nofly_zones,
+    obstacles,
+    population_density_raster,
+    write_geotiff,
+)
+from planner.errors import AnalysisError, ConfigError
+from planner.lattice import cell_centres, lattice_graph, route_hubs, xy_to_cell
+
+#: Risk weight of the "shortest feasible" baseline: breaks ties between equally short
+#: lattice paths towards the less exposed one (length changes by < 1e-4 relative), so the
+#: reported risk reduction is not inflated by an unlucky tie.
+SHORTEST_TIEBREAK = 1e-6
+
+#: Building types taken as logistics/industrial hub candidates when no hubs are configured.
+LOGISTICS_TYPES = ("industrial", "warehouse", "logistics", "depot", "hangar", "commercial")
+
+
+class HubConfig(BaseModel):
+    """A named hub (vertiport, hospital pad, depot) in WGS84 degrees."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1)
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+
+
+class DroneConfig(BaseModel):
+    """The ``drones:`` section of a city configuration.
+
+    Every default is documented next to its field.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    #: Rule preset name (``cn``, ``eu``, ``us``, ``uk``, ``usepe``) or YAML path.
+    preset: str = "eu"
+    #: Values merged over the preset, e.g. ``{"nofly": {"hospital": {"buffer_m": 200}}}``.
+    overrides: dict[str, Any] | None = None
+    #: Flight band in m AGL; default 60-120 m (issue 5; 120 m = EU open-category cap).
+    band: FlightBand = Field(default_factory=FlightBand)
+    #: SORA 2.5 Table 2 column (``1m``/25 m/s default: typical delivery multicopter).
+    ua_class: str = "1m"
+    #: ``free`` lattice or ``streets`` (Metropolis-style, above the street graph).
+    mode: Literal["free", "streets"] = "free"
+    #: Raster / lattice cell size (m); issue 5 suggests 10-25 m.
+    resolution_m: float = Field(default=10.0, gt=0)
+    #: Weight ``w`` in edge cost = length × (1 + w × risk).
+    risk_weight: float = Field(default=0.5, ge=0)
+    #: risk = density / risk_scale, so risk 1 = 1,000 people/km² (SORA "< 5,000" band).
+    risk_scale_ppl_km2: float = Field(default=1000.0, gt=0)
+    #: Vertical clearance above obstacles (m); None = the preset's default clearance.
+    clearance_m: float | None = Field(default=None, ge=0)
+    #: Corridor width (m); default 30 m (issue 5).
+    corridor_width_m: float = Field(default=30.0, gt=0)
+    #: Lateral margin kept from no-fly zones and blocking obstacles (m); None = half width,
+    #: so the whole corridor area stays clear.
+    zone_margin_m: float | None = Field(default=None, ge=0)
+    #: Configured hubs; empty = choose automatically.
+    hubs: list[HubConfig] = Field(default_factory=list)
+    #: Optional OD list of hub-name pairs; None = all pairs.
+    od_pairs: list[tuple[str, str]] | None = None
+    #: Automatic hubs: how many at most, and how far a candidate may be moved out of a
+    #: no-fly zone (m); 2,000 m moves a heliport out of a 1,500 m buffer.
+    max_auto_hubs: int = Field(default=10, ge=2)
+    auto_hub_snap_m: float = Field(default=2000.0, ge=0)
+    #: Streets mode: how far a hub may be from the nearest usable street node (m).
+    street_snap_m: float = Field(default=500.0, ge=0)
+    #: Minimum spacing between automatic hubs (m).
+    auto_hub_spacing_m: float = Field(default=300.0, ge=0)
+    #: Mobile coverage radius of a mast/tower (m); planner assumption for urban macro cells.
+    mast_radius_m: float = Field(default=1000.0, gt=0)
+    #: Population density GeoTIFF (people/km²) instead of the building occupancy model.
+    population_raster: str | None = None
+    people_per_household: float = Field(default=DEFAULT_OCCUPANCY["people_per_household"], gt=0)
+    m2_per_person: float = Field(default=DEFAULT_OCCUPANCY["m2_per_person"], gt=0)
+    window_m: float = Field(default=DEFAULT_OCCUPANCY["window_m"], gt=0)
+    landuse_factors: dict[str, float] | None = None
+
+    @field_validator("ua_class")
+    @classmethod
+    def _ua(cls, v: str) -> str:
+        try:
+            return sora.UA_CLASSES[sora.ua_class_index(v)].name
+        except ConfigError as exc:
+            raise ValueError(str(exc).removeprefix("ua_class: ")) from None
+
+    @field_validator("hubs")
+    @classmethod
+    def _unique(cls, v: list[HubConfig]) -> list[HubConfig]:
+        names = [h.name for h in v]
+        if len(set(names)) != len(names):
+            raise ValueError("hub names must be unique")
+        return v
+
+
+@dataclass
+class CorridorResult:
+    """Everything :func:`plan_corridors` computed."""
+
+    nofly: gpd.GeoDataFrame
+    obstacles: gpd.GeoDataFrame
+    corridors: gpd.GeoDataFrame
+    hubs: gpd.GeoDataFrame
+    trunk: gpd.GeoDataFrame
+    corridor_area: gpd.GeoDataFrame
+    baseline: gpd.GeoDataFrame  #: shortest feasible path per hub pair (same rows as corridors)
+    igrc: np.ndarray
+    density: np.ndarray
+    blocked: np.ndarray
+    transform: Affine
+    crs: Any
+    summary: dict = field(default_factory=dict)
+
+
+def _config(config: DroneConfig | dict | None) -> DroneConfig:
+    if isinstance(config, DroneConfig):
+        return config
+    try:
+        return DroneConfig.model_validate(config or {})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"])
+        raise ConfigError(f"drones.{loc}: {err['msg']}") from None
+
+
+# --------------------------------------------------------------------------- hubs
+
+
+def _nearest_free(blocked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For every cell, distance (cells) to and flat index of the nearest free cell."""
+    if blocked.all():
+        raise AnalysisError("the whole area is blocked by no-fly zones or obstacles")
+    dist, (ri, ci) = ndimage.distance_transform_edt(blocked, return_indices=True)
+    return dist, ri * blocked.shape[1] + ci
+
+
+def _zone_names(nofly: gpd.GeoDataFrame, pt: Point) -> list[str]:
+    if not len(nofly):
+        return []
+    hit = nofly.sindex.query(pt, predicate="intersects")
+    return list(nofly["reason"].iloc[hit])
+
+
+def _candidates(city: Any, cfg: DroneConfig) -> gpd.GeoDataFrame:
+    rows = []
+    kp = getattr(city, "key_places", None)
+    if kp is not None and len(kp):
+        sel = kp[kp["kind"] == "hospital"]
+        for i, (name, g) in enumerate(zip(sel["name"].fillna(""), sel.geometry, strict=True)):
+            rows.append(("hospital", name or f"hospital {i + 1}", 0, g.representative_point()))
+    air = getattr(city, "airspace", None)
+    if air is not None and len(air):
+        sel = air[air["kind"].isin(["heliport", "helipad"])]
+        for i, (k, name, g) in enumerate(
+            zip(sel["kind"], sel["name"].fillna(""), sel.geometry, strict=True)
+        ):
+            rows.append(("heliport", name or f"{k} {i + 1}", 1, g.representative_point()))
+    b = getattr(city, "buildings", None)
+    if b is not None and len(b):
+        sel = b[b["building"].isin(LOGISTICS_TYPES)]
+        sel = sel.sort_values("footprint_m2", ascending=False).head(5 * cfg.max_auto_hubs)
+        for i, (name, g) in enumerate(zip(sel["name"].fillna(""), sel.geometry, strict=True)):
+            rows.append(("logistics", name or f"logistics {i + 1}", 2, g.representative_point()))
+    return gpd.GeoDataFrame(
+        rows, columns=["source", "name", "priority", "geometry"], geometry="geometry", crs=city.crs
+    )
+
+
+def resolve_hubs(
+    city: Any,
+    cfg: DroneConfig,
+    nofly: gpd.GeoDataFrame,
+    blocked: np.ndarray,
+    transform: Affine,
+) -> gpd.GeoDataFrame:
+    """Place configured or automatic hubs on free cells.
+
+    Configured hubs inside a no-fly zone are infeasible (message names the zone); inside
+    only the lateral margin they move to the nearest free cell. Automatic candidates
+    (hospitals, heliports, logistics buildings) may move up to ``auto_hub_snap_m`` out of
+    their zones; up to ``max_auto_hubs`` are kept by priority and spacing.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``name``, ``source``, ``cell`` (flat index, -1 if infeasible),
+        ``snapped_m``, ``feasible``, ``message``, ``geometry`` (hub point on its cell).
+    """
+    shape = blocked.shape
+    res = abs(transform.a)
+    dist, nearest = _nearest_free(blocked)
+    if cfg.hubs:
+        tr = Transformer.from_crs("EPSG:4326", city.crs, always_xy=True)
+        xs, ys = tr.transform([h.lon for h in cfg.hubs], [h.lat for h in cfg.hubs])
+        cand = gpd.GeoDataFrame(
+            {"source": "config", "name": [h.name for h in cfg.hubs], "priority": 0},
+            geometry=gpd.points_from_xy(xs, ys),
+            crs=city.crs,
+        )
+        snap_limit = (cfg.zone_margin_m or cfg.corridor_width_m / 2) + 2 * res
+    else:
+        cand = _candidates(city, cfg)
+        snap_limit = cfg.auto_hub_snap_m
+    out = []
+    for src, name, geom in zip(cand["source"], cand["name"], cand.geometry, strict=True):
+        cell = int(xy_to_cell(np.array([geom.x]), np.array([geom.y]), transform, shape)[0])
+        msg, snapped = "", 0.0
+        if cell < 0:
+            msg = f"hub {name!r} lies outside the city extent"
+        else:
+            zones = _zone_names(nofly, geom) if src == "config" else []
+            if zones:
+                msg = f"hub {name!r} lies inside no-fly zone {zones[0]}"
+            else:
+                r, c = divmod(cell, shape[1])
+                snapped = float(dist[r, c]) * res
+                if snapped > snap_limit:
+                    zones = _zone_names(nofly, geom)
+                    why = f"no-fly zone {zones[0]}" if zones else "obstacles/no-fly margins"
+                    msg = f"hub {name!r} is blocked by {why} (nearest free cell {snapped:.0f} m)"
+                else:
+                    cell = int(nearest[r, c])
+        feasible = not msg
+        pt = Point(*cell_centres([cell], transform, shape[1])[0]) if feasible else geom
+        out.append((name, src, cell if feasible else -1, snapped, feasible, msg, pt))
+    hubs = gpd.GeoDataFrame(
+        out,
+        columns=["name", "source", "cell", "snapped_m", "feasible", "message", "geometry"],
+        geometry="geometry",
+        crs=city.crs,
+    )
+    if not cfg.hubs and len(hubs):
+        hubs = hubs[hubs["feasible"]]
+        hubs = hubs.drop_duplicates("cell")
+        # priority first, then greedy spacing (farthest-point style) up to max_auto_hubs
+        order = np.argsort(
+            cand.loc[hubs.index, "priority"].to_numpy(), kind="stable"
+        )  # hospitals, heliports, logistics
+        xy = np.column_stack([hubs.geometry.x, hubs.geometry.y])[order]
+        keep: list[int] = []
+        for i in range(len(xy)):
+            if len(keep) >= cfg.max_auto_hubs:
+                break
+            if not keep or np.min(np.hypot(*(xy[keep] - xy[i]).T)) >= cfg.auto_hub_spacing_m:
+                keep.append(i)
+        hubs = hubs.iloc[order[keep]].reset_index(drop=True)
+        # unique names
+        dup = hubs["name"].duplicated(keep=False)
+        hubs.loc[dup, "name"] = hubs.loc[dup, "name"] + " #" + hubs.index[dup].astype(str)
+    return hubs.reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- street graph
+
+
+def _edge_arrays(city: Any):
+    g = city.graph
+    nodes = list(g.nodes)
+    pos = {n: i for i, n in enumerate(nodes)}
+    nx_ = np.array([g.nodes[n]["x"] for n in nodes], dtype=float)
+    ny_ = np.array([g.nodes[n]["y"] for n in nodes], dtype=float)
+    us, vs, lens, geoms = [], [], [], []
+    for u, v, d in g.edges(data=True):
+        if u == v:
+            continue
+        geom = d.get("geometry")
+        if geom is None:
+            geom = LineString(
+                [(g.nodes[u]["x"], g.nodes[u]["y"]), (g.nodes[v]["x"], g.nodes[v]["y"])]
+            )
+        us.append(pos[u])
+        vs.append(pos[v])
+        lens.append(float(d.get("length", geom.length)))
+        geoms.append(geom)
+    return nx_, ny_, np.array(us), np.array(vs), np.array(lens), np.array(geoms, dtype=object)
+
+
+def sample_lines(lines: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Points every ``step`` m along each line (vectorised).
+
+    Returns
+    -------
+    (x, y, owner, seg_len)
+        Coordinates, index of the owning line, and the length each sample stands for.
+    """
+    lines = np.asarray(lines, dtype=object)
+    lengths = shapely.length(lines)
+    n = np.maximum(1, np.ceil(lengths / step).astype(int))
+    owner = np.repeat(np.arange(len(lines)), n)
+    start = np.repeat(np.cumsum(n) - n, n)
+    k = np.arange(owner.size) - start
+    frac = (k + 0.5) / n[owner]
+    pts = shapely.line_interpolate_point(lines[owner], frac, normalized=True)
+    return shapely.get_x(pts), shapely.get_y(pts), owner, (lengths / n)[owner]
+
+
+def _raster_values(raster: np.ndarray, transform: Affine, x, y, fill=0.0) -> np.ndarray:
+    cells = xy_to_cell(x, y, transform, raster.shape)
+    flat = raster.ravel()
+    return np.where(cells >= 0, flat[np.clip(cells, 0, None)], fill)
+
+
+def _street_graph(city, risk, transform, bad_geoms, weight, w0):
+    nx_, ny_, us, vs, lens, geoms = _edge_arrays(city)
+    if len(us) == 0:
+        raise AnalysisError("the street graph has no edges")
+    ok = np.ones(len(us), dtype=bool)
+    if len(bad_geoms):
+        tree = shapely.STRtree(np.asarray(bad_geoms, dtype=object))
+        hit = tree.query(geoms, predicate="intersects")
+        ok[np.unique(hit[0])] = False
+    res = abs(transform.a)
+    x, y, owner, _ = sample_lines(geoms, res)
+    r = _raster_values(risk, transform, x, y)
+    mean_r = np.bincount(owner, weights=r, minlength=len(us)) / np.bincount(
+        owner, minlength=len(us)
+    )
+    costs = {}
+    for w in (weight, w0):
+        c = lens * (1.0 + w * mean_r)
+        u, v, cc = us[ok], vs[ok], c[ok]
+        # undirected, keep the cheapest parallel edge
+        a, b = np.minimum(u, v), np.maximum(u, v)
+        order = np.lexsort((cc, b, a))
+        a, b, cc, eidx = a[order], b[order], cc[order], np.flatnonzero(ok)[order]
+        first = np.ones(len(a), dtype=bool)
+        first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+        a, b, cc, eidx = a[first], b[first], cc[first], eidx[first]
+        n = len(nx_)
+        g = sparse.csr_matrix(
+            (np.concatenate([cc, cc]), (np.concatenate([a, b]), np.concatenate([b, a]))),
+            shape=(n, n),
+        )
+        costs[w] = (g, {(int(p), int(q)): int(e) for p, q, e in zip(a, b, eidx, strict=True)})
+    usable = np.zeros(len(nx_), dtype=bool)
+    usable[us[ok]] = True
+    usable[vs[ok]] = True
+    return nx_, ny_, geoms, us, costs, usable
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+def _path_line_free(seq, transform, ncols) -> LineString:
+    xy = cell_centres(seq, transform, ncols)
+    if len(xy) == 1:
+        xy = np.vstack([xy, xy])
+    return shapely.simplify(LineString(xy), 0.0)
+
+
+def _path_line_streets(seq, edge_of, geoms, us, nx_, ny_) -> LineString:
+    coords = [(nx_[seq[0]], ny_[seq[0]])]
+    for p, q in zip(seq[:-1], seq[1:], strict=True):
+        e = edge_of[(min(p, q), max(p, q))]
+        c = list(geoms[e].coords)
+        if us[e] != p:
+            c = c[::-1]
+        coords.extend(c[1:])
+    if len(coords) == 1:
+        coords.append(coords[0])
+    return LineString(coords)
+
+
+def corridor_metrics(
+    lines: gpd.GeoSeries,
+    density: np.ndarray,
+    igrc_grid: np.ndarray,
+    transform: Affine,
+    width_m: float,
+    landuse: gpd.GeoDataFrame | None,
+    obst: gpd.GeoDataFrame,
+    band_top_m: float,
+    masts: gpd.GeoDataFrame | None,
+    mast_radius_m: float,
+) -> pd.DataFrame:
+    """Per-corridor metrics computed from the geometry alone (independent of the router).
+
+    ``ground_risk`` is the integrated exposure: Σ density × sampled length × width, i.e. the
+    expected number of people under the corridor area. ``min_clearance_m`` is the band top
+    minus the tallest obstacle within half the width.
+    """
+    arr = np.asarray(lines.to_numpy(), dtype=object)
+    n = len(arr)
+    length = shapely.length(arr)
+    res = abs(transform.a)
+    x, y, owner, seg = sample_lines(arr, res / 2)
+    dens = _raster_values(density, transform, x, y)
+    risk = np.bincount(owner, weights=dens * seg * width_m / 1e6, minlength=n)
+    ig = _raster_values(igrc_grid, transform, x, y, fill=0).astype(int)
+    ig = np.where(ig == sora.OUT_OF_SCOPE, 11, ig)
+    max_ig = np.full(n, 0)
+    np.maximum.at(max_ig, owner, ig)
+    starts = shapely.get_point(arr, 0)
+    ends = shapely.get_point(arr, -1)
+    straight = shapely.distance(starts, ends)
+    out = pd.DataFrame(
+        {
+            "length_m": length,
+            "straight_m": straight,
+            "detour_factor": np.where(straight > 0, length / np.maximum(straight, 1e-9), 1.0),
+            "ground_risk": risk,
+            "max_igrc": max_ig,
+            "out_of_sora_scope": max_ig > 10,
+        }
+    )
+    # shares: fraction of the sampled length whose sample point lies on a landuse feature
+    # (line features such as roads count within 10 m of their axis: planner assumption)
+    pts = shapely.points(x, y)
+    for kind, col in (
+        ("major_road", "share_roads"),
+        ("water", "share_water"),
+        ("park", "share_parks"),
+    ):
+        share = np.zeros(n)
+        if landuse is not None and len(landuse):
+            geo = landuse.geometry[landuse["kind"] == kind].to_numpy()
+            if len(geo):
+                lineal = np.isin(shapely.get_type_id(geo), [1, 2, 5])
+                geo = np.where(lineal, shapely.buffer(geo, 10), geo)
+                hit = np.unique(shapely.STRtree(geo).query(pts, predicate="intersects")[0])
+                inside = np.zeros(len(pts), dtype=bool)
+                inside[hit] = True
+                share = np.bincount(owner, weights=seg * inside, minlength=n) / np.maximum(
+                    length, 1e-9
+                )
+        out[col] = np.clip(share, 0, 1)
+    clearance = np.full(n, float(band_top_m))
+    if len(obst):
+        buf = shapely.buffer(arr, width_m / 2)
+        li, oi = obst.sindex.query(buf, predicate="intersects")
+        if li.size:
+            hmax = np.zeros(n)
+            np.maximum.at(hmax, li, obst["height_m"].to_numpy()[oi])
+            clearance = band_top_m - hmax
+    out["min_clearance_m"] = clearance
+    cov = np.zeros(n)
+    if masts is not None and len(masts):
+        mp = masts.geometry.representative_point()
+        d, _ = cKDTree(np.column_stack([mp.x, mp.y])).query(np.column_stack([x, y]))
+        cov = np.bincount(owner, weights=seg * (d <= mast_radius_m), minlength=n) / np.maximum(
+            length, 1e-9
+        )
+        cov = np.clip(cov, 0, 1)
+    out["mobile_coverage_share"] = cov
+    return out
+
+
+def _trunk(paths: list[np.ndarray], seg_line, crs, width_m):
+    if not paths:
+        empty = gpd.GeoDataFrame({"n_corridors": [], "length_m": []}, geometry=[], crs=crs)
+        return empty, gpd.GeoDataFrame({"width_m": []}, geometry=[], crs=crs)
+    a = np.concatenate([p[:-1] for p in paths])
+    b = np.concatenate([p[1:] for p in paths])
+    key = np.column_stack([np.minimum(a, b), np.maximum(a, b)])
+    uniq, counts = np.unique(key, axis=0, return_counts=True)
+    rows = []
+    for cnt in np.unique(counts):
+        segs = [seg_line(int(p), int(q)) for p, q in uniq[counts == cnt]]
+        merged = shapely.line_merge(shapely.union_all(segs))
+        parts = getattr(merged, "geoms", [merged])
+        for g in parts:
+            rows.append((int(cnt), g.length, g))
+    trunk = gpd.GeoDataFrame(
+        rows, columns=["n_corridors", "length_m", "geometry"], geometry="geometry", crs=crs
+    )
+    area = shapely.union_all(shapely.buffer(trunk.geometry.to_numpy(), width_m / 2))
+    return trunk, gpd.GeoDataFrame({"width_m": [width_m]}, geometry=[area], crs=crs)
+
+
+# --------------------------------------------------------------------------- top level
+
+
+def plan_corridors(city: Any, config: DroneConfig | dict | None = None) -> CorridorResult:
+    """Plan risk-aware drone corridors between hubs.
+
+    Parameters
+    ----------
+    city : City
+        The city data object.
+    config : DroneConfig or dict, optional
+        The ``drones:`` configuration section; defaults throughout if omitted.
+
+    Returns
+    -------
+    CorridorResult
+        No-fly zones, obstacles, hubs, corridors (risk-aware), trunk network, rasters and
+        a ``summary`` dict for ``summary.json["drones"]``.
+    """
+    cfg = _config(config)
+    preset = load_preset(cfg.preset, cfg.overrides)
+    top = min(cfg.band.max_m, preset.altitude_cap.value_m)
+    if top <= cfg.band.min_m:
+        raise ConfigError(
+            f"drones.band: band floor {cfg.band.min_m} m is at or above the preset's "
+            f"altitude cap {preset.altitude_cap.value_m} m"
+        )
+    clearance = preset.default_clearance.value_m if cfg.clearance_m is None else cfg.clearance_m
+    margin = cfg.corridor_width_m / 2 if cfg.zone_margin_m is None else cfg.zone_margin_m
+    nofly = nofly_zones(city, preset, cfg.band)
+    obst = obstacles(city, clearance)
+    res = cfg.resolution_m
+    density, transform = population_density_raster(
+        city,
+        res,
+        cfg.population_raster,
+        people_per_household=cfg.people_per_household,
+        m2_per_person=cfg.m2_per_person,
+        window_m=cfg.window_m,
+        landuse_factors=cfg.landuse_factors,
+    )
+    igrc_grid = sora.igrc(density, cfg.ua_class)
+    _, shape = city_grid(city, res)
+    blocked = blocked_mask(nofly, obst, top, transform, shape, margin)
+    risk = density.astype(float) / cfg.risk_scale_ppl_km2
+    hubs = resolve_hubs(city, cfg, nofly, blocked, transform)
+    messages = [m for m in hubs["message"] if m]
+    ok_hubs = hubs[hubs["feasible"]].reset_index(drop=True)
+    if len(hubs) < 2:
+        raise AnalysisError(
+            "drones.hubs: fewer than 2 hubs (none configured and too few hospitals, heliports "
+            "or logistics sites found); list hubs in the drones config"
+        )
+
+    tall = obst[obst["top_m"] >= top] if len(obst) else obst
+    bad = list(nofly.geometry.buffer(margin)) + list(tall.geometry.buffer(margin))
+    w0 = SHORTEST_TIEBREAK if cfg.risk_weight > 0 else 0.0
+    if cfg.mode == "free":
+        nodes = ok_hubs["cell"].to_numpy(dtype=np.int64)
+        graphs = {w: lattice_graph(risk, blocked, res, w) for w in (cfg.risk_weight, w0)}
+
+        def to_line(seq):
+            return _path_line_free(seq, transform, shape[1])
+
+        def seg_line(p, q):
+            return LineString(cell_centres([p, q], transform, shape[1]))
+
+        graph_for_components = graphs[w0]
+    else:
+        nx_, ny_, geoms, us, costs, usable = _street_graph(
+            city, risk, transform, bad, cfg.risk_weight, w0
+        )
+        cand = np.flatnonzero(usable)
+        if cand.size == 0:
+            raise AnalysisError("every street edge crosses a no-fly zone or tall obstacle")
+        tree = cKDTree(np.column_stack([nx_[cand], ny_[cand]]))
+        d, k = tree.query(np.column_stack([ok_hubs.geometry.x, ok_hubs.geometry.y]))
+        nodes = cand[k]
+        far = d > cfg.street_snap_m
+        dup = pd.Series(nodes).duplicated().to_numpy() & (not cfg.hubs)
+        for h in np.flatnonzero(far):
+            messages.append(
+                f"hub {ok_hubs['name'].iloc[h]!r} has no usable street within "
+                f"{cfg.street_snap_m:g} m (nearest {d[h]:.0f} m)"
+            )
+        hubs.loc[hubs["name"].isin(ok_hubs["name"][far]), "feasible"] = False
+        hubs = hubs[~hubs["name"].isin(ok_hubs["name"][dup & ~far])]
+        keep = ~far & ~dup
+        ok_hubs, nodes = ok_hubs[keep].reset_index(drop=True), nodes[keep]
+        ok_hubs["snapped_m"] = ok_hubs["snapped_m"] + d[keep]
+        ok_hubs["geometry"] = gpd.points_from_xy(nx_[nodes], ny_[nodes])
+        graphs = {w: costs[w][0] for w in costs}
+        edge_of = costs[cfg.risk_weight][1]
+        edge_of0 = costs[w0][1]
+
+        def to_line(seq, eo=edge_of):
+            return _path_line_streets(seq, eo, geoms, us, nx_, ny_)
+
+        def seg_line(p, q):
+            return geoms[edge_of[(min(p, q), max(p, q))]]
+
+        graph_for_components = graphs[w0]
+
+    names = ok_hubs["name"].tolist()
+    routes = route_hubs(graphs[cfg.risk_weight], nodes)
+    short = route_hubs(graphs[w0], nodes) if cfg.risk_weight > 0 else routes
+    pairs = [(i, j) for i in range(len(names)) for j in range(i + 1, len(names))]
+    if cfg.od_pairs is not None:
+        want = {frozenset(p) for p in cfg.od_pairs}
+        unknown = {n for p in cfg.od_pairs for n in p} - set(hubs["name"])
+        if unknown:
+            raise ConfigError(f"drones.od_pairs: unknown hub name(s) {sorted(unknown)}")
+        pairs = [(i, j) for i, j in pairs if frozenset((names[i], names[j])) in want]
+    _, labels = csgraph.connected_components(graph_for_components, directed=False)
+    rows, lines, short_lines, used = [], [], [], []
+    for i, j in pairs:
+        if (i, j) not in routes.paths:
+            a, b = ok_hubs.geometry.iloc[i], ok_hubs.geometry.iloc[j]
+            size = {h: int(np.sum(labels == labels[nodes[h]])) for h in (i, j)}
+            h = min(size, key=size.get)
+            near = (
+                nofly.assign(d=nofly.distance(ok_hubs.geometry.iloc[h])).nsmallest(2, "d")
+                if len(nofly)
+                else nofly
+            )
+            zones = "; ".join(near["reason"]) or "obstacles"
+            messages.append(
+                f"no feasible corridor between {names[i]!r} and {names[j]!r}: hub "
+                f"{names[h]!r} is enclosed (by {zones}); {a.distance(b):.0f} m apart"
+            )
+            continue
+        seq = routes.paths[(i, j)]
+        used.append(seq)
+        lines.append(to_line(seq))
+        if cfg.mode == "streets" and cfg.risk_weight > 0:
+            short_lines.append(
+                _path_line_streets(short.paths[(i, j)], edge_of0, geoms, us, nx_, ny_)
+            )
+        else:
+            short_lines.append(to_line(short.paths[(i, j)]))
+        rows.append({"from_hub": names[i], "to_hub": names[j], "cost": routes.cost[i, j]})
+
+    masts = getattr(city, "telecom", None)
+    if masts is not None and len(masts):
+        mob = masts["mobile"].fillna(False).astype(bool) if "mobile" in masts else False
+        masts = masts[mob | masts["kind"].isin(["mast", "tower"])]
+    args = (
+        density,
+        igrc_grid,
+        transform,
+        cfg.corridor_width_m,
+        getattr(city, "landuse", None),
+        obst,
+        top,
+        masts,
+        cfg.mast_radius_m,
+    )
+    crs = city.crs
+    if rows:
+        m = corridor_metrics(gpd.GeoSeries(lines, crs=crs), *args)
+        ms = corridor_metrics(gpd.GeoSeries(short_lines, crs=crs), *args)
+        corridors = gpd.GeoDataFrame(pd.DataFrame(rows), geometry=lines, crs=crs)
+        for c in m.columns:
+            corridors[c] = m[c].to_numpy()
+        corridors["shortest_length_m"] = ms["length_m"].to_numpy()
+        corridors["shortest_ground_risk"] = ms["ground_risk"].to_numpy()
+        corridors["detour_vs_shortest"] = np.where(
+            corridors["shortest_length_m"] > 0,
+            corridors["length_m"] / np.maximum(corridors["shortest_length_m"], 1e-9),
+            1.0,
+        )
+        corridors["risk_reduction"] = np.where(
+            ms["ground_risk"] > 0, 1 - m["ground_risk"] / np.maximum(ms["ground_risk"], 1e-12), 0
+        )
+    else:
+        corridors = gpd.GeoDataFrame({"from_hub": [], "to_hub": []}, geometry=[], crs=crs)
+
+    # independent geometric checks (shapely), no raster involved
+    restricted = area_hits = obst_hits = 0
+    if len(corridors):
+        cl = corridors.geometry.to_numpy()
+        if len(nofly):
+            zt = shapely.STRtree(nofly.geometry.to_numpy())
+            restricted = int(np.unique(zt.query(cl, predicate="intersects")[0]).size)
+            area_hits = int(
+                np.unique(
+                    zt.query(shapely.buffer(cl, cfg.corridor_width_m / 2 - 1e-6), "intersects")[0]
+                ).size
+            )
+        if len(tall):
+            obst_hits = int(
+                np.unique(shapely.STRtree(tall.geometry.to_numpy()).query(cl, "intersects")[0]).size
+            )
+    trunk, area = _trunk(used, seg_line, crs, cfg.corridor_width_m)
+
+    tot = float(corridors["ground_risk"].sum()) if len(corridors) else 0.0
+    tot_s = float(corridors["shortest_ground_risk"].sum()) if len(corridors) else 0.0
+    hubs_out = hubs.merge(
+        ok_hubs[["name", "snapped_m"]], on="name", how="left", suffixes=("_cell", "")
+    )
+    hubs_out["snapped_m"] = hubs_out["snapped_m"].fillna(hubs_out["snapped_m_cell"])
+    hubs_out = hubs_out.drop(columns=["snapped_m_cell", "cell"])
+    hubs_out = gpd.GeoDataFrame(hubs_out, geometry="geometry", crs=crs)
+    if len(ok_hubs):
+        placed = dict(zip(ok_hubs["name"], ok_hubs.geometry, strict=True))
+        hubs_out["geometry"] = [
+            placed.get(n, g) for n, g in zip(hubs_out["name"], hubs_out.geometry, strict=True)
+        ]
+    ll = hubs_out.to_crs(4326)
+    summary = {
+        "mode": cfg.mode,
+        "preset": preset.name,
+        "preset_title": preset.title,
+        "band": {"min_m": cfg.band.min_m, "max_m": cfg.band.max_m, "top_m": top},
+        "altitude_cap_m": preset.altitude_cap.value_m,
+        "clearance_m": clearance,
+        "zone_margin_m": margin,
+        "ua_class": cfg.ua_class,
+        "resolution_m": res,
+        "risk_weight": cfg.risk_weight,
+        "corridor_width_m": cfg.corridor_width_m,
+        "nofly_zones": int(len(nofly)),
+        "blocking_obstacles": int(len(tall)),
+        "blocked_share": float(blocked.mean()),
+        "hubs": [
+            {
+                "name": r.name,
+                "source": r.source,
+                "lon": round(float(p.x), 6),
+                "lat": round(float(p.y), 6),
+                "snapped_m": round(float(r.snapped_m), 1),
+                "feasible": bool(r.feasible),
+            }
+            for r, p in zip(hubs_out.itertuples(), ll.geometry, strict=True)
+        ],
+        "corridors": [
+            {
+                k: (
+                    round(float(v), 4)
+                    if isinstance(v, float | np.floating)
+                    else (
+                        int(v)
+                        if isinstance(v, np.integer)
+                        else (bool(v) if isinstance(v, np.bool_) else v)
+                    )
+                )
+                for k, v in rec.items()
+                if k not in ("geometry", "cost")
+            }
+            for rec in corridors.to_dict("records")
+        ],
+        "restricted_intersections": restricted,
+        "corridor_area_intersections": area_hits,
+        "obstacle_violations": obst_hits,
+        "ground_risk": tot,
+        "shortest_ground_risk": tot_s,
+        "risk_reduction": (1 - tot / tot_s) if tot_s > 0 else 0.0,
+        "mean_detour_vs_shortest": float(corridors["detour_vs_shortest"].mean())
+        if len(corridors)
+        else None,
+        "mean_detour_factor": float(corridors["detour_factor"].mean()) if len(corridors) else None,
+        "trunk_length_m": float(trunk["length_m"].sum()) if len(trunk) else 0.0,
+        "infeasible": messages,
+    }
+    return CorridorResult(
+        nofly=nofly,
+        obstacles=obst,
+        corridors=corridors,
+        hubs=hubs_out,
+        trunk=trunk,
+        corridor_area=area,
+        baseline=gpd.GeoDataFrame(
+            corridors[["from_hub", "to_hub"]] if len(corridors) else {"from_hub": [], "to_hub": []},
+            geometry=short_lines,
+            crs=crs,
+        ),
+        igrc=igrc_grid,
+        density=density,
+        blocked=blocked,
+        transform=transform,
+        crs=crs,
+        summary=summary,
+    )
+
+
+def write_outputs(result: CorridorResult, out_dir: str | Path) -> dict[str, Path]:
+    """Write ``airspace.gpkg`` (WGS84 layers) and ``ground_risk.tif`` (iGRC, city CRS).
+
+    Layers: ``nofly``, ``obstacles`` (blocking ones only, plus masts/towers), ``hubs``,
+    ``corridors``, ``trunk``, ``corridor_area``. Files are written atomically.
+
+    Returns
+    -------
+    dict
+        ``{"gpkg": path, "ground_risk": path}``.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    top = result.summary["band"]["top_m"]
+    ob = result.obstacles
+    if len(ob):
+        ob = ob[(ob["top_m"] >= top) | (ob["kind"] != "building")]
+    layers = {
+        "nofly": result.nofly,
+        "obstacles": ob,
+        "hubs": result.hubs,
+        "corridors": result.corridors,
+        "trunk": result.trunk,
+        "corridor_area": result.corridor_area,
+    }
+    gpkg = out / "airspace.gpkg"
+    fd, tmp = tempfile.mkstemp(suffix=".gpkg", dir=out)
+    os.close(fd)
+    os.remove(tmp)
+    try:
+        for name, gdf in layers.items():
+            g = gdf.copy()
+            if g.crs is None:
+                g = g.set_crs(result.crs)
+            g = g.to_crs(4326)
+            for c in g.columns:
+                if c != "geometry" and g[c].dtype == object:
+                    g[c] = g[c].astype(str)
+            if len(g) == 0:
+                g = gpd.GeoDataFrame({"empty": pd.Series([], dtype=int)}, geometry=[], crs=4326)
+            g.to_file(tmp, layer=name, driver="GPKG")
+        os.replace(tmp, gpkg)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    tif = write_geotiff(out / "ground_risk.tif", result.igrc, result.transform, result.crs)
+    return {"gpkg": gpkg, "ground_risk": tif}

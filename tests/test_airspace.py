@@ -1,0 +1,285 @@
+import types
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pytest
+import rasterio
+import yaml
+from pyproj import CRS
+from shapely.geometry import LineString, Point, box
+
+from planner import sora
+from planner.airspace import (
+    PRESET_DIR,
+    FlightBand,
+    blocked_mask,
+    building_population,
+    city_grid,
+    ground_risk_raster,
+    load_preset,
+    nofly_zones,
+    obstacles,
+    population_density_raster,
+    write_geotiff,
+)
+from planner.errors import ConfigError
+from planner.lattice import cell_centres
+
+X0, Y0 = 500_000.0, 5_200_000.0
+CRS32 = CRS.from_epsg(32632)
+
+
+def make_city(width=3000.0, height=2000.0, spacing=100.0):
+    """A synthetic City in the contract's shape: dense core in the middle, a prison to the
+    south-west, a hospital, a lake, a tall tower, a mast and a street grid."""
+    bldg = []
+    rng = np.random.default_rng(1)
+    for x in np.arange(50, width, 60):
+        for y in np.arange(50, height, 60):
+            core = abs(x - width / 2) < 500 and abs(y - height / 2) < 400
+            if not core and rng.random() > 0.15:
+                continue
+            g = box(X0 + x - 15, Y0 + y - 15, X0 + x + 15, Y0 + y + 15)
+            lv = 6 if core else 2
+            bldg.append(
+                dict(
+                    osm_id=len(bldg),
+                    building="apartments",
+                    name="",
+                    height_m=3.0 * lv,
+                    height_source="levels",
+                    levels=lv,
+                    footprint_m2=900.0,
+                    floor_area_m2=900.0 * lv,
+                    premises=8 * lv if core else 1,
+                    residential=True,
+                    geometry=g,
+                )
+            )
+    buildings = gpd.GeoDataFrame(bldg, crs=CRS32)
+    air = gpd.GeoDataFrame(
+        [
+            dict(
+                osm_id=1,
+                kind="prison",
+                name="JVA Test",
+                height_m=np.nan,
+                geometry=box(X0 + 300, Y0 + 300, X0 + 500, Y0 + 450),
+            ),
+            dict(
+                osm_id=2,
+                kind="tower",
+                name="TV tower",
+                height_m=210.0,
+                geometry=Point(X0 + 2600, Y0 + 1000),
+            ),
+            dict(
+                osm_id=3,
+                kind="chimney",
+                name="",
+                height_m=np.nan,
+                geometry=Point(X0 + 2700, Y0 + 300),
+            ),
+        ],
+        crs=CRS32,
+    )
+    telecom = gpd.GeoDataFrame(
+        [
+            dict(
+                osm_id=10,
+                kind="mast",
+                name="M1",
+                height_m=np.nan,
+                mobile=True,
+                fibre=False,
+                geometry=Point(X0 + 1500, Y0 + 1000),
+            )
+        ],
+        crs=CRS32,
+    )
+    landuse = gpd.GeoDataFrame(
+        [
+            dict(kind="water", geometry=box(X0 + 2200, Y0 + 1400, X0 + 2900, Y0 + 1900)),
+            dict(kind="park", geometry=box(X0 + 200, Y0 + 1300, X0 + 700, Y0 + 1800)),
+            dict(
+                kind="major_road", geometry=LineString([(X0, Y0 + 1000), (X0 + width, Y0 + 1000)])
+            ),
+        ],
+        crs=CRS32,
+    )
+    key_places = gpd.GeoDataFrame(
+        [dict(kind="hospital", name="St Test", geometry=Point(X0 + 1500, Y0 + 1700))], crs=CRS32
+    )
+    g = nx.MultiDiGraph(crs=CRS32)
+    xs, ys = np.arange(0, width + 1, spacing), np.arange(0, height + 1, spacing)
+    for i, x in enumerate(xs):
+        for j, y in enumerate(ys):
+            g.add_node((i, j), x=X0 + x, y=Y0 + y)
+    for i in range(len(xs)):
+        for j in range(len(ys)):
+            for di, dj in ((1, 0), (0, 1)):
+                if i + di < len(xs) and j + dj < len(ys):
+                    a, b = (i, j), (i + di, j + dj)
+                    geom = LineString(
+                        [(g.nodes[a]["x"], g.nodes[a]["y"]), (g.nodes[b]["x"], g.nodes[b]["y"])]
+                    )
+                    for u, v, gg in ((a, b, geom), (b, a, geom.reverse())):
+                        g.add_edge(
+                            u, v, length=spacing, highway="residential", osmid=0, geometry=gg
+                        )
+    g = nx.convert_node_labels_to_integers(g)
+    return types.SimpleNamespace(
+        name="synthetic",
+        crs=CRS32,
+        source="test",
+        graph=g,
+        buildings=buildings,
+        telecom=telecom,
+        airspace=air,
+        landuse=landuse,
+        key_places=key_places,
+        boundary=box(X0, Y0, X0 + width, Y0 + height),
+        assumptions={},
+    )
+
+
+@pytest.fixture(scope="module")
+def city():
+    return make_city()
+
+
+@pytest.mark.parametrize("name", ["cn", "eu", "us", "uk", "usepe"])
+def test_presets_load_and_cite(name):
+    p = load_preset(name)
+    assert p.name == name
+    assert p.altitude_cap.value_m >= 120 and p.altitude_cap.source
+    assert p.nofly and all(len(r.source) > 10 for r in p.nofly.values())
+
+
+def test_preset_overrides_and_errors(tmp_path):
+    p = load_preset("usepe", {"nofly": {"hospital": {"buffer_m": 250}}})
+    assert p.nofly["hospital"].buffer_m == 250
+    assert p.nofly["hospital"].source.startswith("USEPE")
+    with pytest.raises(ConfigError, match=r"usepe\.yml.*nofly\.hospital\.buffer_m"):
+        load_preset("usepe", {"nofly": {"hospital": {"buffer_m": -5}}})
+    with pytest.raises(ConfigError, match="unknown airspace preset"):
+        load_preset("mars")
+    bad = yaml.safe_load((PRESET_DIR / "eu.yml").read_text())
+    bad["nofly"]["stadium"] = {"buffer_m": 1, "source": "x" * 5}
+    f = tmp_path / "bad.yml"
+    f.write_text(yaml.safe_dump(bad))
+    with pytest.raises(ConfigError, match=r"bad\.yml.*stadium"):
+        load_preset(f)
+    f.write_text("name: [unclosed")
+    with pytest.raises(ConfigError, match=r"bad\.yml: not valid YAML"):
+        load_preset(f)
+    del bad["nofly"]["stadium"]
+    bad["altitude_cap"].pop("source")
+    f.write_text(yaml.safe_dump(bad))
+    with pytest.raises(ConfigError, match=r"altitude_cap\.source"):
+        load_preset(f)
+
+
+def test_nofly_zones(city):
+    z = nofly_zones(city, load_preset("usepe"))
+    assert set(z["kind"]) == {"prison", "hospital"}
+    prison = z[z["kind"] == "prison"].iloc[0]
+    assert "JVA Test" in prison["reason"]
+    # buffered rectangle: area = 200*150 + perimeter*100 + pi*100^2
+    assert prison.geometry.area == pytest.approx(200 * 150 + 700 * 100 + np.pi * 1e4, rel=2e-3)
+    eu = load_preset(
+        "eu", {"nofly": {"major_road": {"buffer_m": 100, "ceiling_m": 50, "source": "test"}}}
+    )
+    kinds = set(nofly_zones(city, eu, FlightBand(min_m=60, max_m=120))["kind"])
+    assert "major_road" not in kinds and "prison" in kinds
+    assert "major_road" in set(nofly_zones(city, eu)["kind"])
+
+
+def test_obstacles_defaults(city):
+    ob = obstacles(city, clearance=15)
+    ch = ob[ob["kind"] == "chimney"].iloc[0]
+    assert ch["height_m"] == 40.0 and ch["height_source"] == "default"
+    assert ch["top_m"] == 55.0
+    assert (ob["top_m"] == ob["height_m"] + 15).all()
+    assert len(ob[ob["kind"] == "building"]) == len(city.buildings)
+    assert len(ob[ob["kind"] == "mast"]) == 1
+
+
+def test_population_density_brute_force(city):
+    res, win = 20.0, 100.0
+    dens, tr = population_density_raster(city, res, window_m=win, landuse_factors={"water": 1})
+    _, shape = city_grid(city, res)
+    assert dens.shape == shape
+    people = building_population(city.buildings)
+    # brute force: counts per cell, then a 5x5 window mean for a few cells
+    pts = city.buildings.geometry.representative_point()
+    cnt = np.zeros(shape)
+    for x, y, p in zip(pts.x, pts.y, people, strict=True):
+        cnt[int((tr.f - y) // res), int((x - tr.c) // res)] += p
+    for r, c in [(50, 75), (10, 10), (0, 0), (shape[0] - 1, shape[1] - 1)]:
+        win_sum = cnt[max(0, r - 2) : r + 3, max(0, c - 2) : c + 3].sum()
+        assert dens[r, c] == pytest.approx(win_sum / 25 / (res * res / 1e6), rel=1e-4)
+    # the smoothing conserves people away from the edges (all buildings are inside)
+    assert dens.sum() * res * res / 1e6 == pytest.approx(people.sum(), rel=0.02)
+    dens_w, _ = population_density_raster(city, res, window_m=win)
+    lake = (
+        slice(int((tr.f - Y0 - 1890) // res), int((tr.f - Y0 - 1410) // res)),
+        slice(int((X0 + 2210 - tr.c) // res), int((X0 + 2890 - tr.c) // res)),
+    )
+    assert dens_w[lake].max() == 0.0 and dens[lake].max() > 0
+
+
+def test_ground_risk_matches_sora(city):
+    dens, _ = population_density_raster(city, 25.0)
+    g, tr = ground_risk_raster(city, 25.0, "3m")
+    assert g.dtype == np.int8
+    assert np.array_equal(g, sora.igrc(dens, "3m"))
+    assert g.max() >= 5  # dense core is above 500 ppl/km²
+
+
+def test_population_raster_input(city):
+    dens_in, tr = population_density_raster(city, 50.0)
+    dens, _ = population_density_raster(city, 25.0, population_raster=(dens_in, tr, city.crs))
+    # resampling a 50 m grid onto 25 m keeps the mean density
+    assert dens.mean() == pytest.approx(dens_in.mean(), rel=0.02)
+
+
+def test_blocked_mask_geometric_guarantee(city):
+    res = 20.0
+    tr, shape = city_grid(city, res)
+    z = nofly_zones(city, load_preset("usepe"))
+    ob = obstacles(city, 10)
+    blocked = blocked_mask(z, ob, 120.0, tr, shape)
+    tower = ob[ob["kind"] == "tower"].geometry.iloc[0]
+    r, c = int((tr.f - tower.y) // res), int((tower.x - tr.c) // res)
+    assert blocked[r, c]
+    assert blocked.mean() < 0.3
+    # every segment between two 8-adjacent free cells misses every zone and tall obstacle
+    nr, nc = shape
+    idx = np.arange(nr * nc).reshape(nr, nc)
+    free = ~blocked
+    segs = []
+    for dr, dc in ((0, 1), (1, 0), (1, 1), (1, -1)):
+        s = (slice(0, nr - dr), slice(max(0, -dc), nc - max(0, dc)))
+        t = (slice(dr, nr), slice(max(0, -dc) + dc, nc - max(0, dc) + dc))
+        ok = free[s] & free[t]
+        if dr and dc:
+            ok &= free[(slice(dr, nr), s[1])] & free[(s[0], t[1])]
+        a = cell_centres(idx[s][ok], tr, nc)
+        b = cell_centres(idx[t][ok], tr, nc)
+        segs += [LineString([p, q]) for p, q in zip(a, b, strict=True)]
+    lines = gpd.GeoSeries(segs, crs=city.crs)
+    bad = gpd.GeoSeries(list(z.geometry) + list(ob[ob["top_m"] >= 120].geometry), crs=city.crs)
+    hits = lines.sindex.query(bad, predicate="intersects")
+    assert hits.size == 0
+
+
+def test_write_geotiff_atomic(tmp_path, city):
+    g, tr = ground_risk_raster(city, 50.0)
+    out = write_geotiff(tmp_path / "sub" / "risk.tif", g, tr, city.crs, nodata=-1)
+    with rasterio.open(out) as src:
+        assert np.array_equal(src.read(1), g)
+        assert src.crs.to_epsg() == 32632
+        assert src.transform == tr
+    assert [p.name for p in out.parent.iterdir()] == ["risk.tif"]

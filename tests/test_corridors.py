@@ -1,0 +1,207 @@
+import json
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pyogrio
+import pytest
+import rasterio
+from pyproj import Transformer
+from shapely.geometry import LineString, Point, box
+from test_airspace import X0, Y0, make_city
+
+from planner.airspace import load_preset, nofly_zones
+from planner.corridors import DroneConfig, plan_corridors, write_outputs
+from planner.errors import ConfigError
+
+TO_LL = Transformer.from_crs(32632, 4326, always_xy=True)
+
+
+def hub(name, x, y):
+    lon, lat = TO_LL.transform(X0 + x, Y0 + y)
+    return {"name": name, "lon": lon, "lat": lat}
+
+
+HUBS = [
+    hub("West", 150, 1000),
+    hub("East", 2850, 1000),
+    hub("North", 1000, 1900),
+    hub("South", 1500, 100),
+]
+
+
+@pytest.fixture(scope="module")
+def city():
+    return make_city()
+
+
+@pytest.fixture(scope="module")
+def free_result(city):
+    return plan_corridors(
+        city, {"preset": "usepe", "hubs": HUBS, "resolution_m": 20, "risk_weight": 5}
+    )
+
+
+def test_free_mode_safe_and_complete(free_result):
+    r, s = free_result, free_result.summary
+    assert len(r.corridors) == 6 and not s["infeasible"]
+    assert s["restricted_intersections"] == 0
+    assert s["corridor_area_intersections"] == 0
+    assert s["obstacle_violations"] == 0
+    assert (r.corridors["min_clearance_m"] > 10).all()  # preset clearance respected
+    we = r.corridors[(r.corridors.from_hub == "West") & (r.corridors.to_hub == "East")].iloc[0]
+    # the straight line crosses the dense core and the 210 m tower: the corridor goes round
+    assert we["risk_reduction"] > 0.3
+    assert we["length_m"] >= we["straight_m"]
+    assert s["ground_risk"] <= s["shortest_ground_risk"] + 1e-9
+    assert 0 < s["risk_reduction"] < 1
+    for c in ("share_roads", "share_water", "share_parks", "mobile_coverage_share"):
+        assert r.corridors[c].between(0, 1 + 1e-9).all()
+    assert r.corridors["max_igrc"].between(1, 10).all()
+    assert len(r.trunk) and s["trunk_length_m"] <= r.corridors["length_m"].sum() + 1e-6
+    assert r.igrc.shape == r.density.shape == r.blocked.shape
+    assert len(r.baseline) == len(r.corridors)
+    assert json.loads(json.dumps(s))["corridors"][0]["from_hub"] == r.corridors["from_hub"].iloc[0]
+    assert np.allclose(r.baseline.length, r.corridors["shortest_length_m"])
+    assert (r.baseline.length <= r.corridors["length_m"] + 1e-6).all()
+
+
+def test_hub_in_zone_and_enclosed(city):
+    air = city.airspace.copy()
+    ring = box(X0 + 1950, Y0 + 100, X0 + 2950, Y0 + 850).difference(
+        box(X0 + 2150, Y0 + 300, X0 + 2750, Y0 + 650)
+    )
+    air.loc[len(air)] = dict(
+        osm_id=9, kind="military", name="Barracks", height_m=np.nan, geometry=ring
+    )
+    c2 = type(city)(**{**vars(city), "airspace": air})
+    hubs = HUBS + [hub("Jail", 400, 400), hub("Hole", 2450, 475)]
+    r = plan_corridors(
+        c2,
+        {
+            "preset": "usepe",
+            "hubs": hubs,
+            "resolution_m": 20,
+            "zone_margin_m": 0,
+            "corridor_width_m": 10,
+        },
+    )
+    msgs = " | ".join(r.summary["infeasible"])
+    assert "'Jail' lies inside no-fly zone prison 'JVA Test'" in msgs
+    assert "'Hole' is enclosed" in msgs and "military 'Barracks'" in msgs
+    assert len(r.corridors) == 6  # the four good hubs still connected
+    assert r.summary["restricted_intersections"] == 0
+    assert not r.hubs.set_index("name").loc["Jail", "feasible"]
+
+
+def test_streets_mode_oracle(city):
+    cfg = {
+        "preset": "usepe",
+        "hubs": HUBS,
+        "mode": "streets",
+        "resolution_m": 20,
+        "risk_weight": 0,
+        "zone_margin_m": 0,
+    }
+    r = plan_corridors(city, cfg)
+    assert r.summary["restricted_intersections"] == 0
+    # oracle: networkx over the street graph minus edges touching a zone (checked here)
+    zones = nofly_zones(city, load_preset("usepe")).union_all()
+    g = nx.Graph()
+    for u, v, d in city.graph.edges(data=True):
+        if not d["geometry"].intersects(zones):
+            g.add_edge(u, v, weight=d["length"])
+    xy = {n: Point(d["x"], d["y"]) for n, d in city.graph.nodes(data=True) if n in g}
+    node_of = {}
+    for h in r.hubs.itertuples():
+        node_of[h.name] = min(xy, key=lambda n, p=h.geometry: xy[n].distance(p))
+    for c in r.corridors.itertuples():
+        ref = nx.dijkstra_path_length(g, node_of[c.from_hub], node_of[c.to_hub])
+        assert c.length_m == pytest.approx(ref, abs=1e-6)
+    # with risk weighting the streets corridors trade length for lower exposure
+    r2 = plan_corridors(city, {**cfg, "risk_weight": 5})
+    assert r2.summary["ground_risk"] <= r.summary["ground_risk"] + 1e-9
+    assert r2.summary["restricted_intersections"] == 0
+
+
+def test_auto_hubs(city):
+    b = city.buildings.copy()
+    for i, (x, y) in enumerate([(100, 100), (2900, 1900), (2900, 150)]):
+        row = b.iloc[0].copy()
+        row["building"], row["footprint_m2"], row["name"] = "warehouse", 5000.0 + i, f"Depot {i}"
+        row["geometry"] = box(X0 + x - 20, Y0 + y - 20, X0 + x + 20, Y0 + y + 20)
+        b.loc[len(b)] = row
+    c2 = type(city)(**{**vars(city), "buildings": gpd.GeoDataFrame(b, crs=city.crs)})
+    r = plan_corridors(c2, {"preset": "usepe", "resolution_m": 25})
+    h = r.hubs.set_index("name")
+    assert "St Test" in h.index and h.loc["St Test", "source"] == "hospital"
+    assert h.loc["St Test", "snapped_m"] >= 100  # moved out of its own 100 m zone
+    assert len(r.hubs) == 4 and len(r.corridors) == 6
+    assert r.summary["restricted_intersections"] == 0
+
+
+def test_write_outputs(free_result, tmp_path):
+    paths = write_outputs(free_result, tmp_path)
+    layers = set(pyogrio.list_layers(paths["gpkg"])[:, 0])
+    assert {"nofly", "obstacles", "hubs", "corridors", "trunk", "corridor_area"} <= layers
+    cor = gpd.read_file(paths["gpkg"], layer="corridors")
+    assert cor.crs.to_epsg() == 4326 and len(cor) == 6
+    with rasterio.open(paths["ground_risk"]) as src:
+        assert np.array_equal(src.read(1), free_result.igrc)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["airspace.gpkg", "ground_risk.tif"]
+
+
+def test_config_errors(city):
+    with pytest.raises(ConfigError, match=r"drones\.colour"):
+        plan_corridors(city, {"colour": "red"})
+    with pytest.raises(ConfigError, match=r"drones\.ua_class"):
+        plan_corridors(city, {"ua_class": "7m"})
+    with pytest.raises(ConfigError, match=r"drones\.hubs"):
+        plan_corridors(city, {"hubs": [HUBS[0], HUBS[0]]})
+    with pytest.raises(ConfigError, match=r"drones\.band"):
+        plan_corridors(city, {"band": {"min_m": 130, "max_m": 150}, "hubs": HUBS})
+    assert DroneConfig().band.max_m == 120
+
+
+def test_corridor_line_is_straight_when_free(city):
+    r = plan_corridors(
+        city,
+        {
+            "preset": "usepe",
+            "resolution_m": 20,
+            "risk_weight": 0,
+            "hubs": [hub("A", 1010, 1210), hub("B", 1410, 1210)],
+        },
+    )
+    line = r.corridors.geometry.iloc[0]
+    assert isinstance(line, LineString)
+    assert r.corridors["detour_factor"].iloc[0] == pytest.approx(1.0)
+
+
+SHARED = __import__("pathlib").Path(__file__).resolve().parents[2] / "shared" / "data" / "osm"
+EXTRACTS = ["monaco-2026-03-10", "lauf-an-der-pegnitz-2020-01-15", "liechtenstein-2021-10-28"]
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("extract", EXTRACTS)
+def test_real_extracts_never_enter_restricted_airspace(extract):
+    path = SHARED / f"{extract}.osm.pbf"
+    if not path.is_file():
+        pytest.skip(f"{path} not available")
+    from planner.city import load_city
+
+    c = load_city(path, use_cache=False, progress=False)
+    for mode in ("free", "streets"):
+        r = plan_corridors(c, {"preset": "usepe", "mode": mode, "resolution_m": 25})
+        assert r.summary["restricted_intersections"] == 0
+        assert r.summary["obstacle_violations"] == 0
+        if not len(r.corridors):
+            continue
+        # independent shapely check against the unbuffered zones and blocking obstacles
+        lines = r.corridors.geometry
+        if len(r.nofly):
+            assert not lines.intersects(r.nofly.union_all()).any()
+        tall = r.obstacles[r.obstacles["top_m"] >= r.summary["band"]["top_m"]]
+        if len(tall):
+            assert not lines.intersects(tall.union_all()).any()
+        assert (r.corridors["min_clearance_m"] >= r.summary["clearance_m"]).all()
