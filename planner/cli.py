@@ -19,6 +19,8 @@ Commands:
          built-in central-Helsinki sample.
   fiber  only the fiber coverage-gap analysis (fiber.gpkg, fiber_coverage.tif,
          the "fiber" section of summary.json); other outputs are kept.
+  drones airspace model and risk-aware drone corridors (airspace.gpkg,
+         ground_risk.tif, the "drones" section of summary.json).
   map    the interactive maps (map*.html, self-contained) and report.html/.md.
 
 Examples:
@@ -68,9 +70,14 @@ def build_parser() -> argparse.ArgumentParser:
 #: Commands that run a subset of the steps, with their help text.
 SUBSET_HELP = {
     "fiber": "fiber coverage-gap analysis: premises passed, gaps, H3 hexes, KPIs.",
+    "drones": "airspace model (no-fly zones, obstacles, ground risk) and drone corridors.",
     "map": "the combined and focused maps plus the report, for the analyses given.",
 }
-SUBSET_STEPS = {"fiber": ["fiber"], "map": ["fiber", "maps", "report"]}
+SUBSET_STEPS = {
+    "fiber": ["fiber"],
+    "drones": ["drones"],
+    "map": ["fiber", "plan", "drones", "maps", "report"],
+}
 
 
 def config_from_namespace(ns: argparse.Namespace):
@@ -125,10 +132,16 @@ def describe(summary: dict) -> list[str]:
             f"{f['premises_unreachable']} unreachable, {f['gap_clusters']} gap clusters"
             + (" - GREENFIELD: no fiber assets known" if f.get("greenfield") else "")
         )
+    d = summary.get("drones")
+    if d:
+        lines.append(
+            f"drones: {len(d.get('corridors', []))} corridors, preset {d.get('preset')}, "
+            f"restricted intersections {d.get('restricted_intersections')}"
+        )
     return lines
 
 
-COMMANDS = {"run": cmd_run, "fiber": cmd_run, "map": cmd_run}
+COMMANDS = {name: cmd_run for name in ("run", *SUBSET_STEPS)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .assumptions import DEFAULT_HIGHWAY_TYPES, BuildingAssumptions
+from .corridors import DroneConfig
 from .errors import ConfigError
 from .fiber import FiberConfig
 
@@ -77,7 +78,7 @@ class CityConfig(BaseModel):
     buildings: BuildingAssumptions = Field(default_factory=BuildingAssumptions)
     fiber: FiberConfig = Field(default_factory=FiberConfig)
     plan: dict[str, Any] = Field(default_factory=dict)
-    drones: dict[str, Any] = Field(default_factory=dict)
+    drones: DroneConfig = Field(default_factory=DroneConfig)
 
     @field_validator("name")
     @classmethod

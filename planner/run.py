@@ -75,6 +75,16 @@ def step_fiber(ctx: RunContext) -> None:
     ctx.summary["fiber"] = coverage.kpis
 
 
+def step_drones(ctx: RunContext) -> None:
+    """Plan drone corridors; write ``airspace.gpkg`` and ``ground_risk.tif``."""
+    from .corridors import plan_corridors, write_outputs
+
+    result = plan_corridors(ctx.city, ctx.config.drones)
+    write_outputs(result, ctx.out)
+    ctx.results["drones"] = result
+    ctx.summary["drones"] = result.summary
+
+
 def step_maps(ctx: RunContext) -> None:
     """Write the combined map and the focused maps (self-contained HTML)."""
     from .maps import write_maps
@@ -96,6 +106,7 @@ def step_report(ctx: RunContext) -> None:
 STEPS: dict[str, Callable[[RunContext], None]] = {
     "layers": step_layers,
     "fiber": step_fiber,
+    "drones": step_drones,
     "maps": step_maps,
     "report": step_report,
 }
