@@ -43,6 +43,7 @@ class FiberPlan:
     config: PlanConfig
     crs: object = None
     timings: dict = field(default_factory=dict)
+    steiner_instance: tuple | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         s = self.summary
@@ -54,7 +55,7 @@ class FiberPlan:
 
 def _highway(G, E) -> np.ndarray:
     out = np.empty(len(E), dtype=object)
-    for i, (u, v, k) in enumerate(zip(E.u, E.v, E.key)):
+    for i, (u, v, k) in enumerate(zip(E.u, E.v, E.key, strict=True)):
         h = G.edges[u, v, k].get("highway", "unclassified")
         out[i] = h[0] if isinstance(h, list) else str(h)
     return out
@@ -208,12 +209,12 @@ def plan_fiber(city, coverage, config: PlanConfig | None = None, ducts=None, net
     G.add_nodes_from(range(n))
     G.add_edges_from(
         (int(a), int(b), {"cost": float(c), "eid": i, "a": 0.0, "b": float(ln)})
-        for i, (a, b, c, ln) in enumerate(zip(E.u_idx, E.v_idx, ec["cost"], L))
+        for i, (a, b, c, ln) in enumerate(zip(E.u_idx, E.v_idx, ec["cost"], L, strict=True))
     )
     roots: list[int] = []
     virtual = {}
     if src is not None and len(src):
-        for k, (e, s0, s1) in enumerate(zip(src.edge, src.start, src.end)):
+        for k, (e, s0, s1) in enumerate(zip(src.edge, src.start, src.end, strict=True)):
             vn = n + k
             virtual[vn] = (int(e), float(s0), float(s1))
             G.add_edge(
@@ -333,7 +334,7 @@ def plan_fiber(city, coverage, config: PlanConfig | None = None, ducts=None, net
         )
         st["cost"] = (st["b"] - st["a"]) * ec["per_m"][st["edge"].to_numpy()]
         st["kind"] = "stub"
-        for c, mem in zip(st["cost"], st["members"]):
+        for c, mem in zip(st["cost"], st["members"], strict=True):
             stub_cost_of[mem] += c / len(mem)
         dist = np.where(needs, r, dist)
         stubs = st[["edge", "a", "b", "cost", "owner", "kind"]]
@@ -532,12 +533,13 @@ def plan_fiber(city, coverage, config: PlanConfig | None = None, ducts=None, net
         config=cfg,
         crs=city.crs,
         timings=t,
+        steiner_instance=(G, terms, roots, T),
     )
     return plan
 
 
 def _top_root(parent: np.ndarray, S: int, order: np.ndarray) -> np.ndarray:
-    """The super root's child above each node (its tree of the forest)."""
+    """Return the super root's child above each node (its tree of the forest)."""
     top = np.full(S + 1, S, dtype=np.int64)
     for v in order[1:]:
         p = parent[v]
