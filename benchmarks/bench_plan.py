@@ -42,6 +42,7 @@ def nx_cost(G, terms, roots, method):
     if roots:
         H.add_edges_from((("S",), r, {"cost": 0.0}) for r in roots)
         terms = [*terms, ("S",)]
+        H = H.subgraph(nx.node_connected_component(H, ("S",))).copy()  # nx needs connected
     t0 = time.perf_counter()
     T = nx_steiner(H, terms, weight="cost", method=method)
     return tree_cost(T), time.perf_counter() - t0
