@@ -11,6 +11,7 @@ import tracemalloc
 from pathlib import Path
 
 import geopandas as gpd
+import networkx as nx
 import numpy as np
 import shapely
 from networkx.algorithms.approximation import steiner_tree as nx_steiner
