@@ -19,6 +19,8 @@ Commands:
          built-in central-Helsinki sample.
   fiber  only the fiber coverage-gap analysis (fiber.gpkg, fiber_coverage.tif,
          the "fiber" section of summary.json); other outputs are kept.
+  plan   fiber build plan: routes, splitters, cabinets, bill of materials (bom.csv),
+         capex, phases and budget mode (fiber_plan.gpkg, "fiber_plan" section).
   drones airspace model and risk-aware drone corridors (airspace.gpkg,
          ground_risk.tif, the "drones" section of summary.json).
   map    the interactive maps (map*.html, self-contained) and report.html/.md.
@@ -70,11 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
 #: Commands that run a subset of the steps, with their help text.
 SUBSET_HELP = {
     "fiber": "fiber coverage-gap analysis: premises passed, gaps, H3 hexes, KPIs.",
+    "plan": "fiber build plan: cheapest routes, splitters, cabinets, cost, phases, budget.",
     "drones": "airspace model (no-fly zones, obstacles, ground risk) and drone corridors.",
     "map": "the combined and focused maps plus the report, for the analyses given.",
 }
 SUBSET_STEPS = {
     "fiber": ["fiber"],
+    "plan": ["fiber", "plan"],
     "drones": ["drones"],
     "map": ["fiber", "plan", "drones", "maps", "report"],
 }
@@ -131,6 +135,13 @@ def describe(summary: dict) -> list[str]:
             f"(target {f['target_coverage_pct']:.0f}%), {f['premises_unserved']} unserved, "
             f"{f['premises_unreachable']} unreachable, {f['gap_clusters']} gap clusters"
             + (" - GREENFIELD: no fiber assets known" if f.get("greenfield") else "")
+        )
+    p = summary.get("fiber_plan")
+    if p:
+        lines.append(
+            f"plan: {p['route_length_m'] / 1000:.1f} km of new route, capex "
+            f"{p['capex_total']:,.0f} {p['currency']} ({p['capex_per_premise']:,.0f} per premise), "
+            f"coverage after {p['coverage_pct_after']:.1f}%"
         )
     d = summary.get("drones")
     if d:

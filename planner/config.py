@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .assumptions import DEFAULT_HIGHWAY_TYPES, BuildingAssumptions
 from .corridors import DroneConfig
+from .costs import PlanConfig
 from .errors import ConfigError
 from .fiber import FiberConfig
 
@@ -77,7 +78,7 @@ class CityConfig(BaseModel):
     streets: StreetConfig = Field(default_factory=StreetConfig)
     buildings: BuildingAssumptions = Field(default_factory=BuildingAssumptions)
     fiber: FiberConfig = Field(default_factory=FiberConfig)
-    plan: dict[str, Any] = Field(default_factory=dict)
+    plan: PlanConfig = Field(default_factory=PlanConfig)
     drones: DroneConfig = Field(default_factory=DroneConfig)
 
     @field_validator("name")

@@ -75,6 +75,18 @@ def step_fiber(ctx: RunContext) -> None:
     ctx.summary["fiber"] = coverage.kpis
 
 
+def step_plan(ctx: RunContext) -> None:
+    """Plan the fiber build (routes, splitters, cabinets, cost, phases); ``fiber_plan.gpkg``."""
+    from .fiber import analyze_fiber
+    from .plan import plan_fiber, write_plan_outputs
+
+    coverage = ctx.results.get("fiber") or analyze_fiber(ctx.city, ctx.config.fiber)
+    plan = plan_fiber(ctx.city, coverage, ctx.config.plan)
+    write_plan_outputs(plan, ctx.out)
+    ctx.results["plan"] = plan
+    ctx.summary["fiber_plan"] = plan.summary
+
+
 def step_drones(ctx: RunContext) -> None:
     """Plan drone corridors; write ``airspace.gpkg`` and ``ground_risk.tif``."""
     from .corridors import plan_corridors, write_outputs
@@ -106,6 +118,7 @@ def step_report(ctx: RunContext) -> None:
 STEPS: dict[str, Callable[[RunContext], None]] = {
     "layers": step_layers,
     "fiber": step_fiber,
+    "plan": step_plan,
     "drones": step_drones,
     "maps": step_maps,
     "report": step_report,
