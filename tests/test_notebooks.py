@@ -14,7 +14,12 @@ TIMEOUT_S = 600  # per cell
 
 
 def test_notebooks_exist():
-    assert {p.stem for p in NOTEBOOKS} >= {"01_quickstart", "02_fiber_gaps"}
+    assert {p.stem for p in NOTEBOOKS} >= {
+        "01_quickstart",
+        "02_fiber_gaps",
+        "03_fiber_plan",
+        "04_drone_corridors",
+    }
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
