@@ -920,7 +920,7 @@ def exact_steiner_tree(
     y = np.asarray(sol.col_value[:A2])
     used = np.flatnonzero((y[:E] > 0.5) | (y[E:] > 0.5))
     eids = np.array([e for j in used for e in edges[j][3]], dtype=np.int64)
-    T = P.to_graph(P.prune(eids))
+    T = P.to_graph(P.prune(P.mst(eids)))  # drop zero-cost cycles/strays HiGHS may add
     T.graph["optimal"] = status == highspy.HighsModelStatus.kOptimal
     T.graph["lower_bound"] = float(h.getInfo().mip_dual_bound)
     return T
