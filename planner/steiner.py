@@ -422,6 +422,8 @@ class _Problem:
             applied = False
             found.sort(key=lambda x: -x[0])
             for _, p, path in found:
+                if time.perf_counter() > deadline:
+                    break
                 pe = base[by_path[starts[p] : starts[p + 1]]]
                 cur = np.isin(pe, eids)
                 if not cur.all():
