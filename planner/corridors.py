@@ -389,8 +389,19 @@ def _budget_routes(risk, blocked, res, nodes, short, weights, budget, w0):
     """Routes per hub pair picked among several risk weights within a mean detour budget."""
     keys = list(short.paths)
     cand = [short]
+    # cost = length + w × (length × mean risk): build the two parts once, reweight per w
+    g_len = lattice_graph(risk, blocked, res, 0.0)
+    g_one = lattice_graph(risk, blocked, res, 1.0)
+    same = np.array_equal(g_len.indptr, g_one.indptr) and np.array_equal(
+        g_len.indices, g_one.indices
+    )
     for w in sorted(set(weights)):
-        cand.append(route_hubs(lattice_graph(risk, blocked, res, w), nodes))
+        if same:
+            g = g_len.copy()
+            g.data = g_len.data + w * (g_one.data - g_len.data)
+        else:  # pragma: no cover - same builder, same structure
+            g = lattice_graph(risk, blocked, res, w)
+        cand.append(route_hubs(g, nodes))
     lengths, risks = np.zeros((len(cand), len(keys))), np.zeros((len(cand), len(keys)))
     for c, r in enumerate(cand):
         lengths[c], risks[c] = path_measures([r.paths[k] for k in keys], risk, res)
