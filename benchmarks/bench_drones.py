@@ -5,7 +5,8 @@
    (single-source Dijkstra from a few hubs) for the speed ratio and a path-cost check.
 2. Real extracts (Liechtenstein, Monaco; skipped when ../shared is absent): plan_corridors
    in free and streets mode, >= 10 automatic hubs, time, peak memory, risk reduction and
-   detour against the shortest feasible path, for a sweep of risk weights.
+   detour against the shortest feasible path, for a sweep of risk weights, for mean detour
+   budgets (``detour_budget``) and for the least-exposure ceiling (no routing can do better).
 
 Run: ``python benchmarks/bench_drones.py [--size 1000] [--nx-sources 2] [--skip-real]``
 """
@@ -156,7 +157,7 @@ def en_route_reduction(r, hub_zone_m: float = 300.0) -> float:
     return 1 - risk(r.corridors.geometry[long_]) / base if base > 0 else float("nan")
 
 
-def bench_real(weights) -> None:
+def bench_real(weights, budgets) -> None:
     from planner.city import load_city
     from planner.corridors import plan_corridors
 
@@ -176,31 +177,33 @@ def bench_real(weights) -> None:
             f"{city.boundary.area / 1e6:.0f} km², {len(city.buildings)} buildings"
         )
         for preset in ("usepe", "eu"):
-            for mode in ("free", "streets"):
-                for w in weights:
-                    cfg = {
-                        "preset": preset,
-                        "mode": mode,
-                        "resolution_m": res,
-                        "risk_weight": w,
-                        **extra,
-                    }
-                    tracemalloc.start()
-                    t0 = time.perf_counter()
-                    r = plan_corridors(city, cfg)
-                    t = time.perf_counter() - t0
-                    _, peak = tracemalloc.get_traced_memory()
-                    tracemalloc.stop()
-                    s = r.summary
-                    print(
-                        f"   {preset:5s} {mode:7s} w={w:<4g} {t:5.1f} s peak {peak / 2**20:5.0f} "
-                        f"MiB | hubs {len(r.hubs):2d} corridors {len(r.corridors):2d} "
-                        f"infeasible {len(s['infeasible']):2d} | risk reduction "
-                        f"{s['risk_reduction']:6.1%} mean detour vs shortest "
-                        f"{(s['mean_detour_vs_shortest'] or float('nan')):.3f} | restricted "
-                        f"{s['restricted_intersections']} obstacle {s['obstacle_violations']}"
-                        f" | en-route reduction {en_route_reduction(r):6.1%}"
-                    )
+            settings = [(m, {"risk_weight": w}) for m in ("free", "streets") for w in weights]
+            # free mode with a mean detour budget (per-pair weight, Lagrangian sweep), and
+            # the ceiling: every pair on its least-exposure path (w = 1e4, no budget)
+            settings += [("free", {"detour_budget": b}) for b in budgets]
+            settings += [("free", {"detour_budget": 100.0, "budget_weights": [1e4]})]
+            for mode, opt in settings:
+                if "risk_weight" in opt:
+                    w = f"{opt['risk_weight']:g}"
+                else:
+                    w = "min" if "budget_weights" in opt else f"b{opt['detour_budget']:g}"
+                cfg = {"preset": preset, "mode": mode, "resolution_m": res, **opt, **extra}
+                tracemalloc.start()
+                t0 = time.perf_counter()
+                r = plan_corridors(city, cfg)
+                t = time.perf_counter() - t0
+                _, peak = tracemalloc.get_traced_memory()
+                tracemalloc.stop()
+                s = r.summary
+                print(
+                    f"   {preset:5s} {mode:7s} w={w!s:<5} {t:5.1f} s peak {peak / 2**20:5.0f} "
+                    f"MiB | hubs {len(r.hubs):2d} corridors {len(r.corridors):2d} "
+                    f"infeasible {len(s['infeasible']):2d} | risk reduction "
+                    f"{s['risk_reduction']:6.1%} mean detour vs shortest "
+                    f"{(s['mean_detour_vs_shortest'] or float('nan')):.3f} | restricted "
+                    f"{s['restricted_intersections']} obstacle {s['obstacle_violations']}"
+                    f" | en-route reduction {en_route_reduction(r):6.1%}"
+                )
 
 
 def main() -> None:
@@ -210,11 +213,12 @@ def main() -> None:
     ap.add_argument("--nx-sources", type=int, default=2)
     ap.add_argument("--skip-real", action="store_true")
     ap.add_argument("--weights", type=str, default="0.1,0.3,1")
+    ap.add_argument("--budgets", type=str, default="1.05,1.1,1.15", help="mean detour budgets")
     a = ap.parse_args()
     weights = [float(x) for x in a.weights.split(",")]
     bench_lattice(a.size, a.res, weights, a.nx_sources)
     if not a.skip_real:
-        bench_real(weights)
+        bench_real(weights, [float(x) for x in a.budgets.split(",")])
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"\nprocess peak RSS {rss:.0f} MiB")
 

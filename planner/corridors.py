@@ -33,7 +33,15 @@ from planner.airspace import (
     write_geotiff,
 )
 from planner.errors import AnalysisError, ConfigError
-from planner.lattice import cell_centres, lattice_graph, route_hubs, xy_to_cell
+from planner.lattice import (
+    Routes,
+    cell_centres,
+    lattice_graph,
+    path_measures,
+    route_hubs,
+    select_by_budget,
+    xy_to_cell,
+)
 
 #: Risk weight of the "shortest feasible" baseline: breaks ties between equally short
 #: lattice paths towards the less exposed one (length changes by < 1e-4 relative), so the
@@ -76,6 +84,14 @@ class DroneConfig(BaseModel):
     risk_weight: float = Field(default=0.5, ge=0)
     #: risk = density / risk_scale, so risk 1 = 1,000 people/km² (SORA "< 5,000" band).
     risk_scale_ppl_km2: float = Field(default=1000.0, gt=0)
+    #: Free mode: allowed mean detour factor vs the shortest feasible paths (e.g. 1.10, the
+    #: issue 5 target). When set, each pair's corridor is picked among the routes for
+    #: ``budget_weights`` by a Lagrangian sweep (least total risk within the budget) and
+    #: ``risk_weight`` is not used. None = one fixed ``risk_weight`` for all pairs.
+    detour_budget: float | None = Field(default=None, ge=1)
+    #: Candidate weights for ``detour_budget``: log-spaced; w = 10 is within 0.1 % of the
+    #: least-exposure path's risk on the Liechtenstein and Monaco benchmark runs.
+    budget_weights: list[float] = Field(default_factory=lambda: [0.03, 0.1, 0.3, 1.0, 3.0, 10.0])
     #: Vertical clearance above obstacles (m); None = the preset's default clearance.
     clearance_m: float | None = Field(default=None, ge=0)
     #: Corridor width (m); default 30 m (issue 5).
@@ -369,6 +385,37 @@ def _street_graph(city, risk, transform, bad_geoms, weight, w0):
 # --------------------------------------------------------------------------- metrics
 
 
+def _budget_routes(risk, blocked, res, nodes, short, weights, budget, w0):
+    """Routes per hub pair picked among several risk weights within a mean detour budget."""
+    keys = list(short.paths)
+    cand = [short]
+    # cost = length + w × (length × mean risk): build the two parts once, reweight per w
+    g_len = lattice_graph(risk, blocked, res, 0.0)
+    g_one = lattice_graph(risk, blocked, res, 1.0)
+    same = np.array_equal(g_len.indptr, g_one.indptr) and np.array_equal(
+        g_len.indices, g_one.indices
+    )
+    for w in sorted(set(weights)):
+        if same:
+            g = g_len.copy()
+            g.data = g_len.data + w * (g_one.data - g_len.data)
+        else:  # pragma: no cover - same builder, same structure
+            g = lattice_graph(risk, blocked, res, w)
+        cand.append(route_hubs(g, nodes))
+    lengths, risks = np.zeros((len(cand), len(keys))), np.zeros((len(cand), len(keys)))
+    for c, r in enumerate(cand):
+        lengths[c], risks[c] = path_measures([r.paths[k] for k in keys], risk, res)
+    choice, _ = select_by_budget(lengths, risks, budget)
+    ws = [w0, *sorted(set(weights))]
+    paths = {k: cand[c].paths[k] for k, c in zip(keys, choice, strict=True)}
+    cost = short.cost.copy()
+    pair_w = {}
+    for n, (k, c) in enumerate(zip(keys, choice, strict=True)):
+        cost[k] = cost[k[::-1]] = lengths[c, n] + ws[c] * risks[c, n]
+        pair_w[k] = ws[c]
+    return Routes(short.hubs, cost, paths), pair_w
+
+
 def _path_line_free(seq, transform, ncols) -> LineString:
     xy = cell_centres(seq, transform, ncols)
     if len(xy) == 1:
@@ -551,10 +598,23 @@ def plan_corridors(city: Any, config: DroneConfig | dict | None = None) -> Corri
 
     tall = obst[obst["top_m"] >= top] if len(obst) else obst
     bad = list(nofly.geometry.buffer(margin)) + list(tall.geometry.buffer(margin))
-    w0 = SHORTEST_TIEBREAK if cfg.risk_weight > 0 else 0.0
+    budget = cfg.detour_budget
+    if budget is not None and cfg.mode != "free":
+        raise ConfigError("drones.detour_budget: only supported in free mode")
+    if budget is not None and (not cfg.budget_weights or min(cfg.budget_weights) <= 0):
+        raise ConfigError("drones.budget_weights: give at least one weight, all > 0")
+    w0 = SHORTEST_TIEBREAK if cfg.risk_weight > 0 or budget is not None else 0.0
+    pair_w = None
     if cfg.mode == "free":
         nodes = ok_hubs["cell"].to_numpy(dtype=np.int64)
-        graphs = {w: lattice_graph(risk, blocked, res, w) for w in (cfg.risk_weight, w0)}
+        graphs = {w0: lattice_graph(risk, blocked, res, w0)}
+        short = route_hubs(graphs[w0], nodes)
+        if budget is None:
+            routes = route_hubs(lattice_graph(risk, blocked, res, cfg.risk_weight), nodes)
+        else:
+            routes, pair_w = _budget_routes(
+                risk, blocked, res, nodes, short, cfg.budget_weights, budget, w0
+            )
 
         def to_line(seq):
             return _path_line_free(seq, transform, shape[1])
@@ -587,6 +647,8 @@ def plan_corridors(city: Any, config: DroneConfig | dict | None = None) -> Corri
         ok_hubs["snapped_m"] = ok_hubs["snapped_m"] + d[keep]
         ok_hubs["geometry"] = gpd.points_from_xy(nx_[nodes], ny_[nodes])
         graphs = {w: costs[w][0] for w in costs}
+        routes = route_hubs(graphs[cfg.risk_weight], nodes)
+        short = route_hubs(graphs[w0], nodes) if cfg.risk_weight > 0 else routes
         edge_of = costs[cfg.risk_weight][1]
         edge_of0 = costs[w0][1]
 
@@ -599,8 +661,6 @@ def plan_corridors(city: Any, config: DroneConfig | dict | None = None) -> Corri
         graph_for_components = graphs[w0]
 
     names = ok_hubs["name"].tolist()
-    routes = route_hubs(graphs[cfg.risk_weight], nodes)
-    short = route_hubs(graphs[w0], nodes) if cfg.risk_weight > 0 else routes
     pairs = [(i, j) for i in range(len(names)) for j in range(i + 1, len(names))]
     if cfg.od_pairs is not None:
         want = {frozenset(p) for p in cfg.od_pairs}
@@ -635,7 +695,14 @@ def plan_corridors(city: Any, config: DroneConfig | dict | None = None) -> Corri
             )
         else:
             short_lines.append(to_line(short.paths[(i, j)]))
-        rows.append({"from_hub": names[i], "to_hub": names[j], "cost": routes.cost[i, j]})
+        rows.append(
+            {
+                "from_hub": names[i],
+                "to_hub": names[j],
+                "cost": routes.cost[i, j],
+                "risk_weight": cfg.risk_weight if pair_w is None else pair_w[(i, j)],
+            }
+        )
 
     masts = getattr(city, "telecom", None)
     if masts is not None and len(masts):
@@ -715,6 +782,7 @@ def plan_corridors(city: Any, config: DroneConfig | dict | None = None) -> Corri
         "ua_class": cfg.ua_class,
         "resolution_m": res,
         "risk_weight": cfg.risk_weight,
+        "detour_budget": cfg.detour_budget,
         "corridor_width_m": cfg.corridor_width_m,
         "nofly_zones": int(len(nofly)),
         "blocking_obstacles": int(len(tall)),

@@ -181,3 +181,100 @@ def xy_to_cell(
     r, c = np.floor(r).astype(np.int64), np.floor(c).astype(np.int64)
     ok = (r >= 0) & (r < shape[0]) & (c >= 0) & (c < shape[1])
     return np.where(ok, r * shape[1] + c, -1)
+
+
+def path_measures(
+    paths: list[np.ndarray], risk: np.ndarray, resolution_m: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Length and integrated risk of lattice paths, as the router's edge costs count them.
+
+    Parameters
+    ----------
+    paths : list of numpy.ndarray
+        Flat cell indices of each path.
+    risk : numpy.ndarray
+        2-D risk grid the paths run over.
+    resolution_m : float
+        Cell size (m).
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Per path: length (m) and ``Σ length × (r_u + r_v) / 2`` over its steps, so that the
+        path's cost in :func:`lattice_graph` is ``length + w × risk``.
+    """
+    nc = risk.shape[1]
+    flat = np.asarray(risk, dtype=float).ravel()
+    n = len(paths)
+    if n == 0:
+        return np.zeros(0), np.zeros(0)
+    seq = np.concatenate([np.asarray(p, dtype=np.int64) for p in paths])
+    owner = np.repeat(np.arange(n), [len(p) for p in paths])
+    same = owner[1:] == owner[:-1]  # steps inside one path
+    a, b = seq[:-1][same], seq[1:][same]
+    ra, ca = np.divmod(a, nc)
+    rb, cb = np.divmod(b, nc)
+    step = resolution_m * np.hypot(rb - ra, cb - ca)
+    o = owner[1:][same]
+    length = np.bincount(o, weights=step, minlength=n)
+    r = np.bincount(o, weights=step * 0.5 * (flat[a] + flat[b]), minlength=n)
+    return length, r
+
+
+def select_by_budget(
+    lengths: np.ndarray, risks: np.ndarray, budget: float
+) -> tuple[np.ndarray, float]:
+    """Pick one candidate path per pair: least total risk within a mean detour budget.
+
+    A Lagrangian heuristic for the constrained shortest path: each pair takes the candidate
+    minimising ``risk + mu × detour`` (detour = length / the pair's shortest length), and
+    ``mu >= 0`` is the smallest multiplier (by bisection) whose choices keep the mean detour
+    over all pairs within ``budget``. The result is optimal among all combinations of
+    candidates whose mean detour is at most the one it reaches (Lagrangian optimality), but
+    may leave part of the budget unused.
+
+    Parameters
+    ----------
+    lengths : numpy.ndarray
+        ``(m, P)`` candidate path lengths; row 0 must be the shortest feasible paths.
+    risks : numpy.ndarray
+        ``(m, P)`` integrated risk of the same candidates.
+    budget : float
+        Allowed mean detour factor against row 0 (>= 1).
+
+    Returns
+    -------
+    (numpy.ndarray, float)
+        Chosen candidate row per pair, and the multiplier ``mu``.
+    """
+    lengths = np.asarray(lengths, dtype=float)
+    risks = np.asarray(risks, dtype=float)
+    if lengths.shape != risks.shape or lengths.ndim != 2:
+        raise AnalysisError("lengths and risks must be (candidates, pairs) arrays of one shape")
+    if budget < 1:
+        raise AnalysisError(f"detour budget must be >= 1, got {budget}")
+    p = lengths.shape[1]
+    if p == 0:
+        return np.zeros(0, dtype=np.int64), 0.0
+    det = lengths / np.maximum(lengths[0], 1e-12)
+    cols = np.arange(p)
+    scale = max(float(np.abs(risks).max()), 1e-12)
+
+    def pick(mu: float) -> tuple[np.ndarray, float]:
+        # tiny length term breaks ties towards the shorter candidate
+        ch = np.argmin(risks + (mu + 1e-9 * scale) * det, axis=0)
+        return ch, float(det[ch, cols].mean())
+
+    ch, mean = pick(0.0)
+    if mean <= budget:
+        return ch, 0.0
+    lo, hi = 0.0, scale
+    while pick(hi)[1] > budget and hi < 1e30:
+        lo, hi = hi, hi * 4
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        if pick(mid)[1] > budget:
+            lo = mid
+        else:
+            hi = mid
+    return pick(hi)[0], hi

@@ -205,3 +205,29 @@ def test_real_extracts_never_enter_restricted_airspace(extract):
         if len(tall):
             assert not lines.intersects(tall.union_all()).any()
         assert (r.corridors["min_clearance_m"] >= r.summary["clearance_m"]).all()
+
+
+def test_detour_budget_mode(city):
+    base = {"preset": "usepe", "hubs": HUBS, "resolution_m": 20}
+    r = plan_corridors(city, {**base, "detour_budget": 1.05})
+    s, c = r.summary, r.corridors
+    assert s["detour_budget"] == 1.05 and len(c) == 6
+    assert s["restricted_intersections"] == 0 and s["obstacle_violations"] == 0
+    assert c["detour_vs_shortest"].mean() <= 1.05 + 1e-3  # lattice vs line lengths
+    assert set(c["risk_weight"]) <= {1e-6, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0}
+    assert len(set(c["risk_weight"]) - {1e-6}) >= 2  # pairs really get different weights
+    # every corridor is the route of its chosen weight: the fixed-w plan gives the same line
+    for w in set(c["risk_weight"]) - {1e-6}:
+        rw = plan_corridors(city, {**base, "risk_weight": w}).corridors
+        for _, row in c[c["risk_weight"] == w].iterrows():
+            ref = rw[(rw.from_hub == row.from_hub) & (rw.to_hub == row.to_hub)].iloc[0]
+            assert ref.geometry.equals(row.geometry)
+    # a looser budget never raises the total risk; budget 1 is the shortest paths
+    loose = plan_corridors(city, {**base, "detour_budget": 3.0}).summary
+    assert loose["ground_risk"] <= s["ground_risk"] + 1e-9
+    tight = plan_corridors(city, {**base, "detour_budget": 1.0}).corridors
+    assert np.allclose(tight["length_m"], tight["shortest_length_m"])
+    with pytest.raises(ConfigError, match="detour_budget"):
+        plan_corridors(city, {**base, "mode": "streets", "detour_budget": 1.1})
+    with pytest.raises(ConfigError, match="detour_budget"):
+        plan_corridors(city, {**base, "detour_budget": 0.9})

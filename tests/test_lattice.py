@@ -1,3 +1,4 @@
+import itertools
 import math
 
 import networkx as nx
@@ -5,7 +6,15 @@ import numpy as np
 import pytest
 from affine import Affine
 
-from planner.lattice import cell_centres, lattice_graph, route_hubs, xy_to_cell
+from planner.errors import AnalysisError
+from planner.lattice import (
+    cell_centres,
+    lattice_graph,
+    path_measures,
+    route_hubs,
+    select_by_budget,
+    xy_to_cell,
+)
 
 
 def nx_lattice(risk, blocked, res, w):
@@ -98,3 +107,62 @@ def test_cell_helpers_roundtrip():
     xy = cell_centres(nodes, tr, ncols=6)
     assert xy_to_cell(xy[:, 0], xy[:, 1], tr, (5, 6)).tolist() == nodes.tolist()
     assert xy_to_cell(np.array([0.0]), np.array([0.0]), tr, (5, 6)).tolist() == [-1]
+
+
+def test_path_measures_match_graph_costs():
+    rng = np.random.default_rng(3)
+    risk = rng.uniform(0, 4, (9, 11))
+    blocked = rng.random((9, 11)) < 0.15
+    hubs = np.flatnonzero(~blocked.ravel())[[0, 20, -1]]
+    w = 0.7
+    routes = route_hubs(lattice_graph(risk, blocked, 10.0, w), hubs)
+    keys = list(routes.paths)
+    length, r = path_measures([routes.paths[k] for k in keys], risk, 10.0)
+    ref = nx_lattice(risk, blocked, 10.0, w)
+    ref0 = nx_lattice(risk, blocked, 10.0, 0.0)
+    for n, k in enumerate(keys):
+        p = [int(x) for x in routes.paths[k]]
+        assert length[n] + w * r[n] == pytest.approx(nx.path_weight(ref, p, "weight"))
+        assert length[n] == pytest.approx(nx.path_weight(ref0, p, "weight"))
+
+
+def brute_force(lengths, risks):
+    """(mean detour, total risk) of every combination of candidates."""
+    det = lengths / lengths[0]
+    out = []
+    for combo in itertools.product(range(lengths.shape[0]), repeat=lengths.shape[1]):
+        c = np.array(combo)
+        cols = np.arange(len(c))
+        out.append((det[c, cols].mean(), risks[c, cols].sum()))
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_select_by_budget_is_lagrangian_optimal(seed):
+    rng = np.random.default_rng(seed)
+    m, p = 4, 5
+    base = rng.uniform(500, 3000, p)
+    lengths = np.vstack([base, base * rng.uniform(1.0, 1.6, (m - 1, p))])
+    risks = np.vstack([rng.uniform(5, 20, p), rng.uniform(0, 15, (m - 1, p))])
+    combos = brute_force(lengths, risks)
+    for budget in (1.0, 1.05, 1.1, 1.2, 2.0):
+        ch, mu = select_by_budget(lengths, risks, budget)
+        cols = np.arange(p)
+        mean = (lengths[ch, cols] / base).mean()
+        total = risks[ch, cols].sum()
+        assert mean <= budget + 1e-12 and mu >= 0
+        # no combination is both at most as long (on average) and less risky
+        assert all(r >= total - 1e-9 for d, r in combos if d <= mean + 1e-12)
+    # a generous budget reaches the least risk of each pair
+    ch, _ = select_by_budget(lengths, risks, 10.0)
+    assert risks[ch, np.arange(p)].sum() == pytest.approx(risks.min(axis=0).sum())
+    # budget 1: only shortest-length candidates
+    ch, _ = select_by_budget(lengths, risks, 1.0)
+    assert np.allclose(lengths[ch, np.arange(p)], base)
+
+
+def test_select_by_budget_bad_input():
+    with pytest.raises(AnalysisError, match="budget"):
+        select_by_budget(np.ones((2, 3)), np.ones((2, 3)), 0.9)
+    with pytest.raises(AnalysisError, match="shape"):
+        select_by_budget(np.ones((2, 3)), np.ones((3, 3)), 1.1)
