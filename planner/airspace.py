@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +18,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from scipy import ndimage
 
 from planner import sora
-from planner.errors import ConfigError, InputFileError
-from planner.lattice import apply_affine
+
+from .errors import ConfigError, InputFileError
+from .lattice import apply_affine
+from .outputs import atomic_path
 
 #: Folder of the shipped rule presets (``data/airspace/<name>.yml`` at the repository root).
 PRESET_DIR = Path(__file__).resolve().parents[1] / "data" / "airspace"
@@ -583,12 +583,9 @@ def write_geotiff(
     Path
         The written file.
     """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".tif", dir=path.parent)
-    os.close(fd)
-    try:
-        with rasterio.open(
+    with (
+        atomic_path(path) as tmp,
+        rasterio.open(
             tmp,
             "w",
             driver="GTiff",
@@ -600,10 +597,7 @@ def write_geotiff(
             transform=transform,
             nodata=nodata,
             compress="deflate",
-        ) as dst:
-            dst.write(array, 1)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-    return path
+        ) as dst,
+    ):
+        dst.write(array, 1)
+    return Path(path)

@@ -7,7 +7,6 @@ import json
 import logging
 import os
 import pickle
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from .config import CityConfig, SourceConfig, config_from_args
 from .errors import EmptyAreaError, PlannerError
 from .layers import admin_areas, airspace_layer, key_places_layer, landuse_layer, telecom_layer
 from .osm import RawOSM, read_online, read_pbf, read_xml, sample_path
+from .outputs import atomic_path
 from .progress import steps
 from .streets import graph_from_segments, major_roads, project_graph
 
@@ -226,11 +226,8 @@ def load_city_from_config(
 
 def _write_cache(city: City, cache_file: Path) -> None:
     try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=cache_file.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
+        with atomic_path(cache_file) as tmp, tmp.open("wb") as fh:
             pickle.dump(city, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, cache_file)
     except OSError as exc:
         log.warning("could not write cache %s: %s", cache_file, exc)
 

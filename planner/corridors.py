@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -21,7 +19,8 @@ from scipy.spatial import cKDTree
 from shapely.geometry import LineString, Point
 
 from planner import sora
-from planner.airspace import (
+
+from .airspace import (
     DEFAULT_OCCUPANCY,
     FlightBand,
     blocked_mask,
@@ -32,8 +31,8 @@ from planner.airspace import (
     population_density_raster,
     write_geotiff,
 )
-from planner.errors import AnalysisError, ConfigError
-from planner.lattice import (
+from .errors import AnalysisError, ConfigError
+from .lattice import (
     Routes,
     cell_centres,
     lattice_graph,
@@ -42,6 +41,7 @@ from planner.lattice import (
     select_by_budget,
     xy_to_cell,
 )
+from .outputs import write_gpkg
 
 #: Risk weight of the "shortest feasible" baseline: breaks ties between equally short
 #: lattice paths towards the less exposed one (length changes by < 1e-4 relative), so the
@@ -873,25 +873,6 @@ def write_outputs(result: CorridorResult, out_dir: str | Path) -> dict[str, Path
         "trunk": result.trunk,
         "corridor_area": result.corridor_area,
     }
-    gpkg = out / "airspace.gpkg"
-    fd, tmp = tempfile.mkstemp(suffix=".gpkg", dir=out)
-    os.close(fd)
-    os.remove(tmp)
-    try:
-        for name, gdf in layers.items():
-            g = gdf.copy()
-            if g.crs is None:
-                g = g.set_crs(result.crs)
-            g = g.to_crs(4326)
-            for c in g.columns:
-                if c != "geometry" and g[c].dtype == object:
-                    g[c] = g[c].astype(str)
-            if len(g) == 0:
-                g = gpd.GeoDataFrame({"empty": pd.Series([], dtype=int)}, geometry=[], crs=4326)
-            g.to_file(tmp, layer=name, driver="GPKG")
-        os.replace(tmp, gpkg)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    gpkg = write_gpkg(layers, out / "airspace.gpkg", crs=result.crs)
     tif = write_geotiff(out / "ground_risk.tif", result.igrc, result.transform, result.crs)
     return {"gpkg": gpkg, "ground_risk": tif}

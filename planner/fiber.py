@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +27,7 @@ from .netdist import (
     sources_from_snaps,
     street_csr,
 )
+from .outputs import write_gpkg
 from .snapping import StreetEdges, snap_points, street_edges
 from .supply import empty_assets, is_line, load_assets, osm_fibre_assets
 
@@ -543,11 +542,6 @@ def write_fiber_outputs(coverage: FiberCoverage, out_dir: str | Path) -> list[Pa
     ``districts``. Both files are written to a temporary name and moved into place.
     """
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    gpkg = out / "fiber.gpkg"
-    fd, tmp = tempfile.mkstemp(dir=out, suffix=".gpkg")
-    os.close(fd)
-    os.remove(tmp)
     layers = {
         "premises": coverage.premises.drop(columns=["edge"]),
         "assets": coverage.assets,
@@ -555,20 +549,7 @@ def write_fiber_outputs(coverage: FiberCoverage, out_dir: str | Path) -> list[Pa
         **{f"hex{r}": h for r, h in coverage.hexes.items()},
         "districts": coverage.districts,
     }
-    try:
-        for name, gdf in layers.items():
-            g = gdf if gdf.crs is None else gdf.to_crs(4326)
-            if g.crs is None:
-                g = g.set_crs(4326)
-            g = g.copy()
-            for c in g.columns:
-                if c != "geometry" and g[c].dtype == object:
-                    g[c] = g[c].astype("string")
-            g.to_file(tmp, layer=name, driver="GPKG")
-        os.replace(tmp, gpkg)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+    gpkg = write_gpkg(layers, out / "fiber.gpkg", crs=coverage.crs)
     p = coverage.premises
     tif = _write_tif(
         out / "fiber_coverage.tif",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -12,6 +11,8 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import Transformer
+
+from .outputs import atomic_path
 
 #: Per-premise count columns aggregated everywhere.
 COUNT_COLUMNS = ["premises", "passed", "near", "unserved", "unreachable"]
@@ -142,26 +143,20 @@ def write_coverage_tif(
         "nodata": nodata,
         "compress": "deflate",
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tif")
-    os.close(fd)
-    fd2, tmp2 = tempfile.mkstemp(dir=path.parent, suffix=".tif")
-    os.close(fd2)
-    try:
-        with rasterio.open(tmp, "w", **profile) as dst:
-            dst.write(bands.astype("float32"))
-            dst.set_band_description(1, "premises")
-            dst.set_band_description(2, "premises_passed")
-            dst.set_band_description(3, "coverage_pct")
-        try:
-            from rasterio.shutil import copy as rio_copy
+    from rasterio.shutil import copy as rio_copy
 
-            rio_copy(tmp, tmp2, driver="COG", compress="DEFLATE")
-            os.replace(tmp2, path)
-        except Exception:  # COG driver missing (GDAL < 3.1): keep the plain tiled GeoTIFF
-            os.replace(tmp, path)
-    finally:
-        for t in (tmp, tmp2):
-            if os.path.exists(t):
-                os.remove(t)
+    with atomic_path(path) as tmp:
+        plain = tmp.with_name(tmp.name + ".plain.tif")
+        try:
+            with rasterio.open(plain, "w", **profile) as dst:
+                dst.write(bands.astype("float32"))
+                dst.set_band_description(1, "premises")
+                dst.set_band_description(2, "premises_passed")
+                dst.set_band_description(3, "coverage_pct")
+            try:
+                rio_copy(plain, tmp, driver="COG", compress="DEFLATE")
+            except Exception:  # no COG driver (GDAL < 3.1): keep the plain tiled GeoTIFF
+                os.replace(plain, tmp)
+        finally:
+            plain.unlink(missing_ok=True)
     return path

@@ -9,7 +9,7 @@ from affine import Affine
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from planner.errors import AnalysisError
+from .errors import AnalysisError
 
 #: The 8 neighbour offsets (row, col); the first four are orthogonal.
 OFFSETS = ((0, 1), (1, 0), (0, -1), (-1, 0), (1, 1), (1, -1), (-1, 1), (-1, -1))

@@ -21,7 +21,8 @@ from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from planner.errors import InputFileError, PlannerError
+from .errors import InputFileError, PlannerError
+from .outputs import atomic_path
 
 __all__ = [
     "ASSETS_ENV_VAR",
@@ -527,14 +528,8 @@ def save_self_contained(
     path = Path(path)
     if not path.parent.is_dir():
         raise InputFileError(f"output folder {path.parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(html)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        tmp.write_text(html, encoding="utf-8")
     return path
 
 

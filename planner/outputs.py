@@ -1,4 +1,4 @@
-"""Atomic output folders, GeoPackage export and summary.json for one planning run."""
+"""Atomic file and folder writes, GeoPackage export and JSON for planner's outputs."""
 
 from __future__ import annotations
 
@@ -47,10 +47,29 @@ def atomic_dir(final: str | Path, keep_existing: bool = False) -> Iterator[Path]
         shutil.rmtree(old, ignore_errors=True)
 
 
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; move it into place when the body succeeds.
+
+    Every output file planner writes goes through here, so a failed or killed write never
+    leaves a half-written file under the final name. The parent folder is created.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(name)
+    tmp.unlink()  # writers such as GDAL want to create the file themselves
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def _gpkg_ready(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Make a frame writable to GeoPackage: WGS84, scalar columns, no mixed object types."""
-    out = gdf.to_crs(4326) if gdf.crs is not None else gdf.set_crs(4326)
-    out = out.copy()
+    out = gdf.to_crs(4326)
     for col in out.columns:
         if col == out.geometry.name:
             continue
@@ -72,18 +91,29 @@ def _scalar(value):
     return str(value)
 
 
-def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: str | Path) -> Path:
+def write_gpkg(layers: dict[str, gpd.GeoDataFrame], path: str | Path, crs=None) -> Path:
     """Write each GeoDataFrame as one layer of a GeoPackage, in WGS84 for GIS users.
 
+    Parameters
+    ----------
+    layers : dict of str to GeoDataFrame
+        Layer name to frame; frames are reprojected to WGS84.
+    path : str or Path
+        The ``.gpkg`` file, replaced atomically.
+    crs : CRS-like, optional
+        CRS assumed for frames that have none (default: WGS84).
+
+    Notes
+    -----
     Empty layers are written too (with no rows), so every layer name is always present.
+    Object and list columns become text (GeoPackage has no list type).
     """
-    path = Path(path)
-    if path.exists():
-        path.unlink()
-    for name, gdf in layers.items():
-        frame = _gpkg_ready(gdf)
-        frame.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
-    return path
+    with atomic_path(path) as tmp:
+        for name, gdf in layers.items():
+            if gdf.crs is None:
+                gdf = gdf.set_crs(crs or 4326)
+            _gpkg_ready(gdf).to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+    return Path(path)
 
 
 def json_default(obj):
@@ -105,10 +135,7 @@ def json_default(obj):
 
 def write_json(data: dict, path: str | Path) -> Path:
     """Write ``data`` as indented JSON (atomically: temp file + rename)."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as fh:
         json.dump(data, fh, indent=2, default=json_default, ensure_ascii=False)
         fh.write("\n")
-    os.replace(tmp, path)
-    return path
+    return Path(path)

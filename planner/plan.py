@@ -20,6 +20,7 @@ from .costs import PlanConfig
 from .errors import AnalysisError, ConfigError
 from .fiber import FiberNetwork, asset_sources
 from .netdist import sources_from_lines
+from .outputs import atomic_path, write_gpkg
 from .steiner import steiner_tree
 
 log = logging.getLogger(__name__)
@@ -818,14 +819,9 @@ def write_plan_outputs(plan: FiberPlan, out_dir: str | Path) -> list[Path]:
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    gpkg = out / "fiber_plan.gpkg"
-    tmp = out / ".fiber_plan.tmp.gpkg"
-    tmp.unlink(missing_ok=True)
-    for name in ("routes", "cabinets", "splitters", "drops", "unreachable"):
-        g = getattr(plan, name)
-        g = g.to_crs(4326) if g.crs is not None else g
-        g.to_file(tmp, layer=name, driver="GPKG")
-    tmp.replace(gpkg)
+    names = ("routes", "cabinets", "splitters", "drops", "unreachable")
+    gpkg = write_gpkg({n: getattr(plan, n) for n in names}, out / "fiber_plan.gpkg", plan.crs)
     bom = out / "bom.csv"
-    plan.bom.to_csv(bom, index=False)
+    with atomic_path(bom) as tmp:
+        plan.bom.to_csv(tmp, index=False)
     return [gpkg, bom]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from planner.errors import ConfigError
+from .errors import ConfigError
 
 #: Citation for the table below.
 SORA_SOURCE = (

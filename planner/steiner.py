@@ -15,7 +15,7 @@ from scipy.sparse.csgraph import (
     minimum_spanning_tree,
 )
 
-from planner.errors import AnalysisError
+from .errors import AnalysisError
 
 __all__ = ["steiner_tree", "exact_steiner_tree", "tree_cost", "validate_tree"]
 
