@@ -198,8 +198,9 @@ def _same_edge(src: Sources, e: np.ndarray, o: np.ndarray) -> np.ndarray:
     # position within the edge's block via a per-edge searchsorted on start
     pos = lo.copy()
     idx = np.flatnonzero(has)
-    # combined key: edges are integers, starts lie in [0, max_len]; scale keeps them apart
-    scale = float(np.max(src.end) if len(src.end) else 0.0) + 1.0
+    # combined key: edges are integers, starts and offsets lie in [0, max_len]; the scale
+    # must exceed every start AND every query offset, or a query spills into the next edge
+    scale = max(float(np.max(src.end)), float(np.max(o[idx]))) + 1.0
     keys = src.edge.astype(float) * scale + src.start
     qkey = e[idx].astype(float) * scale + o[idx]
     pos[idx] = np.searchsorted(keys, qkey, side="right")  # first interval starting after o

@@ -80,3 +80,12 @@ def test_network_distance_matches_networkx_liechtenstein():
     if not f.is_file():
         pytest.skip("extract missing")
     _check(city("liechtenstein-2021-10-28"), n_assets=6, seed=11)
+
+
+def test_same_edge_offset_beyond_every_source_end():
+    """A query offset larger than every interval end must still find its own edge's source."""
+    from planner.netdist import _same_edge, merge_intervals
+
+    src = merge_intervals([0, 1, 2], [30.0, 10.0, 5.0], [30.0, 10.0, 5.0])
+    got = _same_edge(src, np.array([0, 2, 1]), np.array([200.0, 5.0, 0.0]))
+    np.testing.assert_allclose(got, [170.0, 0.0, 10.0])
