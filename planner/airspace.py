@@ -147,12 +147,6 @@ def _deep_merge(base: dict, over: dict) -> dict:
     return out
 
 
-def _first_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
-    return f"{loc}: {err['msg']}"
-
-
 def load_preset(name_or_path: str | Path, overrides: dict | None = None) -> AirspacePreset:
     """Load and validate an airspace rule preset.
 
@@ -197,7 +191,7 @@ def load_preset(name_or_path: str | Path, overrides: dict | None = None) -> Airs
         return AirspacePreset.model_validate(raw)
     except ValidationError as exc:
         where = f"{p} (with overrides)" if overrides else str(p)
-        raise ConfigError(f"{where}: {_first_error(exc)}") from None
+        raise ConfigError.from_validation(where, exc, AirspacePreset) from None
 
 
 # --------------------------------------------------------------------------- vector layers

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from pathlib import Path
-from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -130,29 +128,6 @@ def slugify(text: str) -> str:
     return (slug or "city")[:64]
 
 
-def _format_error(path: str, err: ValidationError, model: type[BaseModel]) -> str:
-    first = err.errors()[0]
-    loc = ".".join(str(p) for p in first["loc"])
-    msg = first["msg"].removeprefix("Value error, ")
-    if first["type"] == "extra_forbidden":
-        field = str(first["loc"][-1])
-        known = _known_keys(model, first["loc"][:-1])
-        close = difflib.get_close_matches(field, known, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else f" (known: {', '.join(known)})"
-        return f"{path}: unknown key {loc!r}{hint}"
-    return f"{path}: field {loc!r}: {msg}"
-
-
-def _known_keys(model: type[BaseModel], loc: tuple) -> list[str]:
-    current: Any = model
-    for part in loc:
-        field = getattr(current, "model_fields", {}).get(part)
-        if field is None:
-            return []
-        current = field.annotation
-    return list(getattr(current, "model_fields", {}).keys())
-
-
 def load_config(path: str | Path) -> CityConfig:
     """Read and validate a city config YAML file.
 
@@ -186,7 +161,7 @@ def load_config(path: str | Path) -> CityConfig:
     try:
         config = CityConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_format_error(str(path), exc, CityConfig)) from None
+        raise ConfigError.from_validation(str(path), exc, CityConfig) from None
     for key in ("pbf", "osm"):
         value = getattr(config.source, key)
         if value is not None and not value.is_absolute():
@@ -231,4 +206,4 @@ def config_from_args(
     try:
         return CityConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_format_error("command line", exc, CityConfig)) from None
+        raise ConfigError.from_validation("command line", exc, CityConfig) from None

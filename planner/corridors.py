@@ -162,9 +162,7 @@ def _config(config: DroneConfig | dict | None) -> DroneConfig:
     try:
         return DroneConfig.model_validate(config or {})
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in err["loc"])
-        raise ConfigError(f"drones.{loc}: {err['msg']}") from None
+        raise ConfigError.from_validation("drones config", exc, DroneConfig, "drones") from None
 
 
 # --------------------------------------------------------------------------- hubs

@@ -77,7 +77,7 @@ def _trench() -> dict[str, float]:
 
 
 class PlanConfig(BaseModel):
-    """Costs and architecture of the fibre build plan (city config section ``fiber_plan:``).
+    """Costs and architecture of the fibre build plan (city config section ``plan:``).
 
     Every cost is an installed cost in :attr:`currency`; defaults and sources in
     :data:`SOURCES`. The drop limit is taken from :class:`planner.fiber.FiberConfig`.
@@ -112,13 +112,11 @@ class PlanConfig(BaseModel):
 
     @classmethod
     def parse(cls, data: dict | None) -> PlanConfig:
-        """Validate a ``fiber_plan:`` mapping; one-line :class:`ConfigError` on bad input."""
+        """Validate a ``plan:`` mapping; one-line :class:`ConfigError` on bad input."""
         try:
             return cls(**(data or {}))
         except ValidationError as exc:
-            err = exc.errors()[0]
-            loc = ".".join(str(x) for x in err["loc"]) or "fiber_plan"
-            raise ConfigError(f"fiber_plan.{loc}: {err['msg']}") from None
+            raise ConfigError.from_validation("plan config", exc, cls, "plan") from None
 
     @field_validator("trench_per_m")
     @classmethod

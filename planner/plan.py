@@ -195,7 +195,7 @@ def plan_fiber(city, coverage, config: PlanConfig | None = None, ducts=None, net
         if no_fibre.any():
             raise AnalysisError(
                 f"{int(no_fibre.sum())} target premises are unreachable from any fibre asset "
-                "(no street path); set fiber_plan.new_sites_for_unreachable: true"
+                "(no street path); set plan.new_sites_for_unreachable: true"
             )
         log.warning("no premise to plan for: every premise is passed or unreachable")
     te = e_all[tid]
@@ -788,7 +788,7 @@ def _budget_mode(cfg, seq, node_cost, node_w, parent, S, capex, targeted) -> dic
     cheapest = float(path[has].min()) if has.any() else 0.0
     if cfg.budget < cheapest:
         raise ConfigError(
-            f"fiber_plan.budget = {cfg.budget:g} is smaller than the cheapest cluster of the "
+            f"plan.budget = {cfg.budget:g} is smaller than the cheapest cluster of the "
             f"plan ({cheapest:.0f} {cfg.currency})"
         )
     built = np.zeros(S + 1, dtype=bool)
