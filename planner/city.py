@@ -21,8 +21,8 @@ from shapely import MultiPoint, Polygon
 from . import __version__
 from .assumptions import MAJOR_ROAD_TYPES, STREET_SOURCE
 from .buildings import estimate_buildings
-from .config import CityConfig, SourceConfig, config_from_args
-from .errors import EmptyAreaError, PlannerError
+from .config import CityConfig, SourceConfig, config_from_args, load_config
+from .errors import EmptyAreaError, InputFileError, PlannerError
 from .layers import admin_areas, airspace_layer, key_places_layer, landuse_layer, telecom_layer
 from .osm import RawOSM, read_online, read_pbf, read_xml, sample_path
 from .outputs import atomic_path
@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 LAYER_NAMES = ["buildings", "telecom", "airspace", "landuse", "key_places", "admin_areas"]
 
 #: Bumped whenever the cached City layout changes, so stale caches are ignored.
-CACHE_VERSION = f"{__version__}-1"
+CACHE_VERSION = f"{__version__}-2"
 
 
 @dataclass
@@ -135,8 +135,6 @@ def _source_id(source: SourceConfig) -> str:
     if path is not None:
         path = Path(path)
         if not path.is_file():
-            from .errors import InputFileError
-
             raise InputFileError(f"{path}: file not found")
         return "sha256:" + _file_hash(path)
     return source.describe()
@@ -174,8 +172,6 @@ def load_city(
 
 def resolve_config(source: str | Path | CityConfig | None, name: str | None = None) -> CityConfig:
     """Turn any accepted ``source`` argument of :func:`load_city` into a CityConfig."""
-    from .config import load_config
-
     if isinstance(source, CityConfig):
         return source if name is None else config_from_args(name=name, base=source)
     if source is None:
@@ -190,8 +186,6 @@ def resolve_config(source: str | Path | CityConfig | None, name: str | None = No
     if lower.endswith((".osm", ".osm.bz2", ".xml", ".bz2")):
         return config_from_args(name=name, osm=text)
     if Path(text).exists():
-        from .errors import InputFileError
-
         raise InputFileError(
             f"{text}: unknown file type (expected .osm.pbf, .osm, .osm.bz2 or .yml)"
         )

@@ -5,34 +5,61 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from pathlib import Path
 
 from . import __version__
 from .errors import PlannerError
 
-DESCRIPTION = """\
-planner: gigabit-fiber and low-altitude drone-corridor planning from OpenStreetMap data.
+#: Every command: the run steps it executes (None = all) and what it writes.
+COMMAND_TABLE: dict[str, tuple[list[str] | None, str]] = {
+    "run": (
+        None,
+        "load a city and run every analysis; writes <out>/<city>/: layers.gpkg, fiber.gpkg,\n"
+        "fiber_plan.gpkg, bom.csv, airspace.gpkg, GeoTIFFs, map*.html, report.html/.md,\n"
+        "summary.json, run.log. With no source it uses the built-in central-Helsinki sample.",
+    ),
+    "fiber": (
+        ["fiber"],
+        "fiber coverage-gap analysis: premises passed / near / unserved / unreachable,\n"
+        "gap clusters, H3 hexes, KPIs (fiber.gpkg, fiber_coverage.tif, summary 'fiber').",
+    ),
+    "plan": (
+        ["fiber", "plan"],
+        "fiber build plan: cheapest routes, splitters, cabinets, bill of materials, capex,\n"
+        "phases and budget mode (fiber_plan.gpkg, bom.csv, summary 'fiber_plan').",
+    ),
+    "drones": (
+        ["drones"],
+        "airspace model (no-fly zones, obstacles, SORA ground risk) and risk-aware drone\n"
+        "corridors (airspace.gpkg, ground_risk.tif, summary 'drones').",
+    ),
+    "map": (
+        ["fiber", "plan", "drones", "maps", "report"],
+        "re-run the analyses and write the self-contained maps (map*.html) and the\n"
+        "report (report.html, report.md).",
+    ),
+}
 
-Commands:
-  run    load a city and run every analysis; writes outputs/<city>/ (layers.gpkg,
-         summary.json, map.html, report, run.log). With no source it uses the
-         built-in central-Helsinki sample.
-  fiber  only the fiber coverage-gap analysis (fiber.gpkg, fiber_coverage.tif,
-         the "fiber" section of summary.json); other outputs are kept.
-  plan   fiber build plan: routes, splitters, cabinets, bill of materials (bom.csv),
-         capex, phases and budget mode (fiber_plan.gpkg, "fiber_plan" section).
-  drones airspace model and risk-aware drone corridors (airspace.gpkg,
-         ground_risk.tif, the "drones" section of summary.json).
-  map    the interactive maps (map*.html, self-contained) and report.html/.md.
+DESCRIPTION = (
+    "planner: gigabit-fiber and low-altitude drone-corridor planning from OpenStreetMap data.\n\n"
+    "Commands:\n"
+    + "".join(
+        f"  {name:<7}" + text.replace("\n", "\n         ") + "\n"
+        for name, (_, text) in COMMAND_TABLE.items()
+    )
+    + """
+Commands other than run keep the other outputs already in <out>/<city>/. Every output
+folder is replaced atomically: a failed or interrupted run leaves the previous one intact.
 
 Examples:
   planner run
   planner run data/cities/helsinki.yml
   planner run --pbf ../shared/data/osm/liechtenstein-2021-10-28.osm.pbf
+  planner plan --pbf city.osm.pbf --out results
   planner run --place "Vaduz, Liechtenstein" --city vaduz
 
 Map data © OpenStreetMap contributors (ODbL).
 """
+)
 
 
 def _source_args(p: argparse.ArgumentParser) -> None:
@@ -41,7 +68,9 @@ def _source_args(p: argparse.ArgumentParser) -> None:
     src.add_argument("--pbf", metavar="FILE", help="local .osm.pbf extract")
     src.add_argument("--osm", metavar="FILE", help="local .osm or .osm.bz2 XML file")
     src.add_argument("--place", metavar="NAME", help="place name to download (needs internet)")
-    p.add_argument("--out", metavar="DIR", default="outputs", help="parent output folder")
+    p.add_argument(
+        "--out", metavar="DIR", default="outputs", help="parent output folder (default: outputs)"
+    )
     p.add_argument("--city", metavar="NAME", help="city name (folder name under --out)")
     p.add_argument("--no-cache", action="store_true", help="reload OSM data, ignore the cache")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
@@ -55,33 +84,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"planner {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    run = sub.add_parser(
-        "run",
-        help="load a city and run every analysis, writing outputs/<city>/",
-        description="Load a city (config, --pbf, --osm, --place or the built-in Helsinki "
-        "sample) and run every analysis. Writes <out>/<city>/ atomically: a failed run "
-        "leaves earlier outputs intact.",
-    )
-    _source_args(run)
-    for name, text in SUBSET_HELP.items():
-        p = sub.add_parser(name, help=text, description=text + " Other outputs are kept.")
+    for name, (_, text) in COMMAND_TABLE.items():
+        p = sub.add_parser(
+            name,
+            help=text.split("\n")[0].rstrip(",:;"),
+            description=text,
+            formatter_class=argparse.RawTextHelpFormatter,
+        )
         _source_args(p)
     return parser
-
-
-#: Commands that run a subset of the steps, with their help text.
-SUBSET_HELP = {
-    "fiber": "fiber coverage-gap analysis: premises passed, gaps, H3 hexes, KPIs.",
-    "plan": "fiber build plan: cheapest routes, splitters, cabinets, cost, phases, budget.",
-    "drones": "airspace model (no-fly zones, obstacles, ground risk) and drone corridors.",
-    "map": "the combined and focused maps plus the report, for the analyses given.",
-}
-SUBSET_STEPS = {
-    "fiber": ["fiber"],
-    "plan": ["fiber", "plan"],
-    "drones": ["drones"],
-    "map": ["fiber", "plan", "drones", "maps", "report"],
-}
 
 
 def config_from_namespace(ns: argparse.Namespace):
@@ -91,17 +102,11 @@ def config_from_namespace(ns: argparse.Namespace):
     base = load_config(ns.config) if ns.config else None
     if base is None and not (ns.pbf or ns.osm or ns.place):
         return config_from_args(name=ns.city or "helsinki")
-    for flag in ("pbf", "osm"):
-        value = getattr(ns, flag)
-        if value is not None and not Path(value).is_file():
-            from .errors import InputFileError
-
-            raise InputFileError(f"{value}: file not found")
     return config_from_args(name=ns.city, pbf=ns.pbf, osm=ns.osm, place=ns.place, base=base)
 
 
 def cmd_run(ns: argparse.Namespace) -> int:
-    """Run ``planner run`` (every step) or a subset command such as ``planner fiber``."""
+    """Run ``planner run`` (every step) or a one-analysis command such as ``planner fiber``."""
     from .run import run_city
 
     config = config_from_namespace(ns)
@@ -111,7 +116,7 @@ def cmd_run(ns: argparse.Namespace) -> int:
         out_root=ns.out,
         use_cache=not ns.no_cache,
         progress=not ns.quiet,
-        steps=SUBSET_STEPS.get(ns.command),
+        steps=COMMAND_TABLE[ns.command][0],
     )
     for line in describe(result.summary):
         print(line)
@@ -152,7 +157,7 @@ def describe(summary: dict) -> list[str]:
     return lines
 
 
-COMMANDS = {name: cmd_run for name in ("run", *SUBSET_STEPS)}
+COMMANDS = {name: cmd_run for name in COMMAND_TABLE}
 
 
 def main(argv: list[str] | None = None) -> int:

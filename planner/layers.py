@@ -132,8 +132,24 @@ def key_places_layer(f: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         ("railway_station", railway.isin(["station", "halt"]) & _tag(f, "station").ne("subway")),
     ]
     out = _select(f, rules, [])
-    # one record per place: drop a point inside a polygon of the same kind (mapped twice)
-    return out[~out.geometry.is_empty].reset_index(drop=True)
+    return drop_points_in_same_kind_areas(out)
+
+
+def drop_points_in_same_kind_areas(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Keep one record per place: drop a point that lies inside an area of the same ``kind``.
+
+    OSM often maps a hospital or school twice, as a node and as the grounds polygon; counting
+    both would inflate key-place KPIs.
+    """
+    points = gdf.geom_type == "Point"
+    areas = gdf.geom_type.isin(["Polygon", "MultiPolygon"])
+    if not points.any() or not areas.any():
+        return gdf.reset_index(drop=True)
+    pts, polys = gdf[points], gdf[areas]
+    i_pt, i_poly = polys.sindex.query(pts.geometry, predicate="within")
+    same = pts["kind"].to_numpy()[i_pt] == polys["kind"].to_numpy()[i_poly]
+    drop = pts.index[i_pt[same]]
+    return gdf.drop(index=drop).reset_index(drop=True)
 
 
 def admin_areas(f: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

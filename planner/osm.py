@@ -210,13 +210,12 @@ def _short(exc: BaseException) -> str:
     return text[:200]
 
 
-def _osmnx_features(
-    loader, building_tags: dict, keys: list[str], what: str
-) -> gpd.GeoDataFrame | None:
+def _osmnx_features(loader, tags: dict, keys: list[str], what: str) -> gpd.GeoDataFrame | None:
+    """Run an osmnx features loader for ``tags``; None when the area has no such features."""
     import osmnx as ox
 
     try:
-        gdf = loader(building_tags)
+        gdf = loader(tags)
     except ox._errors.InsufficientResponseError:
         return None
     except ValueError as exc:

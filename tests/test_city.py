@@ -137,3 +137,19 @@ def test_unknown_place_mocked_http(monkeypatch):
     with pytest.raises(PlaceNotFoundError, match="Atlantis"):
         load_city("Atlantis Under The Sea", use_cache=False)
     assert calls, "the geocoder should have gone through the mocked HTTP boundary"
+
+
+def test_key_place_mapped_twice_counts_once():
+    import geopandas as gpd
+    from shapely.geometry import Point, box
+
+    from planner.layers import drop_points_in_same_kind_areas
+
+    gdf = gpd.GeoDataFrame(
+        {"kind": ["hospital", "hospital", "school", "hospital"]},
+        geometry=[box(0, 0, 10, 10), Point(5, 5), Point(6, 6), Point(50, 50)],
+        crs=3067,
+    )
+    out = drop_points_in_same_kind_areas(gdf)
+    assert sorted(out["kind"]) == ["hospital", "hospital", "school"]
+    assert (out.geom_type == "Point").sum() == 2  # the school inside and the far hospital stay
