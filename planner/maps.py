@@ -124,6 +124,15 @@ def _fmt(v) -> str:
     return str(v)
 
 
+def _layer_name(display: str) -> str:
+    """Escape a layer name for the layer control, which inserts it as HTML.
+
+    Leaflet's control sets ``label.innerHTML = " " + name``; names built from data (no-fly
+    reasons carrying OSM names, plan phases) must show as text and run nothing.
+    """
+    return html.escape(display)
+
+
 def _get(obj: Any, name: str, default: Any = None) -> Any:
     """Read ``name`` from a mapping or an attribute of a result object."""
     if obj is None:
@@ -306,7 +315,7 @@ class _Builder:
         display = f"{name} ({len(frame)})"
         folium.GeoJson(
             frame,
-            name=display,
+            name=_layer_name(display),
             show=show,
             style_function=style,
             marker=folium.CircleMarker(radius=radius, fill=True, fill_opacity=0.8),
@@ -621,7 +630,7 @@ def add_risk_overlay(b: _Builder, drones: Any, show: bool = False) -> None:
     uri, bounds, (lo, hi) = raster_png(arr, transform, crs, nodata=nodata)
     name = "Ground risk (iGRC)"
     folium.raster_layers.ImageOverlay(
-        uri, bounds=bounds, name=name, opacity=0.8, show=show, interactive=False
+        uri, bounds=bounds, name=_layer_name(name), opacity=0.8, show=show, interactive=False
     ).add_to(b.m)
     import matplotlib as mpl
 

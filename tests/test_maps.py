@@ -280,3 +280,34 @@ def test_layer_control_comes_last(written):
     control = text.rfind("L.control.layers(")
     assert control > 0
     assert text.rfind("L.geoJson(") < control and text.rfind("imageOverlay(") < control
+
+
+def _overlay_names(rendered: str) -> list[str]:
+    """The overlay names of the rendered layer control, as the browser's JS sees them."""
+    block = rendered[rendered.index("overlays :") : rendered.index("L.control.layers(")]
+    return [json.loads(f'"{k}"') for k in re.findall(r'"((?:[^"\\]|\\.)*)"\s*:\s*\w+,', block)]
+
+
+def test_layer_names_from_data_are_escaped_for_the_layer_control():
+    # Leaflet's layer control sets label.innerHTML = " " + name: a no-fly reason (which
+    # carries OSM names when there is no kind column) or a plan phase must arrive escaped.
+    square = Point(385000, 6673000).buffer(100)
+    nofly = gpd.GeoDataFrame(
+        {"reason": [XSS_NAME], "name": [XSS_NAME]}, geometry=[square], crs=32635
+    )
+    routes = gpd.GeoDataFrame(
+        {"phase": [XSS_NAME], "length_m": [141.0]},
+        geometry=[LineString([(385000, 6673000), (385100, 6673100)])],
+        crs=32635,
+    )
+    b = maps._Builder(maps.base_map(nofly.to_crs(4326), "t"))
+    maps.add_nofly(b, nofly)
+    maps.add_plan(b, {"routes": routes})
+    m, info = b.finish()
+    rendered = m.get_root().render()
+    names = _overlay_names(rendered)
+    assert names == [html.escape(n) for n in info["layers"]]
+    assert len(names) == 2 and all(XSS_NAME in n for n in info["layers"])  # raw in maps.json
+    assert not any("<" in n for n in names)
+    assert "no-fly: " + html.escape(XSS_NAME) in rendered  # legend label escaped too
+    assert XSS_NAME not in rendered
