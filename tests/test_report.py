@@ -153,3 +153,26 @@ def test_full_report_is_self_contained_and_escaped(tmp_path):
     assert "![Coverage by hexagon](report_plots/coverage_by_hex.png)" in md
     assert XSS not in md
     assert re.search(r"\| coverage_pct \| 42.50 \| 80.00 \| no \|", md)
+
+
+def test_names_with_dollar_signs_do_not_break_the_plots(tmp_path):
+    # Matplotlib reads "$...$" as mathtext; "St. $\foo$" raised ParseFatalException and
+    # failed the whole report step. Names from data are drawn as plain text.
+    from planner import plots
+
+    odd = r"St. $\foo$"
+    drones = {
+        **DRONES,
+        "corridors": [{**c, "from_hub": odd} for c in DRONES["corridors"]],
+    }
+    files = report.write_report(tmp_path, _summary(drones=drones))
+    assert "risk_vs_detour.png" in [f.name for f in files]
+    assert odd in (tmp_path / "report.html").read_text()
+    fig = plots.risk_vs_detour(drones["corridors"], title=odd)
+    assert [t.get_text() for t in fig.axes[0].texts] == [f"{odd}-{XSS}", f"{odd}-C"]
+    assert plots.to_png(fig)[:8] == b"\x89PNG\r\n\x1a\n"
+    curve = [{"cost": 0, "coverage_pct": 0}, {"cost": 1, "coverage_pct": 5}]
+    assert plots.to_png(plots.cost_curve(curve, title=odd))[:4] == b"\x89PNG"
+    assert (
+        plots.to_png(plots.coverage_histogram([{"coverage_pct": 5}], title=odd))[:4] == b"\x89PNG"
+    )
