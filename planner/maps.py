@@ -21,6 +21,7 @@ from branca.colormap import LinearColormap
 from branca.element import Element
 from folium import plugins
 
+from . import sora
 from .city import City
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,8 @@ MAX_FEATURES = 8_000
 AGGREGATE_CELL_M = 100.0
 #: Longest side (pixels) of the ground-risk image overlay.
 MAX_RASTER_PX = 1200
+#: Matplotlib colormap of the ground-risk overlay (image and legend ramp alike).
+RISK_CMAP = "YlOrRd"
 #: Coordinate precision in degrees (1e-6 deg is about 0.1 m).
 COORD_PRECISION = 1e-6
 
@@ -536,12 +539,21 @@ def add_obstacles(b: _Builder, obstacles: gpd.GeoDataFrame, show: bool = False) 
     b.geojson(frame, "Obstacles", fields, color="#4d4d4d", show=show, simplify_m=1.0)
 
 
+def _legend_ramp(cmap: str, vmin: float, vmax: float, caption: str = "") -> LinearColormap:
+    """Return the matplotlib colormap ``cmap`` as a branca ramp (every entry: no drift)."""
+    import matplotlib as mpl
+
+    cm = mpl.colormaps[cmap]
+    colors = [mpl.colors.to_hex(c) for c in cm(np.linspace(0, 1, cm.N))]
+    return LinearColormap(colors, vmin=vmin, vmax=vmax, caption=caption)
+
+
 def raster_png(
     array: np.ndarray,
     transform: Any,
     crs: Any,
     nodata: float | None = None,
-    cmap: str = "YlOrRd",
+    cmap: str = RISK_CMAP,
     vmin: float | None = None,
     vmax: float | None = None,
     max_px: int = MAX_RASTER_PX,
@@ -557,22 +569,20 @@ def raster_png(
     """
     import matplotlib as mpl
     from PIL import Image
+    from rasterio.transform import array_bounds, from_bounds
     from rasterio.warp import Resampling, calculate_default_transform, reproject, transform_bounds
 
     src = np.asarray(array, dtype="float64")
     if nodata is not None:
         src = np.where(src == nodata, np.nan, src)
     h, w = src.shape
-    left, top = transform @ (0, 0)
-    right, bottom = transform @ (w, h)
-    bounds = (min(left, right), min(top, bottom), max(left, right), max(top, bottom))
+    west, south, east, north = array_bounds(h, w, transform)
+    bounds = (min(west, east), min(south, north), max(west, east), max(south, north))  # south-up
     dst_t, dw, dh = calculate_default_transform(crs, "EPSG:3857", w, h, *bounds)
     scale = max(1.0, max(dw, dh) / max_px)
     dw, dh = max(1, int(dw / scale)), max(1, int(dh / scale))
     x0, y1 = dst_t @ (0, 0)
     x1, y0 = dst_t @ (dw * scale, dh * scale)
-    from rasterio.transform import from_bounds
-
     dst_t = from_bounds(x0, y0, x1, y1, dw, dh)
     dst = np.full((dh, dw), np.nan)
     reproject(
@@ -614,10 +624,16 @@ def _risk_raster(drones: Any) -> tuple[np.ndarray, Any, Any, float | None] | Non
         return arr, transform, crs, (risk[3] if len(risk) > 3 else None)
     arr = _get(drones, "igrc")
     if arr is not None and _get(drones, "transform") is not None:
-        # SORA "out of scope" (-1 in planner.sora) is the riskiest class: draw it as 11,
-        # as the corridor metrics do, never as transparent no-data.
+        # SORA "out of scope" is the riskiest class: draw it as 11, as the corridor metrics
+        # do, never as transparent no-data.
+        # TODO(sora.risk_rank): use planner.sora.risk_rank once it lands (not on this branch).
         arr = np.asarray(arr)
-        return np.where(arr < 0, 11, arr), _get(drones, "transform"), _get(drones, "crs"), None
+        return (
+            np.where(arr == sora.OUT_OF_SCOPE, 11, arr),
+            _get(drones, "transform"),
+            _get(drones, "crs"),
+            None,
+        )
     return None
 
 
@@ -627,19 +643,13 @@ def add_risk_overlay(b: _Builder, drones: Any, show: bool = False) -> None:
     if found is None:
         return
     arr, transform, crs, nodata = found
-    uri, bounds, (lo, hi) = raster_png(arr, transform, crs, nodata=nodata)
+    uri, bounds, (lo, hi) = raster_png(arr, transform, crs, nodata=nodata, cmap=RISK_CMAP)
     name = "Ground risk (iGRC)"
     folium.raster_layers.ImageOverlay(
         uri, bounds=bounds, name=_layer_name(name), opacity=0.8, show=show, interactive=False
     ).add_to(b.m)
-    import matplotlib as mpl
-
-    colors = [mpl.colors.to_hex(c) for c in mpl.colormaps["YlOrRd"](np.linspace(0, 1, 6))]
-    b.gradient(
-        LinearColormap(
-            colors, vmin=lo, vmax=hi if hi > lo else lo + 1, caption="Ground risk class (SORA iGRC)"
-        )
-    )
+    caption = "Ground risk class (SORA iGRC)"
+    b.gradient(_legend_ramp(RISK_CMAP, lo, hi if hi > lo else lo + 1, caption))
     b.info["layers"].append(name)
     b.info["aggregated"][name] = f"raster shown at <= {MAX_RASTER_PX} px (max resampling)"
 

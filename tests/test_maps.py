@@ -311,3 +311,30 @@ def test_layer_names_from_data_are_escaped_for_the_layer_control():
     assert not any("<" in n for n in names)
     assert "no-fly: " + html.escape(XSS_NAME) in rendered  # legend label escaped too
     assert XSS_NAME not in rendered
+
+
+def test_risk_legend_ramp_matches_the_overlay_image_and_ranks_out_of_scope_highest():
+    import base64
+    from io import BytesIO
+
+    import folium
+    from PIL import Image
+
+    grid = np.zeros((10, 10), dtype="int8")
+    grid[2, 7] = -1  # SORA out of scope: the riskiest class, drawn as 11
+    grid[6, 3] = 5
+    transform = Affine(100, 0, 385000, 0, -100, 6673000)
+    frame = gpd.GeoDataFrame(geometry=[Point(385500, 6672500)], crs=32635).to_crs(4326)
+    b = maps._Builder(maps.base_map(frame, "t"))
+    maps.add_risk_overlay(b, {"igrc": grid, "transform": transform, "crs": "EPSG:32635"})
+    (ramp,) = b.gradients
+    assert (ramp.vmin, ramp.vmax) == (0, 11)
+    (overlay,) = [
+        c for c in b.m._children.values() if isinstance(c, folium.raster_layers.ImageOverlay)
+    ]
+    img = np.asarray(Image.open(BytesIO(base64.b64decode(overlay.url.split(",", 1)[1]))))
+    drawn = np.unique(img[img[..., 3] > 0][:, :3].astype(int), axis=0)
+    assert len(drawn) == 2  # exactly the two risky cells' colours
+    # the legend's colours at 5 and 11 are the colours the image uses for those cells
+    legend = np.array([ramp.rgba_bytes_tuple(v)[:3] for v in (5, 11)])
+    assert np.abs(drawn[np.argsort(drawn[:, 1])[::-1]] - legend).max() <= 1
