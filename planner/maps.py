@@ -301,8 +301,12 @@ class _Builder:
         weight: float = 1.5,
         fill_opacity: float = 0.35,
         radius: float = 4,
+        legend: str | None = None,
     ) -> str | None:
-        """Add one GeoJson layer with escaped tooltip and popup; returns its display name."""
+        """Add one GeoJson layer with escaped tooltip and popup; returns its display name.
+
+        ``legend`` is the label of a swatch in ``color``, added when the layer is drawn.
+        """
         if gdf is None or len(gdf) == 0:
             return None
         keep = [color_col] if color_col else []
@@ -327,6 +331,8 @@ class _Builder:
         ).add_to(self.m)
         self.info["layers"].append(display)
         self.info["features"][display] = int(len(frame))
+        if legend is not None:
+            self.legend.append((color, legend))
         return display
 
     def budget(
@@ -440,9 +446,15 @@ def add_premises(b: _Builder, premises: gpd.GeoDataFrame, show: bool = False) ->
         fields = [col, "features", "premises"]
     for kls, color in CLASS_COLORS.items():
         part = frame[frame[col] == kls]
-        if len(part):
-            b.geojson(part, f"Premises: {kls}", fields, color=color, show=show, radius=3)
-            b.legend.append((color, f"premises {kls}"))
+        b.geojson(
+            part,
+            f"Premises: {kls}",
+            fields,
+            color=color,
+            show=show,
+            radius=3,
+            legend=f"premises {kls}",
+        )
 
 
 def add_gap_clusters(b: _Builder, clusters: gpd.GeoDataFrame, show: bool = True) -> None:
@@ -457,15 +469,23 @@ def add_gap_clusters(b: _Builder, clusters: gpd.GeoDataFrame, show: bool = True)
         "reach_length_m",
         "m_per_premise",
     ]
-    if b.geojson(clusters, "Gap clusters", fields, color="#b2182b", show=show, weight=4):
-        b.legend.append(("#b2182b", "gap cluster"))
+    b.geojson(
+        clusters, "Gap clusters", fields, color="#b2182b", show=show, weight=4, legend="gap cluster"
+    )
 
 
 def add_assets(b: _Builder, assets: gpd.GeoDataFrame, show: bool = True) -> None:
     """Add existing fibre assets (points and routes)."""
     fields = ["kind", "name", "operator", "source", "on_network"]
-    if b.geojson(assets, "Fibre assets", fields, color="#2166ac", show=show, weight=3):
-        b.legend.append(("#2166ac", "existing fibre asset"))
+    b.geojson(
+        assets,
+        "Fibre assets",
+        fields,
+        color="#2166ac",
+        show=show,
+        weight=3,
+        legend="existing fibre asset",
+    )
 
 
 def add_plan(b: _Builder, plan: Any, show: bool = True) -> None:
@@ -479,18 +499,17 @@ def add_plan(b: _Builder, plan: Any, show: bool = True) -> None:
             part = routes if ph is None else routes[routes[phase_col] == ph]
             color = PALETTE[i % len(PALETTE)]
             label = "Planned routes" if ph is None else f"Planned routes: phase {ph}"
-            b.geojson(part, label, fields, color=color, show=show, weight=4)
-            b.legend.append((color, label.lower()))
+            b.geojson(part, label, fields, color=color, show=show, weight=4, legend=label.lower())
     cabinets = _get(plan, "cabinets")
-    if b.geojson(
+    b.geojson(
         cabinets,
         "Cabinets",
         ["cabinet", "name", "premises", "phase", "cost"],
         color="#000000",
         show=show,
         radius=6,
-    ):
-        b.legend.append(("#000000", "cabinet"))
+        legend="cabinet",
+    )
     drops = _get(plan, "drops")
     if drops is not None and len(drops):
         if len(drops) > b.max_features:
@@ -526,8 +545,8 @@ def add_nofly(b: _Builder, nofly: gpd.GeoDataFrame, show: bool = True) -> None:
             show=show,
             simplify_m=1.0,
             fill_opacity=0.25,
+            legend=f"no-fly: {kind}",
         )
-        b.legend.append((color, f"no-fly: {kind}"))
 
 
 def add_obstacles(b: _Builder, obstacles: gpd.GeoDataFrame, show: bool = False) -> None:
@@ -705,15 +724,15 @@ def add_corridors(b: _Builder, drones: Any, show: bool = True) -> None:
         simplify_m=1.0,
     )
     hubs = _get(drones, "hubs")
-    if b.geojson(
+    b.geojson(
         hubs,
         "Hubs",
         ["name", "source", "feasible", "snapped_m", "priority"],
         color="#000080",
         show=show,
         radius=7,
-    ):
-        b.legend.append(("#000080", "drone hub"))
+        legend="drone hub",
+    )
 
 
 # --------------------------------------------------------------------------- whole maps

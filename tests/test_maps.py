@@ -338,3 +338,12 @@ def test_risk_legend_ramp_matches_the_overlay_image_and_ranks_out_of_scope_highe
     # the legend's colours at 5 and 11 are the colours the image uses for those cells
     legend = np.array([ramp.rgba_bytes_tuple(v)[:3] for v in (5, 11)])
     assert np.abs(drawn[np.argsort(drawn[:, 1])[::-1]] - legend).max() <= 1
+
+
+def test_legend_swatch_only_for_layers_drawn():
+    hubs = gpd.GeoDataFrame({"name": ["A"]}, geometry=[Point(385000, 6673000)], crs=32635)
+    b = maps._Builder(maps.base_map(hubs.to_crs(4326), "t"))
+    maps.add_corridors(b, {"hubs": hubs.iloc[:0]})
+    assert b.legend == [] and b.info["layers"] == []
+    maps.add_corridors(b, {"hubs": hubs})
+    assert b.legend == [("#000080", "drone hub")] and b.info["layers"] == ["Hubs (1)"]
