@@ -21,6 +21,7 @@ from branca.colormap import LinearColormap
 from branca.element import Element
 from folium import plugins
 
+from . import sora
 from .city import City
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,8 @@ MAX_FEATURES = 8_000
 AGGREGATE_CELL_M = 100.0
 #: Longest side (pixels) of the ground-risk image overlay.
 MAX_RASTER_PX = 1200
+#: Matplotlib colormap of the ground-risk overlay (image and legend ramp alike).
+RISK_CMAP = "YlOrRd"
 #: Coordinate precision in degrees (1e-6 deg is about 0.1 m).
 COORD_PRECISION = 1e-6
 
@@ -122,6 +125,15 @@ def _fmt(v) -> str:
     if isinstance(v, (float, np.floating)):
         return f"{v:.1f}" if abs(v) >= 10 else f"{v:.3g}"
     return str(v)
+
+
+def _layer_name(display: str) -> str:
+    """Escape a layer name for the layer control, which inserts it as HTML.
+
+    Leaflet's control sets ``label.innerHTML = " " + name``; names built from data (no-fly
+    reasons carrying OSM names, plan phases) must show as text and run nothing.
+    """
+    return html.escape(display)
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
@@ -289,8 +301,12 @@ class _Builder:
         weight: float = 1.5,
         fill_opacity: float = 0.35,
         radius: float = 4,
+        legend: str | None = None,
     ) -> str | None:
-        """Add one GeoJson layer with escaped tooltip and popup; returns its display name."""
+        """Add one GeoJson layer with escaped tooltip and popup; returns its display name.
+
+        ``legend`` is the label of a swatch in ``color``, added when the layer is drawn.
+        """
         if gdf is None or len(gdf) == 0:
             return None
         keep = [color_col] if color_col else []
@@ -306,7 +322,7 @@ class _Builder:
         display = f"{name} ({len(frame)})"
         folium.GeoJson(
             frame,
-            name=display,
+            name=_layer_name(display),
             show=show,
             style_function=style,
             marker=folium.CircleMarker(radius=radius, fill=True, fill_opacity=0.8),
@@ -315,6 +331,8 @@ class _Builder:
         ).add_to(self.m)
         self.info["layers"].append(display)
         self.info["features"][display] = int(len(frame))
+        if legend is not None:
+            self.legend.append((color, legend))
         return display
 
     def budget(
@@ -428,9 +446,15 @@ def add_premises(b: _Builder, premises: gpd.GeoDataFrame, show: bool = False) ->
         fields = [col, "features", "premises"]
     for kls, color in CLASS_COLORS.items():
         part = frame[frame[col] == kls]
-        if len(part):
-            b.geojson(part, f"Premises: {kls}", fields, color=color, show=show, radius=3)
-            b.legend.append((color, f"premises {kls}"))
+        b.geojson(
+            part,
+            f"Premises: {kls}",
+            fields,
+            color=color,
+            show=show,
+            radius=3,
+            legend=f"premises {kls}",
+        )
 
 
 def add_gap_clusters(b: _Builder, clusters: gpd.GeoDataFrame, show: bool = True) -> None:
@@ -445,15 +469,23 @@ def add_gap_clusters(b: _Builder, clusters: gpd.GeoDataFrame, show: bool = True)
         "reach_length_m",
         "m_per_premise",
     ]
-    if b.geojson(clusters, "Gap clusters", fields, color="#b2182b", show=show, weight=4):
-        b.legend.append(("#b2182b", "gap cluster"))
+    b.geojson(
+        clusters, "Gap clusters", fields, color="#b2182b", show=show, weight=4, legend="gap cluster"
+    )
 
 
 def add_assets(b: _Builder, assets: gpd.GeoDataFrame, show: bool = True) -> None:
     """Add existing fibre assets (points and routes)."""
     fields = ["kind", "name", "operator", "source", "on_network"]
-    if b.geojson(assets, "Fibre assets", fields, color="#2166ac", show=show, weight=3):
-        b.legend.append(("#2166ac", "existing fibre asset"))
+    b.geojson(
+        assets,
+        "Fibre assets",
+        fields,
+        color="#2166ac",
+        show=show,
+        weight=3,
+        legend="existing fibre asset",
+    )
 
 
 def add_plan(b: _Builder, plan: Any, show: bool = True) -> None:
@@ -467,18 +499,17 @@ def add_plan(b: _Builder, plan: Any, show: bool = True) -> None:
             part = routes if ph is None else routes[routes[phase_col] == ph]
             color = PALETTE[i % len(PALETTE)]
             label = "Planned routes" if ph is None else f"Planned routes: phase {ph}"
-            b.geojson(part, label, fields, color=color, show=show, weight=4)
-            b.legend.append((color, label.lower()))
+            b.geojson(part, label, fields, color=color, show=show, weight=4, legend=label.lower())
     cabinets = _get(plan, "cabinets")
-    if b.geojson(
+    b.geojson(
         cabinets,
         "Cabinets",
         ["cabinet", "name", "premises", "phase", "cost"],
         color="#000000",
         show=show,
         radius=6,
-    ):
-        b.legend.append(("#000000", "cabinet"))
+        legend="cabinet",
+    )
     drops = _get(plan, "drops")
     if drops is not None and len(drops):
         if len(drops) > b.max_features:
@@ -514,8 +545,8 @@ def add_nofly(b: _Builder, nofly: gpd.GeoDataFrame, show: bool = True) -> None:
             show=show,
             simplify_m=1.0,
             fill_opacity=0.25,
+            legend=f"no-fly: {kind}",
         )
-        b.legend.append((color, f"no-fly: {kind}"))
 
 
 def add_obstacles(b: _Builder, obstacles: gpd.GeoDataFrame, show: bool = False) -> None:
@@ -527,12 +558,21 @@ def add_obstacles(b: _Builder, obstacles: gpd.GeoDataFrame, show: bool = False) 
     b.geojson(frame, "Obstacles", fields, color="#4d4d4d", show=show, simplify_m=1.0)
 
 
+def _legend_ramp(cmap: str, vmin: float, vmax: float, caption: str = "") -> LinearColormap:
+    """Return the matplotlib colormap ``cmap`` as a branca ramp (every entry: no drift)."""
+    import matplotlib as mpl
+
+    cm = mpl.colormaps[cmap]
+    colors = [mpl.colors.to_hex(c) for c in cm(np.linspace(0, 1, cm.N))]
+    return LinearColormap(colors, vmin=vmin, vmax=vmax, caption=caption)
+
+
 def raster_png(
     array: np.ndarray,
     transform: Any,
     crs: Any,
     nodata: float | None = None,
-    cmap: str = "YlOrRd",
+    cmap: str = RISK_CMAP,
     vmin: float | None = None,
     vmax: float | None = None,
     max_px: int = MAX_RASTER_PX,
@@ -548,22 +588,20 @@ def raster_png(
     """
     import matplotlib as mpl
     from PIL import Image
+    from rasterio.transform import array_bounds, from_bounds
     from rasterio.warp import Resampling, calculate_default_transform, reproject, transform_bounds
 
     src = np.asarray(array, dtype="float64")
     if nodata is not None:
         src = np.where(src == nodata, np.nan, src)
     h, w = src.shape
-    left, top = transform @ (0, 0)
-    right, bottom = transform @ (w, h)
-    bounds = (min(left, right), min(top, bottom), max(left, right), max(top, bottom))
+    west, south, east, north = array_bounds(h, w, transform)
+    bounds = (min(west, east), min(south, north), max(west, east), max(south, north))  # south-up
     dst_t, dw, dh = calculate_default_transform(crs, "EPSG:3857", w, h, *bounds)
     scale = max(1.0, max(dw, dh) / max_px)
     dw, dh = max(1, int(dw / scale)), max(1, int(dh / scale))
     x0, y1 = dst_t @ (0, 0)
     x1, y0 = dst_t @ (dw * scale, dh * scale)
-    from rasterio.transform import from_bounds
-
     dst_t = from_bounds(x0, y0, x1, y1, dw, dh)
     dst = np.full((dh, dw), np.nan)
     reproject(
@@ -605,10 +643,16 @@ def _risk_raster(drones: Any) -> tuple[np.ndarray, Any, Any, float | None] | Non
         return arr, transform, crs, (risk[3] if len(risk) > 3 else None)
     arr = _get(drones, "igrc")
     if arr is not None and _get(drones, "transform") is not None:
-        # SORA "out of scope" (-1 in planner.sora) is the riskiest class: draw it as 11,
-        # as the corridor metrics do, never as transparent no-data.
+        # SORA "out of scope" is the riskiest class: draw it as 11, as the corridor metrics
+        # do, never as transparent no-data.
+        # TODO(sora.risk_rank): use planner.sora.risk_rank once it lands (not on this branch).
         arr = np.asarray(arr)
-        return np.where(arr < 0, 11, arr), _get(drones, "transform"), _get(drones, "crs"), None
+        return (
+            np.where(arr == sora.OUT_OF_SCOPE, 11, arr),
+            _get(drones, "transform"),
+            _get(drones, "crs"),
+            None,
+        )
     return None
 
 
@@ -618,19 +662,13 @@ def add_risk_overlay(b: _Builder, drones: Any, show: bool = False) -> None:
     if found is None:
         return
     arr, transform, crs, nodata = found
-    uri, bounds, (lo, hi) = raster_png(arr, transform, crs, nodata=nodata)
+    uri, bounds, (lo, hi) = raster_png(arr, transform, crs, nodata=nodata, cmap=RISK_CMAP)
     name = "Ground risk (iGRC)"
     folium.raster_layers.ImageOverlay(
-        uri, bounds=bounds, name=name, opacity=0.8, show=show, interactive=False
+        uri, bounds=bounds, name=_layer_name(name), opacity=0.8, show=show, interactive=False
     ).add_to(b.m)
-    import matplotlib as mpl
-
-    colors = [mpl.colors.to_hex(c) for c in mpl.colormaps["YlOrRd"](np.linspace(0, 1, 6))]
-    b.gradient(
-        LinearColormap(
-            colors, vmin=lo, vmax=hi if hi > lo else lo + 1, caption="Ground risk class (SORA iGRC)"
-        )
-    )
+    caption = "Ground risk class (SORA iGRC)"
+    b.gradient(_legend_ramp(RISK_CMAP, lo, hi if hi > lo else lo + 1, caption))
     b.info["layers"].append(name)
     b.info["aggregated"][name] = f"raster shown at <= {MAX_RASTER_PX} px (max resampling)"
 
@@ -686,15 +724,15 @@ def add_corridors(b: _Builder, drones: Any, show: bool = True) -> None:
         simplify_m=1.0,
     )
     hubs = _get(drones, "hubs")
-    if b.geojson(
+    b.geojson(
         hubs,
         "Hubs",
         ["name", "source", "feasible", "snapped_m", "priority"],
         color="#000080",
         show=show,
         radius=7,
-    ):
-        b.legend.append(("#000080", "drone hub"))
+        legend="drone hub",
+    )
 
 
 # --------------------------------------------------------------------------- whole maps

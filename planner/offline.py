@@ -325,7 +325,7 @@ def _fa_rotate_css() -> str:
     )
 
 
-def _python_package_file(entry: dict[str, Any], url: str) -> bytes:
+def _python_package_file(entry: dict[str, Any]) -> bytes:
     data = resources.files(entry["python_package"]).joinpath(entry["path"]).read_bytes()
     _check_integrity(data, entry["integrity"], f"{entry['python_package']}/{entry['path']}")
     return data
@@ -340,7 +340,7 @@ def _asset_text(url: str, cache: str) -> tuple[str, str]:
     if "generated" in entry:
         return kind, _fa_rotate_css()
     if "python_package" in entry:
-        text = _python_package_file(entry, url).decode("utf-8")
+        text = _python_package_file(entry).decode("utf-8")
         origin = f"{entry['path']} from the {entry['python_package']} package"
         banner = f"/* {origin}, {entry['license']} */\n"
         return kind, banner + _SOURCEMAP_RE.sub("", text)

@@ -26,6 +26,19 @@ def _frame(rows: Any) -> pd.DataFrame:
     return pd.DataFrame(list(rows))
 
 
+def _finish(
+    fig: plt.Figure, ax: plt.Axes, xlabel: str, ylabel: str, title: str, grid: bool = True
+) -> plt.Figure:
+    """Label the axes and title as plain text (no mathtext: names come from data), lay out."""
+    ax.set_xlabel(xlabel, parse_math=False)
+    ax.set_ylabel(ylabel, parse_math=False)
+    ax.set_title(title, parse_math=False)
+    if grid:
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
 def coverage_histogram(hexes: Any, title: str = "Fibre coverage by hexagon") -> plt.Figure:
     """Histogram of per-hexagon coverage (%), weighted by premises.
 
@@ -52,12 +65,9 @@ def coverage_histogram(hexes: Any, title: str = "Fibre coverage by hexagon") -> 
         color="#1a9641",
         edgecolor="white",
     )
-    ax.set_xlabel("coverage of premises in the hexagon (%)")
-    ax.set_ylabel("premises" if weights is not None else "hexagons")
-    ax.set_title(title)
     ax.set_xlim(0, 100)
-    fig.tight_layout()
-    return fig
+    ylabel = "premises" if weights is not None else "hexagons"
+    return _finish(fig, ax, "coverage of premises in the hexagon (%)", ylabel, title, grid=False)
 
 
 def cost_curve(curve: Any, title: str = "Budget mode: coverage per cost") -> plt.Figure:
@@ -86,12 +96,8 @@ def cost_curve(curve: Any, title: str = "Budget mode: coverage per cost") -> plt
     fig, ax = plt.subplots(figsize=(6, 3.4), dpi=100)
     ax.step(df[xcol], df[ycol], where="post", color="#377eb8")
     ax.plot(df[xcol], df[ycol], "o", ms=3, color="#377eb8")
-    ax.set_xlabel("cumulative cost")
-    ax.set_ylabel("coverage (%)" if ycol == "coverage_pct" else "premises passed")
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return fig
+    ylabel = "coverage (%)" if ycol == "coverage_pct" else "premises passed"
+    return _finish(fig, ax, "cumulative cost", ylabel, title)
 
 
 def risk_vs_detour(corridors: Any, title: str = "Corridors: ground risk vs detour") -> plt.Figure:
@@ -121,13 +127,9 @@ def risk_vs_detour(corridors: Any, title: str = "Corridors: ground risk vs detou
                 fontsize=7,
                 xytext=(3, 3),
                 textcoords="offset points",
+                parse_math=False,  # hub names are data: "St. $x$" must not crash mathtext
             )
-    ax.set_xlabel(xcol.replace("_", " "))
-    ax.set_ylabel("ground risk (people under corridor)")
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, ax, xcol.replace("_", " "), "ground risk (people under corridor)", title)
 
 
 def to_png(fig: plt.Figure) -> bytes:

@@ -10,17 +10,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from . import plots
 from .maps import _get
 
-#: summary.json keys under which each analysis section may appear.
-SECTION_KEYS = {
-    "fiber": ("fiber", "fiber_coverage"),
-    "plan": ("plan", "fiber_plan"),
-    "drones": ("drones", "corridors", "airspace"),
-}
+#: summary.json key of each analysis section, as :mod:`planner.run` writes them.
+SECTION_KEYS = {"fiber": "fiber", "plan": "fiber_plan", "drones": "drones"}
+
+#: KPIs whose target key does not follow the ``target_<k>``/``<k>_target`` pattern
+#: (:func:`planner.mobile.mobile_kpis` names its target per 10k, its KPI per 10k people).
+KPI_TARGETS = {"mobile_sites_per_10k_people": "mobile_sites_target_per_10k"}
 
 #: Map files written by :func:`planner.maps.write_maps`, with their titles.
 MAP_TITLES = {
@@ -34,12 +32,9 @@ _TOP_CLUSTERS = 15
 
 
 def section(summary: Mapping, name: str) -> dict | None:
-    """Return the summary section ``fiber``, ``plan`` or ``drones`` (aliases allowed)."""
-    for key in SECTION_KEYS[name]:
-        val = summary.get(key)
-        if isinstance(val, Mapping) and val:
-            return dict(val)
-    return None
+    """Return the summary section ``fiber``, ``plan`` or ``drones`` (None when absent)."""
+    val = summary.get(SECTION_KEYS[name])
+    return dict(val) if isinstance(val, Mapping) and val else None
 
 
 def _fmt(v: Any) -> str:
@@ -95,33 +90,31 @@ def flatten_assumptions(tree: Any, prefix: str = "") -> list[dict]:
 
 
 def kpi_rows(kpis: Mapping) -> list[dict]:
-    """KPIs with their targets: a ``target_<k>``/``<k>_target`` key pairs with ``<k>``."""
+    """KPIs with their targets.
+
+    A ``target_<k>``, ``<k>_target`` or ``<k>_target_pct`` key, or the key named in
+    :data:`KPI_TARGETS`, pairs with ``<k>``; targets without their KPI get rows of their own.
+    """
     rows = []
     scalar = {k: v for k, v in kpis.items() if not isinstance(v, (Mapping, list, tuple))}
+    explicit = set(KPI_TARGETS.values())
     used = set()
     for k, v in scalar.items():
-        if k.startswith("target_") or k.endswith("_target"):
+        if k.startswith("target_") or k.endswith("_target") or k in explicit:
             continue
         target = None
-        for cand in (f"target_{k}", f"{k}_target", f"{k.removesuffix('_pct')}_target_pct"):
+        cands = (f"target_{k}", f"{k}_target", f"{k.removesuffix('_pct')}_target_pct")
+        for cand in (*cands, KPI_TARGETS.get(k)):
             if cand in scalar:
                 target = scalar[cand]
                 used.add(cand)
                 break
-        else:  # e.g. mobile_sites_target_per_10k pairs with mobile_sites_per_10k_people
-            for cand in scalar:
-                if "target" in cand and cand not in used and cand != k:
-                    stem = cand.replace("target_", "").replace("_target", "")
-                    if stem != cand and k.startswith(stem):
-                        target = scalar[cand]
-                        used.add(cand)
-                        break
         met = None
         if target is not None and isinstance(v, (int, float)) and isinstance(target, (int, float)):
             met = v >= target
         rows.append({"kpi": k, "value": _fmt(v), "target": _fmt(target), "met": _fmt(met)})
     for k, v in scalar.items():
-        if (k.startswith("target_") or k.endswith("_target")) and k not in used:
+        if (k.startswith("target_") or k.endswith("_target") or k in explicit) and k not in used:
             rows.append({"kpi": k, "value": _fmt(v), "target": "", "met": ""})
     return rows
 
@@ -257,7 +250,7 @@ def build_report(
             sec["tables"].append(
                 ("Phases", _table_rows(phases, list(plots._frame(phases).columns)))
             )
-        curve = psec.get("cost_curve") or psec.get("budget_curve") or _get(plan, "cost_curve")
+        curve = psec.get("cost_curve") or _get(plan, "cost_curve")
         if curve is not None and len(curve):
             try:
                 png = plots.to_png(plots.cost_curve(curve))
@@ -479,8 +472,3 @@ def write_report(
     md_path = out_dir / "report.md"
     md_path.write_text(render_markdown(report), encoding="utf-8")
     return [html_path, md_path, *written]
-
-
-def summary_frame(rows: list[dict]) -> pd.DataFrame:
-    """Return report table rows as a DataFrame (handy in notebooks)."""
-    return pd.DataFrame(rows)

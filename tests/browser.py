@@ -9,9 +9,12 @@ import shutil
 import socket
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+import pytest
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 CHROMEDRIVER_CANDIDATES = ("/usr/bin/chromedriver",)
@@ -25,6 +28,22 @@ _TILE_HOSTS = (
     "basemaps.cartocdn.com",
     "server.arcgisonline.com",
     "tile.opentopomap.org",
+)
+
+
+#: JS prelude binding ``m`` to the page's folium map (the L.Map on a .folium-map element).
+FIND_MAP = (
+    "var m = Object.values(window).filter(function (v) {"
+    "  return v instanceof L.Map && v.getContainer().classList.contains('folium-map'); })[0];"
+)
+#: JS returning the text of the open popup, or null when none is open.
+POPUP_TEXT = (
+    "var p = document.querySelector('.leaflet-popup-content'); return p ? p.textContent : null;"
+)
+#: JS returning the layer control's labels (their text, trimmed).
+LAYER_LABELS = (
+    "return Array.from(document.querySelectorAll('.leaflet-control-layers label'))"
+    ".map(function (l) { return l.textContent.trim(); });"
 )
 
 
@@ -54,6 +73,31 @@ def find_browser() -> tuple[str | None, str | None, str | None]:
 def skip_reason() -> str | None:
     """Return why browser tests must be skipped, or None when they can run."""
     return find_browser()[2]
+
+
+def require_browser_and_assets() -> None:
+    """Skip the calling test when Chromium/selenium or the npm map assets are unavailable."""
+    from planner import offline
+    from planner.errors import InputFileError
+
+    reason = skip_reason()
+    if reason:
+        pytest.skip(f"browser test skipped: {reason}")
+    try:
+        offline.fetch_assets(progress=False)
+    except InputFileError as exc:
+        pytest.skip(f"npm assets unavailable: {exc}")
+
+
+def wait_for(driver: object, script: str, timeout: float = 15.0) -> object:
+    """Run ``script`` every 0.2 s until it returns something truthy; return that value."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = driver.execute_script(script)
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for: {script}")
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -126,6 +170,14 @@ def offline_chromium(width: int = 1200, height: int = 800) -> Iterator[object]:
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@contextmanager
+def open_page(folder: str | os.PathLike, page: str = "map.html") -> Iterator[tuple[object, str]]:
+    """Serve ``folder``, open ``page`` in offline Chromium; yields ``(driver, base_url)``."""
+    with serve_folder(folder) as base, offline_chromium() as driver:
+        driver.get(f"{base}/{page}")
+        yield driver, base
 
 
 def console_logs(driver: object) -> list[dict]:

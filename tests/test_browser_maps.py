@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from planner import maps, offline
-from planner.errors import InputFileError
+from planner import maps
 
 try:  # works whether or not tests/ is a package
     from tests import browser
@@ -25,16 +24,10 @@ except ImportError:  # pragma: no cover
 
 pytestmark = pytest.mark.browser
 
-REASON = browser.skip_reason()
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "outputs" / "screenshots"
 DOC_IMG = ROOT / "docs" / "img" / "map.png"
 CITIES = ["helsinki", "liechtenstein"]
-
-_FIND_MAP = (
-    "var m = Object.values(window).filter(function (v) {"
-    "  return v instanceof L.Map && v.getContainer().classList.contains('folium-map'); })[0];"
-)
 
 
 def _analyses(city):
@@ -56,12 +49,7 @@ def _analyses(city):
 
 @pytest.fixture(scope="module", params=CITIES)
 def page(request, tmp_path_factory):
-    if REASON:
-        pytest.skip(f"browser test skipped: {REASON}")
-    try:
-        offline.fetch_assets(progress=False)
-    except InputFileError as exc:
-        pytest.skip(f"npm assets unavailable: {exc}")
+    browser.require_browser_and_assets()
     from planner.city import load_city
 
     if request.param == "helsinki":
@@ -76,28 +64,13 @@ def page(request, tmp_path_factory):
     folder = tmp_path_factory.mktemp(f"site-{request.param}")
     maps.write_maps(folder, city, fiber=fiber, drones=drones)
     info = json.loads((folder / "maps.json").read_text())["map.html"]
-    with browser.serve_folder(folder) as base, browser.offline_chromium() as driver:
-        driver.get(f"{base}/map.html")
+    with browser.open_page(folder) as (driver, _):
         yield driver, request.param, info
-
-
-def wait_for(driver, script, timeout=20.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = driver.execute_script(script)
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for: {script}")
 
 
 def test_layer_control_lists_expected_layers(page):
     driver, _, info = page
-    names = wait_for(
-        driver,
-        "var l = Array.from(document.querySelectorAll('.leaflet-control-layers label'))"
-        ".map(function (l) { return l.textContent.trim(); }); return l.length ? l : null;",
-    )
+    names = browser.wait_for(driver, browser.LAYER_LABELS, timeout=20.0)
     assert sorted(names) == sorted(["OpenStreetMap", "Light basemap", *info["layers"]])
     for prefix in (
         "Coverage hexes r9",
@@ -121,7 +94,7 @@ def test_click_on_a_hex_opens_its_popup(page):
     driver, city, _ = page
     # Candidate hexes (most premises first) and their centre pixels, from the map itself.
     hexes = driver.execute_script(
-        _FIND_MAP + "var out = [];"
+        browser.FIND_MAP + "var out = [];"
         "m.eachLayer(function (l) {"
         "  if (l.feature && l.feature.properties && l.feature.properties.h3 &&"
         "      l.feature.properties.resolution === '9' && l.getBounds) {"
@@ -137,10 +110,7 @@ def test_click_on_a_hex_opens_its_popup(page):
     for h3_id, _, dx, dy in cands[:8]:
         ActionChains(driver).move_to_element_with_offset(map_el, int(dx), int(dy)).click().perform()
         time.sleep(0.4)
-        text = driver.execute_script(
-            "var p = document.querySelector('.leaflet-popup-content');"
-            "return p ? p.textContent : '';"
-        )
+        text = driver.execute_script(browser.POPUP_TEXT) or ""
         if h3_id in text:
             assert "coverage (%)" in text and "premises" in text
             SHOTS.mkdir(parents=True, exist_ok=True)
@@ -161,7 +131,7 @@ def test_xss_payload_in_a_building_name_does_not_run(page):
     # Open the popup of every feature whose name carries the payload (buildings, assets,
     # zones) through Leaflet's own click handling; hover tooltips too.
     opened = driver.execute_script(
-        _FIND_MAP + "m.closePopup(); var n = 0;"
+        browser.FIND_MAP + "m.closePopup(); var n = 0;"
         "m.eachLayer(function (l) {"
         "  var p = l.feature && l.feature.properties;"
         "  if (p && String(p.name || '').indexOf('onerror') >= 0) {"
@@ -171,11 +141,12 @@ def test_xss_payload_in_a_building_name_does_not_run(page):
         "  }}); return n;"
     )
     assert opened >= 1
-    content = wait_for(
+    content = browser.wait_for(
         driver,
         "var t = Array.from(document.querySelectorAll('.leaflet-popup-content'))"
         ".map(function (p) { return p.textContent; }).join(' | ');"
         "return t.indexOf('onerror') >= 0 ? t : null;",
+        timeout=20.0,
     )
     assert XSS_NAME in content  # shown literally, as text
     time.sleep(0.5)
@@ -202,3 +173,32 @@ def test_no_severe_javascript_errors(page):
         >= 4
     )
     browser.screenshot(driver, SHOTS / f"{city}-map.png")
+
+
+@pytest.fixture(scope="module")
+def layer_name_page(helsinki, tmp_path_factory):
+    """A run whose no-fly reasons (no ``kind`` column) and a plan phase carry the payload."""
+    browser.require_browser_and_assets()
+    drones = synthetic_drones(helsinki)
+    drones["nofly"] = drones["nofly"].drop(columns="kind")  # layers named by reason
+    streets = helsinki.layers()["streets"].head(2)
+    routes = streets[["geometry"]].assign(phase=["1", XSS_NAME], length_m=[10.0, 20.0])
+    folder = tmp_path_factory.mktemp("site-layer-names")
+    maps.write_maps(folder, helsinki, plan={"routes": routes}, drones=drones)
+    with browser.open_page(folder) as (driver, _):
+        yield driver
+
+
+def test_xss_payload_in_a_layer_name_does_not_run(layer_name_page):
+    driver = layer_name_page
+    names = browser.wait_for(driver, browser.LAYER_LABELS, timeout=20.0)
+    for prefix in ("No-fly: ", "Planned routes: phase "):
+        assert f"{prefix}{XSS_NAME} (1)" in names, (prefix, names)  # shown literally, as text
+    time.sleep(0.5)
+    assert driver.execute_script("return typeof window.__xss") == "undefined"
+    assert (
+        driver.execute_script(
+            "return document.querySelectorAll('.leaflet-control-layers img').length"
+        )
+        == 0
+    )

@@ -4,7 +4,6 @@ import time
 import pytest
 
 from planner import offline
-from planner.errors import InputFileError
 
 try:  # works whether or not tests/ is a package
     from tests import browser
@@ -15,36 +14,19 @@ except ImportError:  # pragma: no cover
 
 pytestmark = pytest.mark.browser
 
-REASON = browser.skip_reason()
 XSS_NAME = '<img src=x onerror="window.__xss=1">'
 
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
-    if REASON:
-        pytest.skip(f"browser test skipped: {REASON}")
-    try:
-        offline.fetch_assets(progress=False)
-    except InputFileError as exc:
-        pytest.skip(f"npm assets unavailable: {exc}")
+    browser.require_browser_and_assets()
     folder = tmp_path_factory.mktemp("site")
     offline.save_self_contained(build_test_map(), folder / "map.html")
     shots = tmp_path_factory.mktemp("screenshots")
     # Control page: the same map with the payload NOT escaped, to prove the probe works.
     offline.save_self_contained(build_test_map(escape=False), folder / "unescaped.html")
-    with browser.serve_folder(folder) as base, browser.offline_chromium() as driver:
-        driver.get(f"{base}/map.html")
+    with browser.open_page(folder) as (driver, base):
         yield driver, shots, base
-
-
-def wait_for(driver, script, timeout=15.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        value = driver.execute_script(script)
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for: {script}")
 
 
 def click_polygon(driver):
@@ -53,9 +35,7 @@ def click_polygon(driver):
     # Click inside the triangle (7.41,43.72)-(7.43,43.72)-(7.43,43.74) whose name
     # property is the escaped payload; use the map's own projection to find the pixel.
     map_el, dx, dy, hit = driver.execute_script(
-        "var m = Object.values(window).filter(function (v) {"
-        "  return v instanceof L.Map && v.getContainer().classList.contains('folium-map'); })[0];"
-        "var p = m.latLngToContainerPoint([43.725, 7.427]);"
+        browser.FIND_MAP + "var p = m.latLngToContainerPoint([43.725, 7.427]);"
         "var size = m.getSize(); var r = m.getContainer().getBoundingClientRect();"
         "var el = document.elementFromPoint(r.left + p.x, r.top + p.y);"
         "return [m.getContainer(), p.x - size.x / 2, p.y - size.y / 2,"
@@ -68,12 +48,11 @@ def click_polygon(driver):
 def test_map_works_offline(page):
     driver, shots, _ = page
     assert driver.execute_script("return typeof L !== 'undefined' && typeof jQuery") == "function"
-    wait_for(driver, "return document.querySelectorAll('path.leaflet-interactive').length >= 2")
-
-    names = driver.execute_script(
-        "return Array.from(document.querySelectorAll('.leaflet-control-layers label'))"
-        ".map(function (l) { return l.textContent.trim(); });"
+    browser.wait_for(
+        driver, "return document.querySelectorAll('path.leaflet-interactive').length >= 2"
     )
+
+    names = driver.execute_script(browser.LAYER_LABELS)
     for layer in ("Fiber corridors", "Sites", "Demand", "Heat"):
         assert layer in names
 
@@ -97,7 +76,7 @@ def test_map_works_offline(page):
     assert icon_src.startswith("data:image/png;base64,")
 
     # Banner appears because tiles cannot load.
-    banner = wait_for(
+    banner = browser.wait_for(
         driver,
         "var b = document.querySelector('.planner-tile-error');"
         "return b && b.offsetParent !== null ? b.textContent : null;",
@@ -112,10 +91,7 @@ def test_clicking_a_feature_opens_an_escaped_popup(page):
     from selenium.webdriver.common.by import By
 
     click_polygon(driver)
-    content = wait_for(
-        driver,
-        "var p = document.querySelector('.leaflet-popup-content');return p ? p.textContent : null;",
-    )
+    content = browser.wait_for(driver, browser.POPUP_TEXT)
     assert XSS_NAME in content  # shown literally, as text
     assert driver.find_elements(By.CSS_SELECTOR, ".leaflet-popup-content img") == []
     # Hovering also renders the tooltip; the payload must not have run anywhere.
@@ -137,10 +113,12 @@ def test_no_severe_javascript_errors(page):
 def test_xss_probe_detects_an_unescaped_payload(page):
     driver, _, base = page
     driver.get(f"{base}/unescaped.html")
-    wait_for(driver, "return document.querySelectorAll('path.leaflet-interactive').length >= 2")
+    browser.wait_for(
+        driver, "return document.querySelectorAll('path.leaflet-interactive').length >= 2"
+    )
     click_polygon(driver)
-    wait_for(driver, "return document.querySelector('.leaflet-popup-content')")
-    assert wait_for(driver, "return window.__xss") == 1
+    browser.wait_for(driver, "return document.querySelector('.leaflet-popup-content')")
+    assert browser.wait_for(driver, "return window.__xss") == 1
 
 
 def test_network_really_is_blocked(page):

@@ -280,3 +280,70 @@ def test_layer_control_comes_last(written):
     control = text.rfind("L.control.layers(")
     assert control > 0
     assert text.rfind("L.geoJson(") < control and text.rfind("imageOverlay(") < control
+
+
+def _overlay_names(rendered: str) -> list[str]:
+    """The overlay names of the rendered layer control, as the browser's JS sees them."""
+    block = rendered[rendered.index("overlays :") : rendered.index("L.control.layers(")]
+    return [json.loads(f'"{k}"') for k in re.findall(r'"((?:[^"\\]|\\.)*)"\s*:\s*\w+,', block)]
+
+
+def test_layer_names_from_data_are_escaped_for_the_layer_control():
+    # Leaflet's layer control sets label.innerHTML = " " + name: a no-fly reason (which
+    # carries OSM names when there is no kind column) or a plan phase must arrive escaped.
+    square = Point(385000, 6673000).buffer(100)
+    nofly = gpd.GeoDataFrame(
+        {"reason": [XSS_NAME], "name": [XSS_NAME]}, geometry=[square], crs=32635
+    )
+    routes = gpd.GeoDataFrame(
+        {"phase": [XSS_NAME], "length_m": [141.0]},
+        geometry=[LineString([(385000, 6673000), (385100, 6673100)])],
+        crs=32635,
+    )
+    b = maps._Builder(maps.base_map(nofly.to_crs(4326), "t"))
+    maps.add_nofly(b, nofly)
+    maps.add_plan(b, {"routes": routes})
+    m, info = b.finish()
+    rendered = m.get_root().render()
+    names = _overlay_names(rendered)
+    assert names == [html.escape(n) for n in info["layers"]]
+    assert len(names) == 2 and all(XSS_NAME in n for n in info["layers"])  # raw in maps.json
+    assert not any("<" in n for n in names)
+    assert "no-fly: " + html.escape(XSS_NAME) in rendered  # legend label escaped too
+    assert XSS_NAME not in rendered
+
+
+def test_risk_legend_ramp_matches_the_overlay_image_and_ranks_out_of_scope_highest():
+    import base64
+    from io import BytesIO
+
+    import folium
+    from PIL import Image
+
+    grid = np.zeros((10, 10), dtype="int8")
+    grid[2, 7] = -1  # SORA out of scope: the riskiest class, drawn as 11
+    grid[6, 3] = 5
+    transform = Affine(100, 0, 385000, 0, -100, 6673000)
+    frame = gpd.GeoDataFrame(geometry=[Point(385500, 6672500)], crs=32635).to_crs(4326)
+    b = maps._Builder(maps.base_map(frame, "t"))
+    maps.add_risk_overlay(b, {"igrc": grid, "transform": transform, "crs": "EPSG:32635"})
+    (ramp,) = b.gradients
+    assert (ramp.vmin, ramp.vmax) == (0, 11)
+    (overlay,) = [
+        c for c in b.m._children.values() if isinstance(c, folium.raster_layers.ImageOverlay)
+    ]
+    img = np.asarray(Image.open(BytesIO(base64.b64decode(overlay.url.split(",", 1)[1]))))
+    drawn = np.unique(img[img[..., 3] > 0][:, :3].astype(int), axis=0)
+    assert len(drawn) == 2  # exactly the two risky cells' colours
+    # the legend's colours at 5 and 11 are the colours the image uses for those cells
+    legend = np.array([ramp.rgba_bytes_tuple(v)[:3] for v in (5, 11)])
+    assert np.abs(drawn[np.argsort(drawn[:, 1])[::-1]] - legend).max() <= 1
+
+
+def test_legend_swatch_only_for_layers_drawn():
+    hubs = gpd.GeoDataFrame({"name": ["A"]}, geometry=[Point(385000, 6673000)], crs=32635)
+    b = maps._Builder(maps.base_map(hubs.to_crs(4326), "t"))
+    maps.add_corridors(b, {"hubs": hubs.iloc[:0]})
+    assert b.legend == [] and b.info["layers"] == []
+    maps.add_corridors(b, {"hubs": hubs})
+    assert b.legend == [("#000080", "drone hub")] and b.info["layers"] == ["Hubs (1)"]

@@ -85,6 +85,37 @@ def test_kpis_pair_with_their_targets():
     assert rows["mobile_sites_per_10k_people"]["target"] == "12.00"
     assert "target_coverage_pct" not in rows  # consumed as a target, not a KPI row
     assert rows["premises_total"]["target"] == ""
+    # the mobile target pairs through report.KPI_TARGETS and is not a KPI row of its own
+    assert rows["mobile_sites_per_10k_people"]["met"] == "no"
+    assert "mobile_sites_target_per_10k" not in rows
+    # a target whose KPI is missing keeps a row of its own
+    alone = {r["kpi"]: r for r in report.kpi_rows({"mobile_sites_target_per_10k": 12.0})}
+    assert alone["mobile_sites_target_per_10k"]["value"] == "12.00"
+
+
+def test_sections_are_read_from_the_keys_planner_run_writes():
+    plan = {"route_cost": 5.0}
+    summary = _summary(fiber=FIBER, fiber_plan=plan, drones=DRONES)
+    assert report.section(summary, "fiber") == FIBER
+    assert report.section(summary, "plan") == plan
+    assert report.section(summary, "drones") == DRONES
+    assert report.section(_summary(), "plan") is None
+
+
+def test_drone_assumptions_appear_with_their_sources(tmp_path):
+    drones = {
+        **DRONES,
+        "assumptions": {
+            "values": {"people_per_m2_default": 0.01, "band_min_m": 60.0},
+            "sources": {"people_per_m2_default": "JARUS SORA 2.5 Annex F"},
+        },
+    }
+    report.write_report(tmp_path, _summary(drones=drones))
+    text = (tmp_path / "report.html").read_text()
+    table = text[text.index("<caption>Assumptions</caption>") :]
+    assert "<td>drones.people_per_m2_default</td><td>0.01</td>" in table
+    assert "<td class=src>JARUS SORA 2.5 Annex F</td>" in table
+    assert "<td>drones.band_min_m</td><td>60.00</td><td class=src></td>" in table
 
 
 def test_only_present_sections_get_plots(tmp_path):
@@ -114,7 +145,7 @@ def test_full_report_is_self_contained_and_escaped(tmp_path):
     }
     files = report.write_report(
         tmp_path,
-        _summary(fiber=FIBER, drones=DRONES, plan=plan),
+        _summary(fiber=FIBER, drones=DRONES, fiber_plan=plan),  # keys as planner.run writes
         fiber={"hexes": {9: hexes}, "gap_clusters": clusters},
         maps=maps,
     )
@@ -153,3 +184,26 @@ def test_full_report_is_self_contained_and_escaped(tmp_path):
     assert "![Coverage by hexagon](report_plots/coverage_by_hex.png)" in md
     assert XSS not in md
     assert re.search(r"\| coverage_pct \| 42.50 \| 80.00 \| no \|", md)
+
+
+def test_names_with_dollar_signs_do_not_break_the_plots(tmp_path):
+    # Matplotlib reads "$...$" as mathtext; "St. $\foo$" raised ParseFatalException and
+    # failed the whole report step. Names from data are drawn as plain text.
+    from planner import plots
+
+    odd = r"St. $\foo$"
+    drones = {
+        **DRONES,
+        "corridors": [{**c, "from_hub": odd} for c in DRONES["corridors"]],
+    }
+    files = report.write_report(tmp_path, _summary(drones=drones))
+    assert "risk_vs_detour.png" in [f.name for f in files]
+    assert odd in (tmp_path / "report.html").read_text()
+    fig = plots.risk_vs_detour(drones["corridors"], title=odd)
+    assert [t.get_text() for t in fig.axes[0].texts] == [f"{odd}-{XSS}", f"{odd}-C"]
+    assert plots.to_png(fig)[:8] == b"\x89PNG\r\n\x1a\n"
+    curve = [{"cost": 0, "coverage_pct": 0}, {"cost": 1, "coverage_pct": 5}]
+    assert plots.to_png(plots.cost_curve(curve, title=odd))[:4] == b"\x89PNG"
+    assert (
+        plots.to_png(plots.coverage_histogram([{"coverage_pct": 5}], title=odd))[:4] == b"\x89PNG"
+    )
