@@ -150,7 +150,11 @@ class FiberNetwork:
 
 @dataclass
 class FiberCoverage:
-    """Result of :func:`analyze_fiber`: GeoDataFrames (projected unless noted) and KPIs."""
+    """Result of :func:`analyze_fiber`: GeoDataFrames (projected unless noted) and KPIs.
+
+    ``network`` (the prepared street network) and ``sources`` (existing fibre as intervals of
+    its edges; empty in greenfield) are kept for :func:`planner.plan.plan_fiber`.
+    """
 
     premises: gpd.GeoDataFrame
     assets: gpd.GeoDataFrame
@@ -161,6 +165,8 @@ class FiberCoverage:
     config: FiberConfig
     crs: object = None
     timings: dict = field(default_factory=dict)
+    network: FiberNetwork | None = field(default=None, repr=False)
+    sources: Sources | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         k = self.kpis
@@ -264,7 +270,9 @@ def analyze_fiber(
     the exact along-edge distance to fibre on its own edge. The service distance adds the drop
     (snap distance). Buildings farther than ``max_snap_m`` from any street get the straight-line
     distance to the nearest asset instead, flagged ``fallback``. Without any asset the result
-    is greenfield: every premise is ``unserved`` and a warning is logged.
+    is greenfield: every premise is ``unserved`` and a warning is logged. Assets none of which
+    reaches a street (all farther than ``max_snap_m``, no route line along one) are treated
+    the same way, with a louder warning and the KPI ``assets_all_off_network``.
     """
     cfg = config or FiberConfig()
     t = {}
@@ -282,8 +290,18 @@ def analyze_fiber(
     supply = resolve_assets(city, cfg, assets)
     sources, placed = asset_sources(net, supply, cfg)
     supply = supply.assign(on_network=placed)
-    greenfield = len(supply) == 0
-    if greenfield:
+    off_network = len(supply) > 0 and len(sources) == 0
+    greenfield = len(supply) == 0 or off_network
+    if off_network:
+        log.warning(
+            "%s: all %d fibre assets lie off the street network (none within max_snap_m = "
+            "%g m of a street, no route line along one): treated as GREENFIELD, every premise "
+            "is unserved; check the assets' CRS and positions",
+            getattr(city, "name", "city"),
+            len(supply),
+            cfg.max_snap_m,
+        )
+    elif greenfield:
         log.warning(
             "%s: NO fibre assets (OSM or operator files): greenfield result, every premise "
             "is unserved",
@@ -340,6 +358,7 @@ def analyze_fiber(
 
     t0 = time.perf_counter()
     kpis = fiber_kpis(premises, supply, clusters, cfg, greenfield)
+    kpis["assets_all_off_network"] = bool(off_network)
     people = (
         float(premises["people"].sum())
         if cfg.population_raster
@@ -368,6 +387,8 @@ def analyze_fiber(
         config=cfg,
         crs=city.crs,
         timings=t,
+        network=net,
+        sources=sources,
     )
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 import scipy.sparse as sp
 import shapely
 from scipy.sparse.csgraph import breadth_first_order, connected_components, dijkstra
+from shapely.ops import substring
 
 from .costs import PlanConfig
 from .errors import AnalysisError, ConfigError
@@ -132,7 +133,7 @@ def plan_fiber(city, coverage, config: PlanConfig | None = None, ducts=None, net
     ducts : GeoDataFrame, optional
         Existing duct lines; street length within 15 m of one gets ``duct_reuse_discount``.
     network : FiberNetwork, optional
-        A prepared street network to reuse.
+        A prepared street network to reuse; by default ``coverage.network``.
 
     Returns
     -------
@@ -157,7 +158,7 @@ def plan_fiber(city, coverage, config: PlanConfig | None = None, ducts=None, net
     drop_limit = coverage.config.drop_limit_m
     t = {}
     t0 = time.perf_counter()
-    net = network or FiberNetwork.from_graph(city.graph)
+    net = network or coverage.network or FiberNetwork.from_graph(city.graph)
     E = net.edges
     n, L = E.n_nodes, E.length
     ec = edge_costs(city, net, cfg, ducts)
@@ -179,7 +180,10 @@ def plan_fiber(city, coverage, config: PlanConfig | None = None, ducts=None, net
     _, comp = connected_components(net.csr, directed=False)
     reach_comp = np.zeros(comp.max() + 1 if n else 0, dtype=bool)
     if not greenfield:
-        src, _ = asset_sources(net, coverage.assets, coverage.config)
+        if coverage.sources is not None and net is coverage.network:
+            src = coverage.sources
+        else:
+            src, _ = asset_sources(net, coverage.assets, coverage.config)
         reach_comp[comp[E.u_idx[src.edge]]] = True
     else:
         src = None
@@ -601,7 +605,7 @@ def _route_frame(pieces: pd.DataFrame, E, ec, crs) -> gpd.GeoDataFrame:
     full = (a <= 1e-9) & (b >= E.length[e] - 1e-9)
     geoms = E.geometry[e].copy()
     for i in np.flatnonzero(~full):
-        geoms[i] = shapely.ops.substring(E.geometry[e[i]], a[i], b[i])
+        geoms[i] = substring(E.geometry[e[i]], a[i], b[i])
     keep = (b - a) > 1e-6
     return gpd.GeoDataFrame(
         {

@@ -189,6 +189,7 @@ def snap_points(edges: StreetEdges, points: np.ndarray, max_distance: float | No
         pairs, d = edges.tree.query_nearest(
             points[idx], max_distance=max_distance, return_distance=True, all_matches=True
         )
+    if len(idx) and pairs.shape[1]:  # no pair at all: every point beyond max_distance
         # keep the first (lowest edge index) match per point
         order = np.lexsort((pairs[1], pairs[0]))
         pairs, d = pairs[:, order], d[order]
