@@ -18,11 +18,12 @@ from scipy.sparse.csgraph import breadth_first_order, connected_components, dijk
 from shapely.ops import substring
 
 from .costs import PlanConfig
-from .errors import AnalysisError, ConfigError
-from .fiber import FiberNetwork, asset_sources
+from .errors import AnalysisError, ConfigError, InputFileError
+from .fiber import FiberConfig, FiberNetwork, asset_sources
 from .netdist import sources_from_lines
 from .outputs import atomic_path, write_gpkg
 from .steiner import steiner_tree
+from .supply import is_line, read_asset_file
 
 log = logging.getLogger(__name__)
 
@@ -55,30 +56,123 @@ class FiberPlan:
         )
 
 
-def _highway(G, E) -> np.ndarray:
+def _highway(G, E) -> tuple[np.ndarray, np.ndarray]:
+    """OSM ``highway`` of every edge (first of a list) and whether it was missing.
+
+    Edges without the tag are costed as ``unclassified`` (planner assumption: a minor public
+    road, residential trench cost); their number is reported in the plan summary.
+    """
     out = np.empty(len(E), dtype=object)
+    missing = np.zeros(len(E), dtype=bool)
     for i, (u, v, k) in enumerate(zip(E.u, E.v, E.key, strict=True)):
-        h = G.edges[u, v, k].get("highway", "unclassified")
+        h = G.edges[u, v, k].get("highway")
+        if h is None:
+            missing[i] = True
+            h = "unclassified"
         out[i] = h[0] if isinstance(h, list) else str(h)
-    return out
+    return out, missing
 
 
-def edge_costs(city, net: FiberNetwork, cfg: PlanConfig, ducts=None) -> dict[str, np.ndarray]:
+def load_ducts(paths: list[str | Path], city, max_outside_m: float) -> gpd.GeoDataFrame:
+    """Read operator duct files (asset-file schema and checks, lines only), projected.
+
+    Parameters
+    ----------
+    paths : list of str or Path
+        ``.geojson`` / ``.json`` / ``.gpkg`` files of duct lines (see
+        :func:`planner.supply.read_asset_file`).
+    city : planner.city.City
+        Gives the CRS and the boundary (ducts farther outside are dropped).
+    max_outside_m : float
+        How far outside the city a duct may lie.
+
+    Returns
+    -------
+    GeoDataFrame
+
+    Raises
+    ------
+    InputFileError
+        A file is unreadable, fails the asset-file checks, or holds features that are not lines.
+    """
+    frames = []
+    for p in paths:
+        g = read_asset_file(p, city.crs, city.boundary, max_outside_m)
+        bad = ~is_line(g.geometry.to_numpy())
+        if bad.any():
+            raise InputFileError(
+                f"{p}: {int(bad.sum())} of {len(g)} duct feature(s) are not lines; "
+                "duct files must hold LineStrings"
+            )
+        frames.append(g)
+    if not frames:
+        return gpd.GeoDataFrame(geometry=[], crs=city.crs)
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=city.crs)
+
+
+def _all_ducts(city, cfg: PlanConfig, fcfg: FiberConfig, ducts) -> gpd.GeoDataFrame | None:
+    """Return the ``ducts`` argument plus ``cfg.duct_files`` in the city CRS (None if none)."""
+    frames = []
+    if ducts is not None and len(ducts):
+        if ducts.crs is None:
+            raise InputFileError("ducts: the GeoDataFrame has no CRS; set it with set_crs()")
+        frames.append(ducts.to_crs(city.crs)[["geometry"]])
+    if cfg.duct_files:
+        frames.append(load_ducts(cfg.duct_files, city, fcfg.max_asset_outside_m)[["geometry"]])
+    if not frames:
+        return None
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=city.crs)
+
+
+def edge_costs(
+    city,
+    net: FiberNetwork,
+    cfg: PlanConfig,
+    ducts: gpd.GeoDataFrame | None = None,
+    buffer_m: float | None = None,
+) -> dict[str, np.ndarray]:
     """Per-metre unit cost, crossings and total build cost of every street edge.
 
-    Returns a dict of arrays: ``highway``, ``unit`` (per metre, after aerial and duct reuse),
-    ``crossings`` (0, 0.5 or 1: half a crossing per end at an intersection of degree >= 3),
-    ``duct_m`` (length in existing ducts) and ``cost``.
+    Parameters
+    ----------
+    city : planner.city.City
+        The loaded city (graph with ``highway`` tags, CRS).
+    net : FiberNetwork
+        The prepared street network.
+    cfg : PlanConfig
+        Unit costs.
+    ducts : GeoDataFrame, optional
+        Existing duct lines (with a CRS).
+    buffer_m : float, optional
+        Half-width of the corridor in which street length counts as inside a duct; default
+        ``FiberConfig.route_buffer_m`` (15 m, street half-width plus positional error).
+
+    Returns
+    -------
+    dict of ndarray
+        ``highway``, ``highway_missing`` (no tag: costed as ``unclassified``), ``unit`` (per
+        metre, after aerial), ``per_m`` (after duct reuse), ``crossings`` (0, 0.5 or 1: half a
+        crossing per end at an intersection of degree >= 3), ``duct_m`` (length in existing
+        ducts) and ``cost``.
+
+    Raises
+    ------
+    InputFileError
+        ``ducts`` has no CRS.
     """
     E = net.edges
-    hw = _highway(city.graph, E)
+    if buffer_m is None:
+        buffer_m = FiberConfig.model_fields["route_buffer_m"].default
+    hw, missing = _highway(city.graph, E)
     trench = np.array([cfg.trench(h) for h in hw])
     aerial = np.isin(hw, list(cfg.aerial_highways))
     unit = np.where(aerial, np.minimum(trench, cfg.aerial_per_m), trench)
     duct_m = np.zeros(len(E))
     if ducts is not None and len(ducts):
-        d = ducts.to_crs(city.crs) if ducts.crs is not None else ducts
-        src = sources_from_lines(E, d.geometry.to_numpy(), 15.0)
+        if ducts.crs is None:
+            raise InputFileError("ducts: the GeoDataFrame has no CRS; set it with set_crs()")
+        d = ducts.to_crs(city.crs)
+        src = sources_from_lines(E, d.geometry.to_numpy(), buffer_m)
         np.add.at(duct_m, src.edge, src.end - src.start)
         duct_m = np.minimum(duct_m, E.length)
     deg = np.bincount(E.u_idx, minlength=E.n_nodes) + np.bincount(E.v_idx, minlength=E.n_nodes)
@@ -87,6 +181,7 @@ def edge_costs(city, net: FiberNetwork, cfg: PlanConfig, ducts=None) -> dict[str
     cost = E.length * per_m + cfg.crossing * cross
     return {
         "highway": hw,
+        "highway_missing": missing,
         "unit": unit,
         "per_m": per_m,
         "crossings": cross,
@@ -131,7 +226,8 @@ def plan_fiber(city, coverage, config: PlanConfig | None = None, ducts=None, net
     config : PlanConfig, optional
         Unit costs, architecture, budgets (defaults and sources in ``planner.costs.SOURCES``).
     ducts : GeoDataFrame, optional
-        Existing duct lines; street length within 15 m of one gets ``duct_reuse_discount``.
+        Existing duct lines (with a CRS), added to those of ``config.duct_files``; street
+        length within ``coverage.config.route_buffer_m`` of one gets ``duct_reuse_discount``.
     network : FiberNetwork, optional
         A prepared street network to reuse; by default ``coverage.network``.
 
@@ -145,6 +241,8 @@ def plan_fiber(city, coverage, config: PlanConfig | None = None, ducts=None, net
         No target premise can be connected to existing fibre.
     ConfigError
         ``budget`` is smaller than the cheapest cluster of the plan.
+    InputFileError
+        A duct file is bad or ``ducts`` has no CRS.
 
     Notes
     -----
@@ -161,7 +259,11 @@ def plan_fiber(city, coverage, config: PlanConfig | None = None, ducts=None, net
     net = network or coverage.network or FiberNetwork.from_graph(city.graph)
     E = net.edges
     n, L = E.n_nodes, E.length
-    ec = edge_costs(city, net, cfg, ducts)
+    ducts = _all_ducts(city, cfg, coverage.config, ducts)
+    ec = edge_costs(city, net, cfg, ducts, coverage.config.route_buffer_m)
+    n_no_hw = int(ec["highway_missing"].sum())
+    if n_no_hw:
+        log.info("%d street edges have no highway tag: costed as 'unclassified'", n_no_hw)
     t["costs"] = time.perf_counter() - t0
 
     # ------------------------------------------------------------------ targets
@@ -523,6 +625,12 @@ def plan_fiber(city, coverage, config: PlanConfig | None = None, ducts=None, net
         "budget": budget,
         "assumptions": cfg.report(),
         "drop_limit_m": drop_limit,
+        "duct_length_m": round(float(ducts.geometry.length.sum()), 1)
+        if ducts is not None and len(ducts)
+        else 0.0,
+        "duct_reused_m": round(float(routes["duct_m"].sum()), 1),
+        "street_edges_without_highway": n_no_hw,
+        "street_edges_without_highway_costed_as": "unclassified",
     }
     t["outputs"] = time.perf_counter() - t0
     plan = FiberPlan(
@@ -617,7 +725,8 @@ def _route_frame(pieces: pd.DataFrame, E, ec, crs) -> gpd.GeoDataFrame:
             "highway": ec["highway"][e],
             "cost_per_m": np.round(ec["per_m"][e], 4),
             "crossings": np.where(full, ec["crossings"][e], 0.0),
-            "duct_m": np.where(full, ec["duct_m"][e], 0.0),
+            # duct length in the piece, pro rata (matches the per-metre cost of the piece)
+            "duct_m": np.round(ec["duct_m"][e] * (b - a) / np.maximum(E.length[e], 1e-9), 3),
             "cost": pieces["cost"].to_numpy(float),
             "kind": pieces["kind"].to_numpy(),
             "phase": pieces["phase"].to_numpy(),

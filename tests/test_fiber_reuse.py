@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 
 import geopandas as gpd
+import numpy as np
 import pytest
 import shapely
 from fiber_helpers import city, random_assets
 
 import planner.fiber as fiber_mod
 import planner.plan as plan_mod
+from planner.errors import InputFileError
 from planner.fiber import FiberConfig, analyze_fiber
-from planner.plan import PlanConfig, plan_fiber
+from planner.plan import PlanConfig, edge_costs, plan_fiber
 
 
 @pytest.fixture(scope="module")
@@ -54,3 +57,62 @@ def test_assets_all_off_network_are_greenfield(caplog):
     plan = plan_fiber(c, cov, PlanConfig())
     assert plan.summary["greenfield"] and plan.summary["central_offices"]
     assert plan.summary["premises_targeted"] > 0
+
+
+def test_duct_file_is_reused_at_discount(cov_assets, tmp_path):
+    c, cov = cov_assets
+    cfg = PlanConfig()
+    plan = plan_fiber(c, cov, cfg)
+    r = plan.routes
+    E = cov.network.edges
+    full = (r["kind"] == "route") & np.isclose(r["length_m"], E.length[r["edge"]], atol=1e-3)
+    row = r[full & (r["length_m"] > 60) & (r["duct_m"] == 0)].iloc[0]
+    assert plan.summary["duct_reused_m"] == 0.0
+    # the duct follows that street, written in WGS84 (reprojected on load)
+    duct = gpd.GeoDataFrame({"kind": ["duct"]}, geometry=[E.geometry[row["edge"]]], crs=c.crs)
+    path = tmp_path / "ducts.geojson"
+    duct.to_crs(4326).to_file(path, driver="GeoJSON")
+    plan2 = plan_fiber(c, cov, PlanConfig(duct_files=[path]))
+    r2 = plan2.routes.set_index("edge")
+    assert row["edge"] in r2.index
+    hit = r2.loc[[row["edge"]]].iloc[0]
+    assert hit["duct_m"] == pytest.approx(row["length_m"], abs=0.05)
+    discounted = row["cost_per_m"] * (1 - cfg.duct_reuse_discount)
+    assert hit["cost_per_m"] == pytest.approx(discounted, abs=1e-3)
+    assert hit["cost"] == pytest.approx(
+        row["cost"] - cfg.duct_reuse_discount * row["cost_per_m"] * row["length_m"], rel=1e-4
+    )
+    s2 = plan2.summary
+    assert s2["duct_length_m"] == pytest.approx(row["length_m"], abs=0.5)
+    assert s2["duct_reused_m"] >= row["length_m"] - 0.05
+    assert s2["route_cost"] < plan.summary["route_cost"]
+    # the duct argument is the same input
+    plan3 = plan_fiber(c, cov, PlanConfig(), ducts=duct.to_crs(4326))
+    assert plan3.summary["route_cost"] == pytest.approx(s2["route_cost"], abs=0.01)
+
+
+def test_bad_ducts_are_refused(cov_assets, tmp_path):
+    c, cov = cov_assets
+    pts = gpd.GeoDataFrame(geometry=[c.boundary.centroid], crs=c.crs).to_crs(4326)
+    path = tmp_path / "ducts.geojson"
+    pts.to_file(path, driver="GeoJSON")
+    with pytest.raises(InputFileError, match="ducts.geojson: 1 of 1 duct feature"):
+        plan_fiber(c, cov, PlanConfig(duct_files=[path]))
+    line = gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 0), (10, 0)])])
+    with pytest.raises(InputFileError, match="ducts: the GeoDataFrame has no CRS"):
+        plan_fiber(c, cov, PlanConfig(), ducts=line)
+
+
+def test_edges_without_highway_are_counted(cov_assets):
+    c, cov = cov_assets
+    E = cov.network.edges
+    G = c.graph.copy()
+    for u, v, k in zip(E.u[:5], E.v[:5], E.key[:5], strict=True):
+        del G.edges[u, v, k]["highway"]
+    c2 = copy.copy(c)
+    c2.graph = G
+    plan = plan_fiber(c2, cov, PlanConfig())
+    assert plan.summary["street_edges_without_highway"] == 5
+    ec = edge_costs(c2, cov.network, PlanConfig())
+    assert (ec["highway"][:5] == "unclassified").all() and ec["highway_missing"][:5].all()
+    assert not ec["highway_missing"][5:].any()
