@@ -17,6 +17,7 @@ from scipy.sparse.csgraph import connected_components
 
 from .hexes import COUNT_COLUMNS, coverage_pct, district_layer, h3_cells, hex_layer
 from .hexes import write_coverage_tif as _write_tif
+from .mobile import SOURCES as MOBILE_SOURCES
 from .mobile import mobile_kpis
 from .netdist import (
     Sources,
@@ -68,8 +69,12 @@ SOURCES: dict[str, str] = {
     "max_asset_outside_m": "5 km: operator assets farther outside the city are dropped",
     "h3_resolutions": "H3 resolution 8 (FCC BDC hexagon maps) and 9 (finer planning view)",
     "raster_resolution_m": "100 m cells for the coverage GeoTIFF (planner assumption)",
-    "mobile_sites_per_10k_target": "12 5G base stations per 10,000 people: MIIT gigabit city",
-    "key_place_radius_m": "500 m: planner assumption for the reach of an urban macro site",
+    # mobile defaults: one table, in planner.mobile
+    **{
+        k: v
+        for k, v in MOBILE_SOURCES.items()
+        if k in ("mobile_sites_per_10k_target", "key_place_radius_m", "mobile_site_radius_m")
+    },
 }
 
 

@@ -116,3 +116,13 @@ def test_edges_without_highway_are_counted(cov_assets):
     ec = edge_costs(c2, cov.network, PlanConfig())
     assert (ec["highway"][:5] == "unclassified").all() and ec["highway_missing"][:5].all()
     assert not ec["highway_missing"][5:].any()
+
+
+def test_every_numeric_default_has_one_source():
+    from planner import mobile
+
+    for name, f in FiberConfig.model_fields.items():
+        if isinstance(f.default, float | int) and not isinstance(f.default, bool):
+            assert name in fiber_mod.SOURCES, name
+    for k in ("mobile_sites_per_10k_target", "key_place_radius_m", "mobile_site_radius_m"):
+        assert fiber_mod.SOURCES[k] is mobile.SOURCES[k]
