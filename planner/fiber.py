@@ -13,7 +13,6 @@ import pandas as pd
 import scipy.sparse as sp
 import shapely
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from scipy.sparse.csgraph import connected_components
 
 from .hexes import COUNT_COLUMNS, coverage_pct, district_layer, h3_cells, hex_layer
 from .hexes import write_coverage_tif as _write_tif
@@ -22,6 +21,7 @@ from .mobile import mobile_kpis
 from .netdist import (
     Sources,
     concat_sources,
+    edge_clusters,
     node_distances,
     point_distances,
     sources_from_lines,
@@ -476,15 +476,7 @@ def gap_clusters(
     if not gap.any():
         return gpd.GeoDataFrame(columns=[*cols, "geometry"], geometry="geometry", crs=premises.crs)
     g_edge = premises["edge"].to_numpy()[gap]
-    gap_edges = np.unique(g_edge)
-    touched = np.zeros(E.n_nodes, dtype=bool)
-    touched[E.u_idx[gap_edges]] = True
-    touched[E.v_idx[gap_edges]] = True
-    bridge = np.flatnonzero((E.length <= config.gap_bridge_m) & touched[E.u_idx] & touched[E.v_idx])
-    sel = np.union1d(gap_edges, bridge)
-    n = E.n_nodes
-    adj = sp.coo_matrix((np.ones(len(sel)), (E.u_idx[sel], E.v_idx[sel])), shape=(n, n))
-    _, labels = connected_components(adj, directed=False)
+    sel, labels = edge_clusters(E, g_edge, config.gap_bridge_m)
     edge_label = labels[E.u_idx[sel]]
     uniq, cl_of_edge = np.unique(edge_label, return_inverse=True)
     k = len(uniq)

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import shapely
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import connected_components, dijkstra
 
 from .snapping import Snap, StreetEdges
 
@@ -210,3 +210,41 @@ def _same_edge(src: Sources, e: np.ndarray, o: np.ndarray) -> np.ndarray:
         dd = np.maximum(0.0, np.maximum(src.start[c] - o, o - src.end[c]))
         res = np.where(valid, np.minimum(res, dd), res)
     return res
+
+
+def edge_clusters(
+    edges: StreetEdges, seed_edges: np.ndarray, bridge_m: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Group street edges into clusters: the seed edges plus short bridges, connected.
+
+    Parameters
+    ----------
+    edges : StreetEdges
+        The street edges.
+    seed_edges : ndarray of int
+        Edges that belong to a cluster (e.g. edges carrying gap or target premises).
+    bridge_m : float
+        Every edge no longer than this whose two end nodes both touch a seed edge joins too
+        (short connecting streets without premises).
+
+    Returns
+    -------
+    sel : ndarray of int
+        The sorted edges of the cluster subgraph (seeds and bridges).
+    labels : ndarray of int
+        Connected-component label of every street node in that subgraph
+        (:func:`scipy.sparse.csgraph.connected_components`); an edge's cluster is the label
+        of its ``u_idx``.
+    """
+    seed = np.unique(np.asarray(seed_edges, dtype=np.int64))
+    touched = np.zeros(edges.n_nodes, dtype=bool)
+    touched[edges.u_idx[seed]] = True
+    touched[edges.v_idx[seed]] = True
+    bridge = np.flatnonzero(
+        (edges.length <= bridge_m) & touched[edges.u_idx] & touched[edges.v_idx]
+    )
+    sel = np.union1d(seed, bridge)
+    n = edges.n_nodes
+    adj = sp.coo_matrix((np.ones(len(sel)), (edges.u_idx[sel], edges.v_idx[sel])), shape=(n, n))
+    _, labels = connected_components(adj, directed=False)
+    return sel, labels

@@ -14,13 +14,18 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import shapely
-from scipy.sparse.csgraph import breadth_first_order, connected_components, dijkstra
+from scipy.sparse.csgraph import (
+    breadth_first_order,
+    connected_components,
+    depth_first_order,
+    dijkstra,
+)
 from shapely.ops import substring
 
 from .costs import PlanConfig
 from .errors import AnalysisError, ConfigError, InputFileError
 from .fiber import FiberConfig, FiberNetwork, asset_sources
-from .netdist import sources_from_lines
+from .netdist import edge_clusters, sources_from_lines
 from .outputs import atomic_path, write_gpkg
 from .steiner import steiner_tree
 from .supply import is_line, read_asset_file
@@ -198,16 +203,20 @@ def _central_offices(net, comp, comps, t_node, t_w, coords) -> dict[int, int]:
     distance to the targets wins (one Dijkstra per candidate), otherwise the nearest node.
     """
     out = {}
+    t_comp = comp[t_node]
+    by_t = np.argsort(t_comp, kind="stable")
+    by_n = np.argsort(comp, kind="stable")
+    t_sorted, n_sorted = t_comp[by_t], comp[by_n]
     for c in comps:
-        m = comp[t_node] == c
-        w = t_w[m]
-        cen = (coords[t_node[m]] * w[:, None]).sum(0) / w.sum()
-        nodes = np.flatnonzero(comp == c)
+        ti = by_t[np.searchsorted(t_sorted, c) : np.searchsorted(t_sorted, c, side="right")]
+        w = t_w[ti]
+        cen = (coords[t_node[ti]] * w[:, None]).sum(0) / w.sum()
+        nodes = by_n[np.searchsorted(n_sorted, c) : np.searchsorted(n_sorted, c, side="right")]
         d2 = ((coords[nodes] - cen) ** 2).sum(1)
-        cand = nodes[np.argsort(d2)[:8]]
-        if m.sum() >= 50 and len(cand) > 1:
+        cand = nodes[np.argsort(d2, kind="stable")[:8]]
+        if len(ti) >= 50 and len(cand) > 1:
             D = dijkstra(net.csr, directed=False, indices=cand)
-            tot = (D[:, t_node[m]] * w).sum(1)
+            tot = (D[:, t_node[ti]] * w).sum(1)
             out[c] = int(cand[int(np.argmin(tot))])
         else:
             out[c] = int(cand[0])
@@ -365,15 +374,18 @@ def plan_fiber(city, coverage, config: PlanConfig | None = None, ducts=None, net
     # ------------------------------------------------------------------ rooted forest
     t0 = time.perf_counter()
     tn = np.array(sorted(T.nodes), dtype=np.int64)
-    pos = {int(v): i for i, v in enumerate(tn)}
+    # position in the forest of every instance node (street and virtual), -1 if not in it
+    pos = np.full(G.number_of_nodes(), -1, dtype=np.int64)
+    pos[tn] = np.arange(len(tn))
     S = len(tn)  # super root
-    tre = [(pos[a], pos[b]) for a, b in T.edges]
-    rootpos = [pos[r] for r in roots if r in pos]
-    ra = np.array([x for x, _ in tre] + [S] * len(rootpos), dtype=np.int64)
-    rb = np.array([y for _, y in tre] + rootpos, dtype=np.int64)
+    t_edges = np.array(list(T.edges), dtype=np.int64).reshape(-1, 2)
+    tre = list(zip(pos[t_edges[:, 0]].tolist(), pos[t_edges[:, 1]].tolist(), strict=True))
+    rootpos = pos[np.asarray(roots, dtype=np.int64)] if roots else np.zeros(0, dtype=np.int64)
+    rootpos = rootpos[rootpos >= 0]
+    ra = np.r_[pos[t_edges[:, 0]], np.full(len(rootpos), S)].astype(np.int64)
+    rb = np.r_[pos[t_edges[:, 1]], rootpos].astype(np.int64)
     A = sp.coo_matrix((np.ones(len(ra)), (ra, rb)), shape=(S + 1, S + 1)).tocsr()
     order, parent = breadth_first_order(A, S, directed=False, return_predecessors=True)
-    depth_order = order  # BFS order: parents before children
     # pieces: (eid, a, b, cost, owner=child node position)
     pe, pa, pb, pc, pown = [], [], [], [], []
     for x, y in tre:
@@ -391,13 +403,9 @@ def plan_fiber(city, coverage, config: PlanConfig | None = None, ducts=None, net
     ue = np.unique(te)
     for end, at in ((E.u_idx, 0.0), (E.v_idx, None)):
         nodes = end[ue]
-        inT = np.array([int(v) in pos for v in nodes], dtype=bool)
+        inT = pos[nodes] >= 0
         x = np.full(inT.sum(), 0.0) if at == 0.0 else L[ue[inT]]
-        rng_parts.append(
-            pd.DataFrame(
-                {"edge": ue[inT], "a": x, "b": x, "owner": [pos[int(v)] for v in nodes[inT]]}
-            )
-        )
+        rng_parts.append(pd.DataFrame({"edge": ue[inT], "a": x, "b": x, "owner": pos[nodes[inT]]}))
     ranges = pd.concat(rng_parts, ignore_index=True)
     ranges = ranges[ranges["edge"].isin(ue)].reset_index(drop=True)
     ranges["rid"] = np.arange(len(ranges))
@@ -453,12 +461,10 @@ def plan_fiber(city, coverage, config: PlanConfig | None = None, ducts=None, net
     t0 = time.perf_counter()
     ratio = cfg.split_ratio // cfg.first_level_ratio if cfg.two_level else cfg.split_ratio
     # depth-first order along the forest keeps splitter groups local
-    from scipy.sparse.csgraph import depth_first_order
-
     dfo = depth_first_order(A, S, directed=False, return_predecessors=False)
     rank = np.empty(S + 1, dtype=np.int64)
     rank[dfo] = np.arange(len(dfo))
-    top = _top_root(parent, S, depth_order)
+    top = _top_root(parent, S, order)
     porder = np.lexsort((to, te, rank[owner]))
     split_of = np.empty(len(tid), dtype=np.int64)
     n_split, cur, cur_top, groups = -1, 0, -2, []
@@ -511,7 +517,7 @@ def plan_fiber(city, coverage, config: PlanConfig | None = None, ducts=None, net
     equip_per_prem = (cfg.splitter + cfg.olt_port) / ratio + cfg.cabinet / (per_cab * ratio)
     np.add.at(node_cost, owner, drop_cost + stub_cost_of + equip_per_prem * tw)
     node_w = np.bincount(owner, weights=tw, minlength=S + 1)
-    seq = _horn(parent, node_w, node_cost, S, depth_order)
+    seq = _horn(parent, node_w, node_cost, S, order)  # BFS: parents first
     seq_pos = np.empty(S + 1, dtype=np.int64)
     seq_pos[seq] = np.arange(len(seq))
     phase_node = np.ones(S + 1, dtype=np.int64)
@@ -524,7 +530,12 @@ def plan_fiber(city, coverage, config: PlanConfig | None = None, ducts=None, net
             spent += node_cost[v]
     p_phase = phase_node[owner]
     spl_phase = np.array([p_phase[g].min() for g in groups], dtype=np.int64)
-    cab_phase = np.array([spl_phase[cab_of_spl == c].min() for c in range(n_cab)], dtype=np.int64)
+    # cabinets take consecutive runs of per_cab splitters (cab_of_spl = arange // per_cab)
+    cab_phase = (
+        np.minimum.reduceat(spl_phase, np.arange(0, n_spl, per_cab))
+        if n_spl
+        else np.zeros(0, dtype=np.int64)
+    )
     pieces["phase"] = phase_node[pieces["owner"].to_numpy(dtype=np.int64)]
     t["rollout"] = time.perf_counter() - t0
 
@@ -742,15 +753,7 @@ def _target_clusters(net, te: np.ndarray, bridge_m: float) -> np.ndarray:
     E = net.edges
     if not len(te):
         return np.zeros(0, dtype=np.int64)
-    ge = np.unique(te)
-    touched = np.zeros(E.n_nodes, dtype=bool)
-    touched[E.u_idx[ge]] = touched[E.v_idx[ge]] = True
-    br = np.flatnonzero((E.length <= bridge_m) & touched[E.u_idx] & touched[E.v_idx])
-    sel = np.union1d(ge, br)
-    A = sp.coo_matrix(
-        (np.ones(len(sel)), (E.u_idx[sel], E.v_idx[sel])), shape=(E.n_nodes, E.n_nodes)
-    )
-    _, lab = connected_components(A, directed=False)
+    _, lab = edge_clusters(E, te, bridge_m)
     _, inv, cnt = np.unique(lab[E.u_idx[te]], return_inverse=True, return_counts=True)
     rank = np.empty(len(cnt), dtype=np.int64)
     rank[np.argsort(-cnt, kind="stable")] = np.arange(1, len(cnt) + 1)

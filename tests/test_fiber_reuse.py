@@ -126,3 +126,28 @@ def test_every_numeric_default_has_one_source():
             assert name in fiber_mod.SOURCES, name
     for k in ("mobile_sites_per_10k_target", "key_place_radius_m", "mobile_site_radius_m"):
         assert fiber_mod.SOURCES[k] is mobile.SOURCES[k]
+
+
+def test_edge_clusters_match_networkx_oracle():
+    import networkx as nx
+
+    from planner.netdist import edge_clusters
+
+    c = city("helsinki")
+    E = fiber_mod.FiberNetwork.from_graph(c.graph).edges
+    rng = np.random.default_rng(7)
+    seed = rng.choice(len(E), 60, replace=False)
+    sel, labels = edge_clusters(E, seed, 50.0)
+    touched = {int(E.u_idx[i]) for i in seed} | {int(E.v_idx[i]) for i in seed}
+    want = set(seed.tolist()) | {
+        i
+        for i in range(len(E))
+        if E.length[i] <= 50.0 and E.u_idx[i] in touched and E.v_idx[i] in touched
+    }
+    assert set(sel.tolist()) == want
+    H = nx.MultiGraph()
+    H.add_edges_from((int(E.u_idx[i]), int(E.v_idx[i])) for i in want)
+    for comp in nx.connected_components(H):
+        assert len({labels[v] for v in comp}) == 1
+    n_comp = nx.number_connected_components(H)
+    assert len(np.unique(labels[E.u_idx[sel]])) == n_comp
