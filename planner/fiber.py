@@ -194,14 +194,10 @@ def asset_sources(
     snap = snap_points(net.edges, geoms[~lines], max_distance=config.max_snap_m)
     placed[np.flatnonzero(~lines)] = snap.ok
     pts = sources_from_snaps(snap)
-    line_src = sources_from_lines(net.edges, geoms[lines], config.route_buffer_m)
-    if lines.any():
-        near = net.edges.tree.query(
-            shapely.buffer(geoms[lines], config.route_buffer_m), predicate="intersects"
-        )[0]
-        hit = np.zeros(int(lines.sum()), dtype=bool)
-        hit[near] = True
-        placed[np.flatnonzero(lines)] = hit
+    line_src, hit = sources_from_lines(
+        net.edges, geoms[lines], config.route_buffer_m, return_hits=True
+    )
+    placed[np.flatnonzero(lines)] = hit
     return concat_sources(pts, line_src), placed
 
 
@@ -326,7 +322,7 @@ def analyze_fiber(
         distance[fallback] = _straight_line(points[fallback], supply.geometry.to_numpy())
     kls = classify(distance, cfg, greenfield)
     prem = b["premises"].to_numpy()
-    e = np.where(snap.ok, snap.edge, 0)
+    sf = snap.frame(net.edges)
     premises = gpd.GeoDataFrame(
         {
             "osm_id": b["osm_id"].to_numpy(),
@@ -335,11 +331,11 @@ def analyze_fiber(
             "households": b["households"].to_numpy(),
             "people": _people(city, b, cfg),
             "edge": snap.edge,
-            "u": pd.array(np.where(snap.ok, net.edges.u[e], None), dtype="Int64"),
-            "v": pd.array(np.where(snap.ok, net.edges.v[e], None), dtype="Int64"),
-            "key": pd.array(np.where(snap.ok, net.edges.key[e], None), dtype="Int64"),
-            "offset_m": np.round(snap.offset, 3),
-            "snap_m": np.round(snap.distance, 3),
+            "u": sf["u"].array,
+            "v": sf["v"].array,
+            "key": sf["key"].array,
+            "offset_m": np.round(sf["offset_m"].to_numpy(), 3),
+            "snap_m": np.round(sf["snap_m"].to_numpy(), 3),
             "network_m": network_m,
             "distance_m": distance,
             "fiber_class": kls,

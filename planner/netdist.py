@@ -76,7 +76,9 @@ def merge_intervals(edge: np.ndarray, start: np.ndarray, end: np.ndarray) -> Sou
     return Sources(m_edge, m_start, m_end)
 
 
-def sources_from_lines(edges: StreetEdges, lines: np.ndarray, buffer_m: float) -> Sources:
+def sources_from_lines(
+    edges: StreetEdges, lines: np.ndarray, buffer_m: float, return_hits: bool = False
+) -> Sources | tuple[Sources, np.ndarray]:
     """Map fibre route lines onto the street edges they follow.
 
     Parameters
@@ -87,23 +89,29 @@ def sources_from_lines(edges: StreetEdges, lines: np.ndarray, buffer_m: float) -
         Fibre routes in the graph's CRS.
     buffer_m : float
         Half-width of the corridor around a route; the parts of edges inside it are covered.
+    return_hits : bool
+        Also return a boolean per input line: its corridor meets at least one street edge.
 
     Returns
     -------
-    Sources
+    Sources or (Sources, ndarray)
         For every edge meeting a route's buffer, each piece of the edge inside the buffer
         becomes an interval ``[start, end]`` (the along-edge positions of the piece's ends).
         A street crossing a route is thus covered only near the crossing, a street the route
         follows is covered along its whole shared length.
     """
     lines = np.asarray(lines, dtype=object)
-    lines = lines[~(shapely.is_missing(lines) | shapely.is_empty(lines))]
+    hits = np.zeros(len(lines), dtype=bool)
+    valid = np.flatnonzero(~(shapely.is_missing(lines) | shapely.is_empty(lines)))
+    lines = lines[valid]
+    empty = merge_intervals([], [], [])
     if len(lines) == 0:
-        return merge_intervals([], [], [])
+        return (empty, hits) if return_hits else empty
     buf = shapely.buffer(lines, buffer_m)
     li, ei = edges.tree.query(buf, predicate="intersects")
+    hits[valid[li]] = True
     if len(ei) == 0:
-        return merge_intervals([], [], [])
+        return (empty, hits) if return_hits else empty
     pieces = shapely.intersection(edges.geometry[ei], buf[li])
     parts, pidx = shapely.get_parts(pieces, return_index=True)
     e = ei[pidx]
@@ -111,7 +119,8 @@ def sources_from_lines(edges: StreetEdges, lines: np.ndarray, buffer_m: float) -
     parts, e = parts[keep], e[keep]
     a = shapely.line_locate_point(edges.geometry[e], shapely.get_point(parts, 0))
     b = shapely.line_locate_point(edges.geometry[e], shapely.get_point(parts, -1))
-    return merge_intervals(e, np.minimum(a, b), np.maximum(a, b))
+    out = merge_intervals(e, np.minimum(a, b), np.maximum(a, b))
+    return (out, hits) if return_hits else out
 
 
 def concat_sources(*sources: Sources) -> Sources:

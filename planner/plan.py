@@ -27,6 +27,7 @@ from .errors import AnalysisError, ConfigError, InputFileError
 from .fiber import FiberConfig, FiberNetwork, asset_sources
 from .netdist import edge_clusters, sources_from_lines
 from .outputs import atomic_path, write_gpkg
+from .snapping import Snap, snap_point_geometry
 from .steiner import steiner_tree
 from .supply import is_line, read_asset_file
 
@@ -486,7 +487,7 @@ def plan_fiber(city, coverage, config: PlanConfig | None = None, ducts=None, net
         split_of[i] = n_split
         groups[n_split].append(i)
         cur += w
-    snap_pts = shapely.line_interpolate_point(E.geometry[te], to) if len(tid) else np.array([])
+    snap_pts = snap_point_geometry(E, Snap(te, to, ts, np.ones(len(te), dtype=bool)))
     spl_pt = np.array([snap_pts[g[len(g) // 2]] for g in groups], dtype=object)
     n_spl = len(groups)
     per_cab = cfg.splitters_per_cabinet * (cfg.first_level_ratio if cfg.two_level else 1)

@@ -151,3 +151,38 @@ def test_edge_clusters_match_networkx_oracle():
         assert len({labels[v] for v in comp}) == 1
     n_comp = nx.number_connected_components(H)
     assert len(np.unique(labels[E.u_idx[sel]])) == n_comp
+
+
+def test_coverage_tif_fallback_is_tiled(tmp_path, monkeypatch):
+    import rasterio
+    import rasterio.shutil
+
+    from planner.hexes import write_coverage_tif
+
+    def no_cog(*a, **k):
+        raise RuntimeError("no COG driver")
+
+    monkeypatch.setattr(rasterio.shutil, "copy", no_cog)
+    pts = shapely.points(np.array([[500.0, 500.0], [30_000.0, 30_000.0]]))
+    out = write_coverage_tif(
+        tmp_path / "c.tif", pts, np.array([3.0, 1.0]), np.array([1.0, 0.0]), "EPSG:3067", 100.0
+    )
+    with rasterio.open(out) as src:
+        assert src.profile.get("tiled") is True
+        assert src.block_shapes[0] == (256, 256)
+
+
+def test_line_hits_mark_assets_on_network(cov_assets):
+    from planner.netdist import sources_from_lines
+
+    c, cov = cov_assets
+    E = cov.network.edges
+    x0, y0, x1, y1 = c.boundary.bounds
+    far = shapely.LineString([(x1 + 5000, y0), (x1 + 5100, y0)])
+    lines = np.array([E.geometry[3], far, shapely.LineString(), E.geometry[10]], dtype=object)
+    src, hits = sources_from_lines(E, lines, 15.0, return_hits=True)
+    assert hits.tolist() == [True, False, False, True]
+    assert set(src.edge.tolist()) >= {3, 10}
+    a = gpd.GeoDataFrame({"kind": ["route"] * 2}, geometry=[E.geometry[3], far], crs=c.crs)
+    cov2 = analyze_fiber(c, FiberConfig(use_osm_assets=False), assets=a)
+    assert cov2.assets["on_network"].tolist() == [True, False]
