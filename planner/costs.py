@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -41,6 +43,11 @@ SOURCES: dict[str, str] = {
     "duct_reuse_discount": (
         "0.8: civil works are up to 80% of network deployment cost (EU Broadband Cost "
         "Reduction Directive 2014/61/EU, recital 3); reused ducts save that share"
+    ),
+    "duct_files": (
+        "none: operator duct lines (asset-file schema, lines only); street length within "
+        "fiber.route_buffer_m (15 m: street half-width plus positional error) of a duct "
+        "gets duct_reuse_discount"
     ),
     "drop_per_premise": "300 EUR per premise connected (drop termination, in-building): assumption",
     "drop_per_m": "15 EUR per metre of drop cable incl. micro-trench: planner assumption",
@@ -104,6 +111,10 @@ class PlanConfig(BaseModel):
     first_level_ratio: int = 4
     budget: float | None = None
     phase_budget: float | None = None
+    duct_files: list[Path] = Field(
+        default_factory=list,
+        description="existing duct lines (.geojson/.gpkg), paths relative to the config file",
+    )
     new_sites_for_unreachable: bool = Field(
         False, description="give street components without fibre their own central office"
     )

@@ -13,14 +13,15 @@ import pandas as pd
 import scipy.sparse as sp
 import shapely
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from scipy.sparse.csgraph import connected_components
 
 from .hexes import COUNT_COLUMNS, coverage_pct, district_layer, h3_cells, hex_layer
 from .hexes import write_coverage_tif as _write_tif
+from .mobile import SOURCES as MOBILE_SOURCES
 from .mobile import mobile_kpis
 from .netdist import (
     Sources,
     concat_sources,
+    edge_clusters,
     node_distances,
     point_distances,
     sources_from_lines,
@@ -68,8 +69,12 @@ SOURCES: dict[str, str] = {
     "max_asset_outside_m": "5 km: operator assets farther outside the city are dropped",
     "h3_resolutions": "H3 resolution 8 (FCC BDC hexagon maps) and 9 (finer planning view)",
     "raster_resolution_m": "100 m cells for the coverage GeoTIFF (planner assumption)",
-    "mobile_sites_per_10k_target": "12 5G base stations per 10,000 people: MIIT gigabit city",
-    "key_place_radius_m": "500 m: planner assumption for the reach of an urban macro site",
+    # mobile defaults: one table, in planner.mobile
+    **{
+        k: v
+        for k, v in MOBILE_SOURCES.items()
+        if k in ("mobile_sites_per_10k_target", "key_place_radius_m", "mobile_site_radius_m")
+    },
 }
 
 
@@ -150,7 +155,11 @@ class FiberNetwork:
 
 @dataclass
 class FiberCoverage:
-    """Result of :func:`analyze_fiber`: GeoDataFrames (projected unless noted) and KPIs."""
+    """Result of :func:`analyze_fiber`: GeoDataFrames (projected unless noted) and KPIs.
+
+    ``network`` (the prepared street network) and ``sources`` (existing fibre as intervals of
+    its edges; empty in greenfield) are kept for :func:`planner.plan.plan_fiber`.
+    """
 
     premises: gpd.GeoDataFrame
     assets: gpd.GeoDataFrame
@@ -161,6 +170,8 @@ class FiberCoverage:
     config: FiberConfig
     crs: object = None
     timings: dict = field(default_factory=dict)
+    network: FiberNetwork | None = field(default=None, repr=False)
+    sources: Sources | None = field(default=None, repr=False)
 
     def __repr__(self) -> str:
         k = self.kpis
@@ -183,14 +194,10 @@ def asset_sources(
     snap = snap_points(net.edges, geoms[~lines], max_distance=config.max_snap_m)
     placed[np.flatnonzero(~lines)] = snap.ok
     pts = sources_from_snaps(snap)
-    line_src = sources_from_lines(net.edges, geoms[lines], config.route_buffer_m)
-    if lines.any():
-        near = net.edges.tree.query(
-            shapely.buffer(geoms[lines], config.route_buffer_m), predicate="intersects"
-        )[0]
-        hit = np.zeros(int(lines.sum()), dtype=bool)
-        hit[near] = True
-        placed[np.flatnonzero(lines)] = hit
+    line_src, hit = sources_from_lines(
+        net.edges, geoms[lines], config.route_buffer_m, return_hits=True
+    )
+    placed[np.flatnonzero(lines)] = hit
     return concat_sources(pts, line_src), placed
 
 
@@ -264,7 +271,9 @@ def analyze_fiber(
     the exact along-edge distance to fibre on its own edge. The service distance adds the drop
     (snap distance). Buildings farther than ``max_snap_m`` from any street get the straight-line
     distance to the nearest asset instead, flagged ``fallback``. Without any asset the result
-    is greenfield: every premise is ``unserved`` and a warning is logged.
+    is greenfield: every premise is ``unserved`` and a warning is logged. Assets none of which
+    reaches a street (all farther than ``max_snap_m``, no route line along one) are treated
+    the same way, with a louder warning and the KPI ``assets_all_off_network``.
     """
     cfg = config or FiberConfig()
     t = {}
@@ -282,8 +291,18 @@ def analyze_fiber(
     supply = resolve_assets(city, cfg, assets)
     sources, placed = asset_sources(net, supply, cfg)
     supply = supply.assign(on_network=placed)
-    greenfield = len(supply) == 0
-    if greenfield:
+    off_network = len(supply) > 0 and len(sources) == 0
+    greenfield = len(supply) == 0 or off_network
+    if off_network:
+        log.warning(
+            "%s: all %d fibre assets lie off the street network (none within max_snap_m = "
+            "%g m of a street, no route line along one): treated as GREENFIELD, every premise "
+            "is unserved; check the assets' CRS and positions",
+            getattr(city, "name", "city"),
+            len(supply),
+            cfg.max_snap_m,
+        )
+    elif greenfield:
         log.warning(
             "%s: NO fibre assets (OSM or operator files): greenfield result, every premise "
             "is unserved",
@@ -303,7 +322,7 @@ def analyze_fiber(
         distance[fallback] = _straight_line(points[fallback], supply.geometry.to_numpy())
     kls = classify(distance, cfg, greenfield)
     prem = b["premises"].to_numpy()
-    e = np.where(snap.ok, snap.edge, 0)
+    sf = snap.frame(net.edges)
     premises = gpd.GeoDataFrame(
         {
             "osm_id": b["osm_id"].to_numpy(),
@@ -312,11 +331,11 @@ def analyze_fiber(
             "households": b["households"].to_numpy(),
             "people": _people(city, b, cfg),
             "edge": snap.edge,
-            "u": pd.array(np.where(snap.ok, net.edges.u[e], None), dtype="Int64"),
-            "v": pd.array(np.where(snap.ok, net.edges.v[e], None), dtype="Int64"),
-            "key": pd.array(np.where(snap.ok, net.edges.key[e], None), dtype="Int64"),
-            "offset_m": np.round(snap.offset, 3),
-            "snap_m": np.round(snap.distance, 3),
+            "u": sf["u"].array,
+            "v": sf["v"].array,
+            "key": sf["key"].array,
+            "offset_m": np.round(sf["offset_m"].to_numpy(), 3),
+            "snap_m": np.round(sf["snap_m"].to_numpy(), 3),
             "network_m": network_m,
             "distance_m": distance,
             "fiber_class": kls,
@@ -340,6 +359,7 @@ def analyze_fiber(
 
     t0 = time.perf_counter()
     kpis = fiber_kpis(premises, supply, clusters, cfg, greenfield)
+    kpis["assets_all_off_network"] = bool(off_network)
     people = (
         float(premises["people"].sum())
         if cfg.population_raster
@@ -368,6 +388,8 @@ def analyze_fiber(
         config=cfg,
         crs=city.crs,
         timings=t,
+        network=net,
+        sources=sources,
     )
 
 
@@ -450,15 +472,7 @@ def gap_clusters(
     if not gap.any():
         return gpd.GeoDataFrame(columns=[*cols, "geometry"], geometry="geometry", crs=premises.crs)
     g_edge = premises["edge"].to_numpy()[gap]
-    gap_edges = np.unique(g_edge)
-    touched = np.zeros(E.n_nodes, dtype=bool)
-    touched[E.u_idx[gap_edges]] = True
-    touched[E.v_idx[gap_edges]] = True
-    bridge = np.flatnonzero((E.length <= config.gap_bridge_m) & touched[E.u_idx] & touched[E.v_idx])
-    sel = np.union1d(gap_edges, bridge)
-    n = E.n_nodes
-    adj = sp.coo_matrix((np.ones(len(sel)), (E.u_idx[sel], E.v_idx[sel])), shape=(n, n))
-    _, labels = connected_components(adj, directed=False)
+    sel, labels = edge_clusters(E, g_edge, config.gap_bridge_m)
     edge_label = labels[E.u_idx[sel]]
     uniq, cl_of_edge = np.unique(edge_label, return_inverse=True)
     k = len(uniq)

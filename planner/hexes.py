@@ -142,6 +142,10 @@ def write_coverage_tif(
         "transform": from_origin(x0, y1, res, res),
         "nodata": nodata,
         "compress": "deflate",
+        # tiled, so the fallback without the COG driver is still a tiled GeoTIFF
+        "tiled": True,
+        "blockxsize": 256,
+        "blockysize": 256,
     }
     from rasterio.shutil import copy as rio_copy
 

@@ -6,14 +6,20 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-#: Sources of the mobile KPI targets and defaults, reported in ``summary.json``.
+#: Sources of the mobile KPI targets and defaults, reported in ``summary.json``. Keys are the
+#: :class:`planner.fiber.FiberConfig` fields they document (plus ``sites``); the fibre config's
+#: own table references this one.
 SOURCES = {
-    "sites_per_10k_target": (
+    "mobile_sites_per_10k_target": (
         "12 5G base stations per 10,000 people: MIIT 'gigabit city' evaluation indicators (2021)"
     ),
     "key_place_radius_m": (
         "500 m: planner assumption for the reach of an urban macro site (typical urban 4G/5G "
         "mid-band cell radius 0.3-1 km)"
+    ),
+    "mobile_site_radius_m": (
+        "500 m: planner assumption, same urban macro-site reach as key_place_radius_m; people "
+        "in buildings within it count as near a mobile site"
     ),
     "sites": (
         "OSM telecom features that carry mobile antennas (man_made=mast/tower with "
@@ -68,8 +74,8 @@ def mobile_kpis(
     r = int(radius_m) if float(radius_m).is_integer() else radius_m
     key = f"key_places_within_{r}m_of_a_site_pct"
     n_kp = int(len(key_places))
+    tree = shapely.STRtree(shapely.point_on_surface(sites.geometry.values)) if n_sites else None
     if n_kp and n_sites:
-        tree = shapely.STRtree(shapely.point_on_surface(sites.geometry.values))
         kp = key_places.geometry.values
         idx, _ = tree.query(kp, predicate="dwithin", distance=radius_m)
         reached = np.zeros(n_kp, dtype=bool)
@@ -82,7 +88,6 @@ def mobile_kpis(
         rr = int(site_radius_m) if float(site_radius_m).is_integer() else site_radius_m
         covered = np.zeros(len(people_points), dtype=bool)
         if n_sites:
-            tree = shapely.STRtree(shapely.point_on_surface(sites.geometry.values))
             pi, _ = tree.query(people_points, predicate="dwithin", distance=site_radius_m)
             covered[pi] = True
         w = np.asarray(people_weights, dtype=float)

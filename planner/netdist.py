@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import shapely
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import connected_components, dijkstra
 
 from .snapping import Snap, StreetEdges
 
@@ -76,7 +76,9 @@ def merge_intervals(edge: np.ndarray, start: np.ndarray, end: np.ndarray) -> Sou
     return Sources(m_edge, m_start, m_end)
 
 
-def sources_from_lines(edges: StreetEdges, lines: np.ndarray, buffer_m: float) -> Sources:
+def sources_from_lines(
+    edges: StreetEdges, lines: np.ndarray, buffer_m: float, return_hits: bool = False
+) -> Sources | tuple[Sources, np.ndarray]:
     """Map fibre route lines onto the street edges they follow.
 
     Parameters
@@ -87,23 +89,29 @@ def sources_from_lines(edges: StreetEdges, lines: np.ndarray, buffer_m: float) -
         Fibre routes in the graph's CRS.
     buffer_m : float
         Half-width of the corridor around a route; the parts of edges inside it are covered.
+    return_hits : bool
+        Also return a boolean per input line: its corridor meets at least one street edge.
 
     Returns
     -------
-    Sources
+    Sources or (Sources, ndarray)
         For every edge meeting a route's buffer, each piece of the edge inside the buffer
         becomes an interval ``[start, end]`` (the along-edge positions of the piece's ends).
         A street crossing a route is thus covered only near the crossing, a street the route
         follows is covered along its whole shared length.
     """
     lines = np.asarray(lines, dtype=object)
-    lines = lines[~(shapely.is_missing(lines) | shapely.is_empty(lines))]
+    hits = np.zeros(len(lines), dtype=bool)
+    valid = np.flatnonzero(~(shapely.is_missing(lines) | shapely.is_empty(lines)))
+    lines = lines[valid]
+    empty = merge_intervals([], [], [])
     if len(lines) == 0:
-        return merge_intervals([], [], [])
+        return (empty, hits) if return_hits else empty
     buf = shapely.buffer(lines, buffer_m)
     li, ei = edges.tree.query(buf, predicate="intersects")
+    hits[valid[li]] = True
     if len(ei) == 0:
-        return merge_intervals([], [], [])
+        return (empty, hits) if return_hits else empty
     pieces = shapely.intersection(edges.geometry[ei], buf[li])
     parts, pidx = shapely.get_parts(pieces, return_index=True)
     e = ei[pidx]
@@ -111,7 +119,8 @@ def sources_from_lines(edges: StreetEdges, lines: np.ndarray, buffer_m: float) -
     parts, e = parts[keep], e[keep]
     a = shapely.line_locate_point(edges.geometry[e], shapely.get_point(parts, 0))
     b = shapely.line_locate_point(edges.geometry[e], shapely.get_point(parts, -1))
-    return merge_intervals(e, np.minimum(a, b), np.maximum(a, b))
+    out = merge_intervals(e, np.minimum(a, b), np.maximum(a, b))
+    return (out, hits) if return_hits else out
 
 
 def concat_sources(*sources: Sources) -> Sources:
@@ -210,3 +219,41 @@ def _same_edge(src: Sources, e: np.ndarray, o: np.ndarray) -> np.ndarray:
         dd = np.maximum(0.0, np.maximum(src.start[c] - o, o - src.end[c]))
         res = np.where(valid, np.minimum(res, dd), res)
     return res
+
+
+def edge_clusters(
+    edges: StreetEdges, seed_edges: np.ndarray, bridge_m: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Group street edges into clusters: the seed edges plus short bridges, connected.
+
+    Parameters
+    ----------
+    edges : StreetEdges
+        The street edges.
+    seed_edges : ndarray of int
+        Edges that belong to a cluster (e.g. edges carrying gap or target premises).
+    bridge_m : float
+        Every edge no longer than this whose two end nodes both touch a seed edge joins too
+        (short connecting streets without premises).
+
+    Returns
+    -------
+    sel : ndarray of int
+        The sorted edges of the cluster subgraph (seeds and bridges).
+    labels : ndarray of int
+        Connected-component label of every street node in that subgraph
+        (:func:`scipy.sparse.csgraph.connected_components`); an edge's cluster is the label
+        of its ``u_idx``.
+    """
+    seed = np.unique(np.asarray(seed_edges, dtype=np.int64))
+    touched = np.zeros(edges.n_nodes, dtype=bool)
+    touched[edges.u_idx[seed]] = True
+    touched[edges.v_idx[seed]] = True
+    bridge = np.flatnonzero(
+        (edges.length <= bridge_m) & touched[edges.u_idx] & touched[edges.v_idx]
+    )
+    sel = np.union1d(seed, bridge)
+    n = edges.n_nodes
+    adj = sp.coo_matrix((np.ones(len(sel)), (edges.u_idx[sel], edges.v_idx[sel])), shape=(n, n))
+    _, labels = connected_components(adj, directed=False)
+    return sel, labels

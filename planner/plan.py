@@ -14,14 +14,22 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import shapely
-from scipy.sparse.csgraph import breadth_first_order, connected_components, dijkstra
+from scipy.sparse.csgraph import (
+    breadth_first_order,
+    connected_components,
+    depth_first_order,
+    dijkstra,
+)
+from shapely.ops import substring
 
 from .costs import PlanConfig
-from .errors import AnalysisError, ConfigError
-from .fiber import FiberNetwork, asset_sources
-from .netdist import sources_from_lines
+from .errors import AnalysisError, ConfigError, InputFileError
+from .fiber import FiberConfig, FiberNetwork, asset_sources
+from .netdist import edge_clusters, sources_from_lines
 from .outputs import atomic_path, write_gpkg
+from .snapping import Snap, snap_point_geometry
 from .steiner import steiner_tree
+from .supply import is_line, read_asset_file
 
 log = logging.getLogger(__name__)
 
@@ -54,30 +62,123 @@ class FiberPlan:
         )
 
 
-def _highway(G, E) -> np.ndarray:
+def _highway(G, E) -> tuple[np.ndarray, np.ndarray]:
+    """OSM ``highway`` of every edge (first of a list) and whether it was missing.
+
+    Edges without the tag are costed as ``unclassified`` (planner assumption: a minor public
+    road, residential trench cost); their number is reported in the plan summary.
+    """
     out = np.empty(len(E), dtype=object)
+    missing = np.zeros(len(E), dtype=bool)
     for i, (u, v, k) in enumerate(zip(E.u, E.v, E.key, strict=True)):
-        h = G.edges[u, v, k].get("highway", "unclassified")
+        h = G.edges[u, v, k].get("highway")
+        if h is None:
+            missing[i] = True
+            h = "unclassified"
         out[i] = h[0] if isinstance(h, list) else str(h)
-    return out
+    return out, missing
 
 
-def edge_costs(city, net: FiberNetwork, cfg: PlanConfig, ducts=None) -> dict[str, np.ndarray]:
+def load_ducts(paths: list[str | Path], city, max_outside_m: float) -> gpd.GeoDataFrame:
+    """Read operator duct files (asset-file schema and checks, lines only), projected.
+
+    Parameters
+    ----------
+    paths : list of str or Path
+        ``.geojson`` / ``.json`` / ``.gpkg`` files of duct lines (see
+        :func:`planner.supply.read_asset_file`).
+    city : planner.city.City
+        Gives the CRS and the boundary (ducts farther outside are dropped).
+    max_outside_m : float
+        How far outside the city a duct may lie.
+
+    Returns
+    -------
+    GeoDataFrame
+
+    Raises
+    ------
+    InputFileError
+        A file is unreadable, fails the asset-file checks, or holds features that are not lines.
+    """
+    frames = []
+    for p in paths:
+        g = read_asset_file(p, city.crs, city.boundary, max_outside_m)
+        bad = ~is_line(g.geometry.to_numpy())
+        if bad.any():
+            raise InputFileError(
+                f"{p}: {int(bad.sum())} of {len(g)} duct feature(s) are not lines; "
+                "duct files must hold LineStrings"
+            )
+        frames.append(g)
+    if not frames:
+        return gpd.GeoDataFrame(geometry=[], crs=city.crs)
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=city.crs)
+
+
+def _all_ducts(city, cfg: PlanConfig, fcfg: FiberConfig, ducts) -> gpd.GeoDataFrame | None:
+    """Return the ``ducts`` argument plus ``cfg.duct_files`` in the city CRS (None if none)."""
+    frames = []
+    if ducts is not None and len(ducts):
+        if ducts.crs is None:
+            raise InputFileError("ducts: the GeoDataFrame has no CRS; set it with set_crs()")
+        frames.append(ducts.to_crs(city.crs)[["geometry"]])
+    if cfg.duct_files:
+        frames.append(load_ducts(cfg.duct_files, city, fcfg.max_asset_outside_m)[["geometry"]])
+    if not frames:
+        return None
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=city.crs)
+
+
+def edge_costs(
+    city,
+    net: FiberNetwork,
+    cfg: PlanConfig,
+    ducts: gpd.GeoDataFrame | None = None,
+    buffer_m: float | None = None,
+) -> dict[str, np.ndarray]:
     """Per-metre unit cost, crossings and total build cost of every street edge.
 
-    Returns a dict of arrays: ``highway``, ``unit`` (per metre, after aerial and duct reuse),
-    ``crossings`` (0, 0.5 or 1: half a crossing per end at an intersection of degree >= 3),
-    ``duct_m`` (length in existing ducts) and ``cost``.
+    Parameters
+    ----------
+    city : planner.city.City
+        The loaded city (graph with ``highway`` tags, CRS).
+    net : FiberNetwork
+        The prepared street network.
+    cfg : PlanConfig
+        Unit costs.
+    ducts : GeoDataFrame, optional
+        Existing duct lines (with a CRS).
+    buffer_m : float, optional
+        Half-width of the corridor in which street length counts as inside a duct; default
+        ``FiberConfig.route_buffer_m`` (15 m, street half-width plus positional error).
+
+    Returns
+    -------
+    dict of ndarray
+        ``highway``, ``highway_missing`` (no tag: costed as ``unclassified``), ``unit`` (per
+        metre, after aerial), ``per_m`` (after duct reuse), ``crossings`` (0, 0.5 or 1: half a
+        crossing per end at an intersection of degree >= 3), ``duct_m`` (length in existing
+        ducts) and ``cost``.
+
+    Raises
+    ------
+    InputFileError
+        ``ducts`` has no CRS.
     """
     E = net.edges
-    hw = _highway(city.graph, E)
+    if buffer_m is None:
+        buffer_m = FiberConfig.model_fields["route_buffer_m"].default
+    hw, missing = _highway(city.graph, E)
     trench = np.array([cfg.trench(h) for h in hw])
     aerial = np.isin(hw, list(cfg.aerial_highways))
     unit = np.where(aerial, np.minimum(trench, cfg.aerial_per_m), trench)
     duct_m = np.zeros(len(E))
     if ducts is not None and len(ducts):
-        d = ducts.to_crs(city.crs) if ducts.crs is not None else ducts
-        src = sources_from_lines(E, d.geometry.to_numpy(), 15.0)
+        if ducts.crs is None:
+            raise InputFileError("ducts: the GeoDataFrame has no CRS; set it with set_crs()")
+        d = ducts.to_crs(city.crs)
+        src = sources_from_lines(E, d.geometry.to_numpy(), buffer_m)
         np.add.at(duct_m, src.edge, src.end - src.start)
         duct_m = np.minimum(duct_m, E.length)
     deg = np.bincount(E.u_idx, minlength=E.n_nodes) + np.bincount(E.v_idx, minlength=E.n_nodes)
@@ -86,6 +187,7 @@ def edge_costs(city, net: FiberNetwork, cfg: PlanConfig, ducts=None) -> dict[str
     cost = E.length * per_m + cfg.crossing * cross
     return {
         "highway": hw,
+        "highway_missing": missing,
         "unit": unit,
         "per_m": per_m,
         "crossings": cross,
@@ -102,16 +204,20 @@ def _central_offices(net, comp, comps, t_node, t_w, coords) -> dict[int, int]:
     distance to the targets wins (one Dijkstra per candidate), otherwise the nearest node.
     """
     out = {}
+    t_comp = comp[t_node]
+    by_t = np.argsort(t_comp, kind="stable")
+    by_n = np.argsort(comp, kind="stable")
+    t_sorted, n_sorted = t_comp[by_t], comp[by_n]
     for c in comps:
-        m = comp[t_node] == c
-        w = t_w[m]
-        cen = (coords[t_node[m]] * w[:, None]).sum(0) / w.sum()
-        nodes = np.flatnonzero(comp == c)
+        ti = by_t[np.searchsorted(t_sorted, c) : np.searchsorted(t_sorted, c, side="right")]
+        w = t_w[ti]
+        cen = (coords[t_node[ti]] * w[:, None]).sum(0) / w.sum()
+        nodes = by_n[np.searchsorted(n_sorted, c) : np.searchsorted(n_sorted, c, side="right")]
         d2 = ((coords[nodes] - cen) ** 2).sum(1)
-        cand = nodes[np.argsort(d2)[:8]]
-        if m.sum() >= 50 and len(cand) > 1:
+        cand = nodes[np.argsort(d2, kind="stable")[:8]]
+        if len(ti) >= 50 and len(cand) > 1:
             D = dijkstra(net.csr, directed=False, indices=cand)
-            tot = (D[:, t_node[m]] * w).sum(1)
+            tot = (D[:, t_node[ti]] * w).sum(1)
             out[c] = int(cand[int(np.argmin(tot))])
         else:
             out[c] = int(cand[0])
@@ -130,9 +236,10 @@ def plan_fiber(city, coverage, config: PlanConfig | None = None, ducts=None, net
     config : PlanConfig, optional
         Unit costs, architecture, budgets (defaults and sources in ``planner.costs.SOURCES``).
     ducts : GeoDataFrame, optional
-        Existing duct lines; street length within 15 m of one gets ``duct_reuse_discount``.
+        Existing duct lines (with a CRS), added to those of ``config.duct_files``; street
+        length within ``coverage.config.route_buffer_m`` of one gets ``duct_reuse_discount``.
     network : FiberNetwork, optional
-        A prepared street network to reuse.
+        A prepared street network to reuse; by default ``coverage.network``.
 
     Returns
     -------
@@ -144,6 +251,8 @@ def plan_fiber(city, coverage, config: PlanConfig | None = None, ducts=None, net
         No target premise can be connected to existing fibre.
     ConfigError
         ``budget`` is smaller than the cheapest cluster of the plan.
+    InputFileError
+        A duct file is bad or ``ducts`` has no CRS.
 
     Notes
     -----
@@ -157,10 +266,14 @@ def plan_fiber(city, coverage, config: PlanConfig | None = None, ducts=None, net
     drop_limit = coverage.config.drop_limit_m
     t = {}
     t0 = time.perf_counter()
-    net = network or FiberNetwork.from_graph(city.graph)
+    net = network or coverage.network or FiberNetwork.from_graph(city.graph)
     E = net.edges
     n, L = E.n_nodes, E.length
-    ec = edge_costs(city, net, cfg, ducts)
+    ducts = _all_ducts(city, cfg, coverage.config, ducts)
+    ec = edge_costs(city, net, cfg, ducts, coverage.config.route_buffer_m)
+    n_no_hw = int(ec["highway_missing"].sum())
+    if n_no_hw:
+        log.info("%d street edges have no highway tag: costed as 'unclassified'", n_no_hw)
     t["costs"] = time.perf_counter() - t0
 
     # ------------------------------------------------------------------ targets
@@ -179,7 +292,10 @@ def plan_fiber(city, coverage, config: PlanConfig | None = None, ducts=None, net
     _, comp = connected_components(net.csr, directed=False)
     reach_comp = np.zeros(comp.max() + 1 if n else 0, dtype=bool)
     if not greenfield:
-        src, _ = asset_sources(net, coverage.assets, coverage.config)
+        if coverage.sources is not None and net is coverage.network:
+            src = coverage.sources
+        else:
+            src, _ = asset_sources(net, coverage.assets, coverage.config)
         reach_comp[comp[E.u_idx[src.edge]]] = True
     else:
         src = None
@@ -259,15 +375,18 @@ def plan_fiber(city, coverage, config: PlanConfig | None = None, ducts=None, net
     # ------------------------------------------------------------------ rooted forest
     t0 = time.perf_counter()
     tn = np.array(sorted(T.nodes), dtype=np.int64)
-    pos = {int(v): i for i, v in enumerate(tn)}
+    # position in the forest of every instance node (street and virtual), -1 if not in it
+    pos = np.full(G.number_of_nodes(), -1, dtype=np.int64)
+    pos[tn] = np.arange(len(tn))
     S = len(tn)  # super root
-    tre = [(pos[a], pos[b]) for a, b in T.edges]
-    rootpos = [pos[r] for r in roots if r in pos]
-    ra = np.array([x for x, _ in tre] + [S] * len(rootpos), dtype=np.int64)
-    rb = np.array([y for _, y in tre] + rootpos, dtype=np.int64)
+    t_edges = np.array(list(T.edges), dtype=np.int64).reshape(-1, 2)
+    tre = list(zip(pos[t_edges[:, 0]].tolist(), pos[t_edges[:, 1]].tolist(), strict=True))
+    rootpos = pos[np.asarray(roots, dtype=np.int64)] if roots else np.zeros(0, dtype=np.int64)
+    rootpos = rootpos[rootpos >= 0]
+    ra = np.r_[pos[t_edges[:, 0]], np.full(len(rootpos), S)].astype(np.int64)
+    rb = np.r_[pos[t_edges[:, 1]], rootpos].astype(np.int64)
     A = sp.coo_matrix((np.ones(len(ra)), (ra, rb)), shape=(S + 1, S + 1)).tocsr()
     order, parent = breadth_first_order(A, S, directed=False, return_predecessors=True)
-    depth_order = order  # BFS order: parents before children
     # pieces: (eid, a, b, cost, owner=child node position)
     pe, pa, pb, pc, pown = [], [], [], [], []
     for x, y in tre:
@@ -285,13 +404,9 @@ def plan_fiber(city, coverage, config: PlanConfig | None = None, ducts=None, net
     ue = np.unique(te)
     for end, at in ((E.u_idx, 0.0), (E.v_idx, None)):
         nodes = end[ue]
-        inT = np.array([int(v) in pos for v in nodes], dtype=bool)
+        inT = pos[nodes] >= 0
         x = np.full(inT.sum(), 0.0) if at == 0.0 else L[ue[inT]]
-        rng_parts.append(
-            pd.DataFrame(
-                {"edge": ue[inT], "a": x, "b": x, "owner": [pos[int(v)] for v in nodes[inT]]}
-            )
-        )
+        rng_parts.append(pd.DataFrame({"edge": ue[inT], "a": x, "b": x, "owner": pos[nodes[inT]]}))
     ranges = pd.concat(rng_parts, ignore_index=True)
     ranges = ranges[ranges["edge"].isin(ue)].reset_index(drop=True)
     ranges["rid"] = np.arange(len(ranges))
@@ -347,12 +462,10 @@ def plan_fiber(city, coverage, config: PlanConfig | None = None, ducts=None, net
     t0 = time.perf_counter()
     ratio = cfg.split_ratio // cfg.first_level_ratio if cfg.two_level else cfg.split_ratio
     # depth-first order along the forest keeps splitter groups local
-    from scipy.sparse.csgraph import depth_first_order
-
     dfo = depth_first_order(A, S, directed=False, return_predecessors=False)
     rank = np.empty(S + 1, dtype=np.int64)
     rank[dfo] = np.arange(len(dfo))
-    top = _top_root(parent, S, depth_order)
+    top = _top_root(parent, S, order)
     porder = np.lexsort((to, te, rank[owner]))
     split_of = np.empty(len(tid), dtype=np.int64)
     n_split, cur, cur_top, groups = -1, 0, -2, []
@@ -374,7 +487,7 @@ def plan_fiber(city, coverage, config: PlanConfig | None = None, ducts=None, net
         split_of[i] = n_split
         groups[n_split].append(i)
         cur += w
-    snap_pts = shapely.line_interpolate_point(E.geometry[te], to) if len(tid) else np.array([])
+    snap_pts = snap_point_geometry(E, Snap(te, to, ts, np.ones(len(te), dtype=bool)))
     spl_pt = np.array([snap_pts[g[len(g) // 2]] for g in groups], dtype=object)
     n_spl = len(groups)
     per_cab = cfg.splitters_per_cabinet * (cfg.first_level_ratio if cfg.two_level else 1)
@@ -405,7 +518,7 @@ def plan_fiber(city, coverage, config: PlanConfig | None = None, ducts=None, net
     equip_per_prem = (cfg.splitter + cfg.olt_port) / ratio + cfg.cabinet / (per_cab * ratio)
     np.add.at(node_cost, owner, drop_cost + stub_cost_of + equip_per_prem * tw)
     node_w = np.bincount(owner, weights=tw, minlength=S + 1)
-    seq = _horn(parent, node_w, node_cost, S, depth_order)
+    seq = _horn(parent, node_w, node_cost, S, order)  # BFS: parents first
     seq_pos = np.empty(S + 1, dtype=np.int64)
     seq_pos[seq] = np.arange(len(seq))
     phase_node = np.ones(S + 1, dtype=np.int64)
@@ -418,7 +531,12 @@ def plan_fiber(city, coverage, config: PlanConfig | None = None, ducts=None, net
             spent += node_cost[v]
     p_phase = phase_node[owner]
     spl_phase = np.array([p_phase[g].min() for g in groups], dtype=np.int64)
-    cab_phase = np.array([spl_phase[cab_of_spl == c].min() for c in range(n_cab)], dtype=np.int64)
+    # cabinets take consecutive runs of per_cab splitters (cab_of_spl = arange // per_cab)
+    cab_phase = (
+        np.minimum.reduceat(spl_phase, np.arange(0, n_spl, per_cab))
+        if n_spl
+        else np.zeros(0, dtype=np.int64)
+    )
     pieces["phase"] = phase_node[pieces["owner"].to_numpy(dtype=np.int64)]
     t["rollout"] = time.perf_counter() - t0
 
@@ -519,6 +637,12 @@ def plan_fiber(city, coverage, config: PlanConfig | None = None, ducts=None, net
         "budget": budget,
         "assumptions": cfg.report(),
         "drop_limit_m": drop_limit,
+        "duct_length_m": round(float(ducts.geometry.length.sum()), 1)
+        if ducts is not None and len(ducts)
+        else 0.0,
+        "duct_reused_m": round(float(routes["duct_m"].sum()), 1),
+        "street_edges_without_highway": n_no_hw,
+        "street_edges_without_highway_costed_as": "unclassified",
     }
     t["outputs"] = time.perf_counter() - t0
     plan = FiberPlan(
@@ -601,7 +725,7 @@ def _route_frame(pieces: pd.DataFrame, E, ec, crs) -> gpd.GeoDataFrame:
     full = (a <= 1e-9) & (b >= E.length[e] - 1e-9)
     geoms = E.geometry[e].copy()
     for i in np.flatnonzero(~full):
-        geoms[i] = shapely.ops.substring(E.geometry[e[i]], a[i], b[i])
+        geoms[i] = substring(E.geometry[e[i]], a[i], b[i])
     keep = (b - a) > 1e-6
     return gpd.GeoDataFrame(
         {
@@ -613,7 +737,8 @@ def _route_frame(pieces: pd.DataFrame, E, ec, crs) -> gpd.GeoDataFrame:
             "highway": ec["highway"][e],
             "cost_per_m": np.round(ec["per_m"][e], 4),
             "crossings": np.where(full, ec["crossings"][e], 0.0),
-            "duct_m": np.where(full, ec["duct_m"][e], 0.0),
+            # duct length in the piece, pro rata (matches the per-metre cost of the piece)
+            "duct_m": np.round(ec["duct_m"][e] * (b - a) / np.maximum(E.length[e], 1e-9), 3),
             "cost": pieces["cost"].to_numpy(float),
             "kind": pieces["kind"].to_numpy(),
             "phase": pieces["phase"].to_numpy(),
@@ -629,15 +754,7 @@ def _target_clusters(net, te: np.ndarray, bridge_m: float) -> np.ndarray:
     E = net.edges
     if not len(te):
         return np.zeros(0, dtype=np.int64)
-    ge = np.unique(te)
-    touched = np.zeros(E.n_nodes, dtype=bool)
-    touched[E.u_idx[ge]] = touched[E.v_idx[ge]] = True
-    br = np.flatnonzero((E.length <= bridge_m) & touched[E.u_idx] & touched[E.v_idx])
-    sel = np.union1d(ge, br)
-    A = sp.coo_matrix(
-        (np.ones(len(sel)), (E.u_idx[sel], E.v_idx[sel])), shape=(E.n_nodes, E.n_nodes)
-    )
-    _, lab = connected_components(A, directed=False)
+    _, lab = edge_clusters(E, te, bridge_m)
     _, inv, cnt = np.unique(lab[E.u_idx[te]], return_inverse=True, return_counts=True)
     rank = np.empty(len(cnt), dtype=np.int64)
     rank[np.argsort(-cnt, kind="stable")] = np.arange(1, len(cnt) + 1)

@@ -10,6 +10,7 @@ import numpy as np
 import shapely
 from pyproj import Transformer
 from rasterio.errors import RasterioIOError
+from rasterio.transform import rowcol
 
 from .errors import InputFileError
 
@@ -40,9 +41,9 @@ def allocate_population(buildings: gpd.GeoDataFrame, path: str | Path) -> np.nda
     Notes
     -----
     Each building's representative point is transformed to the raster's CRS and located in a
-    cell with the inverse geotransform, so no resampling is needed and geographic rasters keep
-    their exact cell counts. People in cells without a residential building are not allocated
-    (reported in the log).
+    cell with the inverse geotransform (:func:`rasterio.transform.rowcol`), so no resampling
+    is needed and geographic rasters keep their exact cell counts. People in cells without a
+    residential building are not allocated (reported in the log).
     """
     import rasterio
 
@@ -59,12 +60,9 @@ def allocate_population(buildings: gpd.GeoDataFrame, path: str | Path) -> np.nda
         pts = shapely.point_on_surface(buildings.geometry.to_numpy())
         t = Transformer.from_crs(buildings.crs, src.crs, always_xy=True)
         x, y = t.transform(shapely.get_x(pts), shapely.get_y(pts))
-        inv = ~src.transform
-        x, y = np.asarray(x), np.asarray(y)
-        col = inv.a * x + inv.b * y + inv.c
-        row = inv.d * x + inv.e * y + inv.f
-        col = np.floor(col).astype(np.int64)
-        row = np.floor(row).astype(np.int64)
+        row, col = rowcol(src.transform, np.asarray(x), np.asarray(y), op=np.floor)
+        row = np.asarray(row, dtype=np.int64)
+        col = np.asarray(col, dtype=np.int64)
         inside = (col >= 0) & (col < src.width) & (row >= 0) & (row < src.height)
         if not inside.any():
             b = src.bounds

@@ -148,13 +148,16 @@ class Snap:
     ok: np.ndarray
 
     def frame(self, edges: StreetEdges) -> pd.DataFrame:
-        """Return one record per point: ``u``, ``v``, ``key``, ``offset_m``, ``snap_m``."""
+        """Return one record per point: ``u``, ``v``, ``key``, ``offset_m``, ``snap_m``.
+
+        ``u``, ``v``, ``key`` are Int64 (NA where not snapped), the others NaN there.
+        """
         e = np.where(self.ok, self.edge, 0)
         return pd.DataFrame(
             {
-                "u": pd.array(np.where(self.ok, edges.u[e], None)),
-                "v": pd.array(np.where(self.ok, edges.v[e], None)),
-                "key": pd.array(np.where(self.ok, edges.key[e], None)),
+                "u": pd.array(np.where(self.ok, edges.u[e], None), dtype="Int64"),
+                "v": pd.array(np.where(self.ok, edges.v[e], None), dtype="Int64"),
+                "key": pd.array(np.where(self.ok, edges.key[e], None), dtype="Int64"),
                 "offset_m": np.where(self.ok, self.offset, np.nan),
                 "snap_m": np.where(self.ok, self.distance, np.nan),
             }
@@ -189,6 +192,7 @@ def snap_points(edges: StreetEdges, points: np.ndarray, max_distance: float | No
         pairs, d = edges.tree.query_nearest(
             points[idx], max_distance=max_distance, return_distance=True, all_matches=True
         )
+    if len(idx) and pairs.shape[1]:  # no pair at all: every point beyond max_distance
         # keep the first (lowest edge index) match per point
         order = np.lexsort((pairs[1], pairs[0]))
         pairs, d = pairs[:, order], d[order]

@@ -80,7 +80,6 @@ class _Problem:
             except KeyError as exc:
                 raise AnalysisError(f"root {exc.args[0]!r} is not a node of the graph") from None
         self.has_root = bool(root_idx)
-        self.exact_exchange = True
         if self.has_root:  # virtual super-root joined to every root at zero cost
             sr = n
             n += 1
@@ -227,8 +226,7 @@ class _Problem:
         a, b, bnd = a[order], b[order], bnd[order]
         first = np.ones(a.size, dtype=bool)
         first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
-        a, b, bnd = a[first], b[first], bnd[first]
-        d = dist[self.eu[bnd]] + self.ew[bnd] + dist[self.ev[bnd]]
+        a, b, bnd, d = a[first], b[first], bnd[first], d[order][first]
         pos = np.searchsorted(terms, np.concatenate([a, b]))
         k = a.size
         order = np.argsort(d, kind="stable")
@@ -302,8 +300,6 @@ class _Problem:
         in increasing candidate cost (each edge painted once). Tree edges themselves are not
         candidates, so this is a (very effective) filter rather than a proof.
         """
-        n = self.n
-        in_tree = pre >= 0
         dist, _, src = dijkstra(
             self.A, directed=True, indices=order, min_only=True, return_predecessors=True
         )
@@ -342,7 +338,6 @@ class _Problem:
                 paint[u] = c
                 up[u] = par[u]
                 u = find(u)
-        del in_tree, n
         cover = np.full(pcost.size, np.inf)
         np.minimum.at(cover, pid, np.asarray(paint)[edge_pos])
         return np.flatnonzero(cover < pcost - 1e-9 * np.maximum(1.0, pcost))
@@ -528,8 +523,7 @@ class _Problem:
                 if time.perf_counter() > deadline:
                     return eids
                 eids = self.exchange(eids, mode)
-            if self.exact_exchange:
-                eids = self.exchange_exact(eids, deadline)
+            eids = self.exchange_exact(eids, deadline)
             if self.cost(eids) >= before - tol or time.perf_counter() > deadline:
                 break
         return eids

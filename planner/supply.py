@@ -158,7 +158,7 @@ def _normalise(gdf: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
     tid = shapely.get_type_id(geom)
     polygon = np.isin(tid, [3, 6])
     geom = np.where(polygon, shapely.point_on_surface(geom), geom)
-    lines = np.isin(shapely.get_type_id(geom), [1, 2, 5])
+    lines = is_line(geom)
     cols = {c.lower(): c for c in gdf.columns}
     kind = (
         gdf[cols["kind"]].astype("string") if "kind" in cols else pd.Series(pd.NA, index=gdf.index)
