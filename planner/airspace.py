@@ -316,6 +316,9 @@ def obstacles(
     if clearance < 0:
         raise ConfigError("drones.clearance_m: must be >= 0")
     heights = {**DEFAULT_OBSTACLE_HEIGHT_M, **(default_heights or {})}
+    bad = [k for k, v in heights.items() if not (np.isfinite(v) and v > 0)]
+    if bad:
+        raise ConfigError(f"drones.obstacle_heights: heights must be > 0 m ({', '.join(bad)})")
     frames = []
     b = _layer(city, "buildings")
     if len(b):

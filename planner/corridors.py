@@ -98,6 +98,9 @@ class DroneConfig(BaseModel):
     #: Candidate weights for ``detour_budget``: log-spaced; w = 10 is within 0.1 % of the
     #: least-exposure path's risk on the Liechtenstein and Monaco benchmark runs.
     budget_weights: list[float] = Field(default_factory=lambda: [0.03, 0.1, 0.3, 1.0, 3.0, 10.0])
+    #: Heights (m) per obstacle kind where OSM has none, merged over
+    #: :data:`~planner.airspace.DEFAULT_OBSTACLE_HEIGHT_M` (planner assumptions).
+    obstacle_heights: dict[str, float] | None = None
     #: Vertical clearance above obstacles (m); None = the preset's default clearance.
     clearance_m: float | None = Field(default=None, ge=0)
     #: Corridor width (m); default 30 m (issue 5).
@@ -582,7 +585,7 @@ def _assumptions(cfg: DroneConfig, preset: Any, obst: gpd.GeoDataFrame, clearanc
     values = {
         **occ,
         "landuse_factors": {**DEFAULT_LANDUSE_FACTORS, **(cfg.landuse_factors or {})},
-        "obstacle_default_height_m": dict(DEFAULT_OBSTACLE_HEIGHT_M),
+        "obstacle_default_height_m": {**DEFAULT_OBSTACLE_HEIGHT_M, **(cfg.obstacle_heights or {})},
         "mast_radius_m": cfg.mast_radius_m,
         "risk_scale_ppl_km2": cfg.risk_scale_ppl_km2,
         "ua_class": cfg.ua_class,
@@ -598,6 +601,10 @@ def _assumptions(cfg: DroneConfig, preset: Any, obst: gpd.GeoDataFrame, clearanc
     for k in DEFAULT_OCCUPANCY:
         if occ[k] != DEFAULT_OCCUPANCY[k]:
             sources[k] = "city config drones." + k
+    if cfg.obstacle_heights:
+        sources["obstacle_default_height_m"] = (
+            "city config drones.obstacle_heights over " + sources["obstacle_default_height_m"]
+        )
     if cfg.landuse_factors:
         sources["landuse_factors"] = (
             "city config drones.landuse_factors over " + sources["landuse_factors"]
@@ -658,7 +665,7 @@ def plan_corridors(city: Any, config: DroneConfig | dict | None = None) -> Corri
     clearance = preset.default_clearance.value_m if cfg.clearance_m is None else cfg.clearance_m
     margin = zone_margin(cfg)
     nofly = nofly_zones(city, preset, cfg.band)
-    obst = obstacles(city, clearance)
+    obst = obstacles(city, clearance, cfg.obstacle_heights)
     res = cfg.resolution_m
     density, transform = population_density_raster(
         city,

@@ -19,17 +19,6 @@ SORA_SOURCE = (
 #: rows 2-6; a density at or above the last bound falls in the "> 50,000" (assemblies) row.
 DENSITY_BOUNDS = np.array([5.0, 50.0, 500.0, 5_000.0, 50_000.0])
 
-#: Row labels of Table 2, row 0 being the controlled ground area.
-DENSITY_ROWS = (
-    "controlled ground area",
-    "< 5",
-    "< 50",
-    "< 500",
-    "< 5,000",
-    "< 50,000",
-    "> 50,000",
-)
-
 
 @dataclass(frozen=True)
 class UAClass:
@@ -57,7 +46,8 @@ OUT_OF_SCOPE = -1
 #: above the highest iGRC of Table 2 (10), since such operations need the certified category.
 OUT_OF_SCOPE_RANK = 11
 
-#: SORA 2.5 Table 2, rows = DENSITY_ROWS, columns = UA_CLASSES; OUT_OF_SCOPE for grey cells.
+#: SORA 2.5 Table 2: rows = controlled ground area, then < 5, < 50, < 500, < 5,000, < 50,000
+#: and > 50,000 people/km²; columns = UA_CLASSES; OUT_OF_SCOPE for grey cells.
 IGRC_TABLE = np.array(
     [
         [1, 1, 2, 3, 3],

@@ -286,3 +286,18 @@ def test_summary_reports_assumptions(free_result, city):
     src = r.summary["assumptions"]["sources"]
     assert src["window_m"] == "city config drones.window_m"
     assert src["nofly_hospital"] == "city config drones.overrides"
+
+
+def test_obstacle_heights_config(city):
+    # the 40 m default chimney becomes blocking when its assumed height is raised
+    base = {"preset": "usepe", "hubs": HUBS, "resolution_m": 40}
+    r0 = plan_corridors(city, base)
+    r1 = plan_corridors(city, {**base, "obstacle_heights": {"chimney": 150.0}})
+    ch = r1.obstacles[r1.obstacles["kind"] == "chimney"].iloc[0]
+    assert ch["height_m"] == 150.0 and ch["height_source"] == "default"
+    assert r1.summary["blocking_obstacles"] == r0.summary["blocking_obstacles"] + 1
+    a = r1.summary["assumptions"]
+    assert a["values"]["obstacle_default_height_m"]["chimney"] == 150.0
+    assert a["sources"]["obstacle_default_height_m"].startswith("city config")
+    with pytest.raises(ConfigError, match="obstacle_heights"):
+        plan_corridors(city, {**base, "obstacle_heights": {"chimney": 0}})
