@@ -10,6 +10,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio
+import rasterio.crs
+import rasterio.errors
 import rasterio.features
 import rasterio.warp
 import yaml
@@ -20,7 +22,7 @@ from scipy import ndimage
 from planner import sora
 
 from .errors import ConfigError, InputFileError
-from .lattice import apply_affine
+from .lattice import xy_to_cell
 from .outputs import atomic_path
 
 #: Folder of the shipped rule presets (``data/airspace/<name>.yml`` at the repository root).
@@ -147,6 +149,24 @@ def _deep_merge(base: dict, over: dict) -> dict:
     return out
 
 
+#: Citation given to preset values changed by ``drones.overrides`` without their own ``source``.
+OVERRIDE_SOURCE = "city config drones.overrides"
+
+
+def _cite_overrides(merged: dict, overrides: dict) -> None:
+    """Set ``source`` of every rule whose values the overrides changed without citing one."""
+    rules = [
+        (merged, k, v) for k, v in overrides.items() if k in ("altitude_cap", "default_clearance")
+    ]
+    nofly = overrides.get("nofly")
+    if isinstance(nofly, dict) and isinstance(merged.get("nofly"), dict):
+        rules += [(merged["nofly"], k, v) for k, v in nofly.items()]
+    for parent, key, over in rules:
+        target = parent.get(key)
+        if isinstance(over, dict) and isinstance(target, dict) and "source" not in over:
+            parent[key] = {**target, "source": OVERRIDE_SOURCE}
+
+
 def load_preset(name_or_path: str | Path, overrides: dict | None = None) -> AirspacePreset:
     """Load and validate an airspace rule preset.
 
@@ -185,8 +205,10 @@ def load_preset(name_or_path: str | Path, overrides: dict | None = None) -> Airs
     if overrides:
         if not isinstance(overrides, dict):
             raise ConfigError(f"{p}: overrides must be a mapping")
-        # a new kind in overrides needs a full rule; fill the source if only numbers changed
+        # a new kind in overrides needs a full rule; a rule whose numbers come from the
+        # overrides without a source of its own is cited as the user's, not the preset's
         raw = _deep_merge(raw, overrides)
+        _cite_overrides(raw, overrides)
     try:
         return AirspacePreset.model_validate(raw)
     except ValidationError as exc:
@@ -287,12 +309,16 @@ def obstacles(
     Returns
     -------
     geopandas.GeoDataFrame
-        Columns ``kind``, ``name``, ``height_m``, ``height_source`` (tag|levels|default),
+        Columns ``kind``, ``name``, ``height_m``, ``height_source`` (``tag``, ``levels``,
+        ``default``, or ``unknown`` when the buildings layer does not say),
         ``top_m`` (height + clearance), ``geometry``.
     """
     if clearance < 0:
         raise ConfigError("drones.clearance_m: must be >= 0")
     heights = {**DEFAULT_OBSTACLE_HEIGHT_M, **(default_heights or {})}
+    bad = [k for k, v in heights.items() if not (np.isfinite(v) and v > 0)]
+    if bad:
+        raise ConfigError(f"drones.obstacle_heights: heights must be > 0 m ({', '.join(bad)})")
     frames = []
     b = _layer(city, "buildings")
     if len(b):
@@ -304,7 +330,7 @@ def obstacles(
                     "height_m": b["height_m"].astype(float).to_numpy(),
                     "height_source": b["height_source"].astype(str).to_numpy()
                     if "height_source" in b
-                    else "tag",
+                    else "unknown",
                     "geometry": b.geometry.to_numpy(),
                 }
             )
@@ -339,7 +365,6 @@ def obstacles(
             crs=city.crs,
         )
     df = pd.concat(frames, ignore_index=True)
-    df["height_m"] = df["height_m"].fillna(0.0)
     df["top_m"] = df["height_m"] + float(clearance)
     return gpd.GeoDataFrame(df, geometry="geometry", crs=city.crs)
 
@@ -405,6 +430,68 @@ def building_population(
     return np.where(res, prem * people_per_household, area / m2_per_person)
 
 
+def _raster_people(
+    population_raster: str | Path | tuple,
+    transform: Affine,
+    shape: tuple[int, int],
+    crs: Any,
+) -> np.ndarray:
+    """Density (people/km²) of a population raster averaged onto the city grid.
+
+    Raises :class:`InputFileError` naming the raster when it cannot be read, has no usable
+    CRS, or does not overlap the city grid at all (which would silently give zero people).
+    """
+    name = (
+        str(population_raster)
+        if isinstance(population_raster, str | Path)
+        else "drones.population_raster (array, transform, crs)"
+    )
+    if isinstance(population_raster, str | Path):
+        try:
+            with rasterio.open(population_raster) as src:
+                arr, s_tr, s_crs = src.read(1).astype("float32"), src.transform, src.crs
+                nod = src.nodata
+        except rasterio.errors.RasterioIOError as exc:
+            raise InputFileError(f"{name}: cannot read raster ({exc})") from None
+        if nod is not None:
+            arr[arr == nod] = 0
+    else:
+        try:
+            arr, s_tr, s_crs = population_raster
+            arr = np.asarray(arr, dtype="float32")
+            s_tr = Affine(*tuple(s_tr)[:6])
+        except (TypeError, ValueError) as exc:
+            raise InputFileError(f"{name}: expected (array, transform, crs) ({exc})") from None
+        if arr.ndim != 2:
+            raise InputFileError(f"{name}: expected a 2-D array, got shape {arr.shape}")
+    try:
+        s_crs = rasterio.crs.CRS.from_user_input(s_crs) if s_crs is not None else None
+    except (rasterio.errors.CRSError, ValueError, TypeError) as exc:
+        raise InputFileError(f"{name}: unreadable CRS ({str(exc).splitlines()[0]})") from None
+    if s_crs is None:
+        raise InputFileError(f"{name}: raster has no CRS; georeference it (e.g. EPSG:4326)")
+    arr = np.nan_to_num(arr, nan=0.0, posinf=0.0, neginf=0.0)
+    dens = np.zeros(shape, dtype="float32")
+    cover = np.zeros(shape, dtype="float32")
+    try:
+        for band, out in ((arr, dens), (np.ones_like(arr), cover)):
+            rasterio.warp.reproject(
+                band,
+                out,
+                src_transform=s_tr,
+                src_crs=s_crs,
+                dst_transform=transform,
+                dst_crs=crs,
+                resampling=rasterio.warp.Resampling.average,
+                dst_nodata=0,
+            )
+    except rasterio.errors.RasterioError as exc:
+        raise InputFileError(f"{name}: cannot reproject ({str(exc).splitlines()[0]})") from None
+    if not cover.any():
+        raise InputFileError(f"{name}: raster does not cover the city area")
+    return dens
+
+
 def population_density_raster(
     city: Any,
     resolution_m: float = 10.0,
@@ -424,7 +511,9 @@ def population_density_raster(
         Cell size (m).
     population_raster : path or (array, transform, crs), optional
         Population density (people/km²) to use instead of the building model; resampled
-        onto the grid by averaging.
+        onto the grid by averaging, then smoothed over ``window_m`` like the building
+        model. A raster without CRS or not overlapping the city raises
+        :class:`~planner.errors.InputFileError`.
     people_per_household, m2_per_person : float
         Occupancy assumptions, see :data:`DEFAULT_OCCUPANCY`.
     window_m : float
@@ -438,42 +527,23 @@ def population_density_raster(
         float32 density (people/km²) and the grid transform.
     """
     transform, shape = city_grid(city, resolution_m)
+    cell_km2 = resolution_m**2 / 1e6
     if population_raster is not None:
-        if isinstance(population_raster, str | Path):
-            try:
-                with rasterio.open(population_raster) as src:
-                    arr, s_tr, s_crs = src.read(1).astype("float32"), src.transform, src.crs
-                    nod = src.nodata
-                if nod is not None:
-                    arr[arr == nod] = 0
-            except rasterio.errors.RasterioIOError as exc:
-                raise InputFileError(f"{population_raster}: cannot read raster ({exc})") from None
-        else:
-            arr, s_tr, s_crs = population_raster
-            arr = np.asarray(arr, dtype="float32")
-        dens = np.zeros(shape, dtype="float32")
-        rasterio.warp.reproject(
-            np.nan_to_num(arr),
-            dens,
-            src_transform=s_tr,
-            src_crs=s_crs,
-            dst_transform=transform,
-            dst_crs=city.crs,
-            resampling=rasterio.warp.Resampling.average,
-        )
+        # people per cell, so the window average below works the same for both sources
+        people = _raster_people(population_raster, transform, shape, city.crs) * cell_km2
     else:
         b = _layer(city, "buildings")
-        people = np.zeros(shape, dtype="float64")
+        people = np.zeros(shape[0] * shape[1], dtype="float64")
         if len(b):
             pop = building_population(b, people_per_household, m2_per_person)
             pts = b.geometry.representative_point()
-            col, row = apply_affine(~transform, pts.x.to_numpy(), pts.y.to_numpy())
-            row, col = np.floor(row).astype(int), np.floor(col).astype(int)
-            ok = (row >= 0) & (row < shape[0]) & (col >= 0) & (col < shape[1])
-            np.add.at(people, (row[ok], col[ok]), pop[ok])
-        size = max(1, int(round(window_m / resolution_m)))
-        mean_people = ndimage.uniform_filter(people, size=size, mode="constant")
-        dens = (mean_people / (resolution_m**2 / 1e6)).astype("float32")
+            cell = xy_to_cell(pts.x.to_numpy(), pts.y.to_numpy(), transform, shape)
+            ok = cell >= 0
+            people = np.bincount(cell[ok], weights=pop[ok], minlength=people.size)
+        people = people.reshape(shape)
+    size = max(1, int(round(window_m / resolution_m)))
+    mean_people = ndimage.uniform_filter(people.astype("float64"), size=size, mode="constant")
+    dens = (mean_people / cell_km2).astype("float32")
     factors = {**DEFAULT_LANDUSE_FACTORS, **(landuse_factors or {})}
     lu = _layer(city, "landuse")
     for kind, f in factors.items():
@@ -544,10 +614,53 @@ def blocked_mask(
         bool grid, True where blocked.
     """
     eps = 1e-3 * abs(transform.a)  # catch geometries lying exactly on a cell edge
-    zones = nofly.geometry.buffer(margin_m + eps) if len(nofly) else []
-    tall = obst[obst["top_m"] >= band_top_m] if len(obst) else obst
-    tall_g = tall.geometry.buffer(margin_m + eps) if len(tall) else []
-    return rasterize_mask(list(zones) + list(tall_g), transform, shape, all_touched=True)
+    geoms = blocking_geometries(nofly, obst, band_top_m, margin_m + eps).geometry
+    return rasterize_mask(geoms.to_numpy(), transform, shape, all_touched=True)
+
+
+def blocking_geometries(
+    nofly: gpd.GeoDataFrame,
+    obst: gpd.GeoDataFrame,
+    band_top_m: float,
+    margin_m: float = 0.0,
+) -> gpd.GeoDataFrame:
+    """Return the geometries a corridor must keep out of: no-fly zones and tall obstacles.
+
+    An obstacle blocks when its height + clearance (``top_m``) reaches the band top.
+
+    Parameters
+    ----------
+    nofly : geopandas.GeoDataFrame
+        From :func:`nofly_zones`.
+    obst : geopandas.GeoDataFrame
+        From :func:`obstacles`.
+    band_top_m : float
+        Top of the flight band (m AGL).
+    margin_m : float
+        Lateral margin each geometry is grown by (m); 0 keeps them as they are (a buffer
+        of 0 would erase lines and points such as power lines and masts).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Columns ``layer`` (``nofly`` or ``obstacle``), ``reason``, ``geometry``.
+    """
+    if margin_m < 0:
+        raise ConfigError("drones.zone_margin_m: must be >= 0")
+    tall = obst[obst["top_m"] >= band_top_m] if len(obst) else obst.iloc[:0]
+    zones = nofly["reason"] if "reason" in nofly else pd.Series("", index=nofly.index)
+    frame = gpd.GeoDataFrame(
+        {
+            "layer": ["nofly"] * len(nofly) + ["obstacle"] * len(tall),
+            "reason": list(zones)
+            + [f"{k} ({h:g} m)" for k, h in zip(tall["kind"], tall["height_m"], strict=True)],
+        },
+        geometry=list(nofly.geometry) + list(tall.geometry),
+        crs=nofly.crs if nofly.crs is not None else obst.crs,
+    )
+    if margin_m > 0 and len(frame):
+        frame["geometry"] = frame.geometry.buffer(margin_m)
+    return frame
 
 
 def write_geotiff(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
+import osmnx as ox
 import pandas as pd
 import shapely
 from affine import Affine
@@ -21,10 +23,13 @@ from shapely.geometry import LineString, Point
 from planner import sora
 
 from .airspace import (
+    DEFAULT_LANDUSE_FACTORS,
+    DEFAULT_OBSTACLE_HEIGHT_M,
     DEFAULT_OCCUPANCY,
     FlightBand,
     blocked_mask,
-    city_grid,
+    blocking_geometries,
+    ground_risk_raster,
     load_preset,
     nofly_zones,
     obstacles,
@@ -35,8 +40,9 @@ from .errors import AnalysisError, ConfigError
 from .lattice import (
     Routes,
     cell_centres,
-    lattice_graph,
+    lattice_lengths,
     path_measures,
+    reweight,
     route_hubs,
     select_by_budget,
     xy_to_cell,
@@ -92,6 +98,9 @@ class DroneConfig(BaseModel):
     #: Candidate weights for ``detour_budget``: log-spaced; w = 10 is within 0.1 % of the
     #: least-exposure path's risk on the Liechtenstein and Monaco benchmark runs.
     budget_weights: list[float] = Field(default_factory=lambda: [0.03, 0.1, 0.3, 1.0, 3.0, 10.0])
+    #: Heights (m) per obstacle kind where OSM has none, merged over
+    #: :data:`~planner.airspace.DEFAULT_OBSTACLE_HEIGHT_M` (planner assumptions).
+    obstacle_heights: dict[str, float] | None = None
     #: Vertical clearance above obstacles (m); None = the preset's default clearance.
     clearance_m: float | None = Field(default=None, ge=0)
     #: Corridor width (m); default 30 m (issue 5).
@@ -154,6 +163,14 @@ class CorridorResult:
     transform: Affine
     crs: Any
     summary: dict = field(default_factory=dict)
+
+
+def zone_margin(cfg: DroneConfig) -> float:
+    """Return the lateral margin kept from no-fly zones and blocking obstacles (m).
+
+    ``zone_margin_m``, or half the corridor width when it is None (0 is a valid margin).
+    """
+    return cfg.corridor_width_m / 2 if cfg.zone_margin_m is None else cfg.zone_margin_m
 
 
 def _config(config: DroneConfig | dict | None) -> DroneConfig:
@@ -239,7 +256,7 @@ def resolve_hubs(
             geometry=gpd.points_from_xy(xs, ys),
             crs=city.crs,
         )
-        snap_limit = (cfg.zone_margin_m or cfg.corridor_width_m / 2) + 2 * res
+        snap_limit = zone_margin(cfg) + 2 * res
     else:
         cand = _candidates(city, cfg)
         snap_limit = cfg.auto_hub_snap_m
@@ -297,24 +314,21 @@ def resolve_hubs(
 
 def _edge_arrays(city: Any):
     g = city.graph
-    nodes = list(g.nodes)
-    pos = {n: i for i, n in enumerate(nodes)}
-    nx_ = np.array([g.nodes[n]["x"] for n in nodes], dtype=float)
-    ny_ = np.array([g.nodes[n]["y"] for n in nodes], dtype=float)
-    us, vs, lens, geoms = [], [], [], []
-    for u, v, d in g.edges(data=True):
-        if u == v:
-            continue
-        geom = d.get("geometry")
-        if geom is None:
-            geom = LineString(
-                [(g.nodes[u]["x"], g.nodes[u]["y"]), (g.nodes[v]["x"], g.nodes[v]["y"])]
-            )
-        us.append(pos[u])
-        vs.append(pos[v])
-        lens.append(float(d.get("length", geom.length)))
-        geoms.append(geom)
-    return nx_, ny_, np.array(us), np.array(vs), np.array(lens), np.array(geoms, dtype=object)
+    nodes = pd.Index(list(g.nodes))
+    nx_ = np.array([x for _, x in g.nodes(data="x")], dtype=float)
+    ny_ = np.array([y for _, y in g.nodes(data="y")], dtype=float)
+    if g.number_of_edges() == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return nx_, ny_, empty, empty, np.zeros(0), np.zeros(0, dtype=object)
+    # osmnx fills straight geometries and keeps the edge lengths
+    edges = ox.graph_to_gdfs(g, nodes=False, fill_edge_geometry=True).reset_index()
+    edges = edges[edges["u"] != edges["v"]]
+    geoms = edges.geometry.to_numpy()
+    lens = edges["length"].to_numpy(float) if "length" in edges else shapely.length(geoms)
+    lens = np.where(np.isnan(lens), shapely.length(geoms), lens)
+    us = nodes.get_indexer(edges["u"])
+    vs = nodes.get_indexer(edges["v"])
+    return nx_, ny_, us, vs, lens, np.asarray(geoms, dtype=object)
 
 
 def sample_lines(lines: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -383,23 +397,16 @@ def _street_graph(city, risk, transform, bad_geoms, weight, w0):
 # --------------------------------------------------------------------------- metrics
 
 
-def _budget_routes(risk, blocked, res, nodes, short, weights, budget, w0):
-    """Routes per hub pair picked among several risk weights within a mean detour budget."""
+def _budget_routes(g_len, risk, res, nodes, short, weights, budget, w0):
+    """Routes per hub pair picked among several risk weights within a mean detour budget.
+
+    ``g_len`` is the lattice's edge structure (:func:`~planner.lattice.lattice_lengths`);
+    each weight's graph reweights it without rebuilding.
+    """
     keys = list(short.paths)
     cand = [short]
-    # cost = length + w × (length × mean risk): build the two parts once, reweight per w
-    g_len = lattice_graph(risk, blocked, res, 0.0)
-    g_one = lattice_graph(risk, blocked, res, 1.0)
-    same = np.array_equal(g_len.indptr, g_one.indptr) and np.array_equal(
-        g_len.indices, g_one.indices
-    )
     for w in sorted(set(weights)):
-        if same:
-            g = g_len.copy()
-            g.data = g_len.data + w * (g_one.data - g_len.data)
-        else:  # pragma: no cover - same builder, same structure
-            g = lattice_graph(risk, blocked, res, w)
-        cand.append(route_hubs(g, nodes))
+        cand.append(route_hubs(reweight(g_len, risk, w), nodes))
     lengths, risks = np.zeros((len(cand), len(keys))), np.zeros((len(cand), len(keys)))
     for c, r in enumerate(cand):
         lengths[c], risks[c] = path_measures([r.paths[k] for k in keys], risk, res)
@@ -460,7 +467,7 @@ def corridor_metrics(
     dens = _raster_values(density, transform, x, y)
     risk = np.bincount(owner, weights=dens * seg * width_m / 1e6, minlength=n)
     ig = _raster_values(igrc_grid, transform, x, y, fill=0).astype(int)
-    ig = np.where(ig == sora.OUT_OF_SCOPE, 11, ig)
+    ig = sora.risk_rank(ig)
     max_ig = np.full(n, 0)
     np.maximum.at(max_ig, owner, ig)
     starts = shapely.get_point(arr, 0)
@@ -473,7 +480,7 @@ def corridor_metrics(
             "detour_factor": np.where(straight > 0, length / np.maximum(straight, 1e-9), 1.0),
             "ground_risk": risk,
             "max_igrc": max_ig,
-            "out_of_sora_scope": max_ig > 10,
+            "out_of_sora_scope": max_ig == sora.OUT_OF_SCOPE_RANK,
         }
     )
     # shares: fraction of the sampled length whose sample point lies on a landuse feature
@@ -519,6 +526,10 @@ def corridor_metrics(
 
 
 def _trunk(paths: list[np.ndarray], seg_line, crs, width_m):
+    """Trunk lines by how many corridors share each step.
+
+    ``seg_line`` maps an ``(m, 2)`` array of node pairs to an array of line geometries.
+    """
     if not paths:
         empty = gpd.GeoDataFrame({"n_corridors": [], "length_m": []}, geometry=[], crs=crs)
         return empty, gpd.GeoDataFrame({"width_m": []}, geometry=[], crs=crs)
@@ -528,7 +539,7 @@ def _trunk(paths: list[np.ndarray], seg_line, crs, width_m):
     uniq, counts = np.unique(key, axis=0, return_counts=True)
     rows = []
     for cnt in np.unique(counts):
-        segs = [seg_line(int(p), int(q)) for p, q in uniq[counts == cnt]]
+        segs = seg_line(uniq[counts == cnt])
         merged = shapely.line_merge(shapely.union_all(segs))
         parts = getattr(merged, "geoms", [merged])
         for g in parts:
@@ -541,6 +552,90 @@ def _trunk(paths: list[np.ndarray], seg_line, crs, width_m):
 
 
 # --------------------------------------------------------------------------- top level
+
+
+#: Sources of the DroneConfig defaults reported in ``summary["assumptions"]``.
+ASSUMPTION_SOURCES = {
+    "people_per_household": "Eurostat ilc_lvph01: average EU household size 2.3 persons (2022)",
+    "m2_per_person": (
+        "planner assumption: one person per 25 m² of non-residential floor area (offices "
+        "~10-15 m²/workplace, ~50 % daytime presence)"
+    ),
+    "window_m": (
+        "JARUS SORA 2.5 Annex F §3.9: density averaged over the ground-risk footprint; "
+        "200 m grid for operations below 500 ft AGL"
+    ),
+    "landuse_factors": (
+        "planner assumption: nobody resident on open water (factor 0); other kinds neutral (1)"
+    ),
+    "obstacle_default_height_m": (
+        "planner assumption: 110 kV pylons ~30 m, conductors sag to ~25 m; urban lattice masts "
+        "30 m; towers/chimneys 40 m"
+    ),
+    "mast_radius_m": "planner assumption: urban macro-cell mobile coverage radius",
+    "risk_scale_ppl_km2": "planner assumption: risk 1 = 1,000 people/km² (SORA '< 5,000' band)",
+    "ua_class": sora.SORA_SOURCE,
+    "igrc_table": sora.SORA_SOURCE,
+}
+
+
+def _assumptions(cfg: DroneConfig, preset: Any, obst: gpd.GeoDataFrame, clearance: float) -> dict:
+    """Defaults and rules in use with their sources (``planner.report`` format)."""
+    occ = {k: getattr(cfg, k) for k in DEFAULT_OCCUPANCY}
+    values = {
+        **occ,
+        "landuse_factors": {**DEFAULT_LANDUSE_FACTORS, **(cfg.landuse_factors or {})},
+        "obstacle_default_height_m": {**DEFAULT_OBSTACLE_HEIGHT_M, **(cfg.obstacle_heights or {})},
+        "mast_radius_m": cfg.mast_radius_m,
+        "risk_scale_ppl_km2": cfg.risk_scale_ppl_km2,
+        "ua_class": cfg.ua_class,
+        "igrc_table": "SORA 2.5 Table 2",
+        "altitude_cap_m": preset.altitude_cap.value_m,
+        "clearance_m": clearance,
+        "population_source": cfg.population_raster or "building occupancy model",
+        "obstacles_default_height": int((obst["height_source"] == "default").sum())
+        if len(obst)
+        else 0,
+    }
+    sources = dict(ASSUMPTION_SOURCES)
+    for k in DEFAULT_OCCUPANCY:
+        if occ[k] != DEFAULT_OCCUPANCY[k]:
+            sources[k] = "city config drones." + k
+    if cfg.obstacle_heights:
+        sources["obstacle_default_height_m"] = (
+            "city config drones.obstacle_heights over " + sources["obstacle_default_height_m"]
+        )
+    if cfg.landuse_factors:
+        sources["landuse_factors"] = (
+            "city config drones.landuse_factors over " + sources["landuse_factors"]
+        )
+    for k, dflt in (("mast_radius_m", 1000.0), ("risk_scale_ppl_km2", 1000.0)):
+        if values[k] != dflt:
+            sources[k] = "city config drones." + k
+    sources["altitude_cap_m"] = preset.altitude_cap.source
+    sources["clearance_m"] = (
+        preset.default_clearance.source
+        if cfg.clearance_m is None
+        else "city config drones.clearance_m"
+    )
+    sources["population_source"] = (
+        "city config drones.population_raster"
+        if cfg.population_raster
+        else "buildings: premises × people_per_household, else floor area / m2_per_person"
+    )
+    sources["obstacles_default_height"] = (
+        "count of obstacles without an OSM height, given obstacle_default_height_m"
+    )
+    for kind, rule in preset.nofly.items():
+        key = f"nofly_{kind}"
+        values[key] = {"buffer_m": rule.buffer_m, "ceiling_m": rule.ceiling_m}
+        sources[key] = rule.source
+    return {"values": values, "sources": sources}
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    """Rows as JSON-ready dicts with native Python types, floats rounded to 4 decimals."""
+    return json.loads(pd.DataFrame(df).round(4).to_json(orient="records"))
 
 
 def plan_corridors(city: Any, config: DroneConfig | dict | None = None) -> CorridorResult:
@@ -568,9 +663,9 @@ def plan_corridors(city: Any, config: DroneConfig | dict | None = None) -> Corri
             f"altitude cap {preset.altitude_cap.value_m} m"
         )
     clearance = preset.default_clearance.value_m if cfg.clearance_m is None else cfg.clearance_m
-    margin = cfg.corridor_width_m / 2 if cfg.zone_margin_m is None else cfg.zone_margin_m
+    margin = zone_margin(cfg)
     nofly = nofly_zones(city, preset, cfg.band)
-    obst = obstacles(city, clearance)
+    obst = obstacles(city, clearance, cfg.obstacle_heights)
     res = cfg.resolution_m
     density, transform = population_density_raster(
         city,
@@ -581,8 +676,8 @@ def plan_corridors(city: Any, config: DroneConfig | dict | None = None) -> Corri
         window_m=cfg.window_m,
         landuse_factors=cfg.landuse_factors,
     )
-    igrc_grid = sora.igrc(density, cfg.ua_class)
-    _, shape = city_grid(city, res)
+    igrc_grid, _ = ground_risk_raster(city, res, cfg.ua_class, density=density)
+    shape = density.shape
     blocked = blocked_mask(nofly, obst, top, transform, shape, margin)
     risk = density.astype(float) / cfg.risk_scale_ppl_km2
     hubs = resolve_hubs(city, cfg, nofly, blocked, transform)
@@ -594,8 +689,9 @@ def plan_corridors(city: Any, config: DroneConfig | dict | None = None) -> Corri
             "or logistics sites found); list hubs in the drones config"
         )
 
-    tall = obst[obst["top_m"] >= top] if len(obst) else obst
-    bad = list(nofly.geometry.buffer(margin)) + list(tall.geometry.buffer(margin))
+    # blocking geometries as they are (obstacle check) and grown by the margin (streets)
+    blocking = blocking_geometries(nofly, obst, top, 0.0)
+    tall = blocking[blocking["layer"] == "obstacle"]
     budget = cfg.detour_budget
     if budget is not None and cfg.mode != "free":
         raise ConfigError("drones.detour_budget: only supported in free mode")
@@ -605,23 +701,30 @@ def plan_corridors(city: Any, config: DroneConfig | dict | None = None) -> Corri
     pair_w = None
     if cfg.mode == "free":
         nodes = ok_hubs["cell"].to_numpy(dtype=np.int64)
-        graphs = {w0: lattice_graph(risk, blocked, res, w0)}
-        short = route_hubs(graphs[w0], nodes)
-        if budget is None:
-            routes = route_hubs(lattice_graph(risk, blocked, res, cfg.risk_weight), nodes)
-        else:
+        # one edge structure, reweighted per risk weight (shared indptr/indices)
+        g_len = lattice_lengths(shape, blocked, res)
+        graph_for_components = reweight(g_len, risk, w0)
+        short = route_hubs(graph_for_components, nodes)
+        if budget is not None:
             routes, pair_w = _budget_routes(
-                risk, blocked, res, nodes, short, cfg.budget_weights, budget, w0
+                g_len, risk, res, nodes, short, cfg.budget_weights, budget, w0
             )
+        elif cfg.risk_weight == w0:
+            routes = short
+        else:
+            routes = route_hubs(reweight(g_len, risk, cfg.risk_weight), nodes)
 
         def to_line(seq):
             return _path_line_free(seq, transform, shape[1])
 
-        def seg_line(p, q):
-            return LineString(cell_centres([p, q], transform, shape[1]))
+        to_short = to_line
 
-        graph_for_components = graphs[w0]
+        def seg_line(pairs):
+            xy = cell_centres(pairs.ravel(), transform, shape[1]).reshape(-1, 2, 2)
+            return shapely.linestrings(xy)
+
     else:
+        bad = blocking_geometries(nofly, obst, top, margin).geometry.to_numpy()
         nx_, ny_, geoms, us, costs, usable = _street_graph(
             city, risk, transform, bad, cfg.risk_weight, w0
         )
@@ -650,11 +753,14 @@ def plan_corridors(city: Any, config: DroneConfig | dict | None = None) -> Corri
         edge_of = costs[cfg.risk_weight][1]
         edge_of0 = costs[w0][1]
 
-        def to_line(seq, eo=edge_of):
-            return _path_line_streets(seq, eo, geoms, us, nx_, ny_)
+        def to_line(seq):
+            return _path_line_streets(seq, edge_of, geoms, us, nx_, ny_)
 
-        def seg_line(p, q):
-            return geoms[edge_of[(min(p, q), max(p, q))]]
+        def to_short(seq):
+            return _path_line_streets(seq, edge_of0, geoms, us, nx_, ny_)
+
+        def seg_line(pairs):
+            return np.array([geoms[edge_of[(int(p), int(q))]] for p, q in pairs], dtype=object)
 
         graph_for_components = graphs[w0]
 
@@ -667,11 +773,12 @@ def plan_corridors(city: Any, config: DroneConfig | dict | None = None) -> Corri
             raise ConfigError(f"drones.od_pairs: unknown hub name(s) {sorted(unknown)}")
         pairs = [(i, j) for i, j in pairs if frozenset((names[i], names[j])) in want]
     _, labels = csgraph.connected_components(graph_for_components, directed=False)
+    comp_size = np.bincount(labels)
     rows, lines, short_lines, used = [], [], [], []
     for i, j in pairs:
         if (i, j) not in routes.paths:
             a, b = ok_hubs.geometry.iloc[i], ok_hubs.geometry.iloc[j]
-            size = {h: int(np.sum(labels == labels[nodes[h]])) for h in (i, j)}
+            size = {h: int(comp_size[labels[nodes[h]]]) for h in (i, j)}
             h = min(size, key=size.get)
             near = (
                 nofly.assign(d=nofly.distance(ok_hubs.geometry.iloc[h])).nsmallest(2, "d")
@@ -687,12 +794,7 @@ def plan_corridors(city: Any, config: DroneConfig | dict | None = None) -> Corri
         seq = routes.paths[(i, j)]
         used.append(seq)
         lines.append(to_line(seq))
-        if cfg.mode == "streets" and cfg.risk_weight > 0:
-            short_lines.append(
-                _path_line_streets(short.paths[(i, j)], edge_of0, geoms, us, nx_, ny_)
-            )
-        else:
-            short_lines.append(to_line(short.paths[(i, j)]))
+        short_lines.append(to_short(short.paths[(i, j)]))
         rows.append(
             {
                 "from_hub": names[i],
@@ -796,22 +898,7 @@ def plan_corridors(city: Any, config: DroneConfig | dict | None = None) -> Corri
             }
             for r, p in zip(hubs_out.itertuples(), ll.geometry, strict=True)
         ],
-        "corridors": [
-            {
-                k: (
-                    round(float(v), 4)
-                    if isinstance(v, float | np.floating)
-                    else (
-                        int(v)
-                        if isinstance(v, np.integer)
-                        else (bool(v) if isinstance(v, np.bool_) else v)
-                    )
-                )
-                for k, v in rec.items()
-                if k not in ("geometry", "cost")
-            }
-            for rec in corridors.to_dict("records")
-        ],
+        "corridors": _records(corridors.drop(columns=["geometry", "cost"], errors="ignore")),
         "restricted_intersections": restricted,
         "corridor_area_intersections": area_hits,
         "obstacle_violations": obst_hits,
@@ -824,6 +911,7 @@ def plan_corridors(city: Any, config: DroneConfig | dict | None = None) -> Corri
         "mean_detour_factor": float(corridors["detour_factor"].mean()) if len(corridors) else None,
         "trunk_length_m": float(trunk["length_m"].sum()) if len(trunk) else 0.0,
         "infeasible": messages,
+        "assumptions": _assumptions(cfg, preset, obst, clearance),
     }
     return CorridorResult(
         nofly=nofly,

@@ -49,12 +49,36 @@ def lattice_graph(
         Directed (symmetric) weighted adjacency matrix of shape ``(n, n)``, ``n = risk.size``.
     """
     risk = np.asarray(risk, dtype=float)
-    if risk.ndim != 2:
+    return reweight(lattice_lengths(risk.shape, blocked, resolution_m, diagonal), risk, risk_weight)
+
+
+def lattice_lengths(
+    shape: tuple[int, int],
+    blocked: np.ndarray | None = None,
+    resolution_m: float = 1.0,
+    diagonal: bool = True,
+) -> sparse.csr_matrix:
+    """Edge structure of the lattice with centre-to-centre lengths as weights.
+
+    The same graph as :func:`lattice_graph` with ``risk_weight = 0``; build it once and
+    derive the graph of any risk weight with :func:`reweight` (same ``indptr``/``indices``).
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Grid ``(rows, cols)``.
+    blocked, resolution_m, diagonal
+        See :func:`lattice_graph`.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        ``(n, n)`` adjacency with edge lengths (m), canonical (sorted indices).
+    """
+    if len(shape) != 2:
         raise AnalysisError("risk grid must be 2-D")
-    if np.any(~np.isfinite(risk)) or risk.min(initial=0) < 0:
-        raise AnalysisError("risk grid must be finite and non-negative")
-    nr, nc = risk.shape
-    free = np.ones_like(risk, dtype=bool) if blocked is None else ~np.asarray(blocked, bool)
+    nr, nc = shape
+    free = np.ones(shape, dtype=bool) if blocked is None else ~np.asarray(blocked, bool)
     idx = np.arange(nr * nc, dtype=np.int64).reshape(nr, nc)
     rows, cols, data = [], [], []
     for dr, dc in OFFSETS if diagonal else OFFSETS[:4]:
@@ -69,18 +93,48 @@ def lattice_graph(
         if dr and dc:  # corner cutting: both orthogonal neighbours must be free
             ok &= free[(slice(r0 + dr, r1 + dr), slice(c0, c1))]
             ok &= free[(slice(r0, r1), slice(c0 + dc, c1 + dc))]
-        length = resolution_m * (np.sqrt(2.0) if dr and dc else 1.0)
-        w = length * (1.0 + risk_weight * 0.5 * (risk[s][ok] + risk[t][ok]))
         rows.append(idx[s][ok])
         cols.append(idx[t][ok])
-        data.append(w)
+        data.append(np.full(rows[-1].size, resolution_m * (np.sqrt(2.0) if dr and dc else 1.0)))
     n = nr * nc
     if not rows:
         return sparse.csr_matrix((n, n))
     g = sparse.csr_matrix(
         (np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n)
     )
+    g.sort_indices()
     return g
+
+
+def reweight(lengths: sparse.csr_matrix, risk: np.ndarray, risk_weight: float) -> sparse.csr_matrix:
+    """Lattice graph for one risk weight from the shared edge structure.
+
+    Parameters
+    ----------
+    lengths : scipy.sparse.csr_matrix
+        Output of :func:`lattice_lengths`; its ``indptr``/``indices`` are shared, not copied.
+    risk : numpy.ndarray
+        2-D non-negative risk per cell (same grid).
+    risk_weight : float
+        Weight ``w``: edge cost ``length × (1 + w × (r_u + r_v) / 2)``.
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        The weighted graph (equal to :func:`lattice_graph` with the same arguments).
+    """
+    risk = np.asarray(risk, dtype=float)
+    if risk.ndim != 2 or risk.size != lengths.shape[0]:
+        raise AnalysisError("risk grid must be 2-D and match the lattice")
+    if np.any(~np.isfinite(risk)) or risk.min(initial=0) < 0:
+        raise AnalysisError("risk grid must be finite and non-negative")
+    flat = risk.ravel()
+    u = np.repeat(np.arange(lengths.shape[0], dtype=np.int64), np.diff(lengths.indptr))
+    mid = 0.5 * (flat[u] + flat[lengths.indices])
+    data = lengths.data * (1.0 + risk_weight * mid)
+    return sparse.csr_matrix(
+        (data, lengths.indices, lengths.indptr), shape=lengths.shape, copy=False
+    )
 
 
 @dataclass
@@ -94,7 +148,7 @@ class Routes:
 
 def extract_paths(
     predecessors: np.ndarray, sources: np.ndarray, targets: np.ndarray
-) -> list[np.ndarray | None]:
+) -> list[np.ndarray]:
     """Walk predecessor rows for many (source row, target node) pairs at once.
 
     Parameters
@@ -109,7 +163,8 @@ def extract_paths(
     Returns
     -------
     list
-        Node sequence (source first) per pair, or None if the target is unreachable.
+        Node sequence (source first) per pair; an unreachable target gives just
+        ``[target]``, so pass only reachable pairs (as :func:`route_hubs` does).
     """
     sources = np.asarray(sources, dtype=np.int64)
     cur = np.asarray(targets, dtype=np.int64).copy()
@@ -122,7 +177,7 @@ def extract_paths(
         cur = np.where(active, nxt, -1)
         steps.append(cur.copy())
     stack = np.vstack(steps)  # (L, P), -1 after a path ends
-    out: list[np.ndarray | None] = []
+    out: list[np.ndarray] = []
     for p in range(stack.shape[1]):
         seq = stack[:, p]
         seq = seq[seq >= 0][::-1]
@@ -161,15 +216,10 @@ def route_hubs(graph: sparse.csr_matrix, hubs: np.ndarray) -> Routes:
     return Routes(hubs, cost, paths)
 
 
-def apply_affine(t: Affine, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Apply an affine transform to coordinate arrays."""
-    return t.a * x + t.b * y + t.c, t.d * x + t.e * y + t.f
-
-
 def cell_centres(nodes: np.ndarray, transform: Affine, ncols: int) -> np.ndarray:
     """(x, y) coordinates of the centres of flat cell indices."""
     r, c = np.divmod(np.asarray(nodes, dtype=np.int64), ncols)
-    x, y = apply_affine(transform, c + 0.5, r + 0.5)
+    x, y = transform @ (c + 0.5, r + 0.5)
     return np.column_stack([x, y])
 
 
@@ -177,7 +227,7 @@ def xy_to_cell(
     x: np.ndarray, y: np.ndarray, transform: Affine, shape: tuple[int, int]
 ) -> np.ndarray:
     """Flat cell index of each point (-1 outside the grid)."""
-    c, r = apply_affine(~transform, np.asarray(x, float), np.asarray(y, float))
+    c, r = ~transform @ (np.asarray(x, float), np.asarray(y, float))
     r, c = np.floor(r).astype(np.int64), np.floor(c).astype(np.int64)
     ok = (r >= 0) & (r < shape[0]) & (c >= 0) & (c < shape[1])
     return np.where(ok, r * shape[1] + c, -1)

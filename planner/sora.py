@@ -19,17 +19,6 @@ SORA_SOURCE = (
 #: rows 2-6; a density at or above the last bound falls in the "> 50,000" (assemblies) row.
 DENSITY_BOUNDS = np.array([5.0, 50.0, 500.0, 5_000.0, 50_000.0])
 
-#: Row labels of Table 2, row 0 being the controlled ground area.
-DENSITY_ROWS = (
-    "controlled ground area",
-    "< 5",
-    "< 50",
-    "< 500",
-    "< 5,000",
-    "< 50,000",
-    "> 50,000",
-)
-
 
 @dataclass(frozen=True)
 class UAClass:
@@ -53,7 +42,12 @@ UA_CLASSES = (
 #: with a UA above 3 m / 35 m/s); such operations belong to the certified category.
 OUT_OF_SCOPE = -1
 
-#: SORA 2.5 Table 2, rows = DENSITY_ROWS, columns = UA_CLASSES; OUT_OF_SCOPE for grey cells.
+#: Rank given to :data:`OUT_OF_SCOPE` cells when risk classes are compared or maximised:
+#: above the highest iGRC of Table 2 (10), since such operations need the certified category.
+OUT_OF_SCOPE_RANK = 11
+
+#: SORA 2.5 Table 2: rows = controlled ground area, then < 5, < 50, < 500, < 5,000, < 50,000
+#: and > 50,000 people/km²; columns = UA_CLASSES; OUT_OF_SCOPE for grey cells.
 IGRC_TABLE = np.array(
     [
         [1, 1, 2, 3, 3],
@@ -173,3 +167,20 @@ def igrc(
     """
     col = ua_class_index(ua_class)
     return IGRC_TABLE[density_row(density, controlled), col]
+
+
+def risk_rank(grid: np.ndarray | int) -> np.ndarray:
+    """Order iGRC values by severity: :data:`OUT_OF_SCOPE` becomes :data:`OUT_OF_SCOPE_RANK`.
+
+    Parameters
+    ----------
+    grid : array_like of int
+        iGRC values as returned by :func:`igrc`.
+
+    Returns
+    -------
+    numpy.ndarray
+        The same values with out-of-scope cells ranked above iGRC 10.
+    """
+    g = np.asarray(grid)
+    return np.where(g == OUT_OF_SCOPE, OUT_OF_SCOPE_RANK, g)

@@ -6,14 +6,17 @@ import numpy as np
 import pytest
 import rasterio
 import yaml
+from affine import Affine
 from pyproj import CRS
 from shapely.geometry import LineString, Point, box
 
 from planner import sora
 from planner.airspace import (
+    OVERRIDE_SOURCE,
     PRESET_DIR,
     FlightBand,
     blocked_mask,
+    blocking_geometries,
     building_population,
     city_grid,
     ground_risk_raster,
@@ -23,7 +26,7 @@ from planner.airspace import (
     population_density_raster,
     write_geotiff,
 )
-from planner.errors import ConfigError
+from planner.errors import ConfigError, InputFileError
 from planner.lattice import cell_centres
 
 X0, Y0 = 500_000.0, 5_200_000.0
@@ -160,7 +163,8 @@ def test_presets_load_and_cite(name):
 def test_preset_overrides_and_errors(tmp_path):
     p = load_preset("usepe", {"nofly": {"hospital": {"buffer_m": 250}}})
     assert p.nofly["hospital"].buffer_m == 250
-    assert p.nofly["hospital"].source.startswith("USEPE")
+    # the value is the user's now, so is the citation (the preset's source would be wrong)
+    assert p.nofly["hospital"].source == OVERRIDE_SOURCE
     with pytest.raises(ConfigError, match=r"usepe\.yml.*nofly\.hospital\.buffer_m"):
         load_preset("usepe", {"nofly": {"hospital": {"buffer_m": -5}}})
     with pytest.raises(ConfigError, match="unknown airspace preset"):
@@ -240,7 +244,9 @@ def test_ground_risk_matches_sora(city):
 
 def test_population_raster_input(city):
     dens_in, tr = population_density_raster(city, 50.0)
-    dens, _ = population_density_raster(city, 25.0, population_raster=(dens_in, tr, city.crs))
+    dens, _ = population_density_raster(
+        city, 25.0, population_raster=(dens_in, tr, city.crs), window_m=25.0
+    )
     # resampling a 50 m grid onto 25 m keeps the mean density
     assert dens.mean() == pytest.approx(dens_in.mean(), rel=0.02)
 
@@ -283,3 +289,80 @@ def test_write_geotiff_atomic(tmp_path, city):
         assert src.crs.to_epsg() == 32632
         assert src.transform == tr
     assert [p.name for p in out.parent.iterdir()] == ["risk.tif"]
+
+
+def test_override_citation():
+    eu = load_preset("eu")
+    p = load_preset(
+        "eu",
+        {
+            "nofly": {
+                "hospital": {"buffer_m": 200},
+                "prison": {"buffer_m": 300, "source": "Stadt Test §2"},
+            },
+            "altitude_cap": {"value_m": 100},
+        },
+    )
+    assert p.nofly["hospital"].buffer_m == 200
+    assert p.nofly["hospital"].source == OVERRIDE_SOURCE != eu.nofly["hospital"].source
+    assert p.nofly["prison"].source == "Stadt Test §2"
+    assert p.altitude_cap.source == OVERRIDE_SOURCE
+    # untouched rules keep the preset's citation
+    assert p.nofly["aerodrome"].source == eu.nofly["aerodrome"].source
+    assert p.default_clearance.source == eu.default_clearance.source
+
+
+def test_population_raster_smoothed_like_buildings(city):
+    # a single hot cell spreads over the window (window_m applies to rasters too)
+    tr, shape = city_grid(city, 25.0)
+    arr = np.zeros(shape, dtype="float32")
+    arr[40, 60] = 1e6
+    flat, _ = population_density_raster(city, 25.0, population_raster=(arr, tr, city.crs))
+    assert flat[40, 60] == pytest.approx(1e6 / 64, rel=1e-4)  # 200 m / 25 m = 8 x 8 window
+    assert flat[37, 57] > 0 and flat.sum() == pytest.approx(1e6, rel=1e-4)
+
+
+def test_population_raster_errors(city, tmp_path):
+    tr, shape = city_grid(city, 50.0)
+    arr = np.ones(shape, dtype="float32")
+    f = tmp_path / "nocrs.tif"
+    with rasterio.open(
+        f,
+        "w",
+        driver="GTiff",
+        height=shape[0],
+        width=shape[1],
+        count=1,
+        dtype="float32",
+        transform=tr,
+    ) as dst:
+        dst.write(arr, 1)
+    with pytest.raises(InputFileError, match=r"nocrs\.tif: raster has no CRS"):
+        population_density_raster(city, 50.0, population_raster=f)
+    with pytest.raises(InputFileError, match="unreadable CRS"):
+        population_density_raster(city, 50.0, population_raster=(arr, tr, "EPSG:nonsense"))
+    with pytest.raises(InputFileError, match="expected"):
+        population_density_raster(city, 50.0, population_raster=(arr, tr))
+    far = tr * Affine.translation(10_000, 0)  # 500 km east of the city
+    with pytest.raises(InputFileError, match="does not cover the city"):
+        population_density_raster(city, 50.0, population_raster=(arr, far, city.crs))
+
+
+def test_blocking_geometries_margin_zero(city):
+    z = nofly_zones(city, load_preset("usepe"))
+    ob = obstacles(city, 10)
+    top = 120.0
+    g0 = blocking_geometries(z, ob, top, 0.0)
+    tall = ob[ob["top_m"] >= top]
+    assert (g0["layer"] == "obstacle").sum() == len(tall) > 0
+    assert (g0["layer"] == "nofly").sum() == len(z)
+    # margin 0 keeps point/line obstacles (a zero buffer would erase them)
+    assert not g0.geometry.is_empty.any()
+    assert g0.geometry.geom_equals(
+        gpd.GeoSeries(list(z.geometry) + list(tall.geometry), crs=z.crs)
+    ).all()
+    g5 = blocking_geometries(z, ob, top, 5.0)
+    assert (g5.geometry.area > g0.geometry.area).all()
+    # blocked_mask is built from the same geometries
+    tr, shape = city_grid(city, 20.0)
+    assert blocked_mask(z, ob, top, tr, shape, 0.0).sum() > 0

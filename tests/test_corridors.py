@@ -6,11 +6,12 @@ import numpy as np
 import pyogrio
 import pytest
 import rasterio
+import shapely
 from pyproj import Transformer
 from shapely.geometry import LineString, Point, box
 from test_airspace import X0, Y0, make_city
 
-from planner.airspace import load_preset, nofly_zones
+from planner.airspace import load_preset, nofly_zones, obstacles
 from planner.corridors import DroneConfig, plan_corridors, write_outputs
 from planner.errors import ConfigError
 
@@ -105,8 +106,16 @@ def test_streets_mode_oracle(city):
     }
     r = plan_corridors(city, cfg)
     assert r.summary["restricted_intersections"] == 0
-    # oracle: networkx over the street graph minus edges touching a zone (checked here)
-    zones = nofly_zones(city, load_preset("usepe")).union_all()
+    # margin 0 still keeps corridors off point obstacles (the 210 m tower sits on a street
+    # node; a zero buffer used to erase it from the street filter)
+    assert r.summary["obstacle_violations"] == 0
+    # oracle: networkx over the street graph minus edges touching a zone or a blocking
+    # obstacle (checked here)
+    ob = obstacles(city, load_preset("usepe").default_clearance.value_m)
+    tall = ob[ob["top_m"] >= r.summary["band"]["top_m"]]
+    zones = shapely.union_all(
+        list(nofly_zones(city, load_preset("usepe")).geometry) + list(tall.geometry)
+    )
     g = nx.Graph()
     for u, v, d in city.graph.edges(data=True):
         if not d["geometry"].intersects(zones):
@@ -231,3 +240,64 @@ def test_detour_budget_mode(city):
         plan_corridors(city, {**base, "mode": "streets", "detour_budget": 1.1})
     with pytest.raises(ConfigError, match="detour_budget"):
         plan_corridors(city, {**base, "detour_budget": 0.9})
+
+
+def test_summary_reports_assumptions(free_result, city):
+    from planner.report import flatten_assumptions
+
+    a = free_result.summary["assumptions"]
+    v, src = a["values"], a["sources"]
+    for k in (
+        "people_per_household",
+        "m2_per_person",
+        "window_m",
+        "landuse_factors",
+        "obstacle_default_height_m",
+        "mast_radius_m",
+        "risk_scale_ppl_km2",
+        "igrc_table",
+        "altitude_cap_m",
+        "clearance_m",
+        "population_source",
+        "obstacles_default_height",
+        "nofly_prison",
+        "nofly_hospital",
+    ):
+        assert k in v, k
+    assert set(v) == set(src) and all(len(str(src[k])) > 5 for k in v)
+    assert "SORA" in src["igrc_table"] and src["nofly_prison"].startswith("USEPE")
+    assert v["population_source"] == "building occupancy model"
+    # the chimney and the mast have no OSM height
+    assert v["obstacles_default_height"] == 2
+    rows = flatten_assumptions({"drones": a})
+    assert rows and all(r["source"] for r in rows)
+    json.dumps(free_result.summary)
+    # a changed default is cited as the user's
+    r = plan_corridors(
+        city,
+        {
+            "preset": "usepe",
+            "hubs": HUBS,
+            "resolution_m": 40,
+            "window_m": 400,
+            "overrides": {"nofly": {"hospital": {"buffer_m": 60}}},
+        },
+    )
+    src = r.summary["assumptions"]["sources"]
+    assert src["window_m"] == "city config drones.window_m"
+    assert src["nofly_hospital"] == "city config drones.overrides"
+
+
+def test_obstacle_heights_config(city):
+    # the 40 m default chimney becomes blocking when its assumed height is raised
+    base = {"preset": "usepe", "hubs": HUBS, "resolution_m": 40}
+    r0 = plan_corridors(city, base)
+    r1 = plan_corridors(city, {**base, "obstacle_heights": {"chimney": 150.0}})
+    ch = r1.obstacles[r1.obstacles["kind"] == "chimney"].iloc[0]
+    assert ch["height_m"] == 150.0 and ch["height_source"] == "default"
+    assert r1.summary["blocking_obstacles"] == r0.summary["blocking_obstacles"] + 1
+    a = r1.summary["assumptions"]
+    assert a["values"]["obstacle_default_height_m"]["chimney"] == 150.0
+    assert a["sources"]["obstacle_default_height_m"].startswith("city config")
+    with pytest.raises(ConfigError, match="obstacle_heights"):
+        plan_corridors(city, {**base, "obstacle_heights": {"chimney": 0}})

@@ -10,7 +10,9 @@ from planner.errors import AnalysisError
 from planner.lattice import (
     cell_centres,
     lattice_graph,
+    lattice_lengths,
     path_measures,
+    reweight,
     route_hubs,
     select_by_budget,
     xy_to_cell,
@@ -166,3 +168,23 @@ def test_select_by_budget_bad_input():
         select_by_budget(np.ones((2, 3)), np.ones((2, 3)), 0.9)
     with pytest.raises(AnalysisError, match="shape"):
         select_by_budget(np.ones((2, 3)), np.ones((3, 3)), 1.1)
+
+
+def test_reweight_shares_structure_and_matches_builder():
+    rng = np.random.default_rng(7)
+    risk = rng.uniform(0, 3, size=(9, 11))
+    blocked = rng.random((9, 11)) < 0.2
+    g_len = lattice_lengths(risk.shape, blocked, 5.0)
+    for w in (0.0, 1e-6, 0.7, 10.0):
+        g = reweight(g_len, risk, w)
+        assert np.shares_memory(g.indptr, g_len.indptr)
+        assert np.shares_memory(g.indices, g_len.indices)
+        # equals the nx reference lattice edge by edge
+        ref = nx_lattice(risk, blocked, 5.0, w)
+        dense = g.toarray()
+        assert g.nnz == 2 * ref.number_of_edges()
+        for u, v, d in ref.edges(data=True):
+            assert dense[u, v] == pytest.approx(d["weight"]) == dense[v, u]
+        assert (abs(g - lattice_graph(risk, blocked, 5.0, w)) > 1e-12).nnz == 0
+    with pytest.raises(AnalysisError):
+        reweight(g_len, risk[:, :-1], 1.0)

@@ -4,8 +4,16 @@ import numpy as np
 import pytest
 
 from planner.errors import ConfigError
-from planner.sora import OUT_OF_SCOPE, igrc, ua_class_for, ua_class_index
+from planner.sora import (
+    OUT_OF_SCOPE,
+    OUT_OF_SCOPE_RANK,
+    igrc,
+    risk_rank,
+    ua_class_for,
+    ua_class_index,
+)
 
+IGRC_MAX = 10  # highest iGRC in Table 2
 G = None  # grey cell: "not part of SORA"
 # Transcribed from SORA 2.5 Table 2; columns 1 m/25 m/s, 3 m/35 m/s, 8 m/75 m/s,
 # 20 m/120 m/s, 40 m/200 m/s.
@@ -66,3 +74,12 @@ def test_class_lookup():
         ua_class_for(50, 10)
     with pytest.raises(ConfigError, match="density"):
         igrc(np.array([-1.0]))
+
+
+def test_risk_rank_puts_out_of_scope_on_top():
+    g = igrc(np.array([[1.0, 6e4], [600.0, 6e4]]), "8m")
+    assert g[0, 1] == OUT_OF_SCOPE
+    rk = risk_rank(g)
+    assert rk[0, 1] == rk[1, 1] == OUT_OF_SCOPE_RANK > IGRC_MAX
+    assert rk[0, 0] == g[0, 0] and rk[1, 0] == g[1, 0]
+    assert rk.max() == OUT_OF_SCOPE_RANK and int(risk_rank(5)) == 5
