@@ -167,6 +167,7 @@ def load_config(path: str | Path) -> CityConfig:
         if value is not None and not value.is_absolute():
             setattr(config.source, key, (path.parent / value).resolve())
     config.fiber.asset_files = [_resolve(path, p) for p in config.fiber.asset_files]
+    config.plan.duct_files = [_resolve(path, p) for p in config.plan.duct_files]
     if config.fiber.population_raster is not None:
         config.fiber.population_raster = _resolve(path, config.fiber.population_raster)
     return config

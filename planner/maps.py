@@ -645,10 +645,8 @@ def _risk_raster(drones: Any) -> tuple[np.ndarray, Any, Any, float | None] | Non
     if arr is not None and _get(drones, "transform") is not None:
         # SORA "out of scope" is the riskiest class: draw it as 11, as the corridor metrics
         # do, never as transparent no-data.
-        # TODO(sora.risk_rank): use planner.sora.risk_rank once it lands (not on this branch).
-        arr = np.asarray(arr)
         return (
-            np.where(arr == sora.OUT_OF_SCOPE, 11, arr),
+            sora.risk_rank(arr),
             _get(drones, "transform"),
             _get(drones, "crs"),
             None,

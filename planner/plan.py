@@ -635,6 +635,7 @@ def plan_fiber(city, coverage, config: PlanConfig | None = None, ducts=None, net
         ),
         "phases": phases.to_dict(orient="records"),
         "budget": budget,
+        "cost_curve": _cost_curve(seq, node_cost, node_w, passed0, total),
         "assumptions": cfg.report(),
         "drop_limit_m": drop_limit,
         "duct_length_m": round(float(ducts.geometry.length.sum()), 1)
@@ -661,6 +662,27 @@ def plan_fiber(city, coverage, config: PlanConfig | None = None, ducts=None, net
         steiner_instance=(G, terms, roots, T),
     )
     return plan
+
+
+def _cost_curve(seq, node_cost, node_w, passed0: float, total: float, points: int = 200):
+    """Premises passed and coverage against cumulative cost along the roll-out order.
+
+    The budget-mode curve: each point is what a budget equal to its ``cost`` passes when
+    the plan is built in Horn order (equipment spread per premise, as in the phases).
+    """
+    cost = np.cumsum(node_cost[seq])
+    prem = passed0 + np.cumsum(node_w[seq])
+    if len(seq) == 0:
+        return []
+    pick = np.unique(np.linspace(0, len(seq) - 1, min(points, len(seq))).astype(int))
+    return [
+        {
+            "cost": round(float(cost[i]), 2),
+            "premises": int(prem[i]),
+            "coverage_pct": round(100 * float(prem[i]) / total, 3) if total else 0.0,
+        }
+        for i in pick
+    ]
 
 
 def _top_root(parent: np.ndarray, S: int, order: np.ndarray) -> np.ndarray:

@@ -77,3 +77,14 @@ def test_slugify(text, slug):
 
 def test_name_derived_from_file():
     assert config_from_args(pbf="/data/Some City.osm.pbf").name == "some-city"
+
+
+def test_relative_operator_and_duct_files_resolved_against_config(tmp_path):
+    path = write(
+        tmp_path,
+        "name: x\nfiber:\n  asset_files: [ops/olt.geojson]\n"
+        "plan:\n  duct_files: [ops/ducts.gpkg]\n",
+    )
+    config = load_config(path)
+    assert config.fiber.asset_files == [(tmp_path / "ops" / "olt.geojson").resolve()]
+    assert config.plan.duct_files == [(tmp_path / "ops" / "ducts.gpkg").resolve()]

@@ -138,3 +138,14 @@ def test_two_level_counts():
     assert s["olt_ports"] == s["first_level_splitters"] > 0
     assert s["splitters"] <= 4 * s["first_level_splitters"]
     assert p.bom["total"].sum() == pytest.approx(s["capex_total"], abs=0.01)
+
+
+def test_cost_curve_is_monotone_and_ends_at_the_full_plan(planned):
+    *_, plan = planned
+    curve = plan.summary["cost_curve"]
+    assert len(curve) > 5
+    costs = [p["cost"] for p in curve]
+    prem = [p["premises"] for p in curve]
+    assert costs == sorted(costs) and prem == sorted(prem)
+    assert prem[-1] == plan.summary["premises_passed_after"]
+    assert curve[-1]["coverage_pct"] == pytest.approx(plan.summary["coverage_pct_after"], abs=0.01)
