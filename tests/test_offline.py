@@ -208,6 +208,18 @@ def test_prune_font_sources_keeps_only_woff2():
     assert re.findall(r"url\(([^)]*)\)", second) == ["b.ttf"]
 
 
+def test_unused_font_face_aliases_are_dropped():
+    css = (
+        '.fa{font-family:"Font Awesome 6 Free"}'
+        '@font-face{font-family:"Font Awesome 6 Free";src:url(s.woff2) format("woff2")}'
+        '@font-face{font-family:"Font Awesome 5 Free";src:url(s.woff2) format("woff2")}'
+        "@font-face{font-family:FontAwesome;src:url(s.woff2) format('woff2')}"
+    )
+    out = offline._drop_unused_font_faces(css)
+    assert re.findall(r"@font-face{font-family:([^;]*);", out) == ['"Font Awesome 6 Free"']
+    assert out.startswith('.fa{font-family:"Font Awesome 6 Free"}')
+
+
 def test_inline_code_cannot_close_its_element():
     js = offline._escape_inline('var s = "</script><img src=x>"; // <!-- x', "js")
     assert "</script" not in js.lower() and "<!--" not in js
@@ -329,6 +341,8 @@ def test_self_contained_map_has_no_external_code(assets, tmp_path):
     )
     assert OSM_ATTRIBUTION in page
     assert "data:font/woff2;base64," in page  # Font Awesome / glyphicon fonts
+    fonts = re.findall(r"data:font/woff2;base64,([A-Za-z0-9+/=]{64})", page)
+    assert len(fonts) == len(set(fonts))  # each font file embedded once
     assert "L.Icon.Default.mergeOptions" in page and "data:image/png;base64," in page
     assert page.count("/* leaflet@1.9.3/dist/leaflet.js (BSD-2-Clause)") == 1
     assert offline.TILE_ERROR_MESSAGE in page
