@@ -37,6 +37,21 @@ SOURCES: dict[str, str] = {
         "assumption that keeps rural areas from being over-counted by floor area"
     ),
     "ancillary_types": "garages, sheds, roofs, carports, ruins etc. hold no premises",
+    "non_residential_landuse": (
+        "an untyped building (building=yes) inside landuse=industrial/commercial/retail/"
+        "military/construction/quarry is a business building (1 premise), not flats: planner "
+        "assumption; OSM maps such zones far more often than it types their buildings"
+    ),
+    "single_household_landuse": (
+        "an untyped building inside landuse=farmyard/farmland/orchard/vineyard/forest holds at "
+        "most one household (a farmhouse or hut; barns are rarely typed in OSM): planner "
+        "assumption that keeps rural areas from being over-counted by floor area"
+    ),
+    "households_total": (
+        "optional census count of households in the area (e.g. a national statistics office "
+        "figure); when set, households estimated from floor area are scaled so the total "
+        "matches it (counts from flats, addresses and single-household types are kept)"
+    ),
 }
 
 
@@ -140,6 +155,21 @@ class BuildingAssumptions(BaseModel):
             "kiosk",
         ]
     )
+
+    non_residential_landuse: list[str] = Field(
+        default_factory=lambda: [
+            "industrial",
+            "commercial",
+            "retail",
+            "military",
+            "construction",
+            "quarry",
+        ]
+    )
+    single_household_landuse: list[str] = Field(
+        default_factory=lambda: ["farmyard", "farmland", "orchard", "vineyard", "forest"]
+    )
+    households_total: int | None = Field(None, gt=0)
 
     def report(self) -> dict:
         """Return the values in use with their sources, for ``summary.json``."""

@@ -32,6 +32,7 @@ def estimate_buildings(
     raw: gpd.GeoDataFrame,
     addresses: gpd.GeoDataFrame,
     assumptions: BuildingAssumptions,
+    landuse: gpd.GeoDataFrame | None = None,
 ) -> gpd.GeoDataFrame:
     """Add heights, floor area and premises to projected OSM building polygons.
 
@@ -44,6 +45,10 @@ def estimate_buildings(
         Address points (``addr:housenumber``), projected; counted per building.
     assumptions : BuildingAssumptions
         Defaults for missing tags.
+    landuse : GeoDataFrame, optional
+        OSM ``landuse`` polygons (projected) with a ``landuse`` column; untyped buildings
+        inside ``assumptions.non_residential_landuse`` zones count as business buildings,
+        inside ``assumptions.single_household_landuse`` zones as one household at most.
 
     Returns
     -------
@@ -51,7 +56,8 @@ def estimate_buildings(
         Columns ``osm_id``, ``osm_type``, ``building``, ``name``, ``height_m``, ``height_source``
         (``tag``, ``levels`` or ``default``), ``levels``, ``footprint_m2``, ``floor_area_m2``,
         ``residential``, ``households``, ``premises``, ``premises_source``, ``addresses`` and
-        ``people``.
+        ``people``. ``attrs["households_scale"]`` is the census calibration factor (1.0 when
+        ``assumptions.households_total`` is not set).
 
     Notes
     -----
@@ -59,7 +65,9 @@ def estimate_buildings(
     detached, ...); else floor area / ``floor_area_per_household_m2`` for residential types
     (at least one). Addresses inside a building raise its count when they are more.
     Non-residential buildings hold one business premise; ancillary buildings (garages, sheds)
-    and buildings smaller than ``min_premise_footprint_m2`` hold none.
+    and buildings smaller than ``min_premise_footprint_m2`` hold none. With
+    ``households_total`` set, households estimated from floor area are scaled (at least one
+    per building) so the residential total matches the census figure as closely as possible.
     """
     a = assumptions
     b = raw[raw.geom_type.isin(["Polygon", "MultiPolygon"])].copy().reset_index(drop=True)
@@ -84,6 +92,10 @@ def estimate_buildings(
         business |= b[col].notna()
     is_res_type = btype.isin(a.residential_types)
     is_generic = btype.isin(["yes", "other"])
+    zone = _zone_of(b, landuse)
+    in_business_zone = is_generic & zone.isin(a.non_residential_landuse)
+    in_rural_zone = is_generic & zone.isin(a.single_household_landuse)
+    business |= in_business_zone
     ancillary = btype.isin(a.ancillary_types)
     residential = is_res_type | (is_generic & ~business & a.generic_buildings_residential)
     too_small = b["footprint_m2"] < a.min_premise_footprint_m2
@@ -91,10 +103,14 @@ def estimate_buildings(
 
     flats = parse_number(b["building:flats"], feet_aware=False)
     small_generic = is_generic & ~(levels_tag > 0) & (b["footprint_m2"] <= a.house_max_footprint_m2)
-    single = btype.isin(a.single_household_types) | small_generic
+    single = btype.isin(a.single_household_types) | small_generic | in_rural_zone
     by_area = np.maximum(1, np.floor(b["floor_area_m2"] / a.floor_area_per_household_m2))
     households = np.where(single, 1.0, by_area)
-    source = np.where(single, "type", "floor_area")
+    source = np.where(
+        in_rural_zone & ~btype.isin(a.single_household_types),
+        "landuse",
+        np.where(single, "type", "floor_area"),
+    )
     households = np.where(flats > 0, flats, households)
     source = np.where(flats > 0, "flats", source)
 
@@ -104,6 +120,7 @@ def estimate_buildings(
     source = np.where(more_addr, "addresses", source)
 
     res = b["residential"].to_numpy() & ~too_small.to_numpy()
+    households, scale = _calibrate(households, source == "floor_area", res, a.households_total)
     b["households"] = np.where(res, households, 0).astype(int)
     nonres_premise = ~b["residential"] & ~ancillary & ~too_small
     b["premises"] = np.where(res, households, np.where(nonres_premise, 1, 0)).astype(int)
@@ -130,7 +147,47 @@ def estimate_buildings(
         "geometry",
     ]
     b["name"] = b["name"].astype("string")
-    return gpd.GeoDataFrame(b[cols], geometry="geometry", crs=raw.crs)
+    out = gpd.GeoDataFrame(b[cols], geometry="geometry", crs=raw.crs)
+    out.attrs["households_scale"] = scale
+    return out
+
+
+def _zone_of(b: gpd.GeoDataFrame, landuse: gpd.GeoDataFrame | None) -> pd.Series:
+    """Return the ``landuse`` of the zone holding each building's representative point."""
+    zone = pd.Series(pd.NA, index=b.index, dtype="string")
+    if landuse is None or len(landuse) == 0 or len(b) == 0:
+        return zone
+    polys = landuse[landuse.geom_type.isin(["Polygon", "MultiPolygon"])]
+    pts = b.geometry.representative_point()
+    idx_b, idx_z = polys.sindex.query(pts, predicate="within")
+    # a building in several zones (nested polygons) takes the smallest, most specific one
+    order = np.lexsort((polys.geometry.area.to_numpy()[idx_z], idx_b))
+    idx_b, idx_z = idx_b[order], idx_z[order]
+    first = np.unique(idx_b, return_index=True)[1]
+    zone.iloc[idx_b[first]] = polys["landuse"].astype("string").to_numpy()[idx_z[first]]
+    return zone
+
+
+def _calibrate(
+    households: np.ndarray, scalable: np.ndarray, residential: np.ndarray, total: int | None
+) -> tuple[np.ndarray, float]:
+    """Scale floor-area household estimates so residential households sum to ``total``."""
+    h = np.asarray(households, dtype=float)
+    sel = scalable & residential
+    if total is None or not sel.any():
+        return h, 1.0
+    target = total - h[residential & ~scalable].sum()
+    base = h[sel].sum()
+    scale = max(target, 0.0) / base
+    s = scale
+    for _ in range(4):  # rounding and the one-household floor drift: correct a few times
+        new = np.maximum(1.0, np.round(h[sel] * s))
+        if new.sum() == target or new.sum() <= sel.sum():
+            break
+        s *= target / new.sum()
+    out = h.copy()
+    out[sel] = new
+    return out, float(out[sel].sum() / base)
 
 
 def _count_addresses(b: gpd.GeoDataFrame, addresses: gpd.GeoDataFrame) -> np.ndarray:

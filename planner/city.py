@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 LAYER_NAMES = ["buildings", "telecom", "airspace", "landuse", "key_places", "admin_areas"]
 
 #: Bumped whenever the cached City layout changes, so stale caches are ignored.
-CACHE_VERSION = f"{__version__}-2"
+CACHE_VERSION = f"{__version__}-3"
 
 
 @dataclass
@@ -255,11 +255,12 @@ def _build_city(config: CityConfig, progress: bool = True) -> City:
         if G.number_of_edges() == 0:
             raise EmptyAreaError(f"{source}: no streets of the configured classes")
         bar.advance()
+        features = raw.features.to_crs(crs)
+        zones = features[features["landuse"].notna()] if "landuse" in features else None
         buildings = estimate_buildings(
-            raw.buildings.to_crs(crs), raw.addresses.to_crs(crs), config.buildings
+            raw.buildings.to_crs(crs), raw.addresses.to_crs(crs), config.buildings, zones
         )
         bar.advance()
-        features = raw.features.to_crs(crs)
         landuse = landuse_layer(features, major_roads(G, MAJOR_ROAD_TYPES))
         nodes = ox.graph_to_gdfs(G, edges=False)
         hull_pts = pd.concat([nodes.geometry, buildings.geometry.centroid])
@@ -278,7 +279,10 @@ def _build_city(config: CityConfig, progress: bool = True) -> City:
         admin_areas=admin_areas(features),
         boundary=boundary,
         assumptions={
-            "buildings": config.buildings.report(),
+            "buildings": {
+                **config.buildings.report(),
+                "households_scale": buildings.attrs.get("households_scale", 1.0),
+            },
             "streets": {"highway_types": config.streets.highway_types, "source": STREET_SOURCE},
             "crs": "configured" if config.crs else "local UTM zone chosen from the data's centroid",
         },
