@@ -545,7 +545,7 @@ def plan_fiber(city, coverage, config: PlanConfig | None = None, ducts=None, net
     routes = _route_frame(pieces, E, ec, city.crs)
     # clusters: street components of the targets' edges (+ short bridges), like gap clusters
     tcl = _target_clusters(net, te, coverage.config.gap_bridge_m)
-    routes["cluster"] = _piece_cluster(pieces, tcl, te, owner, seq_pos)
+    routes["cluster"] = _piece_cluster(routes, tcl, te, owner, seq_pos)
     p_cost = drop_cost + stub_cost_of
     clusters = _cluster_table(tcl, tw, p_cost, routes, p_phase, seq_pos[owner])
     prem = P.iloc[tid]
@@ -783,13 +783,13 @@ def _target_clusters(net, te: np.ndarray, bridge_m: float) -> np.ndarray:
     return rank[inv]
 
 
-def _piece_cluster(pieces, tcl, te, owner, seq_pos) -> np.ndarray:
+def _piece_cluster(routes, tcl, te, owner, seq_pos) -> np.ndarray:
     """Each route piece serves the cluster of the next premise built after it in the roll-out."""
     if not len(tcl):
-        return np.zeros(len(pieces), dtype=np.int64)
+        return np.zeros(len(routes), dtype=np.int64)
     sp_ = seq_pos[owner]
     o = np.argsort(sp_, kind="stable")
-    k = np.searchsorted(sp_[o], seq_pos[pieces["owner"].to_numpy(dtype=np.int64)])
+    k = np.searchsorted(sp_[o], seq_pos[routes["owner"].to_numpy(dtype=np.int64)])
     return tcl[o[np.minimum(k, len(o) - 1)]]
 
 
