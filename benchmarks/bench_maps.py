@@ -28,7 +28,7 @@ from planner.plan import plan_fiber  # noqa: E402
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "osm"
 
 
-def run(city, label: str, with_plan: bool) -> None:
+def run(city, label: str, with_plan: bool, keep: str | None = None) -> None:
     t0 = time.perf_counter()
     cov = analyze_fiber(city, CFG, assets=synthetic_assets(city, 400))
     t_fiber = time.perf_counter() - t0
@@ -39,6 +39,7 @@ def run(city, label: str, with_plan: bool) -> None:
         plan = plan_fiber(city, cov)
         t_plan = time.perf_counter() - t0
     with tempfile.TemporaryDirectory() as tmp:
+        tmp = keep or tmp
         t0 = time.perf_counter()
         write_maps(tmp, city, cov, plan)
         t_maps = time.perf_counter() - t0
@@ -53,12 +54,16 @@ def run(city, label: str, with_plan: bool) -> None:
     for name, m in meta.items():
         if isinstance(m, dict) and m.get("aggregated"):
             print(f"   {name} aggregated: {', '.join(m['aggregated'])}")
+        if isinstance(m, dict) and m.get("features"):
+            big = sorted(m["features"].items(), key=lambda kv: -kv[1])[:6]
+            print(f"   {name} largest layers: " + ", ".join(f"{k}: {v:,}" for k, v in big))
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--mosaic", default="7x4")
     ap.add_argument("--no-plan", action="store_true")
+    ap.add_argument("--keep", help="write the mosaic maps to this folder instead of a temp one")
     args = ap.parse_args()
     pbf = SHARED / "liechtenstein-2021-10-28.osm.pbf"
     if not pbf.exists():
@@ -69,7 +74,7 @@ def main() -> None:
     t0 = time.perf_counter()
     m = mosaic_city(base, nx_, ny)
     print(f"mosaic {nx_}x{ny} built in {time.perf_counter() - t0:.1f}s")
-    run(m, f"mosaic {nx_}x{ny}", not args.no_plan)
+    run(m, f"mosaic {nx_}x{ny}", not args.no_plan, args.keep)
 
 
 if __name__ == "__main__":

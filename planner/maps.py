@@ -64,6 +64,9 @@ PALETTE = [
 MAX_FEATURES = 8_000
 #: Grid cell used when a point/polygon layer is aggregated (metres).
 AGGREGATE_CELL_M = 100.0
+#: Per-layer vertex budget: a layer with more vertices is simplified (tolerance doubling
+#: from 1 m) until it fits; about 20 bytes of GeoJSON per vertex, so ~3 MB per layer.
+MAX_VERTICES = 150_000
 #: Longest side (pixels) of the ground-risk image overlay.
 MAX_RASTER_PX = 1200
 #: Matplotlib colormap of the ground-risk overlay (image and legend ramp alike).
@@ -310,6 +313,7 @@ class _Builder:
         if gdf is None or len(gdf) == 0:
             return None
         keep = [color_col] if color_col else []
+        gdf, simplify_m = self._fit_vertices(gdf, name, simplify_m)
         frame = to_wgs84(escape_frame(gdf, fields, keep=keep), simplify_m)
         frame = frame[~frame.geometry.is_empty & frame.geometry.notna()]
         cols = [c for c in fields if c in frame.columns]
@@ -334,6 +338,68 @@ class _Builder:
         if legend is not None:
             self.legend.append((color, legend))
         return display
+
+    def _fit_vertices(
+        self, gdf: gpd.GeoDataFrame, name: str, simplify_m: float
+    ) -> tuple[gpd.GeoDataFrame, float]:
+        """Simplify ``gdf`` (doubling the tolerance) until it has <= MAX_VERTICES vertices."""
+        n = int(shapely.get_num_coordinates(gdf.geometry.to_numpy()).sum())
+        if n <= MAX_VERTICES or gdf.crs is None or not gdf.crs.is_projected:
+            return gdf, simplify_m
+        tol = max(simplify_m, 1.0)
+        geoms = gdf.geometry.to_numpy()
+        while True:
+            simple = shapely.simplify(geoms, tol, preserve_topology=True)
+            m = int(shapely.get_num_coordinates(simple).sum())
+            if m <= MAX_VERTICES or tol > 1e4:
+                break
+            tol *= 2
+        self.info["aggregated"][name] = (
+            f"{n:,} vertices simplified to {m:,} at {tol:g} m tolerance (over the "
+            f"{MAX_VERTICES:,} vertex budget; full detail in the GeoPackage)"
+        )
+        return gdf.set_geometry(gpd.GeoSeries(simple, index=gdf.index, crs=gdf.crs)), 0.0
+
+    def merge_lines(
+        self, gdf: gpd.GeoDataFrame, name: str, sums: list[str], by: str | None = None
+    ) -> tuple[gpd.GeoDataFrame, bool]:
+        """Return line features, or when over the feature budget, their merge per grid cell.
+
+        Lines are grouped by the grid cell of their representative point (and ``by``) into
+        one MultiLineString per group carrying ``features`` (count) and the ``sums`` columns.
+        """
+        if gdf is None or len(gdf) <= self.max_features or not gdf.crs.is_projected:
+            return gdf, False
+        pts = shapely.point_on_surface(gdf.geometry.to_numpy())
+        cell = AGGREGATE_CELL_M
+        while True:
+            key = pd.DataFrame(
+                {
+                    "ix": np.floor(shapely.get_x(pts) / cell).astype(np.int64),
+                    "iy": np.floor(shapely.get_y(pts) / cell).astype(np.int64),
+                }
+            )
+            if by is not None:
+                key[by] = gdf[by].to_numpy()
+            group = key.groupby(list(key.columns), sort=True).ngroup().to_numpy()
+            if group.max() + 1 <= self.max_features:
+                break
+            cell *= 2
+        parts, owner = shapely.get_parts(gdf.geometry.to_numpy(), return_index=True)
+        g = group[owner]
+        o = np.argsort(g, kind="stable")
+        lines = shapely.multilinestrings(parts[o], indices=g[o])
+        df = pd.DataFrame({"_g": group, "features": 1})
+        for c in sums + ([by] if by else []):
+            df[c] = gdf[c].to_numpy()
+        agg = df.groupby("_g", sort=True).agg(
+            {"features": "sum", **dict.fromkeys(sums, "sum"), **({by: "first"} if by else {})}
+        )
+        self.info["aggregated"][name] = (
+            f"{len(gdf):,} lines merged to {len(agg):,} groups per {cell:g} m cell"
+            f"{' and ' + by if by else ''} (over the {self.max_features} feature budget)"
+        )
+        return gpd.GeoDataFrame(agg.reset_index(drop=True), geometry=lines, crs=gdf.crs), True
 
     def budget(
         self, gdf: gpd.GeoDataFrame, name: str, weight: str | None = None, by: str | None = None
@@ -411,6 +477,13 @@ def add_hexes(
         vmax=100,
         caption=caption or "Fibre coverage of premises per hexagon (%)",
     )
+    over = [r for r in hexes if r != min(hexes) and len(hexes[r]) > b.max_features]
+    for r in over:
+        b.info["aggregated"][f"coverage hexes r{r}"] = (
+            f"{len(hexes[r]):,} hexagons not drawn (over the {b.max_features} feature budget); "
+            f"coarser resolution r{min(hexes)} shown, all in the GeoPackage"
+        )
+    hexes = {r: h for r, h in hexes.items() if r not in over}
     finest = max(hexes)
     shown = show_resolution if show_resolution in hexes else finest
     fields = ["h3", "resolution", "premises", "passed", "near", "unserved", "unreachable"]
@@ -495,6 +568,10 @@ def add_plan(b: _Builder, plan: Any, show: bool = True) -> None:
         phase_col = "phase" if "phase" in routes else None
         phases = sorted(routes[phase_col].dropna().unique()) if phase_col else [None]
         fields = ["phase", "length_m", "cost", "premises", "kind"]
+        sums = [c for c in ("length_m", "cost") if c in routes]
+        routes, merged = b.merge_lines(routes, "planned routes", sums, by=phase_col)
+        if merged:
+            fields = ["phase", "features", *sums]
         for i, ph in enumerate(phases):
             part = routes if ph is None else routes[routes[phase_col] == ph]
             color = PALETTE[i % len(PALETTE)]

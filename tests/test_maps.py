@@ -347,3 +347,48 @@ def test_legend_swatch_only_for_layers_drawn():
     assert b.legend == [] and b.info["layers"] == []
     maps.add_corridors(b, {"hubs": hubs})
     assert b.legend == [("#000080", "drone hub")] and b.info["layers"] == ["Hubs (1)"]
+
+
+def _routes(n: int, seed: int = 0) -> gpd.GeoDataFrame:
+    rng = np.random.default_rng(seed)
+    x, y = rng.uniform(0, 5000, n), rng.uniform(0, 5000, n)
+    lines = [LineString([(a, b), (a + 30, b + 5), (a + 60, b)]) for a, b in zip(x, y, strict=True)]
+    return gpd.GeoDataFrame(
+        {"phase": rng.integers(1, 3, n), "length_m": 60.8, "cost": rng.uniform(1, 9, n)},
+        geometry=lines,
+        crs="EPSG:32632",
+    )
+
+
+def test_route_lines_over_budget_are_merged_per_cell_keeping_totals():
+    routes = _routes(500)
+    b = maps._Builder(maps.base_map(routes.to_crs(4326), "t"), max_features=40)
+    merged, done = b.merge_lines(routes, "planned routes", ["length_m", "cost"], by="phase")
+    assert done and len(merged) <= 40
+    assert merged["features"].sum() == 500
+    assert np.isclose(merged["cost"].sum(), routes["cost"].sum())
+    assert np.isclose(merged.geometry.length.sum(), routes.geometry.length.sum())
+    # each group holds one phase only, and its cost is that of its own lines
+    for ph in (1, 2):
+        assert np.isclose(
+            merged.loc[merged["phase"] == ph, "cost"].sum(),
+            routes.loc[routes["phase"] == ph, "cost"].sum(),
+        )
+    assert "planned routes" in b.info["aggregated"]
+    same, done = b.merge_lines(routes.head(40), "r", ["cost"], by="phase")
+    assert not done and len(same) == 40
+
+
+def test_layers_over_the_vertex_budget_are_simplified(monkeypatch):
+    t = np.linspace(0, 2 * np.pi, 4000)
+    wiggle = LineString(np.c_[t * 1000, np.sin(t * 50) * 3])  # 4,000 vertices, +-3 m
+    gdf = gpd.GeoDataFrame({"name": ["w"]}, geometry=[wiggle], crs="EPSG:32632")
+    monkeypatch.setattr(maps, "MAX_VERTICES", 500)
+    b = maps._Builder(maps.base_map(gdf.to_crs(4326), "t"))
+    simple, tol = b._fit_vertices(gdf, "wiggle", 0.5)
+    assert shapely.get_num_coordinates(simple.geometry.to_numpy()).sum() <= 500
+    assert tol == 0.0 and "wiggle" in b.info["aggregated"]
+    assert simple.geometry.iloc[0].hausdorff_distance(wiggle) < 10  # still the same line
+    monkeypatch.setattr(maps, "MAX_VERTICES", 10_000)
+    same, tol = b._fit_vertices(gdf, "wiggle2", 0.5)
+    assert same is gdf and tol == 0.5
