@@ -67,6 +67,9 @@ AGGREGATE_CELL_M = 100.0
 #: Per-layer vertex budget: a layer with more vertices is simplified (tolerance doubling
 #: from 1 m) until it fits; about 20 bytes of GeoJSON per vertex, so ~3 MB per layer.
 MAX_VERTICES = 150_000
+#: Largest simplification tolerance the vertex budget may use (m); past it a layer stays
+#: over budget (reported) rather than losing its shape.
+MAX_SIMPLIFY_M = 64.0
 #: Longest side (pixels) of the ground-risk image overlay.
 MAX_RASTER_PX = 1200
 #: Matplotlib colormap of the ground-risk overlay (image and legend ramp alike).
@@ -347,16 +350,19 @@ class _Builder:
         if n <= MAX_VERTICES or gdf.crs is None or not gdf.crs.is_projected:
             return gdf, simplify_m
         tol = max(simplify_m, 1.0)
-        geoms = gdf.geometry.to_numpy()
+        geoms = gdf.geometry.to_numpy().copy()
+        multi = shapely.get_type_id(geoms) == 5  # MultiLineString: join touching parts first
+        geoms[multi] = shapely.line_merge(geoms[multi])
         while True:
             simple = shapely.simplify(geoms, tol, preserve_topology=True)
             m = int(shapely.get_num_coordinates(simple).sum())
-            if m <= MAX_VERTICES or tol > 1e4:
+            if m <= MAX_VERTICES or tol >= MAX_SIMPLIFY_M:
                 break
-            tol *= 2
+            tol = min(2 * tol, MAX_SIMPLIFY_M)
+        still = "; the largest tolerance, still over budget" if m > MAX_VERTICES else ""
         self.info["aggregated"][name] = (
             f"{n:,} vertices simplified to {m:,} at {tol:g} m tolerance (over the "
-            f"{MAX_VERTICES:,} vertex budget; full detail in the GeoPackage)"
+            f"{MAX_VERTICES:,} vertex budget{still}; full detail in the GeoPackage)"
         )
         return gdf.set_geometry(gpd.GeoSeries(simple, index=gdf.index, crs=gdf.crs)), 0.0
 
