@@ -25,8 +25,9 @@ from .errors import ConfigError, InputFileError
 from .lattice import xy_to_cell
 from .outputs import atomic_path
 
-#: Folder of the shipped rule presets (``data/airspace/<name>.yml`` at the repository root).
-PRESET_DIR = Path(__file__).resolve().parents[1] / "data" / "airspace"
+#: Folder of the shipped rule presets (``planner/data/airspace/<name>.yml``, package data so a
+#: wheel install finds them).
+PRESET_DIR = Path(__file__).resolve().parent / "data" / "airspace"
 
 #: Which City layer holds each feature kind a preset may name.
 KIND_LAYER: dict[str, str] = {
@@ -106,7 +107,7 @@ class NoFlyRule(BaseModel):
 
 
 class AirspacePreset(BaseModel):
-    """A national or project rule set (``data/airspace/*.yml``)."""
+    """A national or project rule set (``planner/data/airspace/*.yml``)."""
 
     model_config = ConfigDict(extra="forbid")
     name: str

@@ -1,4 +1,5 @@
 import types
+from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
@@ -158,6 +159,19 @@ def test_presets_load_and_cite(name):
     assert p.name == name
     assert p.altitude_cap.value_m >= 120 and p.altitude_cap.source
     assert p.nofly and all(len(r.source) > 10 for r in p.nofly.values())
+
+
+def test_presets_ship_as_package_data():
+    # a non-editable wheel install only has what lives inside the package
+    import importlib.resources
+
+    import planner
+
+    pkg = importlib.resources.files("planner")
+    names = {"cn", "eu", "uk", "us", "usepe"}
+    assert all(pkg.joinpath(f"data/airspace/{n}.yml").is_file() for n in names)
+    assert PRESET_DIR.is_relative_to(Path(planner.__file__).resolve().parent)
+    assert {f.stem for f in PRESET_DIR.glob("*.yml")} == names
 
 
 def test_preset_overrides_and_errors(tmp_path):
