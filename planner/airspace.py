@@ -439,9 +439,10 @@ def _raster_people(
     transform: Affine,
     shape: tuple[int, int],
     crs: Any,
-) -> np.ndarray:
-    """Density (people/km²) of a population raster averaged onto the city grid, and the
-    covered fraction of each grid cell (0-1).
+) -> tuple[np.ndarray, np.ndarray]:
+    """Density (people/km²) and covered cell fraction of a population raster on the grid.
+
+    The covered fraction (0-1) of each city-grid cell comes from resampling a raster of ones.
 
     Raises :class:`InputFileError` naming the raster when it cannot be read, has no usable
     CRS, or does not overlap the city grid at all (which would silently give zero people).

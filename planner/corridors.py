@@ -437,6 +437,11 @@ def resolve_hubs(
     snapped = np.where(cell0 >= 0, dist.ravel()[np.clip(cell0, 0, None)] * res, 0.0)
     cells = np.where(cell0 >= 0, nearest.ravel()[np.clip(cell0, 0, None)], -1)
     feasible = (cell0 >= 0) & (snapped <= snap_limit)
+    if not cfg.hubs and len(nofly) and len(cand):
+        # a site inside another kind's zone (a depot at a heliport) is not used
+        i_c, i_z = nofly.sindex.query(cand.geometry.to_numpy(), predicate="intersects")
+        foreign = nofly["kind"].to_numpy()[i_z] != cand["own_kind"].to_numpy()[i_c]
+        feasible[np.unique(i_c[foreign])] = False
     if not cfg.hubs and feasible.any():
         # ground access: parcels and patients reach the hub by road
         g = getattr(city, "graph", None)
