@@ -14,10 +14,12 @@ from test_airspace import X0, Y0, make_city
 
 from planner.airspace import load_preset, nofly_zones, obstacles
 from planner.corridors import (
+    DEFAULT_RISK_WEIGHT,
     LOGISTICS_TYPES,
     DroneConfig,
     auto_hub_spacing,
     plan_corridors,
+    route_weighting,
     surrounding_density,
     write_outputs,
 )
@@ -371,10 +373,28 @@ def test_detour_budget_mode(city):
     assert loose["ground_risk"] <= s["ground_risk"] + 1e-9
     tight = plan_corridors(city, {**base, "detour_budget": 1.0}).corridors
     assert np.allclose(tight["length_m"], tight["shortest_length_m"])
-    with pytest.raises(ConfigError, match="detour_budget"):
-        plan_corridors(city, {**base, "mode": "streets", "detour_budget": 1.1})
+    # streets mode routes with the fixed default weight; the budget does not apply there
+    st = plan_corridors(city, {**base, "mode": "streets", "detour_budget": 1.1}).summary
+    assert st["detour_budget"] is None and st["risk_weight"] == DEFAULT_RISK_WEIGHT
     with pytest.raises(ConfigError, match="detour_budget"):
         plan_corridors(city, {**base, "detour_budget": 0.9})
+
+
+def test_default_routing_is_the_issue_target_budget(city):
+    # default: free mode within a mean detour of 1.10 (issue 5 target); a set risk_weight
+    # switches to one fixed weight; detour_budget null falls back to the default weight
+    base = {"preset": "usepe", "hubs": HUBS, "resolution_m": 20}
+    d = plan_corridors(city, base).summary
+    assert d["detour_budget"] == 1.10 and d["risk_weight"] is None
+    assert d["mean_detour_vs_shortest"] <= 1.10 + 1e-3
+    ref = plan_corridors(city, {**base, "detour_budget": 1.10}).summary
+    assert d["ground_risk"] == pytest.approx(ref["ground_risk"])
+    w = plan_corridors(city, {**base, "risk_weight": 0.3}).summary
+    assert w["detour_budget"] is None and w["risk_weight"] == 0.3
+    assert {c["risk_weight"] for c in w["corridors"]} == {0.3}
+    off = plan_corridors(city, {**base, "detour_budget": None}).summary
+    assert off["risk_weight"] == DEFAULT_RISK_WEIGHT
+    assert route_weighting(DroneConfig(mode="streets")) == (None, DEFAULT_RISK_WEIGHT)
 
 
 def test_summary_reports_assumptions(free_result, city):
