@@ -62,6 +62,9 @@ SHORTEST_TIEBREAK = 1e-6
 #: with room for pads and parcel handling (see ``docs/drones.md``, "Hubs").
 LOGISTICS_TYPES = ("industrial", "warehouse", "logistics", "depot", "hangar", "manufacture")
 
+#: Building types taken as hub sites only when the types above give fewer than 2 hubs.
+FALLBACK_TYPES = ("commercial", "retail", "office")
+
 #: ``city.landuse`` kinds taken as logistics/industrial sites (OSM ``landuse=industrial``),
 #: used when the City's landuse layer carries them.
 LOGISTICS_LANDUSE = ("industrial",)
@@ -165,6 +168,10 @@ class DroneConfig(BaseModel):
     #: 12(8):709, 2025); keeps a hub moved out of a heliport buffer off open sea and
     #: mountain slopes (planner assumption: 250 m, a short walk or service track).
     auto_hub_access_m: float = Field(default=250.0, ge=0)
+    #: OSM ``building=*`` values used only when the issue 5 hub types give fewer than 2
+    #: hubs (e.g. the built-in Helsinki sample, 1.6 km² of city centre without hospital,
+    #: heliport or industrial building); such hubs have source ``commercial``.
+    auto_hub_fallback_types: list[str] = Field(default_factory=lambda: list(FALLBACK_TYPES))
     #: Smallest footprint (m²) of a logistics/industrial building taken as a hub site:
     #: room for a few pads plus parcel handling; drops sheds, garages and substations
     #: tagged ``industrial`` (planner assumption; 10th percentile of Liechtenstein's
@@ -263,15 +270,22 @@ def _zone_names(nofly: gpd.GeoDataFrame, pt: Point) -> list[str]:
     return list(nofly["reason"].iloc[hit])
 
 
-def _candidates(city: Any, cfg: DroneConfig) -> gpd.GeoDataFrame:
-    """Automatic hub candidates: hospitals, heliports/helipads, logistics/industrial sites."""
+def _candidates(city: Any, cfg: DroneConfig, fallback: bool = False) -> gpd.GeoDataFrame:
+    """Automatic hub candidates: hospitals, heliports/helipads, logistics/industrial sites.
+
+    With ``fallback``, only the buildings of ``auto_hub_fallback_types`` (source
+    ``commercial``, ranked after all others).
+    """
     rows = []
-    kp = getattr(city, "key_places", None)
+    kp = None if fallback else getattr(city, "key_places", None)
+    air = None if fallback else getattr(city, "airspace", None)
+    lu = None if fallback else getattr(city, "landuse", None)
+    types = cfg.auto_hub_fallback_types if fallback else cfg.auto_hub_building_types
+    src, prio = ("commercial", 3) if fallback else ("logistics", 2)
     if kp is not None and len(kp):
         sel = kp[kp["kind"] == "hospital"]
         for i, (name, g) in enumerate(zip(sel["name"].fillna(""), sel.geometry, strict=True)):
             rows.append(("hospital", name or f"hospital {i + 1}", 0, "amenity=hospital", g.area, g))
-    air = getattr(city, "airspace", None)
     if air is not None and len(air):
         sel = air[air["kind"].isin(["heliport", "helipad"])]
         for i, (k, name, g) in enumerate(
@@ -281,7 +295,7 @@ def _candidates(city: Any, cfg: DroneConfig) -> gpd.GeoDataFrame:
     b = getattr(city, "buildings", None)
     if b is not None and len(b):
         sel = b[
-            b["building"].isin(cfg.auto_hub_building_types)
+            b["building"].isin(types)
             & (b["footprint_m2"].fillna(0) >= cfg.auto_hub_min_footprint_m2)
         ]
         for i, (kind, name, area, g) in enumerate(
@@ -293,10 +307,7 @@ def _candidates(city: Any, cfg: DroneConfig) -> gpd.GeoDataFrame:
                 strict=True,
             )
         ):
-            rows.append(
-                ("logistics", name or f"{kind} site {i + 1}", 2, f"building={kind}", area, g)
-            )
-    lu = getattr(city, "landuse", None)
+            rows.append((src, name or f"{kind} site {i + 1}", prio, f"building={kind}", area, g))
     if lu is not None and len(lu):
         sel = lu[lu["kind"].isin(LOGISTICS_LANDUSE)]
         sel = sel[sel.geometry.area >= cfg.auto_hub_min_footprint_m2]
@@ -311,7 +322,7 @@ def _candidates(city: Any, cfg: DroneConfig) -> gpd.GeoDataFrame:
     # representative point lies inside the site: together they bound how far the hub may
     # move to leave its own zone
     out["own_kind"] = [
-        t.split("=", 1)[1] if s != "logistics" else ""
+        t.split("=", 1)[1] if s in ("hospital", "heliport") else ""
         for s, t in zip(out["source"], out["tag"], strict=True)
     ]
     if len(out):
@@ -424,9 +435,8 @@ def resolve_hubs(
         (hub point on its cell).
     """
     shape = blocked.shape
-    res = abs(transform.a)
     dist, nearest = _nearest_free(blocked)
-    radius = cfg.auto_hub_density_radius_m
+    grid = (dist, nearest, transform, shape, density)
     if cfg.hubs:
         tr = Transformer.from_crs("EPSG:4326", city.crs, always_xy=True)
         xs, ys = tr.transform([h.lon for h in cfg.hubs], [h.lat for h in cfg.hubs])
@@ -443,9 +453,26 @@ def resolve_hubs(
             geometry=gpd.points_from_xy(xs, ys),
             crs=city.crs,
         )
+        hubs = _place_hubs(city, cfg, cand, nofly, *grid)
+        hubs["reason"] = "configured"
+        return hubs.drop(columns="priority").reset_index(drop=True)
+    cand = _candidates(city, cfg)
+    hubs = _select_auto(city, cfg, _place_hubs(city, cfg, cand, nofly, *grid), abs(transform.a))
+    if len(hubs) < 2 and cfg.auto_hub_fallback_types:
+        # too few sites of the issue's hub types: add commercial/retail/office buildings
+        more = _candidates(city, cfg, fallback=True)
+        cand = pd.concat([cand, more], ignore_index=True)
+        hubs = _select_auto(city, cfg, _place_hubs(city, cfg, cand, nofly, *grid), abs(transform.a))
+    return hubs
+
+
+def _place_hubs(city, cfg, cand, nofly, dist, nearest, transform, shape, density):
+    """Hub cell, feasibility, message and surrounding density of every candidate."""
+    res = abs(transform.a)
+    radius = cfg.auto_hub_density_radius_m
+    if cfg.hubs:
         snap_limit = np.full(len(cand), zone_margin(cfg) + 2 * res)
     else:
-        cand = _candidates(city, cfg)
         # an automatic hub may leave its own zone only (hospital, heliport buffer), never
         # be carried out of another one: it would no longer be at its site
         own_buffer = {}
@@ -456,6 +483,7 @@ def resolve_hubs(
             cfg.auto_hub_snap_m,
             cand["inset_m"].to_numpy(float) + own + zone_margin(cfg) + 2 * res,
         )
+
     cell0 = xy_to_cell(cand.geometry.x.to_numpy(), cand.geometry.y.to_numpy(), transform, shape)
     snapped = np.where(cell0 >= 0, dist.ravel()[np.clip(cell0, 0, None)] * res, 0.0)
     cells = np.where(cell0 >= 0, nearest.ravel()[np.clip(cell0, 0, None)], -1)
@@ -507,15 +535,19 @@ def resolve_hubs(
             "snapped_m": snapped,
             "feasible": feasible,
             "message": messages,
+            "priority": cand["priority"].to_numpy(),
         },
         geometry=geoms,
         crs=city.crs,
     )
-    if cfg.hubs:
-        hubs["reason"] = "configured"
-        return hubs.reset_index(drop=True)
+    return hubs
+
+
+def _select_auto(city, cfg, hubs, res):
+    """Keep up to ``max_auto_hubs`` feasible candidates by priority, surroundings, spacing."""
+    radius = cfg.auto_hub_density_radius_m
     if not len(hubs):
-        return hubs
+        return hubs.drop(columns="priority")
     hubs = hubs[hubs["feasible"]]
     # priority (hospitals, heliports, logistics), then lowest surroundings, larger site
     key = hubs["surround_ppl_km2"].fillna(0).to_numpy()
@@ -523,7 +555,7 @@ def resolve_hubs(
         (
             -hubs["footprint_m2"].fillna(0).to_numpy(),
             key,
-            cand.loc[hubs.index, "priority"].to_numpy(),
+            hubs["priority"].to_numpy(),
         )
     )
     hubs = hubs.iloc[order]
@@ -550,13 +582,17 @@ def resolve_hubs(
         if h.source == "hospital":
             why = f"hospital (issue 5 hub type, kept whatever its surroundings): {dens}"
         else:
-            kind = "heliport/helipad" if h.source == "heliport" else "logistics/industrial site"
+            kind = {
+                "heliport": "heliport/helipad",
+                "logistics": "logistics/industrial site",
+                "commercial": "fallback site (fewer than 2 hubs of the issue 5 types)",
+            }[h.source]
             why = (
                 f"{kind} {h.tag}, {h.footprint_m2:,.0f} m²: rank {int(rank[i])} of "
                 f"{int(n_src[i])} feasible {h.source} candidates by lowest surroundings, {dens}"
             )
         reasons.append(why + moved)
-    hubs = hubs.iloc[keep].copy()
+    hubs = hubs.iloc[keep].drop(columns="priority")
     hubs["reason"] = reasons
     hubs = hubs.reset_index(drop=True)
     # unique names
@@ -849,6 +885,10 @@ ASSUMPTION_SOURCES = {
         "planner assumption: ground access by road within 250 m of a street node "
         "(transport access, Aerospace 12(8):709, 2025)"
     ),
+    "auto_hub_fallback_types": (
+        "planner assumption: commercial/retail/office buildings only when the issue 5 hub "
+        "types give fewer than 2 hubs (hub source 'commercial')"
+    ),
     "auto_hub_min_footprint_m2": (
         "planner assumption: room for pads and parcel handling; drops sheds and substations"
     ),
@@ -921,8 +961,10 @@ def _assumptions(
         values["auto_hub_building_types"] = list(cfg.auto_hub_building_types)
         values["auto_hub_min_footprint_m2"] = cfg.auto_hub_min_footprint_m2
         values["auto_hub_access_m"] = cfg.auto_hub_access_m
+        values["auto_hub_fallback_types"] = list(cfg.auto_hub_fallback_types)
         for k in (
             "auto_hub_access_m",
+            "auto_hub_fallback_types",
             "auto_hub_spacing_m",
             "auto_hub_density_radius_m",
             "auto_hub_building_types",
@@ -1235,7 +1277,12 @@ def plan_corridors(city: Any, config: DroneConfig | dict | None = None) -> Corri
             "building_types": list(cfg.auto_hub_building_types),
             "min_footprint_m2": cfg.auto_hub_min_footprint_m2,
             "access_m": cfg.auto_hub_access_m,
-            "order": "hospitals, heliports, logistics; each by lowest surrounding density",
+            "fallback_types": list(cfg.auto_hub_fallback_types),
+            "fallback_used": bool((hubs_out["source"] == "commercial").any()),
+            "order": (
+                "hospitals, heliports, logistics (then commercial fallback); each by lowest "
+                "surrounding density"
+            ),
         },
         "population_raster_coverage_pct": coverage,
         "assumptions": _assumptions(

@@ -23,7 +23,7 @@ from planner.corridors import (
     surrounding_density,
     write_outputs,
 )
-from planner.errors import ConfigError
+from planner.errors import AnalysisError, ConfigError
 
 TO_LL = Transformer.from_crs(32632, 4326, always_xy=True)
 
@@ -226,6 +226,21 @@ def test_auto_hubs_ranked_by_surroundings(city):
         },
     )
     assert set(r2.hubs["name"]) == {"St Test", "Mall"}
+
+
+def test_auto_hubs_fall_back_to_commercial_sites(city):
+    # only the hospital is an issue-5 hub type here: the mall joins as a fallback site
+    c2 = _with_buildings(city, [s for s in SITES if s[1] == "commercial"])
+    cfg = {"preset": "usepe", "resolution_m": 25}
+    r = plan_corridors(c2, cfg)
+    h = r.hubs.set_index("name")
+    assert set(h.index) == {"St Test", "Mall"} and h.loc["Mall", "source"] == "commercial"
+    assert "fallback" in h.loc["Mall", "reason"] and r.summary["auto_hubs"]["fallback_used"]
+    with pytest.raises(AnalysisError, match="fewer than 2 hubs"):
+        plan_corridors(c2, {**cfg, "auto_hub_fallback_types": []})
+    # with enough issue-5 sites the fallback is not used
+    r3 = plan_corridors(_with_buildings(city, SITES), cfg)
+    assert "Mall" not in set(r3.hubs["name"]) and not r3.summary["auto_hubs"]["fallback_used"]
 
 
 def test_auto_hubs_need_road_access(city):
