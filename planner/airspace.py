@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,11 @@ from .errors import ConfigError, InputFileError
 from .lattice import xy_to_cell
 from .outputs import atomic_path
 
-#: Folder of the shipped rule presets (``data/airspace/<name>.yml`` at the repository root).
-PRESET_DIR = Path(__file__).resolve().parents[1] / "data" / "airspace"
+log = logging.getLogger(__name__)
+
+#: Folder of the shipped rule presets (``planner/data/airspace/<name>.yml``, package data so a
+#: wheel install finds them).
+PRESET_DIR = Path(__file__).resolve().parent / "data" / "airspace"
 
 #: Which City layer holds each feature kind a preset may name.
 KIND_LAYER: dict[str, str] = {
@@ -106,7 +110,7 @@ class NoFlyRule(BaseModel):
 
 
 class AirspacePreset(BaseModel):
-    """A national or project rule set (``data/airspace/*.yml``)."""
+    """A national or project rule set (``planner/data/airspace/*.yml``)."""
 
     model_config = ConfigDict(extra="forbid")
     name: str
@@ -435,8 +439,10 @@ def _raster_people(
     transform: Affine,
     shape: tuple[int, int],
     crs: Any,
-) -> np.ndarray:
-    """Density (people/km²) of a population raster averaged onto the city grid.
+) -> tuple[np.ndarray, np.ndarray]:
+    """Density (people/km²) and covered cell fraction of a population raster on the grid.
+
+    The covered fraction (0-1) of each city-grid cell comes from resampling a raster of ones.
 
     Raises :class:`InputFileError` naming the raster when it cannot be read, has no usable
     CRS, or does not overlap the city grid at all (which would silently give zero people).
@@ -489,7 +495,44 @@ def _raster_people(
         raise InputFileError(f"{name}: cannot reproject ({str(exc).splitlines()[0]})") from None
     if not cover.any():
         raise InputFileError(f"{name}: raster does not cover the city area")
-    return dens
+    return dens, np.clip(cover, 0, 1)
+
+
+def _coverage_pct(city: Any, cover: np.ndarray, transform: Affine) -> float:
+    """Covered share (%) of the grid cells inside ``city.boundary`` (all cells if none)."""
+    inside = rasterize_mask([city.boundary], transform, cover.shape, all_touched=False)
+    if not inside.any():
+        inside = np.ones(cover.shape, dtype=bool)
+    # cells covered to within float32 resampling noise count as fully covered
+    frac = np.where(cover[inside] > 1 - 1e-4, 1.0, cover[inside])
+    return float(frac.mean() * 100.0)
+
+
+def population_raster_coverage(
+    city: Any, resolution_m: float, population_raster: str | Path | tuple
+) -> float:
+    """Share (%) of the city area that a population raster covers.
+
+    Cells inside ``city.boundary`` are weighted by the fraction of their area the raster
+    covers; :func:`population_density_raster` counts the uncovered rest as 0 people/km².
+
+    Parameters
+    ----------
+    city : City
+        The city data object.
+    resolution_m : float
+        Cell size (m) of the city grid.
+    population_raster : path or (array, transform, crs)
+        As for :func:`population_density_raster`.
+
+    Returns
+    -------
+    float
+        Covered share in percent (0-100).
+    """
+    transform, shape = city_grid(city, resolution_m)
+    _, cover = _raster_people(population_raster, transform, shape, city.crs)
+    return _coverage_pct(city, cover, transform)
 
 
 def population_density_raster(
@@ -513,7 +556,9 @@ def population_density_raster(
         Population density (people/km²) to use instead of the building model; resampled
         onto the grid by averaging, then smoothed over ``window_m`` like the building
         model. A raster without CRS or not overlapping the city raises
-        :class:`~planner.errors.InputFileError`.
+        :class:`~planner.errors.InputFileError`; one covering only part of the city logs a
+        warning with the covered share (the rest counts as 0 people/km², see
+        :func:`population_raster_coverage`).
     people_per_household, m2_per_person : float
         Occupancy assumptions, see :data:`DEFAULT_OCCUPANCY`.
     window_m : float
@@ -530,7 +575,16 @@ def population_density_raster(
     cell_km2 = resolution_m**2 / 1e6
     if population_raster is not None:
         # people per cell, so the window average below works the same for both sources
-        people = _raster_people(population_raster, transform, shape, city.crs) * cell_km2
+        dens_in, cover = _raster_people(population_raster, transform, shape, city.crs)
+        people = dens_in * cell_km2
+        pct = _coverage_pct(city, cover, transform)
+        if pct < 100.0:
+            log.warning(
+                "population raster %s covers %.1f %% of the city area; the rest counts as "
+                "0 people/km²",
+                population_raster if isinstance(population_raster, str | Path) else "(array)",
+                pct,
+            )
     else:
         b = _layer(city, "buildings")
         people = np.zeros(shape[0] * shape[1], dtype="float64")

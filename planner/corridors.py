@@ -34,6 +34,7 @@ from .airspace import (
     nofly_zones,
     obstacles,
     population_density_raster,
+    population_raster_coverage,
     write_geotiff,
 )
 from .errors import AnalysisError, ConfigError
@@ -54,8 +55,27 @@ from .outputs import write_gpkg
 #: reported risk reduction is not inflated by an unlucky tie.
 SHORTEST_TIEBREAK = 1e-6
 
-#: Building types taken as logistics/industrial hub candidates when no hubs are configured.
-LOGISTICS_TYPES = ("industrial", "warehouse", "logistics", "depot", "hangar", "commercial")
+#: OSM ``building=*`` values taken as logistics/industrial hub sites when no hubs are
+#: configured (issue 5: "hospitals, logistics/industrial sites, existing heliports").
+#: Commercial, retail and office buildings are not in that list: they cluster in the dense
+#: centres a hub should not sit in, and a drone hub needs industrial or commercial zoning
+#: with room for pads and parcel handling (see ``docs/drones.md``, "Hubs").
+LOGISTICS_TYPES = ("industrial", "warehouse", "logistics", "depot", "hangar", "manufacture")
+
+#: Building types taken as hub sites only when the types above give fewer than 2 hubs.
+FALLBACK_TYPES = ("commercial", "retail", "office")
+
+#: ``city.landuse`` kinds taken as logistics/industrial sites (OSM ``landuse=industrial``),
+#: used when the City's landuse layer carries them.
+LOGISTICS_LANDUSE = ("industrial",)
+
+#: Fixed risk weight used when ``risk_weight`` is not set and no detour budget applies
+#: (streets mode, or free mode with ``detour_budget: null``): between the benchmark's
+#: w = 0.3 (Liechtenstein free: mean detour 1.066) and w = 1 (1.144).
+DEFAULT_RISK_WEIGHT = 0.5
+
+#: Cap of the default spacing between automatic hubs (m), see ``DroneConfig``.
+AUTO_HUB_SPACING_CAP_M = 1000.0
 
 
 class HubConfig(BaseModel):
@@ -86,15 +106,20 @@ class DroneConfig(BaseModel):
     mode: Literal["free", "streets"] = "free"
     #: Raster / lattice cell size (m); issue 5 suggests 10-25 m.
     resolution_m: float = Field(default=10.0, gt=0)
-    #: Weight ``w`` in edge cost = length × (1 + w × risk).
-    risk_weight: float = Field(default=0.5, ge=0)
+    #: Fixed weight ``w`` in edge cost = length × (1 + w × risk) for all pairs. Setting it
+    #: turns ``detour_budget`` off. None (default): free mode routes by ``detour_budget``;
+    #: streets mode (and free mode with ``detour_budget: null``) uses
+    #: :data:`DEFAULT_RISK_WEIGHT` (0.5).
+    risk_weight: float | None = Field(default=None, ge=0)
     #: risk = density / risk_scale, so risk 1 = 1,000 people/km² (SORA "< 5,000" band).
     risk_scale_ppl_km2: float = Field(default=1000.0, gt=0)
-    #: Free mode: allowed mean detour factor vs the shortest feasible paths (e.g. 1.10, the
-    #: issue 5 target). When set, each pair's corridor is picked among the routes for
-    #: ``budget_weights`` by a Lagrangian sweep (least total risk within the budget) and
-    #: ``risk_weight`` is not used. None = one fixed ``risk_weight`` for all pairs.
-    detour_budget: float | None = Field(default=None, ge=1)
+    #: Free mode, when ``risk_weight`` is not set: allowed mean detour factor vs the
+    #: shortest feasible paths. Each pair's corridor is picked among the routes for
+    #: ``budget_weights`` by a Lagrangian sweep (least total risk within the budget).
+    #: Default 1.10: the issue 5 target ("≥ 70 % ground-risk reduction at a mean detour
+    #: factor ≤ 1.10"), met on Liechtenstein with automatic hubs (75.3 % at 1.100). Not used
+    #: in streets mode. None = one fixed weight for all pairs.
+    detour_budget: float | None = Field(default=1.10, ge=1)
     #: Candidate weights for ``detour_budget``: log-spaced; w = 10 is within 0.1 % of the
     #: least-exposure path's risk on the Liechtenstein and Monaco benchmark runs.
     budget_weights: list[float] = Field(default_factory=lambda: [0.03, 0.1, 0.3, 1.0, 3.0, 10.0])
@@ -112,14 +137,46 @@ class DroneConfig(BaseModel):
     hubs: list[HubConfig] = Field(default_factory=list)
     #: Optional OD list of hub-name pairs; None = all pairs.
     od_pairs: list[tuple[str, str]] | None = None
-    #: Automatic hubs: how many at most, and how far a candidate may be moved out of a
-    #: no-fly zone (m); 2,000 m moves a heliport out of a 1,500 m buffer.
+    #: Automatic hubs: how many at most, and at most how far a candidate may be moved (m).
+    #: A candidate only leaves its own zone (a hospital's or heliport's buffer, plus the
+    #: margin and two cells, measured from inside the site); 2,000 m caps that and covers a
+    #: heliport's 1,500 m buffer. A site inside another zone is not used.
     max_auto_hubs: int = Field(default=10, ge=2)
     auto_hub_snap_m: float = Field(default=2000.0, ge=0)
     #: Streets mode: how far a hub may be from the nearest usable street node (m).
     street_snap_m: float = Field(default=500.0, ge=0)
-    #: Minimum spacing between automatic hubs (m).
-    auto_hub_spacing_m: float = Field(default=300.0, ge=0)
+    #: Minimum spacing between automatic hubs (m). None = ``min(1,000 m, ½ √(A / n))`` for a
+    #: city area A and n = ``max_auto_hubs``: hubs about a kilometre apart spread the network
+    #: over the city instead of stacking it in one district (planner assumption; NASA AAM
+    #: vertiport considerations, Mendonca et al. 2022: spread vertiports over the demand
+    #: area), and half the mean spacing of n hubs on a square lattice still fits n hubs into
+    #: a small city (Monaco, 4.5 km², 12 hubs: 306 m).
+    auto_hub_spacing_m: float | None = Field(default=None, ge=0)
+    #: Radius (m) of the disc over which an automatic hub's surrounding density (people/km²
+    #: of the ground-risk raster) is averaged to rank logistics/industrial sites and
+    #: heliports, lowest first (vertiport siting favours land use compatible with overflight
+    #: and low population exposure: Mendonca et al. 2022; Aerospace 12(8):709, 2025).
+    #: 300 m: the corridor ends near a hub cannot avoid its surroundings (a 25 m/s
+    #: multicopter climbing to the 60 m band floor at 3 m/s covers ~500 m; half of it
+    #: horizontal at reduced speed), i.e. 1.5 SORA 2.5 density cells of 200 m.
+    auto_hub_density_radius_m: float = Field(default=300.0, gt=0)
+    #: OSM ``building=*`` values taken as logistics/industrial sites (default
+    #: :data:`LOGISTICS_TYPES`; add ``commercial`` to allow shops and offices).
+    auto_hub_building_types: list[str] = Field(default_factory=lambda: list(LOGISTICS_TYPES))
+    #: Automatic hubs must lie within this distance (m) of a street node: parcels and
+    #: patients reach a hub by road ("transport access conditions", Aerospace
+    #: 12(8):709, 2025); keeps a hub moved out of a heliport buffer off open sea and
+    #: mountain slopes (planner assumption: 250 m, a short walk or service track).
+    auto_hub_access_m: float = Field(default=250.0, ge=0)
+    #: OSM ``building=*`` values used only when the issue 5 hub types give fewer than 2
+    #: hubs (e.g. the built-in Helsinki sample, 1.6 km² of city centre without hospital,
+    #: heliport or industrial building); such hubs have source ``commercial``.
+    auto_hub_fallback_types: list[str] = Field(default_factory=lambda: list(FALLBACK_TYPES))
+    #: Smallest footprint (m²) of a logistics/industrial building taken as a hub site:
+    #: room for a few pads plus parcel handling; drops sheds, garages and substations
+    #: tagged ``industrial`` (planner assumption; 10th percentile of Liechtenstein's
+    #: ``building=industrial`` footprints is 255 m², the median 803 m²).
+    auto_hub_min_footprint_m2: float = Field(default=500.0, ge=0)
     #: Mobile coverage radius of a mast/tower (m); planner assumption for urban macro cells.
     mast_radius_m: float = Field(default=1000.0, gt=0)
     #: Population density GeoTIFF (people/km²) instead of the building occupancy model.
@@ -165,6 +222,19 @@ class CorridorResult:
     summary: dict = field(default_factory=dict)
 
 
+def route_weighting(cfg: DroneConfig) -> tuple[float | None, float | None]:
+    """Return ``(detour_budget, risk_weight)`` in effect; exactly one of them is None.
+
+    A set ``risk_weight`` wins; otherwise free mode uses ``detour_budget`` and streets mode
+    (or a null budget) :data:`DEFAULT_RISK_WEIGHT`.
+    """
+    if cfg.risk_weight is not None:
+        return None, cfg.risk_weight
+    if cfg.mode == "free" and cfg.detour_budget is not None:
+        return cfg.detour_budget, None
+    return None, DEFAULT_RISK_WEIGHT
+
+
 def zone_margin(cfg: DroneConfig) -> float:
     """Return the lateral margin kept from no-fly zones and blocking obstacles (m).
 
@@ -200,29 +270,123 @@ def _zone_names(nofly: gpd.GeoDataFrame, pt: Point) -> list[str]:
     return list(nofly["reason"].iloc[hit])
 
 
-def _candidates(city: Any, cfg: DroneConfig) -> gpd.GeoDataFrame:
+def _candidates(city: Any, cfg: DroneConfig, fallback: bool = False) -> gpd.GeoDataFrame:
+    """Automatic hub candidates: hospitals, heliports/helipads, logistics/industrial sites.
+
+    With ``fallback``, only the buildings of ``auto_hub_fallback_types`` (source
+    ``commercial``, ranked after all others).
+    """
     rows = []
-    kp = getattr(city, "key_places", None)
+    kp = None if fallback else getattr(city, "key_places", None)
+    air = None if fallback else getattr(city, "airspace", None)
+    lu = None if fallback else getattr(city, "landuse", None)
+    types = cfg.auto_hub_fallback_types if fallback else cfg.auto_hub_building_types
+    src, prio = ("commercial", 3) if fallback else ("logistics", 2)
     if kp is not None and len(kp):
         sel = kp[kp["kind"] == "hospital"]
         for i, (name, g) in enumerate(zip(sel["name"].fillna(""), sel.geometry, strict=True)):
-            rows.append(("hospital", name or f"hospital {i + 1}", 0, g.representative_point()))
-    air = getattr(city, "airspace", None)
+            rows.append(("hospital", name or f"hospital {i + 1}", 0, "amenity=hospital", g.area, g))
     if air is not None and len(air):
         sel = air[air["kind"].isin(["heliport", "helipad"])]
         for i, (k, name, g) in enumerate(
             zip(sel["kind"], sel["name"].fillna(""), sel.geometry, strict=True)
         ):
-            rows.append(("heliport", name or f"{k} {i + 1}", 1, g.representative_point()))
+            rows.append(("heliport", name or f"{k} {i + 1}", 1, f"aeroway={k}", g.area, g))
     b = getattr(city, "buildings", None)
     if b is not None and len(b):
-        sel = b[b["building"].isin(LOGISTICS_TYPES)]
-        sel = sel.sort_values("footprint_m2", ascending=False).head(5 * cfg.max_auto_hubs)
-        for i, (name, g) in enumerate(zip(sel["name"].fillna(""), sel.geometry, strict=True)):
-            rows.append(("logistics", name or f"logistics {i + 1}", 2, g.representative_point()))
-    return gpd.GeoDataFrame(
-        rows, columns=["source", "name", "priority", "geometry"], geometry="geometry", crs=city.crs
-    )
+        sel = b[
+            b["building"].isin(types)
+            & (b["footprint_m2"].fillna(0) >= cfg.auto_hub_min_footprint_m2)
+        ]
+        for i, (kind, name, area, g) in enumerate(
+            zip(
+                sel["building"],
+                sel["name"].fillna(""),
+                sel["footprint_m2"],
+                sel.geometry,
+                strict=True,
+            )
+        ):
+            rows.append((src, name or f"{kind} site {i + 1}", prio, f"building={kind}", area, g))
+    if lu is not None and len(lu):
+        sel = lu[lu["kind"].isin(LOGISTICS_LANDUSE)]
+        sel = sel[sel.geometry.area >= cfg.auto_hub_min_footprint_m2]
+        names = sel["name"].fillna("") if "name" in sel else [""] * len(sel)
+        for i, (kind, name, g) in enumerate(zip(sel["kind"], names, sel.geometry, strict=True)):
+            rows.append(
+                ("logistics", name or f"{kind} area {i + 1}", 2, f"landuse={kind}", g.area, g)
+            )
+    cols = ["source", "name", "priority", "tag", "footprint_m2", "geometry"]
+    out = gpd.GeoDataFrame(rows, columns=cols, geometry="geometry", crs=city.crs)
+    # the site's own no-fly kind (a hospital's or heliport's buffer), and how far its
+    # representative point lies inside the site: together they bound how far the hub may
+    # move to leave its own zone
+    out["own_kind"] = [
+        t.split("=", 1)[1] if s in ("hospital", "heliport") else ""
+        for s, t in zip(out["source"], out["tag"], strict=True)
+    ]
+    if len(out):
+        site = out.geometry.to_numpy()
+        rep = shapely.point_on_surface(site)
+        out["inset_m"] = np.where(
+            shapely.area(site) > 0, shapely.distance(rep, shapely.boundary(site)), 0.0
+        )
+        out["geometry"] = rep
+    else:
+        out["inset_m"] = []
+    return out
+
+
+def auto_hub_spacing(city: Any, cfg: DroneConfig) -> float:
+    """Return the minimum spacing (m) between automatic hubs.
+
+    ``auto_hub_spacing_m`` when set, else ``min(AUTO_HUB_SPACING_CAP_M, ½ √(A / n))`` with
+    A the area of ``city.boundary`` and n = ``max_auto_hubs``.
+    """
+    if cfg.auto_hub_spacing_m is not None:
+        return float(cfg.auto_hub_spacing_m)
+    area = float(getattr(getattr(city, "boundary", None), "area", 0.0) or 0.0)
+    return min(AUTO_HUB_SPACING_CAP_M, 0.5 * (area / cfg.max_auto_hubs) ** 0.5)
+
+
+def surrounding_density(
+    density: np.ndarray, transform: Affine, cells: np.ndarray, radius_m: float
+) -> np.ndarray:
+    """Mean density (people/km²) of the grid cells within ``radius_m`` of each cell's centre.
+
+    Parameters
+    ----------
+    density : numpy.ndarray
+        Density grid (people/km²).
+    transform : affine.Affine
+        Grid transform (square cells).
+    cells : numpy.ndarray
+        Flat cell indices; ``-1`` gives NaN.
+    radius_m : float
+        Disc radius (m); cells whose centre lies within it count, cells outside the grid
+        are left out of the mean.
+
+    Returns
+    -------
+    numpy.ndarray
+        One mean per cell.
+    """
+    cells = np.asarray(cells, dtype=np.int64)
+    out = np.full(cells.shape, np.nan)
+    ok = cells >= 0
+    if not ok.any():
+        return out
+    res = abs(transform.a)
+    k = int(radius_m // res)
+    dr, dc = np.mgrid[-k : k + 1, -k : k + 1]
+    disc = np.hypot(dr, dc) * res <= radius_m
+    dr, dc = dr[disc], dc[disc]
+    r, c = np.divmod(cells[ok], density.shape[1])
+    rr, cc = r[:, None] + dr, c[:, None] + dc
+    inside = (rr >= 0) & (rr < density.shape[0]) & (cc >= 0) & (cc < density.shape[1])
+    vals = density[np.clip(rr, 0, density.shape[0] - 1), np.clip(cc, 0, density.shape[1] - 1)]
+    out[ok] = (vals * inside).sum(axis=1) / inside.sum(axis=1)
+    return out
 
 
 def resolve_hubs(
@@ -231,82 +395,210 @@ def resolve_hubs(
     nofly: gpd.GeoDataFrame,
     blocked: np.ndarray,
     transform: Affine,
+    density: np.ndarray | None = None,
 ) -> gpd.GeoDataFrame:
     """Place configured or automatic hubs on free cells.
 
     Configured hubs inside a no-fly zone are infeasible (message names the zone); inside
     only the lateral margin they move to the nearest free cell. Automatic candidates
-    (hospitals, heliports, logistics buildings) may move up to ``auto_hub_snap_m`` out of
-    their zones; up to ``max_auto_hubs`` are kept by priority and spacing.
+    (hospitals, heliports/helipads, logistics/industrial sites) may only move out of their
+    own no-fly zone (its buffer plus the margin and two cells, at most ``auto_hub_snap_m``)
+    and must end within ``auto_hub_access_m`` of a street node. Then up to
+    ``max_auto_hubs`` are kept, at least
+    the spacing (:func:`auto_hub_spacing`) apart: hospitals first, then heliports, then
+    logistics sites; within each group the lowest surrounding density (mean people/km²
+    within ``auto_hub_density_radius_m`` of the placed hub, from ``density``) first, ties
+    by larger footprint.
+
+    Parameters
+    ----------
+    city : City
+        The city data object.
+    cfg : DroneConfig
+        The drones configuration.
+    nofly : geopandas.GeoDataFrame
+        No-fly zones (``reason`` column).
+    blocked : numpy.ndarray
+        Blocked-cell mask of the grid.
+    transform : affine.Affine
+        Grid transform.
+    density : numpy.ndarray, optional
+        People/km² on the grid; None ranks by footprint only and reports NaN densities.
 
     Returns
     -------
     geopandas.GeoDataFrame
-        Columns ``name``, ``source``, ``cell`` (flat index, -1 if infeasible),
-        ``snapped_m``, ``feasible``, ``message``, ``geometry`` (hub point on its cell).
+        Columns ``name``, ``source`` (config, hospital, heliport, logistics), ``tag`` (OSM
+        tag of the site), ``footprint_m2``, ``surround_ppl_km2`` (mean density within
+        ``auto_hub_density_radius_m``), ``reason`` (why the hub was chosen), ``cell`` (flat
+        index, -1 if infeasible), ``snapped_m``, ``feasible``, ``message``, ``geometry``
+        (hub point on its cell).
     """
     shape = blocked.shape
-    res = abs(transform.a)
     dist, nearest = _nearest_free(blocked)
+    grid = (dist, nearest, transform, shape, density)
     if cfg.hubs:
         tr = Transformer.from_crs("EPSG:4326", city.crs, always_xy=True)
         xs, ys = tr.transform([h.lon for h in cfg.hubs], [h.lat for h in cfg.hubs])
         cand = gpd.GeoDataFrame(
-            {"source": "config", "name": [h.name for h in cfg.hubs], "priority": 0},
+            {
+                "source": "config",
+                "name": [h.name for h in cfg.hubs],
+                "priority": 0,
+                "tag": "",
+                "footprint_m2": np.nan,
+                "own_kind": "",
+                "inset_m": 0.0,
+            },
             geometry=gpd.points_from_xy(xs, ys),
             crs=city.crs,
         )
-        snap_limit = zone_margin(cfg) + 2 * res
+        hubs = _place_hubs(city, cfg, cand, nofly, *grid)
+        hubs["reason"] = "configured"
+        return hubs.drop(columns="priority").reset_index(drop=True)
+    cand = _candidates(city, cfg)
+    hubs = _select_auto(city, cfg, _place_hubs(city, cfg, cand, nofly, *grid), abs(transform.a))
+    if len(hubs) < 2 and cfg.auto_hub_fallback_types:
+        # too few sites of the issue's hub types: add commercial/retail/office buildings
+        more = _candidates(city, cfg, fallback=True)
+        cand = pd.concat([cand, more], ignore_index=True)
+        hubs = _select_auto(city, cfg, _place_hubs(city, cfg, cand, nofly, *grid), abs(transform.a))
+    return hubs
+
+
+def _place_hubs(city, cfg, cand, nofly, dist, nearest, transform, shape, density):
+    """Hub cell, feasibility, message and surrounding density of every candidate."""
+    res = abs(transform.a)
+    radius = cfg.auto_hub_density_radius_m
+    if cfg.hubs:
+        snap_limit = np.full(len(cand), zone_margin(cfg) + 2 * res)
     else:
-        cand = _candidates(city, cfg)
-        snap_limit = cfg.auto_hub_snap_m
-    out = []
-    for src, name, geom in zip(cand["source"], cand["name"], cand.geometry, strict=True):
-        cell = int(xy_to_cell(np.array([geom.x]), np.array([geom.y]), transform, shape)[0])
-        msg, snapped = "", 0.0
-        if cell < 0:
-            msg = f"hub {name!r} lies outside the city extent"
-        else:
-            zones = _zone_names(nofly, geom) if src == "config" else []
-            if zones:
-                msg = f"hub {name!r} lies inside no-fly zone {zones[0]}"
-            else:
-                r, c = divmod(cell, shape[1])
-                snapped = float(dist[r, c]) * res
-                if snapped > snap_limit:
-                    zones = _zone_names(nofly, geom)
-                    why = f"no-fly zone {zones[0]}" if zones else "obstacles/no-fly margins"
-                    msg = f"hub {name!r} is blocked by {why} (nearest free cell {snapped:.0f} m)"
-                else:
-                    cell = int(nearest[r, c])
-        feasible = not msg
-        pt = Point(*cell_centres([cell], transform, shape[1])[0]) if feasible else geom
-        out.append((name, src, cell if feasible else -1, snapped, feasible, msg, pt))
+        # an automatic hub may leave its own zone only (hospital, heliport buffer), never
+        # be carried out of another one: it would no longer be at its site
+        own_buffer = {}
+        if len(nofly):
+            own_buffer = nofly.groupby("kind")["buffer_m"].max().to_dict()
+        own = np.array([own_buffer.get(k, 0.0) for k in cand["own_kind"]], dtype=float)
+        snap_limit = np.minimum(
+            cfg.auto_hub_snap_m,
+            cand["inset_m"].to_numpy(float) + own + zone_margin(cfg) + 2 * res,
+        )
+
+    cell0 = xy_to_cell(cand.geometry.x.to_numpy(), cand.geometry.y.to_numpy(), transform, shape)
+    snapped = np.where(cell0 >= 0, dist.ravel()[np.clip(cell0, 0, None)] * res, 0.0)
+    cells = np.where(cell0 >= 0, nearest.ravel()[np.clip(cell0, 0, None)], -1)
+    feasible = (cell0 >= 0) & (snapped <= snap_limit)
+    if not cfg.hubs and len(nofly) and len(cand):
+        # a site inside another kind's zone (a depot at a heliport) is not used
+        i_c, i_z = nofly.sindex.query(cand.geometry.to_numpy(), predicate="intersects")
+        foreign = nofly["kind"].to_numpy()[i_z] != cand["own_kind"].to_numpy()[i_c]
+        feasible[np.unique(i_c[foreign])] = False
+    if not cfg.hubs and feasible.any():
+        # ground access: parcels and patients reach the hub by road
+        g = getattr(city, "graph", None)
+        if g is not None and g.number_of_nodes():
+            xy_nodes = np.array([(d["x"], d["y"]) for _, d in g.nodes(data=True)], dtype=float)
+            hub_xy = cell_centres(np.clip(cells, 0, None), transform, shape[1])
+            d_street, _ = cKDTree(xy_nodes).query(hub_xy)
+            feasible &= d_street <= cfg.auto_hub_access_m
+    messages = [""] * len(cand)
+    for i in np.flatnonzero((cand["source"] == "config").to_numpy()):
+        name, geom = cand["name"].iloc[i], cand.geometry.iloc[i]
+        zones = _zone_names(nofly, geom) if cell0[i] >= 0 else []
+        if cell0[i] < 0:
+            messages[i] = f"hub {name!r} lies outside the city extent"
+        elif zones:
+            messages[i] = f"hub {name!r} lies inside no-fly zone {zones[0]}"
+        elif not feasible[i]:
+            messages[i] = (
+                f"hub {name!r} is blocked by obstacles/no-fly margins "
+                f"(nearest free cell {snapped[i]:.0f} m)"
+            )
+        feasible[i] = not messages[i]
+    cells = np.where(feasible, cells, -1)
+    snapped = np.where(cell0 >= 0, snapped, 0.0)
+    if density is not None:
+        surround = surrounding_density(density, transform, cells, radius)
+    else:
+        surround = np.full(len(cand), np.nan)
+    pts = cell_centres(np.clip(cells, 0, None), transform, shape[1])
+    geoms = [Point(*pts[i]) if feasible[i] else cand.geometry.iloc[i] for i in range(len(cand))]
     hubs = gpd.GeoDataFrame(
-        out,
-        columns=["name", "source", "cell", "snapped_m", "feasible", "message", "geometry"],
-        geometry="geometry",
+        {
+            "name": cand["name"].to_numpy(),
+            "source": cand["source"].to_numpy(),
+            "tag": cand["tag"].to_numpy(),
+            "footprint_m2": cand["footprint_m2"].to_numpy(float),
+            "surround_ppl_km2": surround,
+            "reason": "",
+            "cell": cells,
+            "snapped_m": snapped,
+            "feasible": feasible,
+            "message": messages,
+            "priority": cand["priority"].to_numpy(),
+        },
+        geometry=geoms,
         crs=city.crs,
     )
-    if not cfg.hubs and len(hubs):
-        hubs = hubs[hubs["feasible"]]
-        hubs = hubs.drop_duplicates("cell")
-        # priority first, then greedy spacing (farthest-point style) up to max_auto_hubs
-        order = np.argsort(
-            cand.loc[hubs.index, "priority"].to_numpy(), kind="stable"
-        )  # hospitals, heliports, logistics
-        xy = np.column_stack([hubs.geometry.x, hubs.geometry.y])[order]
-        keep: list[int] = []
-        for i in range(len(xy)):
-            if len(keep) >= cfg.max_auto_hubs:
-                break
-            if not keep or np.min(np.hypot(*(xy[keep] - xy[i]).T)) >= cfg.auto_hub_spacing_m:
-                keep.append(i)
-        hubs = hubs.iloc[order[keep]].reset_index(drop=True)
-        # unique names
-        dup = hubs["name"].duplicated(keep=False)
-        hubs.loc[dup, "name"] = hubs.loc[dup, "name"] + " #" + hubs.index[dup].astype(str)
-    return hubs.reset_index(drop=True)
+    return hubs
+
+
+def _select_auto(city, cfg, hubs, res):
+    """Keep up to ``max_auto_hubs`` feasible candidates by priority, surroundings, spacing."""
+    radius = cfg.auto_hub_density_radius_m
+    if not len(hubs):
+        return hubs.drop(columns="priority")
+    hubs = hubs[hubs["feasible"]]
+    # priority (hospitals, heliports, logistics), then lowest surroundings, larger site
+    key = hubs["surround_ppl_km2"].fillna(0).to_numpy()
+    order = np.lexsort(
+        (
+            -hubs["footprint_m2"].fillna(0).to_numpy(),
+            key,
+            hubs["priority"].to_numpy(),
+        )
+    )
+    hubs = hubs.iloc[order]
+    hubs = hubs.drop_duplicates("cell")
+    rank = hubs.groupby("source").cumcount().to_numpy() + 1
+    n_src = hubs["source"].map(hubs["source"].value_counts()).to_numpy()
+    spacing = auto_hub_spacing(city, cfg)
+    xy = np.column_stack([hubs.geometry.x, hubs.geometry.y])
+    keep: list[int] = []
+    for i in range(len(xy)):
+        if len(keep) >= cfg.max_auto_hubs:
+            break
+        if not keep or np.min(np.hypot(*(xy[keep] - xy[i]).T)) >= spacing:
+            keep.append(i)
+    reasons = []
+    for i in keep:
+        h = hubs.iloc[i]
+        dens = (
+            f"{h.surround_ppl_km2:,.0f} ppl/km² within {radius:g} m"
+            if np.isfinite(h.surround_ppl_km2)
+            else "surroundings not rated"
+        )
+        moved = f", moved {h.snapped_m:,.0f} m out of no-fly zones" if h.snapped_m > res else ""
+        if h.source == "hospital":
+            why = f"hospital (issue 5 hub type, kept whatever its surroundings): {dens}"
+        else:
+            kind = {
+                "heliport": "heliport/helipad",
+                "logistics": "logistics/industrial site",
+                "commercial": "fallback site (fewer than 2 hubs of the issue 5 types)",
+            }[h.source]
+            why = (
+                f"{kind} {h.tag}, {h.footprint_m2:,.0f} m²: rank {int(rank[i])} of "
+                f"{int(n_src[i])} feasible {h.source} candidates by lowest surroundings, {dens}"
+            )
+        reasons.append(why + moved)
+    hubs = hubs.iloc[keep].drop(columns="priority")
+    hubs["reason"] = reasons
+    hubs = hubs.reset_index(drop=True)
+    # unique names
+    dup = hubs["name"].duplicated(keep=False)
+    hubs.loc[dup, "name"] = hubs.loc[dup, "name"] + " #" + hubs.index[dup].astype(str)
+    return hubs
 
 
 # --------------------------------------------------------------------------- street graph
@@ -576,10 +868,41 @@ ASSUMPTION_SOURCES = {
     "risk_scale_ppl_km2": "planner assumption: risk 1 = 1,000 people/km² (SORA '< 5,000' band)",
     "ua_class": sora.SORA_SOURCE,
     "igrc_table": sora.SORA_SOURCE,
+    "auto_hub_spacing_m": (
+        "planner assumption: min(1,000 m, half the mean spacing of max_auto_hubs hubs over "
+        "the city area); spread hubs over the demand area (NASA AAM vertiport "
+        "considerations, Mendonca et al. 2022)"
+    ),
+    "auto_hub_density_radius_m": (
+        "planner assumption: 300 m of climb-out/approach near a hub that no routing avoids "
+        "(1.5 SORA 2.5 200 m density cells); rank sites by low surrounding population "
+        "(Mendonca et al. 2022; Aerospace 12(8):709, 2025)"
+    ),
+    "auto_hub_building_types": (
+        "issue 5 hub types: logistics/industrial sites (commercial, retail, office excluded)"
+    ),
+    "auto_hub_access_m": (
+        "planner assumption: ground access by road within 250 m of a street node "
+        "(transport access, Aerospace 12(8):709, 2025)"
+    ),
+    "auto_hub_fallback_types": (
+        "planner assumption: commercial/retail/office buildings only when the issue 5 hub "
+        "types give fewer than 2 hubs (hub source 'commercial')"
+    ),
+    "auto_hub_min_footprint_m2": (
+        "planner assumption: room for pads and parcel handling; drops sheds and substations"
+    ),
 }
 
 
-def _assumptions(cfg: DroneConfig, preset: Any, obst: gpd.GeoDataFrame, clearance: float) -> dict:
+def _assumptions(
+    cfg: DroneConfig,
+    preset: Any,
+    obst: gpd.GeoDataFrame,
+    clearance: float,
+    coverage: float | None = None,
+    spacing: float | None = None,
+) -> dict:
     """Defaults and rules in use with their sources (``planner.report`` format)."""
     occ = {k: getattr(cfg, k) for k in DEFAULT_OCCUPANCY}
     values = {
@@ -593,6 +916,7 @@ def _assumptions(cfg: DroneConfig, preset: Any, obst: gpd.GeoDataFrame, clearanc
         "altitude_cap_m": preset.altitude_cap.value_m,
         "clearance_m": clearance,
         "population_source": cfg.population_raster or "building occupancy model",
+        "population_raster_coverage_pct": coverage,
         "obstacles_default_height": int((obst["height_source"] == "default").sum())
         if len(obst)
         else 0,
@@ -623,6 +947,33 @@ def _assumptions(cfg: DroneConfig, preset: Any, obst: gpd.GeoDataFrame, clearanc
         if cfg.population_raster
         else "buildings: premises × people_per_household, else floor area / m2_per_person"
     )
+    sources["population_raster_coverage_pct"] = (
+        "share of the city area inside the population raster; the rest counts as 0 people/km²"
+        if coverage is not None
+        else "not applicable (building occupancy model covers every building)"
+    )
+    if cfg.hubs:  # automatic siting not used
+        for k in [k for k in sources if k.startswith("auto_hub_")]:
+            del sources[k]
+    else:
+        values["auto_hub_spacing_m"] = spacing
+        values["auto_hub_density_radius_m"] = cfg.auto_hub_density_radius_m
+        values["auto_hub_building_types"] = list(cfg.auto_hub_building_types)
+        values["auto_hub_min_footprint_m2"] = cfg.auto_hub_min_footprint_m2
+        values["auto_hub_access_m"] = cfg.auto_hub_access_m
+        values["auto_hub_fallback_types"] = list(cfg.auto_hub_fallback_types)
+        for k in (
+            "auto_hub_access_m",
+            "auto_hub_fallback_types",
+            "auto_hub_spacing_m",
+            "auto_hub_density_radius_m",
+            "auto_hub_building_types",
+            "auto_hub_min_footprint_m2",
+        ):
+            if getattr(cfg, k) != DroneConfig.model_fields[k].get_default(
+                call_default_factory=True
+            ):
+                sources[k] = "city config drones." + k
     sources["obstacles_default_height"] = (
         "count of obstacles without an OSM height, given obstacle_default_height_m"
     )
@@ -676,11 +1027,16 @@ def plan_corridors(city: Any, config: DroneConfig | dict | None = None) -> Corri
         window_m=cfg.window_m,
         landuse_factors=cfg.landuse_factors,
     )
+    coverage = (
+        round(population_raster_coverage(city, res, cfg.population_raster), 2)
+        if cfg.population_raster
+        else None
+    )
     igrc_grid, _ = ground_risk_raster(city, res, cfg.ua_class, density=density)
     shape = density.shape
     blocked = blocked_mask(nofly, obst, top, transform, shape, margin)
     risk = density.astype(float) / cfg.risk_scale_ppl_km2
-    hubs = resolve_hubs(city, cfg, nofly, blocked, transform)
+    hubs = resolve_hubs(city, cfg, nofly, blocked, transform, density)
     messages = [m for m in hubs["message"] if m]
     ok_hubs = hubs[hubs["feasible"]].reset_index(drop=True)
     if len(hubs) < 2:
@@ -692,12 +1048,10 @@ def plan_corridors(city: Any, config: DroneConfig | dict | None = None) -> Corri
     # blocking geometries as they are (obstacle check) and grown by the margin (streets)
     blocking = blocking_geometries(nofly, obst, top, 0.0)
     tall = blocking[blocking["layer"] == "obstacle"]
-    budget = cfg.detour_budget
-    if budget is not None and cfg.mode != "free":
-        raise ConfigError("drones.detour_budget: only supported in free mode")
+    budget, weight = route_weighting(cfg)
     if budget is not None and (not cfg.budget_weights or min(cfg.budget_weights) <= 0):
         raise ConfigError("drones.budget_weights: give at least one weight, all > 0")
-    w0 = SHORTEST_TIEBREAK if cfg.risk_weight > 0 or budget is not None else 0.0
+    w0 = SHORTEST_TIEBREAK if (weight or 0) > 0 or budget is not None else 0.0
     pair_w = None
     if cfg.mode == "free":
         nodes = ok_hubs["cell"].to_numpy(dtype=np.int64)
@@ -709,10 +1063,10 @@ def plan_corridors(city: Any, config: DroneConfig | dict | None = None) -> Corri
             routes, pair_w = _budget_routes(
                 g_len, risk, res, nodes, short, cfg.budget_weights, budget, w0
             )
-        elif cfg.risk_weight == w0:
+        elif weight == w0:
             routes = short
         else:
-            routes = route_hubs(reweight(g_len, risk, cfg.risk_weight), nodes)
+            routes = route_hubs(reweight(g_len, risk, weight), nodes)
 
         def to_line(seq):
             return _path_line_free(seq, transform, shape[1])
@@ -725,9 +1079,7 @@ def plan_corridors(city: Any, config: DroneConfig | dict | None = None) -> Corri
 
     else:
         bad = blocking_geometries(nofly, obst, top, margin).geometry.to_numpy()
-        nx_, ny_, geoms, us, costs, usable = _street_graph(
-            city, risk, transform, bad, cfg.risk_weight, w0
-        )
+        nx_, ny_, geoms, us, costs, usable = _street_graph(city, risk, transform, bad, weight, w0)
         cand = np.flatnonzero(usable)
         if cand.size == 0:
             raise AnalysisError("every street edge crosses a no-fly zone or tall obstacle")
@@ -748,9 +1100,9 @@ def plan_corridors(city: Any, config: DroneConfig | dict | None = None) -> Corri
         ok_hubs["snapped_m"] = ok_hubs["snapped_m"] + d[keep]
         ok_hubs["geometry"] = gpd.points_from_xy(nx_[nodes], ny_[nodes])
         graphs = {w: costs[w][0] for w in costs}
-        routes = route_hubs(graphs[cfg.risk_weight], nodes)
-        short = route_hubs(graphs[w0], nodes) if cfg.risk_weight > 0 else routes
-        edge_of = costs[cfg.risk_weight][1]
+        routes = route_hubs(graphs[weight], nodes)
+        short = route_hubs(graphs[w0], nodes) if weight > 0 else routes
+        edge_of = costs[weight][1]
         edge_of0 = costs[w0][1]
 
         def to_line(seq):
@@ -800,7 +1152,7 @@ def plan_corridors(city: Any, config: DroneConfig | dict | None = None) -> Corri
                 "from_hub": names[i],
                 "to_hub": names[j],
                 "cost": routes.cost[i, j],
-                "risk_weight": cfg.risk_weight if pair_w is None else pair_w[(i, j)],
+                "risk_weight": weight if pair_w is None else pair_w[(i, j)],
             }
         )
 
@@ -881,8 +1233,8 @@ def plan_corridors(city: Any, config: DroneConfig | dict | None = None) -> Corri
         "zone_margin_m": margin,
         "ua_class": cfg.ua_class,
         "resolution_m": res,
-        "risk_weight": cfg.risk_weight,
-        "detour_budget": cfg.detour_budget,
+        "risk_weight": weight,
+        "detour_budget": budget,
         "corridor_width_m": cfg.corridor_width_m,
         "nofly_zones": int(len(nofly)),
         "blocking_obstacles": int(len(tall)),
@@ -895,6 +1247,12 @@ def plan_corridors(city: Any, config: DroneConfig | dict | None = None) -> Corri
                 "lat": round(float(p.y), 6),
                 "snapped_m": round(float(r.snapped_m), 1),
                 "feasible": bool(r.feasible),
+                "tag": r.tag,
+                "footprint_m2": None if pd.isna(r.footprint_m2) else round(float(r.footprint_m2)),
+                "surround_ppl_km2": None
+                if pd.isna(r.surround_ppl_km2)
+                else round(float(r.surround_ppl_km2), 1),
+                "reason": r.reason,
             }
             for r, p in zip(hubs_out.itertuples(), ll.geometry, strict=True)
         ],
@@ -911,7 +1269,30 @@ def plan_corridors(city: Any, config: DroneConfig | dict | None = None) -> Corri
         "mean_detour_factor": float(corridors["detour_factor"].mean()) if len(corridors) else None,
         "trunk_length_m": float(trunk["length_m"].sum()) if len(trunk) else 0.0,
         "infeasible": messages,
-        "assumptions": _assumptions(cfg, preset, obst, clearance),
+        "auto_hubs": None
+        if cfg.hubs
+        else {
+            "spacing_m": round(auto_hub_spacing(city, cfg), 1),
+            "density_radius_m": cfg.auto_hub_density_radius_m,
+            "building_types": list(cfg.auto_hub_building_types),
+            "min_footprint_m2": cfg.auto_hub_min_footprint_m2,
+            "access_m": cfg.auto_hub_access_m,
+            "fallback_types": list(cfg.auto_hub_fallback_types),
+            "fallback_used": bool((hubs_out["source"] == "commercial").any()),
+            "order": (
+                "hospitals, heliports, logistics (then commercial fallback); each by lowest "
+                "surrounding density"
+            ),
+        },
+        "population_raster_coverage_pct": coverage,
+        "assumptions": _assumptions(
+            cfg,
+            preset,
+            obst,
+            clearance,
+            coverage,
+            None if cfg.hubs else auto_hub_spacing(city, cfg),
+        ),
     }
     return CorridorResult(
         nofly=nofly,

@@ -1,4 +1,6 @@
+import logging
 import types
+from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
@@ -24,6 +26,8 @@ from planner.airspace import (
     nofly_zones,
     obstacles,
     population_density_raster,
+    population_raster_coverage,
+    rasterize_mask,
     write_geotiff,
 )
 from planner.errors import ConfigError, InputFileError
@@ -158,6 +162,19 @@ def test_presets_load_and_cite(name):
     assert p.name == name
     assert p.altitude_cap.value_m >= 120 and p.altitude_cap.source
     assert p.nofly and all(len(r.source) > 10 for r in p.nofly.values())
+
+
+def test_presets_ship_as_package_data():
+    # a non-editable wheel install only has what lives inside the package
+    import importlib.resources
+
+    import planner
+
+    pkg = importlib.resources.files("planner")
+    names = {"cn", "eu", "uk", "us", "usepe"}
+    assert all(pkg.joinpath(f"data/airspace/{n}.yml").is_file() for n in names)
+    assert PRESET_DIR.is_relative_to(Path(planner.__file__).resolve().parent)
+    assert {f.stem for f in PRESET_DIR.glob("*.yml")} == names
 
 
 def test_preset_overrides_and_errors(tmp_path):
@@ -320,6 +337,29 @@ def test_population_raster_smoothed_like_buildings(city):
     flat, _ = population_density_raster(city, 25.0, population_raster=(arr, tr, city.crs))
     assert flat[40, 60] == pytest.approx(1e6 / 64, rel=1e-4)  # 200 m / 25 m = 8 x 8 window
     assert flat[37, 57] > 0 and flat.sum() == pytest.approx(1e6, rel=1e-4)
+
+
+def test_population_raster_partial_coverage(city, caplog):
+    tr, shape = city_grid(city, 25.0)
+    full = np.full(shape, 1000.0, dtype="float32")
+    with caplog.at_level(logging.WARNING, logger="planner.airspace"):
+        population_density_raster(city, 25.0, population_raster=(full, tr, city.crs))
+    assert not caplog.records
+    assert population_raster_coverage(city, 25.0, (full, tr, city.crs)) == pytest.approx(100)
+    # a raster over the western 40 % of the grid only (the city boundary fills the grid)
+    cols = int(shape[1] * 0.4)
+    west = full[:, :cols]
+    inside = rasterize_mask([city.boundary], tr, shape, all_touched=False)
+    expect = 100 * inside[:, :cols].sum() / inside.sum()
+    pct = population_raster_coverage(city, 25.0, (west, tr, city.crs))
+    assert pct == pytest.approx(expect, abs=0.01) and 30 < pct < 50
+    with caplog.at_level(logging.WARNING, logger="planner.airspace"):
+        dens, _ = population_density_raster(
+            city, 25.0, population_raster=(west, tr, city.crs), window_m=25.0
+        )
+    assert [r.levelno for r in caplog.records] == [logging.WARNING]
+    assert f"covers {pct:.1f} %" in caplog.records[0].getMessage()
+    assert (dens[:, cols:] == 0).all() and (dens[:, :cols] == pytest.approx(1000.0))
 
 
 def test_population_raster_errors(city, tmp_path):

@@ -7,13 +7,23 @@ import pyogrio
 import pytest
 import rasterio
 import shapely
+from affine import Affine
 from pyproj import Transformer
 from shapely.geometry import LineString, Point, box
 from test_airspace import X0, Y0, make_city
 
 from planner.airspace import load_preset, nofly_zones, obstacles
-from planner.corridors import DroneConfig, plan_corridors, write_outputs
-from planner.errors import ConfigError
+from planner.corridors import (
+    DEFAULT_RISK_WEIGHT,
+    LOGISTICS_TYPES,
+    DroneConfig,
+    auto_hub_spacing,
+    plan_corridors,
+    route_weighting,
+    surrounding_density,
+    write_outputs,
+)
+from planner.errors import AnalysisError, ConfigError
 
 TO_LL = Transformer.from_crs(32632, 4326, always_xy=True)
 
@@ -149,6 +159,148 @@ def test_auto_hubs(city):
     assert r.summary["restricted_intersections"] == 0
 
 
+def _with_buildings(city, sites):
+    """City copy with extra buildings: (name, building, x, y, footprint_m2)."""
+    b = city.buildings.copy()
+    for name, kind, x, y, area in sites:
+        row = b.iloc[0].copy()
+        half = area**0.5 / 2
+        row["building"], row["footprint_m2"], row["name"] = kind, float(area), name
+        row["residential"], row["premises"], row["floor_area_m2"] = False, 0, 0.0
+        row["geometry"] = box(X0 + x - half, Y0 + y - half, X0 + x + half, Y0 + y + half)
+        b.loc[len(b)] = row
+    return type(city)(**{**vars(city), "buildings": gpd.GeoDataFrame(b, crs=city.crs)})
+
+
+SITES = [
+    ("Core depot", "warehouse", 1400, 1000, 9000),  # in the dense core, largest
+    ("East depot", "warehouse", 2900, 150, 600),
+    ("West depot", "industrial", 100, 100, 2500),
+    ("Jail depot", "warehouse", 400, 250, 3000),  # inside the prison's 100 m zone
+    ("Mall", "commercial", 150, 1000, 20000),  # not an issue-5 hub type by default
+]
+
+
+def test_auto_hubs_ranked_by_surroundings(city):
+    c2 = _with_buildings(city, SITES)
+    cfg = {"preset": "usepe", "resolution_m": 25, "max_auto_hubs": 3}
+    r = plan_corridors(c2, cfg)
+    h = r.hubs.set_index("name")
+    # the hospital stays (issue 5), then the two logistics sites with the emptiest
+    # surroundings; the large core depot, the mall and the depot in the prison zone do not
+    assert set(h.index) == {"St Test", "East depot", "West depot"}
+    assert h.loc["St Test", "source"] == "hospital" and "hospital" in h.loc["St Test", "reason"]
+    # the surrounding density is the mean of the density grid within 300 m (oracle below)
+    all_sites = plan_corridors(c2, {**cfg, "max_auto_hubs": 10}).hubs.set_index("name")
+    assert "Core depot" in all_sites.index and "Jail depot" not in all_sites.index
+    assert "Mall" not in all_sites.index
+    core = all_sites.loc["Core depot", "surround_ppl_km2"]
+    assert core > 5 * max(
+        h.loc["East depot", "surround_ppl_km2"], h.loc["West depot", "surround_ppl_km2"]
+    )
+    logi = all_sites[all_sites["source"] == "logistics"]
+    assert logi["surround_ppl_km2"].is_monotonic_increasing
+    assert "rank 1 of 3 feasible logistics candidates" in logi["reason"].iloc[0]
+    assert logi["tag"].tolist()[0] in ("building=warehouse", "building=industrial")
+    # summary: why each hub was chosen, and the siting parameters
+    s = r.summary
+    assert {"reason", "surround_ppl_km2", "tag", "footprint_m2"} <= set(s["hubs"][0])
+    assert s["auto_hubs"]["density_radius_m"] == 300.0
+    assert s["assumptions"]["values"]["auto_hub_building_types"] == list(LOGISTICS_TYPES)
+    # spacing: default min(1 km, half the lattice spacing of n hubs over the city area)
+    area = city.boundary.area
+    assert auto_hub_spacing(city, DroneConfig(max_auto_hubs=3)) == pytest.approx(
+        min(1000.0, 0.5 * (area / 3) ** 0.5)
+    )
+    xy = np.column_stack([r.hubs.geometry.x, r.hubs.geometry.y])
+    d = np.hypot(*(xy[:, None] - xy[None]).transpose(2, 0, 1)) + np.eye(len(xy)) * 1e9
+    assert d.min() >= s["auto_hubs"]["spacing_m"] - 1e-6
+    # configurable: commercial sites on request, a larger minimum footprint drops sheds
+    r2 = plan_corridors(
+        c2,
+        {
+            **cfg,
+            "max_auto_hubs": 10,
+            "auto_hub_building_types": ["commercial"],
+            "auto_hub_min_footprint_m2": 1000,
+        },
+    )
+    assert set(r2.hubs["name"]) == {"St Test", "Mall"}
+
+
+def test_auto_hubs_fall_back_to_commercial_sites(city):
+    # only the hospital is an issue-5 hub type here: the mall joins as a fallback site
+    c2 = _with_buildings(city, [s for s in SITES if s[1] == "commercial"])
+    cfg = {"preset": "usepe", "resolution_m": 25}
+    r = plan_corridors(c2, cfg)
+    h = r.hubs.set_index("name")
+    assert set(h.index) == {"St Test", "Mall"} and h.loc["Mall", "source"] == "commercial"
+    assert "fallback" in h.loc["Mall", "reason"] and r.summary["auto_hubs"]["fallback_used"]
+    with pytest.raises(AnalysisError, match="fewer than 2 hubs"):
+        plan_corridors(c2, {**cfg, "auto_hub_fallback_types": []})
+    # with enough issue-5 sites the fallback is not used
+    r3 = plan_corridors(_with_buildings(city, SITES), cfg)
+    assert "Mall" not in set(r3.hubs["name"]) and not r3.summary["auto_hubs"]["fallback_used"]
+
+
+def test_auto_hubs_need_road_access(city):
+    c2 = _with_buildings(city, SITES)
+    g = city.graph.copy()
+    g.remove_nodes_from([n for n, x in g.nodes(data="x") if x > X0 + 2000])  # no streets east
+    c3 = type(c2)(**{**vars(c2), "graph": g})
+    cfg = {"preset": "usepe", "resolution_m": 25, "max_auto_hubs": 10}
+    names = set(plan_corridors(c3, cfg).hubs["name"])
+    assert "West depot" in names and "East depot" not in names
+    assert "East depot" in set(plan_corridors(c2, cfg).hubs["name"])
+
+
+def test_surrounding_density_oracle():
+    rng = np.random.default_rng(3)
+    dens = rng.uniform(0, 1000, (30, 40))
+    tr = Affine(10.0, 0, 0, 0, -10.0, 300.0)
+    cells = np.array([0, 615, 39, 1199, -1])
+    got = surrounding_density(dens, tr, cells, 45.0)
+    r, c = np.divmod(np.arange(dens.size), 40)
+    for k, cell in enumerate(cells[:-1]):
+        d = np.hypot(r - cell // 40, c - cell % 40) * 10.0
+        assert got[k] == pytest.approx(dens.ravel()[d <= 45.0].mean())
+    assert np.isnan(got[-1])
+
+
+def test_population_raster_coverage_in_summary(city, tmp_path, caplog):
+    from planner.airspace import city_grid
+
+    tr, shape = city_grid(city, 25.0)
+    f = tmp_path / "pop.tif"
+    half = shape[1] // 2
+    with rasterio.open(
+        f,
+        "w",
+        driver="GTiff",
+        height=shape[0],
+        width=half,
+        count=1,
+        dtype="float32",
+        transform=tr,
+        crs=city.crs,
+    ) as dst:
+        dst.write(np.full((shape[0], half), 800.0, dtype="float32"), 1)
+    with caplog.at_level("WARNING", logger="planner.airspace"):
+        r = plan_corridors(
+            city, {"preset": "usepe", "hubs": HUBS, "resolution_m": 25, "population_raster": str(f)}
+        )
+    pct = r.summary["population_raster_coverage_pct"]
+    assert (
+        40 < pct < 60
+        and r.summary["assumptions"]["values"]["population_raster_coverage_pct"] == pct
+    )
+    assert any("covers" in m for m in caplog.messages)
+
+
+def test_no_population_raster_no_coverage(free_result):
+    assert free_result.summary["population_raster_coverage_pct"] is None
+
+
 def test_write_outputs(free_result, tmp_path):
     paths = write_outputs(free_result, tmp_path)
     layers = set(pyogrio.list_layers(paths["gpkg"])[:, 0])
@@ -236,10 +388,28 @@ def test_detour_budget_mode(city):
     assert loose["ground_risk"] <= s["ground_risk"] + 1e-9
     tight = plan_corridors(city, {**base, "detour_budget": 1.0}).corridors
     assert np.allclose(tight["length_m"], tight["shortest_length_m"])
-    with pytest.raises(ConfigError, match="detour_budget"):
-        plan_corridors(city, {**base, "mode": "streets", "detour_budget": 1.1})
+    # streets mode routes with the fixed default weight; the budget does not apply there
+    st = plan_corridors(city, {**base, "mode": "streets", "detour_budget": 1.1}).summary
+    assert st["detour_budget"] is None and st["risk_weight"] == DEFAULT_RISK_WEIGHT
     with pytest.raises(ConfigError, match="detour_budget"):
         plan_corridors(city, {**base, "detour_budget": 0.9})
+
+
+def test_default_routing_is_the_issue_target_budget(city):
+    # default: free mode within a mean detour of 1.10 (issue 5 target); a set risk_weight
+    # switches to one fixed weight; detour_budget null falls back to the default weight
+    base = {"preset": "usepe", "hubs": HUBS, "resolution_m": 20}
+    d = plan_corridors(city, base).summary
+    assert d["detour_budget"] == 1.10 and d["risk_weight"] is None
+    assert d["mean_detour_vs_shortest"] <= 1.10 + 1e-3
+    ref = plan_corridors(city, {**base, "detour_budget": 1.10}).summary
+    assert d["ground_risk"] == pytest.approx(ref["ground_risk"])
+    w = plan_corridors(city, {**base, "risk_weight": 0.3}).summary
+    assert w["detour_budget"] is None and w["risk_weight"] == 0.3
+    assert {c["risk_weight"] for c in w["corridors"]} == {0.3}
+    off = plan_corridors(city, {**base, "detour_budget": None}).summary
+    assert off["risk_weight"] == DEFAULT_RISK_WEIGHT
+    assert route_weighting(DroneConfig(mode="streets")) == (None, DEFAULT_RISK_WEIGHT)
 
 
 def test_summary_reports_assumptions(free_result, city):
