@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 LAYER_NAMES = ["buildings", "telecom", "airspace", "landuse", "key_places", "admin_areas"]
 
 #: Bumped whenever the cached City layout changes, so stale caches are ignored.
-CACHE_VERSION = f"{__version__}-3"
+CACHE_VERSION = f"{__version__}-4"
 
 
 @dataclass

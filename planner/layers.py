@@ -96,7 +96,7 @@ def airspace_layer(f: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def landuse_layer(f: gpd.GeoDataFrame, major_roads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Return water, parks, forest and railways from OSM, plus major roads from the graph."""
+    """Return water, parks, forest, railways and industrial areas, plus major roads."""
     natural = _tag(f, "natural")
     landuse = _tag(f, "landuse")
     railway = _tag(f, "railway")
@@ -111,6 +111,8 @@ def landuse_layer(f: gpd.GeoDataFrame, major_roads: gpd.GeoDataFrame) -> gpd.Geo
             | landuse.isin(["grass", "meadow", "recreation_ground"]),
         ),
         ("railway", railway.isin(["rail", "light_rail", "subway", "tram"])),
+        # industrial estates: candidate sites for automatic drone hubs (logistics)
+        ("industrial", landuse.eq("industrial")),
     ]
     out = _select(f, rules, [])
     roads = major_roads[["kind", "name", "geometry"]].copy()
