@@ -87,6 +87,9 @@ FIELD_LABELS = {
     "ceiling_m": "ceiling (m)",
     "length_m": "length (m)",
     "cost": "cost",
+    "snapped_m": "moved (m)",
+    "surround_ppl_km2": "people/km² around the hub",
+    "reason": "why this hub",
 }
 
 
@@ -808,7 +811,7 @@ def add_corridors(b: _Builder, drones: Any, show: bool = True) -> None:
     b.geojson(
         hubs,
         "Hubs",
-        ["name", "source", "feasible", "snapped_m", "priority"],
+        ["name", "source", "feasible", "snapped_m", "surround_ppl_km2", "reason", "message"],
         color="#000080",
         show=show,
         radius=7,
