@@ -1083,9 +1083,16 @@ def plan_corridors(city: Any, config: DroneConfig | dict | None = None) -> Corri
         cand = np.flatnonzero(usable)
         if cand.size == 0:
             raise AnalysisError("every street edge crosses a no-fly zone or tall obstacle")
-        tree = cKDTree(np.column_stack([nx_[cand], ny_[cand]]))
-        d, k = tree.query(np.column_stack([ok_hubs.geometry.x, ok_hubs.geometry.y]))
+        hub_xy = np.column_stack([ok_hubs.geometry.x, ok_hubs.geometry.y])
+        d, k = cKDTree(np.column_stack([nx_[cand], ny_[cand]])).query(hub_xy)
         nodes = cand[k]
+        # prefer the main airway network: no-fly zones cut streets into pieces, and a hub
+        # snapped to a cut-off piece could reach no other hub
+        _, label = csgraph.connected_components(costs[w0][0], directed=False)
+        main = cand[label[cand] == np.bincount(label[cand]).argmax()]
+        d_main, k_main = cKDTree(np.column_stack([nx_[main], ny_[main]])).query(hub_xy)
+        to_main = (d_main <= cfg.street_snap_m) & (label[nodes] != label[main[0]])
+        nodes[to_main], d[to_main] = main[k_main[to_main]], d_main[to_main]
         far = d > cfg.street_snap_m
         dup = pd.Series(nodes).duplicated().to_numpy() & (not cfg.hubs)
         for h in np.flatnonzero(far):

@@ -471,3 +471,22 @@ def test_obstacle_heights_config(city):
     assert a["sources"]["obstacle_default_height_m"].startswith("city config")
     with pytest.raises(ConfigError, match="obstacle_heights"):
         plan_corridors(city, {**base, "obstacle_heights": {"chimney": 0}})
+
+
+def test_streets_mode_hubs_snap_to_the_main_network_not_a_cut_off_piece(city):
+    # a short street piece, not joined to the grid, lies right next to hub "West"
+    g = city.graph.copy()
+    a, b = (X0 + 150, Y0 + 1010), (X0 + 150, Y0 + 1040)
+    g.add_node(10_001, x=a[0], y=a[1])
+    g.add_node(10_002, x=b[0], y=b[1])
+    for u, v in ((10_001, 10_002), (10_002, 10_001)):
+        g.add_edge(u, v, length=30.0, highway="residential", geometry=LineString([a, b]))
+    c2 = type(city)(**{**vars(city), "graph": g})
+    cfg = {"preset": "usepe", "hubs": HUBS, "mode": "streets", "resolution_m": 20}
+    r = plan_corridors(c2, cfg)
+    west = r.hubs.set_index("name").loc["West"]
+    assert west.geometry.distance(Point(a)) > 1  # not on the isolated piece
+    assert {"West"} <= set(r.corridors["from_hub"]) | set(r.corridors["to_hub"])
+    # with a tiny snap limit the main network is out of reach: nearest piece kept, pairs fail
+    r2 = plan_corridors(c2, {**cfg, "street_snap_m": 15})
+    assert "West" not in set(r2.corridors["from_hub"]) | set(r2.corridors["to_hub"])
