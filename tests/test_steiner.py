@@ -14,7 +14,13 @@ from hypothesis import strategies as st
 from networkx.algorithms.approximation import steiner_tree as nx_steiner_tree
 
 from planner.errors import AnalysisError
-from planner.steiner import exact_steiner_tree, steiner_tree, tree_cost, validate_tree
+from planner.steiner import (
+    exact_steiner_tree,
+    steiner_lower_bound,
+    steiner_tree,
+    tree_cost,
+    validate_tree,
+)
 
 pytest.importorskip("highspy")
 
@@ -224,6 +230,57 @@ def test_property_valid_and_not_below_optimum(problem):
     X = exact_steiner_tree(G, reach, roots=roots)
     assert tree_cost(T) >= tree_cost(X) - 1e-9
     assert tree_cost(X) <= opt + 1e-9
+
+
+# --------------------------------------------------------------------- lower bound
+@pytest.mark.parametrize(("kind", "seed"), INSTANCES)
+def test_lower_bound_vs_exact_optimum(kind, seed):
+    G, terms, roots = make(kind, seed)
+    lb, info = steiner_lower_bound(G, terms, roots=roots, time_limit=60, full_output=True)
+    opt = tree_cost(exact_steiner_tree(G, terms, roots=roots, time_limit=60))
+    heur = tree_cost(steiner_tree(G, terms, roots=roots, restarts=0))
+    assert lb <= opt + 1e-6 * max(1.0, opt), f"{kind}/{seed}: bound {lb} above optimum {opt}"
+    assert heur >= lb - 1e-6 * max(1.0, lb)
+    # every block solved in time: the bound is the optimum (reductions are exact)
+    assert info["exact"], info
+    assert lb == pytest.approx(opt, rel=1e-7, abs=1e-7)
+    assert info["reduced_nodes"] <= info["nodes"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_problem())
+def test_property_lower_bound_equals_brute_force(problem):
+    G, terms, roots = problem
+    T = steiner_tree(G, terms, roots=roots, improve=False)
+    reach = [t for t in terms if t not in set(T.graph["unreachable"])]
+    lb, info = steiner_lower_bound(G, terms, roots=roots, full_output=True)
+    opt = brute_force_optimum(G, reach, roots)
+    assert lb <= opt + 1e-9
+    assert info["exact"]
+    assert lb == pytest.approx(opt, abs=1e-9)
+
+
+def test_lower_bound_without_time_is_weaker_but_valid():
+    """No time for the integer programs: blocks fall back to the moat bound (still valid)."""
+    for seed in range(6):
+        G, terms, roots = grid_instance(seed, size=12)
+        lb, info = steiner_lower_bound(G, terms, roots=roots, time_limit=1e-9, full_output=True)
+        opt = tree_cost(exact_steiner_tree(G, terms, roots=roots))
+        assert 0 < lb <= opt + 1e-9
+        if info["blocks"] > info["blocks_solved"]:
+            assert not info["exact"] and lb < opt
+        else:
+            assert lb == pytest.approx(opt)
+
+
+def test_lower_bound_trivial_cases():
+    G = nx.path_graph(5)
+    nx.set_edge_attributes(G, 2.0, "cost")
+    assert steiner_lower_bound(G, [3]) == 0.0
+    assert steiner_lower_bound(G, [0, 4]) == pytest.approx(8.0)
+    assert steiner_lower_bound(G, [1], roots=[4]) == pytest.approx(6.0)
+    with pytest.raises(AnalysisError, match="not a node"):
+        steiner_lower_bound(G, [0, 99])
 
 
 # ------------------------------------------------------------------------ edge cases
