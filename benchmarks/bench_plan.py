@@ -33,7 +33,7 @@ from planner.snapping import street_edges  # noqa: E402
 from planner.steiner import steiner_lower_bound, tree_cost  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "osm"
-NX_CAP_S = {"mehlhorn": 600.0, "kou": 120.0}
+NX_CAP_S = {"mehlhorn": 600.0, "kou": 300.0}
 NX_MEM_GB = 8
 BOUND_S = 300.0
 ROWS: list[dict] = []
