@@ -1086,6 +1086,8 @@ def _sd_test(adj: dict[int, dict[int, float]], terms: set[int]) -> int:
     A = _csr(N, ea, eb, ew)
     tl = np.asarray(sorted(loc[t] for t in terms), dtype=np.int64)
     dist, src = dijkstra(A, directed=True, indices=tl, min_only=True, return_predecessors=True)[::2]
+    ok = (src[ea] >= 0) & (src[eb] >= 0)  # both ends reach a terminal
+    ea, eb, ew = ea[ok], eb[ok], ew[ok]
     tpos = np.full(N, -1, dtype=np.int64)
     tpos[tl] = np.arange(tl.size)
     bu, bv = tpos[src[ea]], tpos[src[eb]]
@@ -1426,7 +1428,7 @@ def steiner_lower_bound(
                 bound += float(d[tl[1]])
                 info["blocks_solved"] += 1
                 continue
-            root = loc[P.super_root] if P.super_root in loc else int(tl[0])
+            root = loc[P.super_root] if P.super_root in req else int(tl[0])
             da_end = deadline + 1.0  # dual ascent may overrun the time limit by 1 s in all
             val = max(_moat_bound(N, ea, eb, ew, tl), _dual_ascent(N, ea, eb, ew, tl, root, da_end))
             left = deadline - time.perf_counter()
