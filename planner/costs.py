@@ -68,7 +68,7 @@ SOURCES: dict[str, str] = {
         "on: planner.steiner.steiner_lower_bound (exact reductions + HiGHS integer program per "
         "biconnected block) reports routing_lower_bound and routing_gap_pct in summary.json; "
         "bound_time_limit_s (10 s) caps it; past the cap blocks get a weaker, still valid bound "
-        "(Liechtenstein: 5-8 s on 2 cores, the bound then is the optimum)"
+        "(Liechtenstein: 6-11 s on a loaded 2-core machine; the bound is then the optimum)"
     ),
     "eu_check": "about 800 EUR per premise passed, urban EU (EU FTTH Council cost model)",
 }
