@@ -7,8 +7,10 @@ connected component, cost = segment length in metres) in ../shared/data/osm; the
 exits cleanly if it is absent. A mosaic tiles 16 copies of the graph (node ids offset by
 10**11 per copy, coordinates shifted by the extract's width/height + 500 m) and joins
 neighbouring copies at 3 node pairs (east/west-most and north/south-most nodes) by straight
-edges whose cost is their Euclidean length. Peak memory is the peak resident set size
-sampled every 20 ms during the call, minus the resident size before it.
+edges whose cost is their Euclidean length. Every instance also gets a certified lower bound
+on the optimum (``steiner_lower_bound``, 300 s cap; "optimum" when it is the optimum itself),
+so ``1 - LB / nx`` is the most any algorithm could save over networkx. Peak memory is the peak
+resident set size sampled every 20 ms during the call, minus the resident size before it.
 """
 
 from __future__ import annotations
@@ -28,7 +30,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from networkx.algorithms.approximation import steiner_tree as nx_steiner_tree  # noqa: E402
 
-from planner.steiner import steiner_tree, tree_cost, validate_tree  # noqa: E402
+from planner.steiner import (  # noqa: E402
+    steiner_lower_bound,
+    steiner_tree,
+    tree_cost,
+    validate_tree,
+)
 
 PBF = (
     Path(__file__).resolve().parents[2]
@@ -194,6 +201,10 @@ def main() -> None:
             "t_mehl_only": t_m,
             "restarts": restarts,
         }
+        (lb, info), t_lb, _ = measured(
+            steiner_lower_bound, g, terms, roots, "cost", 300.0, full_output=True
+        )
+        row.update(lb=lb, t_lb=t_lb, exact=info["exact"])
         if run_mehl or run_kou:
             H, nterms = nx_problem(g, terms, roots)
         for method, run in (("mehlhorn", run_mehl), ("kou", run_kou)):
@@ -208,10 +219,10 @@ def main() -> None:
     print(
         "| instance | terminals | restarts | time (s) | peak RSS (MB) | cost (m) | "
         "Mehlhorn-only cost / time (speed-up vs nx) | vs nx mehlhorn: cost ratio, speed-up | "
-        "vs nx kou: cost ratio, speed-up |"
+        "vs nx kou: cost ratio, speed-up | lower bound (s) | ours / LB | nx mehlhorn / LB |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-    gains = []
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    gains, best = [], []
     for r in rows:
         cells = []
         speed = ""
@@ -224,15 +235,26 @@ def main() -> None:
                 gains.append(1 - r["cost"] / c)
             else:
                 cells.append("skipped (networkx too slow)")
+        nx_lb = "-"
+        if "mehlhorn" in r:
+            nx_lb = f"{r['mehlhorn'][0] / r['lb']:.4f}"
+            best.append(1 - r["lb"] / r["mehlhorn"][0])
+        opt = ", optimum" if r["exact"] else ""
         print(
             f"| {r['name']} | {r['terms']:,} | {r['restarts']} | {r['t']:.2f} | {r['mem']:.0f} | "
             f"{r['cost']:,.0f} | {r['mehl_only']:,.0f} / {r['t_mehl_only']:.2f} s{speed} | "
-            f"{cells[0]} | {cells[1]} |"
+            f"{cells[0]} | {cells[1]} | {r['lb']:,.0f} ({r['t_lb']:.1f}{opt}) | "
+            f"{r['cost'] / r['lb']:.5f} | {nx_lb} |"
         )
     if gains:
         print(
             f"\nMean cost reduction vs networkx (all compared runs): {100 * np.mean(gains):.2f}%;"
             f" worst: {100 * min(gains):.2f}%"
+        )
+    if best:
+        print(
+            f"Best possible reduction vs networkx mehlhorn (1 - LB/nx): mean "
+            f"{100 * np.mean(best):.2f}%, max {100 * max(best):.2f}%"
         )
 
 

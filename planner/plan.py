@@ -28,7 +28,7 @@ from .fiber import FiberConfig, FiberNetwork, asset_sources
 from .netdist import edge_clusters, sources_from_lines
 from .outputs import atomic_path, write_gpkg
 from .snapping import Snap, snap_point_geometry
-from .steiner import steiner_tree
+from .steiner import steiner_lower_bound, steiner_tree
 from .supply import is_line, read_asset_file
 
 log = logging.getLogger(__name__)
@@ -371,6 +371,25 @@ def plan_fiber(city, coverage, config: PlanConfig | None = None, ducts=None, net
     if T.graph.get("unreachable"):
         raise AnalysisError(f"{len(T.graph['unreachable'])} terminals not connected to a root")
     t["steiner"] = time.perf_counter() - t0
+    bound = None
+    if cfg.optimality_bound and terms:
+        t0 = time.perf_counter()
+        lb, info = steiner_lower_bound(
+            G,
+            terms,
+            roots=roots,
+            weight="cost",
+            time_limit=cfg.bound_time_limit_s,
+            full_output=True,
+        )
+        st_cost = float(T.graph["cost"])
+        bound = {
+            "routing_steiner_cost": round(st_cost, 2),
+            "routing_lower_bound": round(lb, 2),
+            "routing_gap_pct": round(100 * (st_cost / lb - 1), 4) if lb > 0 else None,
+            "routing_bound_is_optimum": bool(info["exact"]),
+        }
+        t["bound"] = time.perf_counter() - t0
 
     # ------------------------------------------------------------------ rooted forest
     t0 = time.perf_counter()
@@ -645,6 +664,8 @@ def plan_fiber(city, coverage, config: PlanConfig | None = None, ducts=None, net
         "street_edges_without_highway": n_no_hw,
         "street_edges_without_highway_costed_as": "unclassified",
     }
+    if bound is not None:
+        summary.update(bound)
     t["outputs"] = time.perf_counter() - t0
     plan = FiberPlan(
         routes=routes,

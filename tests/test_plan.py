@@ -109,6 +109,27 @@ def test_exact_optimum_oracle(seed):
     assert ours <= 1.05 * tree_cost(opt) + 1e-6
 
 
+def test_routing_certificate(planned):
+    """summary.json carries a valid lower bound on the routing optimum and the gap to it."""
+    _, _, _, plan = planned
+    s = plan.summary
+    cost = tree_cost(plan.steiner_instance[3])
+    lb = s["routing_lower_bound"]
+    assert s["routing_steiner_cost"] == pytest.approx(cost, abs=0.01)
+    assert 0.9 * cost <= lb <= cost + 0.01  # valid, and tight enough to mean something
+    assert s["routing_gap_pct"] == pytest.approx(100 * (cost / lb - 1), abs=1e-3)
+    assert s["routing_bound_is_optimum"]  # Helsinki is small: every block solved
+
+
+def test_routing_certificate_can_be_switched_off():
+    c = city("helsinki")
+    cov = analyze_fiber(c, FiberConfig())
+    plan = plan_fiber(c, cov, PlanConfig(optimality_bound=False))
+    assert "routing_lower_bound" not in plan.summary and "bound" not in plan.timings
+    with pytest.raises(ConfigError, match="bound_time_limit_s"):
+        PlanConfig.parse({"bound_time_limit_s": 0})
+
+
 def test_bad_config():
     with pytest.raises(ValidationError):
         PlanConfig(split_ratio=48)

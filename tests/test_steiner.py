@@ -8,13 +8,20 @@ import random
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from networkx.algorithms.approximation import steiner_tree as nx_steiner_tree
 
 from planner.errors import AnalysisError
-from planner.steiner import exact_steiner_tree, steiner_tree, tree_cost, validate_tree
+from planner.steiner import (
+    exact_steiner_tree,
+    steiner_lower_bound,
+    steiner_tree,
+    tree_cost,
+    validate_tree,
+)
 
 pytest.importorskip("highspy")
 
@@ -224,6 +231,82 @@ def test_property_valid_and_not_below_optimum(problem):
     X = exact_steiner_tree(G, reach, roots=roots)
     assert tree_cost(T) >= tree_cost(X) - 1e-9
     assert tree_cost(X) <= opt + 1e-9
+
+
+# --------------------------------------------------------------------- lower bound
+@pytest.mark.parametrize(("kind", "seed"), INSTANCES)
+def test_lower_bound_vs_exact_optimum(kind, seed):
+    G, terms, roots = make(kind, seed)
+    lb, info = steiner_lower_bound(G, terms, roots=roots, time_limit=60, full_output=True)
+    opt = tree_cost(exact_steiner_tree(G, terms, roots=roots, time_limit=60))
+    heur = tree_cost(steiner_tree(G, terms, roots=roots, restarts=0))
+    assert lb <= opt + 1e-6 * max(1.0, opt), f"{kind}/{seed}: bound {lb} above optimum {opt}"
+    assert heur >= lb - 1e-6 * max(1.0, lb)
+    # every block solved in time: the bound is the optimum (reductions are exact)
+    assert info["exact"], info
+    assert lb == pytest.approx(opt, rel=1e-7, abs=1e-7)
+    assert info["reduced_nodes"] <= info["nodes"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_problem())
+def test_property_lower_bound_equals_brute_force(problem):
+    G, terms, roots = problem
+    T = steiner_tree(G, terms, roots=roots, improve=False)
+    reach = [t for t in terms if t not in set(T.graph["unreachable"])]
+    lb, info = steiner_lower_bound(G, terms, roots=roots, full_output=True)
+    opt = brute_force_optimum(G, reach, roots)
+    assert lb <= opt + 1e-9
+    assert info["exact"]
+    assert lb == pytest.approx(opt, abs=1e-9)
+
+
+@pytest.mark.parametrize(("kind", "seed"), INSTANCES)
+def test_dual_ascent_is_a_valid_bound(kind, seed):
+    """Wong's dual ascent alone (the fallback of blocks without time) on the unreduced graph."""
+    from planner.steiner import _adj_edges, _dual_ascent, _Problem
+
+    G, terms, roots = make(kind, seed)
+    P = _Problem(G, terms, roots, "cost")
+    adj: dict = {}
+    for a, b, w in zip(P.eu.tolist(), P.ev.tolist(), P.ew.tolist(), strict=True):
+        adj.setdefault(a, {})[b] = w
+        adj.setdefault(b, {})[a] = w
+    nodes, ea, eb, ew = _adj_edges(adj)
+    loc = {v: i for i, v in enumerate(nodes)}
+    tl = np.asarray([loc[int(t)] for t in P.terms])
+    root = loc[P.super_root] if P.has_root else int(tl[0])
+    da = _dual_ascent(len(nodes), ea, eb, ew, tl, root, math.inf)
+    opt = tree_cost(exact_steiner_tree(G, terms, roots=roots))
+    assert da <= opt + 1e-6 * max(1.0, opt)
+    assert da >= 0.6 * opt, f"{kind}/{seed}: dual ascent {da} vs optimum {opt}"
+
+
+def test_lower_bound_without_time_is_weaker_but_valid():
+    """No time for the integer programs: blocks fall back to dual ascent / moat (valid)."""
+    ratios = []
+    for seed in range(6):
+        G, terms, roots = grid_instance(seed, size=12)
+        lb, info = steiner_lower_bound(G, terms, roots=roots, time_limit=1e-9, full_output=True)
+        opt = tree_cost(exact_steiner_tree(G, terms, roots=roots))
+        assert 0 < lb <= opt + 1e-9
+        if info["blocks"] > info["blocks_solved"]:
+            assert not info["exact"]
+        else:
+            assert lb == pytest.approx(opt)
+        ratios.append(lb / opt)
+    assert min(ratios) < 1  # the fallback really ran
+    assert np.mean(ratios) > 0.8, ratios
+
+
+def test_lower_bound_trivial_cases():
+    G = nx.path_graph(5)
+    nx.set_edge_attributes(G, 2.0, "cost")
+    assert steiner_lower_bound(G, [3]) == 0.0
+    assert steiner_lower_bound(G, [0, 4]) == pytest.approx(8.0)
+    assert steiner_lower_bound(G, [1], roots=[4]) == pytest.approx(6.0)
+    with pytest.raises(AnalysisError, match="not a node"):
+        steiner_lower_bound(G, [0, 99])
 
 
 # ------------------------------------------------------------------------ edge cases
