@@ -237,6 +237,18 @@ def build_report(
     if psec is not None:
         assumptions += flatten_assumptions(psec.get("assumptions") or {}, "plan.")
         sec = {"title": "Fibre build plan", "text": "", "tables": [], "plots": []}
+        gap = psec.get("routing_gap_pct")
+        if gap is not None:
+            proof = (
+                "the bound is the proven optimum"
+                if psec.get("routing_bound_is_optimum")
+                else "a valid bound; the optimum lies between the two"
+            )
+            sec["text"] = (
+                f"Street routing costs {_fmt(psec.get('routing_steiner_cost'))}, within "
+                f"{gap:.3f} % of a certified lower bound on the cheapest possible routing "
+                f"({_fmt(psec.get('routing_lower_bound'))}; {proof})."
+            )
         scalars = {
             k: v
             for k, v in psec.items()

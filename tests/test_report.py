@@ -207,3 +207,21 @@ def test_names_with_dollar_signs_do_not_break_the_plots(tmp_path):
     assert (
         plots.to_png(plots.coverage_histogram([{"coverage_pct": 5}], title=odd))[:4] == b"\x89PNG"
     )
+
+
+def test_plan_section_states_the_routing_certificate():
+    base = {"city": "x", "fiber_plan": {"capex_total": 10.0, "currency": "EUR"}}
+    sec = report.build_report(base)["sections"]
+    assert not any("lower bound" in s["text"] for s in sec)
+    cert = {
+        "routing_steiner_cost": 1000.5,
+        "routing_lower_bound": 1000.0,
+        "routing_gap_pct": 0.05,
+        "routing_bound_is_optimum": True,
+    }
+    summary = {**base, "fiber_plan": {**base["fiber_plan"], **cert}}
+    text = next(s["text"] for s in report.build_report(summary)["sections"] if "plan" in s["title"])
+    assert "within 0.050 % of a certified lower bound" in text and "proven optimum" in text
+    summary["fiber_plan"]["routing_bound_is_optimum"] = False
+    text = next(s["text"] for s in report.build_report(summary)["sections"] if "plan" in s["title"])
+    assert "proven optimum" not in text and "lies between" in text
