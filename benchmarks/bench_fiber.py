@@ -1,6 +1,6 @@
 """Benchmark the fibre coverage analysis: shared extracts, a >= 1M-premise mosaic, naive ratio.
 
-Run: ``PYTHONPATH=. python benchmarks/bench_fiber.py [--mosaic 5x4] [--naive 150]``.
+Run: ``PYTHONPATH=. python benchmarks/bench_fiber.py [--mosaic 7x4] [--naive 150]``.
 Assets are synthetic but placed on the real streets: one point asset (an "OLT") every
 ``--per`` buildings, a few metres off a random street position (seeded), because the shared
 extracts carry no OSM fibre assets.
@@ -118,7 +118,7 @@ def naive(city, assets, n: int, seed: int = 1):
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--mosaic", default="5x4")
+    ap.add_argument("--mosaic", default="7x4")  # >= 1M premises (36,453 per copy)
     ap.add_argument("--naive", type=int, default=150)
     ap.add_argument("--per", type=int, default=150, help="buildings per synthetic asset")
     args = ap.parse_args()
