@@ -195,8 +195,8 @@ def main() -> None:
         run("lauf greenfield", la, None)
         run("lauf 3 assets", la, seeded_assets(la, 3))
     if "mosaic" in which:
-        mo = mosaic_city(li, 2, 2)
-        run("mosaic 2x2 liechtenstein greenfield", mo, None)
+        mo = mosaic_city(li, 3, 2)  # >= 200,000 premises (36,453 per copy)
+        run("mosaic 3x2 liechtenstein greenfield", mo, None)
     table()
 
 
