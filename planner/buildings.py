@@ -178,8 +178,7 @@ def _calibrate(
         return h, 1.0
     target = total - h[residential & ~scalable].sum()
     base = h[sel].sum()
-    scale = max(target, 0.0) / base
-    s = scale
+    s = max(target, 0.0) / base
     for _ in range(4):  # rounding and the one-household floor drift: correct a few times
         new = np.maximum(1.0, np.round(h[sel] * s))
         if new.sum() == target or new.sum() <= sel.sum():

@@ -170,6 +170,16 @@ def to_wgs84(gdf: gpd.GeoDataFrame, simplify_m: float = 0.0) -> gpd.GeoDataFrame
     return out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=4326))
 
 
+def _cell_keys(pts: np.ndarray, cell_m: float) -> pd.DataFrame:
+    """Integer grid cell ``(ix, iy)`` of each projected point for square cells of ``cell_m``."""
+    return pd.DataFrame(
+        {
+            "ix": np.floor(shapely.get_x(pts) / cell_m).astype(np.int64),
+            "iy": np.floor(shapely.get_y(pts) / cell_m).astype(np.int64),
+        }
+    )
+
+
 def grid_aggregate(
     gdf: gpd.GeoDataFrame,
     cell_m: float = AGGREGATE_CELL_M,
@@ -197,9 +207,7 @@ def grid_aggregate(
     if not gdf.crs or not gdf.crs.is_projected:
         raise ValueError("grid_aggregate needs a projected CRS (metres)")
     pts = shapely.point_on_surface(gdf.geometry.to_numpy())
-    ix = np.floor(shapely.get_x(pts) / cell_m).astype(np.int64)
-    iy = np.floor(shapely.get_y(pts) / cell_m).astype(np.int64)
-    df = pd.DataFrame({"ix": ix, "iy": iy, "features": 1})
+    df = _cell_keys(pts, cell_m).assign(features=1)
     keys = ["ix", "iy"]
     if by is not None:
         df[by] = gdf[by].to_numpy()
@@ -382,12 +390,7 @@ class _Builder:
         pts = shapely.point_on_surface(gdf.geometry.to_numpy())
         cell = AGGREGATE_CELL_M
         while True:
-            key = pd.DataFrame(
-                {
-                    "ix": np.floor(shapely.get_x(pts) / cell).astype(np.int64),
-                    "iy": np.floor(shapely.get_y(pts) / cell).astype(np.int64),
-                }
-            )
+            key = _cell_keys(pts, cell)
             if by is not None:
                 key[by] = gdf[by].to_numpy()
             group = key.groupby(list(key.columns), sort=True).ngroup().to_numpy()
