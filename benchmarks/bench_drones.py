@@ -24,7 +24,7 @@ import networkx as nx
 import numpy as np
 from scipy import ndimage
 
-from planner.lattice import lattice_graph, lattice_lengths, reweight, route_hubs
+from planner.drones.lattice import lattice_graph, lattice_lengths, reweight, route_hubs
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "osm"
 
@@ -157,7 +157,7 @@ def _exposure(r, lines, cut_m: float) -> np.ndarray:
     import geopandas as gpd
     from shapely.ops import substring
 
-    from planner.corridors import corridor_metrics
+    from planner.drones.corridors import corridor_metrics
 
     cut = [substring(g, cut_m, g.length - cut_m) if g.length > 2 * cut_m else None for g in lines]
     keep = np.array([g is not None for g in cut])
@@ -220,7 +220,7 @@ MONACO_10 = {
 
 def bench_real(weights, budgets, presets) -> None:
     from planner.city import load_city
-    from planner.corridors import plan_corridors
+    from planner.drones.corridors import plan_corridors
 
     runs = [
         ("liechtenstein-2021-10-28", 20.0, presets, {"max_auto_hubs": 12}),

@@ -23,9 +23,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from mosaic import mosaic_city  # noqa: E402
 
 from planner.city import load_city  # noqa: E402
-from planner.fiber import FiberConfig, FiberNetwork, analyze_fiber  # noqa: E402
-from planner.netdist import node_distances, point_distances, sources_from_snaps  # noqa: E402
-from planner.snapping import snap_points  # noqa: E402
+from planner.config import FiberConfig  # noqa: E402
+from planner.fiber import FiberNetwork, analyze_fiber  # noqa: E402
+from planner.fiber.netdist import node_distances, point_distances, sources_from_snaps  # noqa: E402
+from planner.fiber.snapping import snap_points  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "osm"
 CFG = FiberConfig(use_osm_assets=False)

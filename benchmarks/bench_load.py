@@ -27,7 +27,7 @@ mode, path, cache = sys.argv[1], sys.argv[2], sys.argv[3]
 os.environ["PLANNER_CACHE_DIR"] = cache
 from planner.city import load_city
 import osmnx as ox
-from planner.osm import FEATURE_TAGS
+from planner.city.osm import FEATURE_TAGS
 t0 = time.perf_counter()
 if mode in ("cold", "cached"):
     city = load_city(path, use_cache=True, progress=False)

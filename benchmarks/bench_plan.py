@@ -27,9 +27,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from mosaic import mosaic_city  # noqa: E402
 
 from planner.city import load_city  # noqa: E402
-from planner.fiber import FiberConfig, analyze_fiber  # noqa: E402
-from planner.plan import PlanConfig, plan_fiber  # noqa: E402
-from planner.snapping import street_edges  # noqa: E402
+from planner.config import (
+    FiberConfig,  # noqa: E402
+    PlanConfig,  # noqa: E402
+)
+from planner.fiber import analyze_fiber  # noqa: E402
+from planner.fiber.snapping import street_edges  # noqa: E402
+from planner.plan.core import plan_fiber  # noqa: E402
 from planner.steiner import steiner_lower_bound, tree_cost  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "osm"

@@ -6,8 +6,8 @@ import argparse
 import logging
 import sys
 
-from . import __version__
-from .errors import PlannerError
+from planner import __version__
+from planner.errors import PlannerError
 
 #: Every command: the run steps it executes (None = all) and what it writes.
 COMMAND_TABLE: dict[str, tuple[list[str] | None, str]] = {
@@ -97,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def config_from_namespace(ns: argparse.Namespace):
     """Turn parsed CLI arguments into a validated CityConfig."""
-    from .config import config_from_args, load_config
+    from planner.config import config_from_args, load_config
 
     base = load_config(ns.config) if ns.config else None
     if base is None and not (ns.pbf or ns.osm or ns.place):
@@ -107,7 +107,7 @@ def config_from_namespace(ns: argparse.Namespace):
 
 def cmd_run(ns: argparse.Namespace) -> int:
     """Run ``planner run`` (every step) or a one-analysis command such as ``planner fiber``."""
-    from .run import run_city
+    from planner.run import run_city
 
     config = config_from_namespace(ns)
     print(f"planner: running {config.name} from {config.source.describe()}", file=sys.stderr)

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import __version__
-from .city import City, load_city_from_config
-from .config import CityConfig
-from .outputs import atomic_dir, write_gpkg, write_json
+from planner import __version__
+from planner._files import atomic_dir, write_gpkg, write_json
+from planner.city import City, load_city_from_config
+from planner.config import CityConfig
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ def step_layers(ctx: RunContext) -> None:
 
 def step_fiber(ctx: RunContext) -> None:
     """Run the fiber coverage-gap analysis; write ``fiber.gpkg`` and the coverage GeoTIFF."""
-    from .fiber import analyze_fiber, write_fiber_outputs
+    from planner.fiber import analyze_fiber, write_fiber_outputs
 
     coverage = analyze_fiber(ctx.city, ctx.config.fiber)
     write_fiber_outputs(coverage, ctx.out)
@@ -77,8 +77,8 @@ def step_fiber(ctx: RunContext) -> None:
 
 def step_plan(ctx: RunContext) -> None:
     """Plan the fiber build (routes, splitters, cabinets, cost, phases); ``fiber_plan.gpkg``."""
-    from .fiber import analyze_fiber
-    from .plan import plan_fiber, write_plan_outputs
+    from planner.fiber import analyze_fiber
+    from planner.plan import plan_fiber, write_plan_outputs
 
     coverage = ctx.results.get("fiber") or analyze_fiber(ctx.city, ctx.config.fiber)
     plan = plan_fiber(ctx.city, coverage, ctx.config.plan)
@@ -89,7 +89,7 @@ def step_plan(ctx: RunContext) -> None:
 
 def step_drones(ctx: RunContext) -> None:
     """Plan drone corridors; write ``airspace.gpkg`` and ``ground_risk.tif``."""
-    from .corridors import plan_corridors, write_outputs
+    from planner.drones.corridors import plan_corridors, write_outputs
 
     result = plan_corridors(ctx.city, ctx.config.drones)
     write_outputs(result, ctx.out)
@@ -99,7 +99,7 @@ def step_drones(ctx: RunContext) -> None:
 
 def step_maps(ctx: RunContext) -> None:
     """Write the combined map and the focused maps (self-contained HTML)."""
-    from .maps import write_maps
+    from planner.render.maps import write_maps
 
     r = ctx.results
     write_maps(ctx.out, ctx.city, fiber=r.get("fiber"), plan=r.get("plan"), drones=r.get("drones"))
@@ -107,7 +107,7 @@ def step_maps(ctx: RunContext) -> None:
 
 def step_report(ctx: RunContext) -> None:
     """Write ``report.html`` and ``report.md`` (after the maps, whose sizes it lists)."""
-    from .report import write_report
+    from planner.render.report import write_report
 
     r = ctx.results
     write_report(

@@ -77,8 +77,8 @@ def skip_reason() -> str | None:
 
 def require_browser_and_assets() -> None:
     """Skip the calling test when Chromium/selenium or the npm map assets are unavailable."""
-    from planner import offline
     from planner.errors import InputFileError
+    from planner.render import offline
 
     reason = skip_reason()
     if reason:

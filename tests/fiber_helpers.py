@@ -11,7 +11,7 @@ import networkx as nx
 import numpy as np
 import shapely
 
-from planner.snapping import street_edges
+from planner.fiber.snapping import street_edges
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "osm"
 

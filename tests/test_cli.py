@@ -132,7 +132,7 @@ def test_outputs_written_without_gdal_warnings(tmp_path, recwarn):
     import geopandas as gpd
     from shapely.geometry import Point
 
-    from planner.outputs import write_gpkg
+    from planner._files import write_gpkg
 
     gdf = gpd.GeoDataFrame({"name": ["a"]}, geometry=[Point(0, 0)], crs=4326)
     path = write_gpkg({"a": gdf, "b": gdf}, tmp_path / "x.gpkg")

@@ -1,0 +1,178 @@
+"""Classify raw OSM features into the telecom, airspace, land-use and key-place layers."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+
+from planner.city.buildings import parse_number
+
+
+def _tag(f: gpd.GeoDataFrame, key: str) -> pd.Series:
+    return f[key].astype("string").str.lower() if key in f else pd.Series(pd.NA, index=f.index)
+
+
+def _select(f: gpd.GeoDataFrame, rules: list[tuple[str, pd.Series]], extra: list[str]):
+    """Apply ordered (kind, mask) rules; the first matching rule gives a feature its kind."""
+    kind = pd.Series(pd.NA, index=f.index, dtype="string")
+    for name, mask in rules:
+        kind = kind.where(kind.notna() | ~mask.fillna(False).astype(bool), name)
+    keep = kind.notna()
+    out = f.loc[keep, ["osm_id", "osm_type", "name", *extra, "geometry"]].copy()
+    out.insert(2, "kind", kind[keep])
+    out["name"] = out["name"].astype("string")
+    return gpd.GeoDataFrame(out.reset_index(drop=True), geometry="geometry", crs=f.crs)
+
+
+_MOBILE_VALUES = ["yes", "gsm", "lte", "5g", "umts"]
+
+
+def telecom_layer(f: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return fixed and mobile network assets: exchanges, cabinets, connection points, masts.
+
+    Returns a GeoDataFrame with ``kind`` (``exchange``, ``cabinet``, ``connection_point``,
+    ``distribution_point``, ``fibre_line``, ``mast``, ``tower``), ``operator``, ``height_m``,
+    ``mobile`` (carries mobile antennas) and ``fibre`` (fixed-network fibre asset).
+    """
+    telecom = _tag(f, "telecom")
+    man_made = _tag(f, "man_made")
+    tower_type = _tag(f, "tower:type")
+    mobile_tag = _tag(f, "communication:mobile_phone")
+    medium = _tag(f, "telecom:medium")
+    cabinet = _tag(f, "street_cabinet")
+    comm_tower = (man_made.isin(["tower", "mast"]) & tower_type.eq("communication")) | man_made.eq(
+        "communications_tower"
+    )
+    rules = [
+        ("exchange", telecom.isin(["exchange", "central_office", "data_center"])),
+        ("connection_point", telecom.eq("connection_point")),
+        ("distribution_point", telecom.isin(["distribution_point", "service_device"])),
+        ("cabinet", man_made.eq("street_cabinet") & (cabinet.eq("telecom") | telecom.notna())),
+        ("fibre_line", medium.isin(["fibre", "fiber"]) & telecom.isin(["line", "cable"])),
+        ("tower", comm_tower & man_made.ne("mast")),
+        ("mast", (man_made.eq("mast") & (tower_type.isna() | tower_type.eq("communication")))),
+        ("mast", mobile_tag.isin(_MOBILE_VALUES)),
+        ("fibre_line", medium.isin(["fibre", "fiber"])),
+    ]
+    out = _select(f, rules, ["operator", "height", "telecom:medium", "communication:mobile_phone"])
+    out["height_m"] = parse_number(out.pop("height"))
+    medium = out.pop("telecom:medium").astype("string").str.lower()
+    mobile = out.pop("communication:mobile_phone").astype("string").str.lower()
+    out["mobile"] = out["kind"].isin(["mast", "tower"]) | mobile.isin(_MOBILE_VALUES)
+    out["fibre"] = medium.isin(["fibre", "fiber"]) | out["kind"].isin(
+        ["exchange", "cabinet", "connection_point", "distribution_point", "fibre_line"]
+    )
+    out["operator"] = out["operator"].astype("string")
+    return out
+
+
+def airspace_layer(f: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return features that restrict low-altitude flight or stand tall (aerodromes, masts...).
+
+    ``kind`` is one of ``aerodrome``, ``runway``, ``heliport``, ``helipad``, ``military``,
+    ``prison``, ``government``, ``power_line``, ``power_tower``, ``mast``, ``tower``,
+    ``chimney``; ``height_m`` is the tagged height (NaN where unknown).
+    """
+    aeroway = _tag(f, "aeroway")
+    man_made = _tag(f, "man_made")
+    power = _tag(f, "power")
+    rules = [
+        ("aerodrome", aeroway.eq("aerodrome")),
+        ("runway", aeroway.eq("runway")),
+        ("heliport", aeroway.eq("heliport")),
+        ("helipad", aeroway.eq("helipad")),
+        ("military", _tag(f, "landuse").eq("military") | _tag(f, "military").notna()),
+        ("prison", _tag(f, "amenity").eq("prison")),
+        ("government", _tag(f, "office").eq("government")),
+        ("power_line", power.isin(["line", "minor_line"])),
+        ("power_tower", power.eq("tower")),
+        ("mast", man_made.eq("mast")),
+        ("tower", man_made.isin(["tower", "communications_tower"])),
+        ("chimney", man_made.eq("chimney")),
+    ]
+    out = _select(f, rules, ["height"])
+    out["height_m"] = parse_number(out.pop("height"))
+    return out
+
+
+def landuse_layer(f: gpd.GeoDataFrame, major_roads: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return water, parks, forest, railways and industrial areas, plus major roads."""
+    natural = _tag(f, "natural")
+    landuse = _tag(f, "landuse")
+    railway = _tag(f, "railway")
+    rules = [
+        ("water", natural.eq("water") | _tag(f, "waterway").isin(["riverbank"])),
+        ("water", landuse.eq("reservoir")),
+        ("water", _tag(f, "waterway").eq("river")),
+        ("forest", natural.eq("wood") | landuse.eq("forest")),
+        (
+            "park",
+            _tag(f, "leisure").isin(["park", "garden"])
+            | landuse.isin(["grass", "meadow", "recreation_ground"]),
+        ),
+        ("railway", railway.isin(["rail", "light_rail", "subway", "tram"])),
+        # industrial estates: candidate sites for automatic drone hubs (logistics)
+        ("industrial", landuse.eq("industrial")),
+    ]
+    out = _select(f, rules, [])
+    roads = major_roads[["kind", "name", "geometry"]].copy()
+    roads["osm_id"] = -1
+    roads["osm_type"] = "way"
+    return gpd.GeoDataFrame(
+        pd.concat([out, roads[out.columns]], ignore_index=True), geometry="geometry", crs=f.crs
+    )
+
+
+def key_places_layer(f: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return hospitals, schools, universities and railway stations (gigabit-city key places)."""
+    amenity = _tag(f, "amenity")
+    railway = _tag(f, "railway")
+    rules = [
+        ("hospital", amenity.eq("hospital") | _tag(f, "healthcare").eq("hospital")),
+        ("university", amenity.isin(["university", "college"])),
+        ("school", amenity.eq("school")),
+        ("railway_station", railway.isin(["station", "halt"]) & _tag(f, "station").ne("subway")),
+    ]
+    out = _select(f, rules, [])
+    return drop_points_in_same_kind_areas(out)
+
+
+def drop_points_in_same_kind_areas(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Keep one record per place: drop a point that lies inside an area of the same ``kind``.
+
+    OSM often maps a hospital or school twice, as a node and as the grounds polygon; counting
+    both would inflate key-place KPIs.
+    """
+    points = gdf.geom_type == "Point"
+    areas = gdf.geom_type.isin(["Polygon", "MultiPolygon"])
+    if not points.any() or not areas.any():
+        return gdf.reset_index(drop=True)
+    pts, polys = gdf[points], gdf[areas]
+    i_pt, i_poly = polys.sindex.query(pts.geometry, predicate="within")
+    same = pts["kind"].to_numpy()[i_pt] == polys["kind"].to_numpy()[i_poly]
+    drop = pts.index[i_pt[same]]
+    return gdf.drop(index=drop).reset_index(drop=True)
+
+
+def admin_areas(f: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return administrative boundary polygons (districts) with ``admin_level`` and ``name``."""
+    mask = _tag(f, "boundary").eq("administrative") & f.geom_type.isin(["Polygon", "MultiPolygon"])
+    out = f.loc[mask, ["osm_id", "name", "admin_level", "geometry"]].copy()
+    out["admin_level"] = pd.to_numeric(out["admin_level"], errors="coerce")
+    out["name"] = out["name"].astype("string")
+    return gpd.GeoDataFrame(out.reset_index(drop=True), geometry="geometry", crs=f.crs)
+
+
+def counts(layers: dict[str, gpd.GeoDataFrame]) -> dict[str, int]:
+    """Return the number of rows per layer."""
+    return {name: int(len(gdf)) for name, gdf in layers.items()}
+
+
+__all__ = [
+    "telecom_layer",
+    "airspace_layer",
+    "landuse_layer",
+    "key_places_layer",
+    "admin_areas",
+    "counts",
+]

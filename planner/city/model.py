@@ -1,0 +1,81 @@
+"""The City: a street graph and data layers of one city in one projected CRS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import networkx as nx
+import osmnx as ox
+from pyproj import CRS
+from shapely import Polygon
+
+__all__ = ["LAYER_NAMES", "City"]
+
+#: Names of the GeoDataFrame layers a City holds, in export order.
+LAYER_NAMES = ["buildings", "telecom", "airspace", "landuse", "key_places", "admin_areas"]
+
+
+@dataclass
+class City:
+    """A city's street graph and data layers, all in one projected CRS (metres).
+
+    Attributes
+    ----------
+    name : str
+        Safe folder name of the city.
+    source : str
+        Where the data came from (file path, place name or ``sample:helsinki``).
+    crs : pyproj.CRS
+        The local projected CRS (UTM by default).
+    graph : networkx.MultiDiGraph
+        osmnx-compatible street graph, bidirectional, projected.
+    buildings, telecom, airspace, landuse, key_places, admin_areas : GeoDataFrame
+        The data layers (see :mod:`planner.layers` and :mod:`planner.buildings`).
+    boundary : shapely.Polygon
+        Extent of the data (convex hull of street nodes and buildings).
+    assumptions : dict
+        The defaults used, with sources, for ``summary.json``.
+    """
+
+    name: str
+    source: str
+    crs: CRS
+    graph: nx.MultiDiGraph
+    buildings: gpd.GeoDataFrame
+    telecom: gpd.GeoDataFrame
+    airspace: gpd.GeoDataFrame
+    landuse: gpd.GeoDataFrame
+    key_places: gpd.GeoDataFrame
+    admin_areas: gpd.GeoDataFrame
+    boundary: Polygon
+    assumptions: dict = field(default_factory=dict)
+    load_seconds: float = 0.0
+    from_cache: bool = False
+
+    def layers(self) -> dict[str, gpd.GeoDataFrame]:
+        """Return the data layers by name, streets (graph edges) and nodes included."""
+        nodes, edges = ox.graph_to_gdfs(self.graph)
+        streets = edges.reset_index()
+        streets = streets[streets["u"] < streets["v"]].reset_index(drop=True)
+        out = {"streets": streets, "street_nodes": nodes.reset_index()}
+        out.update({name: getattr(self, name) for name in LAYER_NAMES})
+        out["boundary"] = gpd.GeoDataFrame(
+            {"name": [self.name]}, geometry=[self.boundary], crs=self.crs
+        )
+        return out
+
+    def counts(self) -> dict[str, int]:
+        """Return the number of features per layer (streets counted once per direction pair)."""
+        counts = {name: int(len(getattr(self, name))) for name in LAYER_NAMES}
+        counts["street_nodes"] = self.graph.number_of_nodes()
+        counts["streets"] = sum(1 for u, v, _ in self.graph.edges(keys=True) if u < v)
+        counts["premises"] = int(self.buildings["premises"].sum())
+        return counts
+
+    def __repr__(self) -> str:
+        c = self.counts()
+        return (
+            f"City({self.name!r}, crs={self.crs.to_string()}, {c['street_nodes']} street nodes, "
+            f"{c['buildings']} buildings, {c['premises']} premises, {c['telecom']} telecom assets)"
+        )

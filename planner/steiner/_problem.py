@@ -1,0 +1,609 @@
+"""A Steiner-tree instance in CSR arrays with the Mehlhorn heuristic and local search."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import (
+    connected_components,
+    depth_first_order,
+    dijkstra,
+    minimum_spanning_tree,
+)
+
+from planner._csgraph import cheapest_edges, symmetric_csr
+from planner.errors import AnalysisError
+
+__all__ = ["NO_PRED", "Problem", "is_number", "tree_cost"]
+
+NO_PRED = -9999  # scipy.sparse.csgraph's "no predecessor / no source" marker
+
+
+class Problem:
+    """A weighted street graph reduced to integer arrays plus a CSR matrix.
+
+    The graph is treated as undirected; parallel and anti-parallel edges collapse onto the
+    cheapest one, whose original ``(u, v, key, data)`` is remembered for the output tree. If
+    roots are given, a virtual super-root (index ``n - 1``) is joined to every root by a
+    zero-cost edge, so "connect every terminal to some root" becomes a plain Steiner tree
+    problem with the super-root as an extra terminal.
+    """
+
+    def __init__(self, G: nx.Graph, terminals: Iterable, roots: Iterable | None, weight: str):
+        self.G = G
+        self.weight = weight
+        nodes = list(G.nodes)
+        idx = {node: i for i, node in enumerate(nodes)}
+        self.labels = nodes
+        multi = G.is_multigraph()
+        if multi:
+            raw = list(G.edges(keys=True, data=True))
+        else:
+            raw = [(u, v, None, d) for u, v, d in G.edges(data=True)]
+        self.raw = raw
+        m0 = len(raw)
+        u = np.fromiter((idx[e[0]] for e in raw), dtype=np.int64, count=m0)
+        v = np.fromiter((idx[e[1]] for e in raw), dtype=np.int64, count=m0)
+        try:
+            w = np.fromiter((e[3][weight] for e in raw), dtype=np.float64, count=m0)
+        except KeyError:
+            bad = next(e for e in raw if weight not in e[3])
+            raise AnalysisError(
+                f"edge ({bad[0]!r}, {bad[1]!r}) has no {weight!r} attribute"
+            ) from None
+        except (TypeError, ValueError):
+            bad = next(e for e in raw if not is_number(e[3][weight]))
+            raise AnalysisError(
+                f"edge ({bad[0]!r}, {bad[1]!r}) has non-numeric {weight!r}={bad[3][weight]!r}"
+            ) from None
+        badmask = ~(w >= 0) | ~np.isfinite(w)
+        if badmask.any():
+            e = raw[int(np.flatnonzero(badmask)[0])]
+            raise AnalysisError(
+                f"edge ({e[0]!r}, {e[1]!r}) has invalid {weight!r}={e[3][weight]!r}; "
+                "weights must be finite and >= 0"
+            )
+        orig = np.arange(m0, dtype=np.int64)
+        n = len(nodes)
+
+        try:
+            term_idx = [idx[t] for t in terminals]
+        except KeyError as exc:
+            raise AnalysisError(f"terminal {exc.args[0]!r} is not a node of the graph") from None
+        root_idx: list[int] = []
+        if roots is not None:
+            try:
+                root_idx = sorted({idx[r] for r in roots})
+            except KeyError as exc:
+                raise AnalysisError(f"root {exc.args[0]!r} is not a node of the graph") from None
+        self.has_root = bool(root_idx)
+        if self.has_root:  # virtual super-root joined to every root at zero cost
+            sr = n
+            n += 1
+            k = len(root_idx)
+            u = np.concatenate([u, np.full(k, sr, dtype=np.int64)])
+            v = np.concatenate([v, np.asarray(root_idx, dtype=np.int64)])
+            w = np.concatenate([w, np.zeros(k)])
+            orig = np.concatenate([orig, np.full(k, -1, dtype=np.int64)])
+            term_idx.append(sr)
+            self.super_root = sr
+        else:
+            self.super_root = -1
+        self.n = n
+
+        # collapse to simple undirected graph, keeping the cheapest parallel edge
+        self.eu, self.ev, self.ew, keep = cheapest_edges(u, v, w)
+        self.orig = orig[keep]
+        m = self.eu.size
+        self.m = m
+
+        # symmetric CSR so that zero-cost edges stay explicit entries
+        self.A, eid = symmetric_csr(self.eu, self.ev, self.ew, n, return_order=True)
+        rows = np.repeat(np.arange(n), np.diff(self.A.indptr))
+        cols = self.A.indices
+        self.pkeys = rows * n + cols  # sorted, for (u, v) -> edge id lookups
+        self.peid = eid
+
+        terms = np.unique(np.asarray(term_idx, dtype=np.int64))
+        # reachability: keep terminals in the super-root's component, or in the component
+        # holding most terminals (ties: the first terminal given) when there are no roots
+        ncomp, comp = connected_components(self.A, directed=False)
+        if terms.size:
+            if self.has_root:
+                best = comp[self.super_root]
+            else:
+                counts = np.bincount(comp[terms], minlength=ncomp)
+                first_t = comp[term_idx[0]]
+                best = first_t if counts[first_t] == counts.max() else int(np.argmax(counts))
+            ok = comp[terms] == best
+            self.unreachable = [nodes[i] for i in terms[~ok]]
+            terms = terms[ok]
+        else:
+            self.unreachable = []
+        self.terms = terms
+        self.term_mask = np.zeros(n, dtype=bool)
+        self.term_mask[terms] = True
+
+    # ----------------------------------------------------------------- helpers
+    def eid_of(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Edge ids of node pairs ``(a[i], b[i])`` (which must be adjacent)."""
+        a = np.asarray(a, dtype=np.int64)  # scipy returns int32 predecessors: avoid overflow
+        return self.peid[np.searchsorted(self.pkeys, a * self.n + np.asarray(b, dtype=np.int64))]
+
+    def cost(self, eids: np.ndarray) -> float:
+        """Total weight of a set of edge ids."""
+        return float(self.ew[eids].sum())
+
+    def walk(self, starts: np.ndarray, pred: np.ndarray) -> np.ndarray:
+        """Edge ids on the predecessor chains from ``starts`` back to their sources."""
+        seen = np.zeros(self.n, dtype=bool)
+        out = []
+        cur = np.unique(starts)
+        while cur.size:
+            seen[cur] = True
+            p = pred[cur]
+            ok = p >= 0
+            cur, p = cur[ok], p[ok]
+            if not cur.size:
+                break
+            out.append(self.eid_of(cur, p))
+            p = np.unique(p)
+            cur = p[~seen[p]]
+        return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+
+    def mst(self, eids: np.ndarray) -> np.ndarray:
+        """Minimum spanning forest of the subgraph made of edge ids ``eids``.
+
+        Edges are ranked (stable) and MST runs on ranks 1..k: scipy treats zero entries
+        as missing edges, and only the order of weights matters to an MST.
+        """
+        eids = np.unique(eids)
+        if eids.size == 0:
+            return eids
+        ends, inv = np.unique(np.concatenate([self.eu[eids], self.ev[eids]]), return_inverse=True)
+        k = eids.size
+        order = np.argsort(self.ew[eids], kind="stable")
+        rank = np.empty(k, dtype=np.float64)
+        rank[order] = np.arange(1, k + 1)
+        M = sp.csr_matrix((rank, (inv[:k], inv[k:])), shape=(ends.size, ends.size))
+        F = minimum_spanning_tree(M)
+        return eids[order[F.data.astype(np.int64) - 1]]
+
+    def prune(self, eids: np.ndarray) -> np.ndarray:
+        """Repeatedly drop edges that end in a non-terminal leaf."""
+        eids = np.unique(eids)
+        while eids.size:
+            deg = np.bincount(self.eu[eids], minlength=self.n) + np.bincount(
+                self.ev[eids], minlength=self.n
+            )
+            leaf = (deg == 1) & ~self.term_mask
+            bad = leaf[self.eu[eids]] | leaf[self.ev[eids]]
+            if not bad.any():
+                break
+            eids = eids[~bad]
+        return eids
+
+    def connects_all(self, eids: np.ndarray) -> bool:
+        """Return True if the edges ``eids`` join every (reachable) terminal into one tree."""
+        if self.terms.size <= 1:
+            return True
+        M = sp.csr_matrix(
+            (np.ones(eids.size), (self.eu[eids], self.ev[eids])), shape=(self.n, self.n)
+        )
+        _, comp = connected_components(M, directed=False)
+        return bool(np.all(comp[self.terms] == comp[self.terms[0]]))
+
+    def nodes_of(self, eids: np.ndarray) -> np.ndarray:
+        """Sorted unique node indices touched by edges ``eids``."""
+        return np.unique(np.concatenate([self.eu[eids], self.ev[eids]]))
+
+    # ------------------------------------------------------------ construction
+    def mehlhorn(self) -> np.ndarray:
+        """Mehlhorn's 2-approximation: Voronoi regions -> terminal MST -> expand paths."""
+        terms = self.terms
+        dist, pred, src = dijkstra(
+            self.A, directed=True, indices=terms, min_only=True, return_predecessors=True
+        )
+        su, sv = src[self.eu], src[self.ev]
+        bnd = np.flatnonzero((su >= 0) & (sv >= 0) & (su != sv))
+        d = dist[self.eu[bnd]] + self.ew[bnd] + dist[self.ev[bnd]]
+        a, b = np.minimum(su[bnd], sv[bnd]), np.maximum(su[bnd], sv[bnd])
+        order = np.lexsort((d, b, a))
+        a, b, bnd = a[order], b[order], bnd[order]
+        first = np.ones(a.size, dtype=bool)
+        first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
+        a, b, bnd, d = a[first], b[first], bnd[first], d[order][first]
+        pos = np.searchsorted(terms, np.concatenate([a, b]))
+        k = a.size
+        order = np.argsort(d, kind="stable")
+        rank = np.empty(k)
+        rank[order] = np.arange(1, k + 1)
+        M = sp.csr_matrix((rank, (pos[:k], pos[k:])), shape=(terms.size, terms.size))
+        F = minimum_spanning_tree(M)
+        chosen = bnd[order[F.data.astype(np.int64) - 1]]
+        starts = np.concatenate([self.eu[chosen], self.ev[chosen]])
+        eids = np.concatenate([chosen, self.walk(starts, pred)])
+        return self.prune(self.mst(eids))
+
+    # ------------------------------------------------------------ local search
+    def induced_mst(self, eids: np.ndarray) -> np.ndarray:
+        """MST of the subgraph induced by the tree's nodes, then leaf pruning."""
+        mask = np.zeros(self.n, dtype=bool)
+        mask[self.nodes_of(eids)] = True
+        ind = np.flatnonzero(mask[self.eu] & mask[self.ev])
+        return self.prune(self.mst(ind))
+
+    def segments(self, eids: np.ndarray, internal: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Split tree edges into segments through ``internal`` (degree-2) nodes.
+
+        Returns per-edge segment id, per-segment cost and the two end nodes of each segment.
+        """
+        n = self.n
+        tu, tv, tw = self.eu[eids], self.ev[eids], self.ew[eids]
+        iu, iv = internal[tu], internal[tv]
+        both, direct = iu & iv, ~iu & ~iv
+        # segments: chains of unmarked degree-2 nodes between marked nodes
+        M = sp.csr_matrix((np.ones(int(both.sum())), (tu[both], tv[both])), shape=(n, n))
+        _, lab = connected_components(M, directed=False)
+        int_nodes = np.flatnonzero(internal)
+        chain_ids, chain_of = np.unique(lab[int_nodes], return_inverse=True)
+        seg_of_node = np.full(n, -1, dtype=np.int64)
+        seg_of_node[int_nodes] = chain_of
+        nchain = chain_ids.size
+        pid = np.empty(eids.size, dtype=np.int64)
+        inner = np.where(iu, tu, tv)
+        pid[~direct] = seg_of_node[inner[~direct]]
+        ndirect = int(direct.sum())
+        pid[direct] = nchain + np.arange(ndirect)
+        nseg = nchain + ndirect
+        pcost = np.bincount(pid, weights=tw, minlength=nseg)
+        pa = np.empty(nseg, dtype=np.int64)
+        pb = np.empty(nseg, dtype=np.int64)
+        pa[nchain:], pb[nchain:] = tu[direct], tv[direct]
+        li = np.flatnonzero(iu ^ iv)
+        li = li[np.argsort(pid[li], kind="stable")]  # exactly two link edges per chain
+        outer = np.where(iu, tv, tu)
+        pa[pid[li[0::2]]], pb[pid[li[1::2]]] = outer[li[0::2]], outer[li[1::2]]
+        return pid, pcost, pa, pb
+
+    def _coverable(
+        self,
+        eids: np.ndarray,
+        order: np.ndarray,
+        pre: np.ndarray,
+        par_l: list[int],
+        edge_pos: np.ndarray,
+        pid: np.ndarray,
+        pcost: np.ndarray,
+    ) -> np.ndarray:
+        """Key paths that some Voronoi candidate cheaper than the path could replace.
+
+        An improving reconnection ``R`` of key path ``P`` has an edge ``(x, y)`` where the
+        Voronoi base (nearest tree node) switches sides, and ``c(R) >=
+        dist[x] + w + dist[y]``; the tree route between the two bases crosses ``P``. So only
+        paths covered by a candidate with that bound below ``c(P)`` are worth an exact
+        Dijkstra. Cover minima come from Tarjan-style union-find "painting" of tree edges
+        in increasing candidate cost (each edge painted once). Tree edges themselves are not
+        candidates, so this is a (very effective) filter rather than a proof.
+        """
+        dist, _, src = dijkstra(
+            self.A, directed=True, indices=order, min_only=True, return_predecessors=True
+        )
+        tmask = np.zeros(self.m, dtype=bool)
+        tmask[eids] = True
+        su, sv = src[self.eu], src[self.ev]
+        bnd = np.flatnonzero((su >= 0) & (sv >= 0) & (su != sv) & ~tmask)
+        d = dist[self.eu[bnd]] + self.ew[bnd] + dist[self.ev[bnd]]
+        ok = d < pcost.max()
+        bnd, d = bnd[ok], d[ok]
+        srt = np.argsort(d, kind="stable")
+        ps = pre[su[bnd[srt]]].tolist()
+        pt = pre[sv[bnd[srt]]].tolist()
+        dd = d[srt].tolist()
+        ntree = order.size
+        par = [0] + par_l
+        dep = [0] * ntree
+        for i in range(1, ntree):
+            dep[i] = dep[par[i]] + 1
+        up = list(range(ntree))
+        paint = [np.inf] * ntree
+
+        def find(x: int) -> int:
+            r = x
+            while up[r] != r:
+                r = up[r]
+            while up[x] != r:
+                up[x], x = r, up[x]
+            return r
+
+        for a, b, c in zip(ps, pt, dd, strict=True):
+            u, v = find(a), find(b)
+            while u != v:
+                if dep[u] < dep[v]:
+                    u, v = v, u
+                paint[u] = c
+                up[u] = par[u]
+                u = find(u)
+        cover = np.full(pcost.size, np.inf)
+        np.minimum.at(cover, pid, np.asarray(paint)[edge_pos])
+        return np.flatnonzero(cover < pcost - 1e-9 * np.maximum(1.0, pcost))
+
+    def exchange_exact(self, eids: np.ndarray, deadline: float) -> np.ndarray:
+        """Key-path exchange with an exact reconnection per key path, applied in batches.
+
+        Each pass roots the tree once (scipy DFS preorder + subtree sizes, so each side of a
+        removed key path ``P`` is a preorder slice) and, for every key path ``P``, runs one
+        scipy Dijkstra from the smaller side bounded by ``c(P)``; a cheaper path to the other
+        side is an improving exchange. This also finds replacements that leave from the
+        middle of a key path, which the batched Voronoi modes miss. Improving exchanges are
+        then applied in order of gain while still valid (``P`` intact, result cheaper and
+        connected). It costs O(n) per key path, so it runs last and stops at the deadline.
+        """
+        n = self.n
+        while time.perf_counter() < deadline:
+            deg = np.bincount(self.eu[eids], minlength=n) + np.bincount(self.ev[eids], minlength=n)
+            in_tree = deg > 0
+            in_tree[self.terms] = True
+            key = in_tree & (self.term_mask | (deg >= 3))
+            pid, pcost, pa, pb = self.segments(eids, in_tree & ~key)
+            M = sp.csr_matrix((np.ones(eids.size), (self.eu[eids], self.ev[eids])), shape=(n, n))
+            order, parent = depth_first_order(M, int(self.terms[0]), directed=False)
+            pre = np.full(n, -1, dtype=np.int64)
+            pre[order] = np.arange(order.size)
+            size_l = [1] * order.size
+            par_l = pre[parent[order[1:]]].tolist()
+            for i in range(order.size - 1, 0, -1):
+                size_l[par_l[i - 1]] += size_l[i]
+            size = np.asarray(size_l)  # subtree size, indexed by preorder position
+            ntree = order.size
+            edge_pos = np.maximum(pre[self.eu[eids]], pre[self.ev[eids]])  # child end
+            by_path = np.argsort(pid, kind="stable")
+            starts = np.searchsorted(pid[by_path], np.arange(pcost.size + 1))
+            flagged = self._coverable(eids, order, pre, par_l, edge_pos, pid, pcost)
+            found, base = [], eids
+            for p in flagged[np.argsort(-pcost[flagged], kind="stable")]:
+                if time.perf_counter() > deadline:
+                    break
+                c = float(pcost[p])
+                if c <= 0:
+                    continue
+                b = max(pre[pa[p]], pre[pb[p]])  # deeper key end: its subtree is one side
+                lo, hi = b, b + size[b]
+                inner = edge_pos[by_path[starts[p] : starts[p + 1]]]
+                inner = inner[inner != b]  # preorder positions of P's internal nodes
+                sub_small = 2 * (hi - lo) <= ntree - inner.size
+                if sub_small:
+                    srcs = order[lo:hi]
+                else:
+                    keep = np.ones(ntree, dtype=bool)
+                    keep[lo:hi] = False
+                    keep[inner] = False
+                    srcs = order[keep]
+                dist, pred, _ = dijkstra(
+                    self.A,
+                    directed=True,
+                    indices=srcs,
+                    min_only=True,
+                    return_predecessors=True,
+                    limit=c,
+                )
+                reached = np.flatnonzero(dist < c - 1e-9 * max(1.0, c))
+                q = pre[reached]
+                if sub_small:  # targets: tree nodes outside the subtree and off P
+                    ok = (q >= 0) & ((q < lo) | (q >= hi))
+                    ok[ok] = ~np.isin(q[ok], inner)
+                else:  # targets: the subtree
+                    ok = (q >= lo) & (q < hi)
+                if ok.any():
+                    cand = reached[ok]
+                    j = cand[np.argmin(dist[cand])]
+                    found.append((c - dist[j], p, self.walk(np.array([j]), pred)))
+            if not found:
+                break
+            applied = False
+            found.sort(key=lambda x: -x[0])
+            for _, p, path in found:
+                if time.perf_counter() > deadline:
+                    break
+                pe = base[by_path[starts[p] : starts[p + 1]]]
+                cur = np.isin(pe, eids)
+                if not cur.all():
+                    continue
+                rest = eids[~np.isin(eids, pe)]
+                new = self.prune(self.mst(np.concatenate([rest, path])))
+                old = self.cost(eids)
+                if self.cost(new) < old - 1e-9 * max(1.0, old) and self.connects_all(new):
+                    eids, applied = new, True
+            if not applied:
+                break
+        return eids
+
+    def exchange(self, eids: np.ndarray, mode: str) -> np.ndarray:
+        """One batched round of Voronoi-driven path exchange (monotone: never worse).
+
+        ``mode="key"``: key-path exchange. Key nodes are terminals and Steiner nodes of
+        degree >= 3; key paths join them through degree-2 Steiner nodes. A multi-source
+        Dijkstra from the key nodes gives, per Voronoi boundary edge ``(x, y)``, a candidate
+        path ``s..x-y..t`` between key nodes (it may run through the interior of the key path
+        it replaces). ``mode="tree"``: Steiner-node insertion. The Dijkstra starts from every
+        tree node, so candidates may attach in the middle of key paths, which are split there.
+
+        In both modes the tree is contracted to a graph whose vertices are the key (and
+        split) nodes and whose edges are the tree's key-path segments plus all candidates.
+        Its MST contains every improving single exchange (replacing a segment on the cycle a
+        candidate closes); after pruning Steiner leaves it is expanded back to street edges,
+        whose MST + pruning costs at most the contracted MST. Accepted only if cheaper.
+        """
+        n = self.n
+        tu, tv, tw = self.eu[eids], self.ev[eids], self.ew[eids]
+        deg = np.bincount(tu, minlength=n) + np.bincount(tv, minlength=n)
+        in_tree = deg > 0
+        in_tree[self.terms] = True
+        key = in_tree & (self.term_mask | (deg >= 3))
+        sources = np.flatnonzero(key if mode == "key" else in_tree)
+        dist, pred, src = dijkstra(
+            self.A, directed=True, indices=sources, min_only=True, return_predecessors=True
+        )
+        su, sv = src[self.eu], src[self.ev]
+        bnd = np.flatnonzero((su >= 0) & (sv >= 0) & (su != sv))
+        d = dist[self.eu[bnd]] + self.ew[bnd] + dist[self.ev[bnd]]
+        s, t = su[bnd], sv[bnd]
+        marked = key.copy()
+        if mode != "key":
+            marked[s] = True
+            marked[t] = True
+        pid, pcost, pa, pb = self.segments(eids, in_tree & ~marked)
+        nseg = pcost.size
+        keep = d < pcost.max()
+        bnd, d, s, t = bnd[keep], d[keep], s[keep], t[keep]
+        # contracted graph: segments (kind 0) + candidates (kind 1), cheapest per node pair
+        lo = np.concatenate([np.minimum(pa, pb), np.minimum(s, t)])
+        hi = np.concatenate([np.maximum(pa, pb), np.maximum(s, t)])
+        sc = np.concatenate([pcost, d])
+        kind = np.concatenate([np.zeros(nseg, dtype=np.int8), np.ones(d.size, dtype=np.int8)])
+        ref = np.concatenate([np.arange(nseg), np.arange(d.size)])
+        order = np.lexsort((kind, sc, hi, lo))
+        lo, hi, sc, kind, ref = lo[order], hi[order], sc[order], kind[order], ref[order]
+        first = np.ones(lo.size, dtype=bool)
+        first[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
+        lo, hi, sc, kind, ref = lo[first], hi[first], sc[first], kind[first], ref[first]
+        knodes, inv = np.unique(np.concatenate([lo, hi]), return_inverse=True)
+        k = lo.size
+        order = np.argsort(sc, kind="stable")
+        rank = np.empty(k)
+        rank[order] = np.arange(1, k + 1)
+        Mc = sp.csr_matrix((rank, (inv[:k], inv[k:])), shape=(knodes.size, knodes.size))
+        sel = order[minimum_spanning_tree(Mc).data.astype(np.int64) - 1]
+        tmask = self.term_mask[knodes]
+        while sel.size:  # prune the contracted tree
+            dg = np.bincount(inv[sel], minlength=knodes.size) + np.bincount(
+                inv[k + sel], minlength=knodes.size
+            )
+            leaf = (dg == 1) & ~tmask
+            bad = leaf[inv[sel]] | leaf[inv[k + sel]]
+            if not bad.any():
+                break
+            sel = sel[~bad]
+        old = float(tw.sum())
+        tol = 1e-9 * max(1.0, old)
+        if sc[sel].sum() >= old - tol:
+            return eids
+        smask = np.zeros(nseg, dtype=bool)
+        smask[ref[sel[kind[sel] == 0]]] = True
+        be = bnd[ref[sel[kind[sel] == 1]]]
+        parts = [eids[smask[pid]], be, self.walk(np.concatenate([self.eu[be], self.ev[be]]), pred)]
+        new = self.prune(self.mst(np.concatenate(parts)))
+        if self.cost(new) < old - tol and self.connects_all(new):
+            return new
+        return eids
+
+    def local_search(self, eids: np.ndarray, deadline: float, max_rounds: int) -> np.ndarray:
+        """Alternate induced-subgraph MST and the two exchange modes until no gain."""
+        for _ in range(max_rounds):
+            before = self.cost(eids)
+            tol = 1e-9 * max(1.0, before)
+            cand = self.induced_mst(eids)
+            if self.cost(cand) < before - tol:
+                eids = cand
+            for mode in ("key", "tree"):
+                if time.perf_counter() > deadline:
+                    return eids
+                eids = self.exchange(eids, mode)
+            eids = self.exchange_exact(eids, deadline)
+            if self.cost(eids) >= before - tol or time.perf_counter() > deadline:
+                break
+        return eids
+
+    def set_weights(self, w: np.ndarray) -> None:
+        """Swap in edge weights ``w`` (aligned with ``self.eu``) in both arrays and CSR."""
+        self.ew = w
+        self.A.data = w[self.peid]
+
+    def solve(
+        self, improve: bool, time_limit: float, max_rounds: int, restarts: int, seed: int
+    ) -> np.ndarray:
+        """Mehlhorn + local search, then perturbed restarts; return the cheapest tree."""
+        if self.terms.size <= 1:
+            return np.zeros(0, dtype=np.int64)
+        t0 = time.perf_counter()
+        deadline = t0 + time_limit
+        eids = self.mehlhorn()
+        self.history = [("mehlhorn", self.cost(eids))]
+        if not improve:
+            return eids
+        eids = self.local_search(eids, deadline, max_rounds)
+        self.history.append(("local_search", self.cost(eids)))
+        best, best_cost = eids, self.cost(eids)
+        true_w = self.ew
+        rng = np.random.default_rng(seed)
+        for r in range(restarts):
+            if time.perf_counter() > deadline:
+                break
+            # perturbation: noise on every edge, extra penalty on the incumbent's edges
+            noise = true_w * rng.uniform(1.0, 1.25, size=true_w.size)
+            noise[best] *= 1.0 + 0.25 * rng.random()
+            self.set_weights(noise)
+            try:
+                cand = self.local_search(self.mehlhorn(), deadline, 3)
+            finally:
+                self.set_weights(true_w)
+            cand = self.local_search(cand, deadline, max_rounds)
+            c = self.cost(cand)
+            self.history.append((f"restart{r}", c))
+            if c < best_cost - 1e-9 * max(1.0, best_cost) and self.connects_all(cand):
+                best, best_cost = cand, c
+        return best
+
+    # ------------------------------------------------------------------ output
+    def to_graph(self, eids: np.ndarray) -> nx.Graph:
+        """Build the output tree with the chosen original edges' attributes."""
+        G, w = self.G, self.weight
+        T = nx.Graph()
+        for e in np.unique(eids):
+            o = int(self.orig[e])
+            if o < 0:
+                continue  # super-root edge
+            u, v, key, data = self.raw[o]
+            attrs = dict(data)
+            if key is not None:
+                attrs["key"] = key
+            T.add_edge(u, v, **attrs)
+        for i in self.terms:
+            if i != self.super_root:
+                T.add_node(self.labels[i])
+        for node in T.nodes:
+            T.nodes[node].update(G.nodes[node])
+        T.graph["weight"] = w
+        T.graph["cost"] = tree_cost(T, w)
+        T.graph["unreachable"] = list(self.unreachable)
+        return T
+
+
+def is_number(x: object) -> bool:
+    try:
+        float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def tree_cost(T: nx.Graph, weight: str = "cost") -> float:
+    """Sum of the ``weight`` attribute over the edges of ``T``.
+
+    Parameters
+    ----------
+    T : networkx.Graph
+        A tree or forest (e.g. from :func:`steiner_tree`).
+    weight : str
+        Edge attribute to sum.
+
+    Returns
+    -------
+    float
+        Total edge weight (0.0 for an edgeless graph).
+    """
+    return float(sum(d[weight] for _, _, d in T.edges(data=True)))

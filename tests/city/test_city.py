@@ -1,0 +1,155 @@
+import time
+
+import networkx as nx
+import numpy as np
+import osmium
+import osmnx as ox
+import pytest
+
+from planner.city import load_city
+from planner.city.osm import sample_path
+from planner.errors import EmptyAreaError, InputFileError, PlaceNotFoundError
+
+
+def test_sample_graph_is_osmnx_compatible(helsinki):
+    G = helsinki.graph
+    assert isinstance(G, nx.MultiDiGraph)
+    assert helsinki.crs.is_projected and helsinki.crs.axis_info[0].unit_name == "metre"
+    assert G.graph["crs"] == helsinki.crs
+    u, v, data = next(iter(G.edges(data=True)))
+    assert {"length", "highway", "osmid", "geometry"} <= set(data)
+    assert {"x", "y"} <= set(G.nodes[u])
+    nodes, edges = ox.graph_to_gdfs(G)
+    assert np.allclose(edges["length"], edges.geometry.length)
+    # a real osmnx function works on it
+    stats = ox.basic_stats(G)
+    assert stats["n"] == G.number_of_nodes()
+    assert G.number_of_edges() > 500
+
+
+def test_sample_buildings(helsinki):
+    b = helsinki.buildings
+    assert len(b) > 400
+    assert set(b["height_source"]) <= {"tag", "levels", "default"}
+    assert (b["height_m"] > 0).all()
+    levels = b[b["height_source"] == "levels"]
+    assert np.allclose(levels["height_m"], levels["levels"] * 3.0)
+    assert (b["premises"] >= 0).all() and b["premises"].sum() > 1000
+    assert (b.loc[~b["residential"], "households"] == 0).all()
+    assert b.crs == helsinki.crs
+
+
+def test_sample_layers_have_kinds(helsinki):
+    assert set(helsinki.telecom["kind"]) >= {"cabinet"}
+    assert len(helsinki.airspace) and helsinki.airspace["kind"].notna().all()
+    assert {"railway", "park", "major_road"} <= set(helsinki.landuse["kind"])
+    assert "university" in set(helsinki.key_places["kind"])
+
+
+def test_second_load_hits_cache():
+    t0 = time.perf_counter()
+    first = load_city(progress=False)
+    cold = time.perf_counter() - t0
+    second = load_city(progress=False)
+    assert second.from_cache
+    assert second.counts() == first.counts()
+    assert second.load_seconds < max(cold, 0.5)
+
+
+def test_missing_file():
+    with pytest.raises(InputFileError, match="not found"):
+        load_city("/nonexistent/city.osm.pbf")
+
+
+def test_png_renamed_pbf(tmp_path):
+    path = tmp_path / "picture.osm.pbf"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(4096))
+    with pytest.raises(InputFileError, match="not an OSM PBF"):
+        load_city(path, use_cache=False)
+
+
+def test_truncated_pbf(tmp_path):
+    data = sample_path().read_bytes()
+    path = tmp_path / "cut.osm.pbf"
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputFileError, match="truncated|corrupt|not a readable"):
+        load_city(path, use_cache=False)
+
+
+def _write_osm(path, with_street=True, with_building=True):
+    """Write a tiny real OSM file with osmium: a street and/or a building."""
+    with osmium.SimpleWriter(str(path)) as w:
+        coords = [(24.94, 60.17), (24.941, 60.17), (24.941, 60.1705), (24.94, 60.1705)]
+        for i, (lon, lat) in enumerate(coords, start=1):
+            w.add_node(osmium.osm.mutable.Node(id=i, location=(lon, lat), version=1))
+        if with_street:
+            w.add_way(
+                osmium.osm.mutable.Way(
+                    id=10, nodes=[1, 2], tags={"highway": "residential"}, version=1
+                )
+            )
+        if with_building:
+            w.add_way(
+                osmium.osm.mutable.Way(
+                    id=11, nodes=[1, 2, 3, 4, 1], tags={"building": "yes"}, version=1
+                )
+            )
+
+
+def test_empty_area_no_buildings(tmp_path):
+    path = tmp_path / "empty.osm.pbf"
+    _write_osm(path, with_building=False)
+    with pytest.raises(EmptyAreaError, match="no buildings"):
+        load_city(path, use_cache=False)
+
+
+def test_empty_area_no_streets(tmp_path):
+    path = tmp_path / "nostreets.osm.pbf"
+    _write_osm(path, with_street=False)
+    with pytest.raises(EmptyAreaError, match="no streets"):
+        load_city(path, use_cache=False)
+
+
+def test_tiny_xml_file_loads(tmp_path):
+    path = tmp_path / "tiny.osm"
+    _write_osm(path)
+    city = load_city(path, use_cache=False, progress=False)
+    assert len(city.buildings) == 1 and city.graph.number_of_edges() == 2
+
+
+def test_unknown_place_mocked_http(monkeypatch):
+    """Nominatim answers with no result: a clear error, and no real network call."""
+    import osmnx as ox
+    import requests
+
+    def fake_get(url, *args, **kwargs):
+        calls.append(url)
+        response = requests.Response()
+        response.status_code = 200
+        response._content = b"[]"
+        response.url = url
+        response.headers["Content-Type"] = "application/json"
+        return response
+
+    calls = []
+    monkeypatch.setattr(requests, "get", fake_get)
+    monkeypatch.setattr(ox.settings, "use_cache", False)
+    with pytest.raises(PlaceNotFoundError, match="Atlantis"):
+        load_city("Atlantis Under The Sea", use_cache=False)
+    assert calls, "the geocoder should have gone through the mocked HTTP boundary"
+
+
+def test_key_place_mapped_twice_counts_once():
+    import geopandas as gpd
+    from shapely.geometry import Point, box
+
+    from planner.city.layers import drop_points_in_same_kind_areas
+
+    gdf = gpd.GeoDataFrame(
+        {"kind": ["hospital", "hospital", "school", "hospital"]},
+        geometry=[box(0, 0, 10, 10), Point(5, 5), Point(6, 6), Point(50, 50)],
+        crs=3067,
+    )
+    out = drop_points_in_same_kind_areas(gdf)
+    assert sorted(out["kind"]) == ["hospital", "hospital", "school"]
+    assert (out.geom_type == "Point").sum() == 2  # the school inside and the far hospital stay
