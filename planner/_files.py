@@ -8,6 +8,7 @@ import math
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +17,19 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+__all__ = [
+    "atomic_dir",
+    "atomic_path",
+    "clean_stale_temporaries",
+    "json_default",
+    "write_gpkg",
+    "write_json",
+]
+
 log = logging.getLogger(__name__)
+
+#: Prefixes of the hidden sibling folders :func:`atomic_dir` creates.
+_TEMP_PREFIXES = (".tmp-", ".old-")
 
 
 @contextmanager
@@ -30,14 +43,17 @@ def atomic_dir(final: str | Path, keep_existing: bool = False) -> Iterator[Path]
     """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
+    clean_stale_temporaries(final)
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{final.name}-", dir=final.parent))
     if keep_existing and final.is_dir():
-        shutil.copytree(final, tmp, dirs_exist_ok=True)
+        _copy_regular_files(final, tmp)
+    (tmp / ".pid").write_text(str(os.getpid()))
     try:
         yield tmp
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    (tmp / ".pid").unlink(missing_ok=True)
     old = None
     if final.exists():
         old = final.parent / f".old-{final.name}-{os.getpid()}"
@@ -45,6 +61,74 @@ def atomic_dir(final: str | Path, keep_existing: bool = False) -> Iterator[Path]
     os.replace(tmp, final)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def _copy_regular_files(src: Path, dst: Path) -> None:
+    """Copy ``src``'s regular files and folders into ``dst``; never follow a symbolic link.
+
+    A link planted in an old output folder (``x -> /etc/passwd``) is skipped, so its target
+    is never copied into the new outputs.
+    """
+    for entry in os.scandir(src):
+        target = dst / entry.name
+        if entry.is_symlink():
+            log.warning("not carrying over symbolic link %s", Path(src) / entry.name)
+        elif entry.is_dir(follow_symlinks=False):
+            target.mkdir(exist_ok=True)
+            _copy_regular_files(Path(entry.path), target)
+        elif entry.is_file(follow_symlinks=False):
+            shutil.copy2(entry.path, target, follow_symlinks=False)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale_temporaries(final: str | Path) -> list[Path]:
+    """Remove hidden ``.tmp-<name>-*`` / ``.old-<name>-*`` siblings left by killed runs.
+
+    A temporary folder is stale when the process that made it is gone: ``.old-`` folders carry
+    the writer's pid in their name; ``.tmp-`` folders hold a ``.pid`` file written when they
+    were made (folders without one are removed when older than an hour).
+
+    Returns
+    -------
+    list of Path
+        The folders removed.
+    """
+    final = Path(final)
+    removed = []
+    if not final.parent.is_dir():
+        return removed
+    for entry in final.parent.iterdir():
+        if not entry.name.startswith(tuple(f"{p}{final.name}-" for p in _TEMP_PREFIXES)):
+            continue
+        if entry.is_symlink() or not entry.is_dir():
+            continue
+        if _owner_alive(entry):
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        removed.append(entry)
+    if removed:
+        log.info("removed %d folder(s) left by interrupted runs beside %s", len(removed), final)
+    return removed
+
+
+def _owner_alive(folder: Path) -> bool:
+    tail = folder.name.rsplit("-", 1)[-1]
+    if folder.name.startswith(".old-") and tail.isdigit():
+        return _pid_alive(int(tail))
+    pid_file = folder / ".pid"
+    try:
+        return _pid_alive(int(pid_file.read_text().strip()))
+    except (OSError, ValueError):
+        return (time.time() - folder.stat().st_mtime) < 3600
 
 
 @contextmanager

@@ -2,7 +2,32 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
+
 from tqdm.auto import tqdm
+
+__all__ = ["steps", "timed"]
+
+
+@contextmanager
+def timed(into: MutableMapping[str, float], name: str, digits: int = 2) -> Iterator[None]:
+    """Time the body and store its wall-clock seconds as ``into[name]`` (rounded).
+
+    Examples
+    --------
+    >>> t = {}
+    >>> with timed(t, "load"):
+    ...     pass
+    >>> sorted(t)
+    ['load']
+    """
+    t0 = time.perf_counter()
+    try:
+        yield
+    finally:
+        into[name] = round(time.perf_counter() - t0, digits)
 
 
 class steps:  # noqa: N801 - used like a function: ``with steps([...]) as bar``

@@ -5,20 +5,52 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from planner import __version__
 from planner._files import atomic_dir, write_gpkg, write_json
+from planner._progress import timed
 from planner.city import City, load_city_from_config
 from planner.config import CityConfig
+
+if TYPE_CHECKING:
+    from planner.drones import CorridorResult
+    from planner.fiber import FiberCoverage
+    from planner.plan import FiberPlan
+
+__all__ = [
+    "ALL_STEPS",
+    "REQUIRES",
+    "STEPS",
+    "AnalysisResults",
+    "RunContext",
+    "RunResult",
+    "base_summary",
+    "run_city",
+    "steps_to_run",
+]
 
 log = logging.getLogger(__name__)
 
 #: Every step of a full run, in order. ``planner fiber`` etc. run a subset.
 ALL_STEPS = ["layers", "fiber", "plan", "drones", "maps", "report"]
+
+#: Steps whose results a step consumes; they run first when a subset is asked for.
+REQUIRES: dict[str, list[str]] = {"plan": ["fiber"]}
+
+
+@dataclass
+class AnalysisResults:
+    """The typed results of the analyses run so far (None: not run)."""
+
+    fiber: FiberCoverage | None = None
+    plan: FiberPlan | None = None
+    drones: CorridorResult | None = None
 
 
 @dataclass
@@ -29,7 +61,7 @@ class RunContext:
     city: City
     out: Path
     summary: dict
-    results: dict = field(default_factory=dict)
+    results: AnalysisResults = field(default_factory=AnalysisResults)
     progress: bool = True
 
 
@@ -41,7 +73,7 @@ class RunResult:
     files: list[Path] = field(default_factory=list)
     summary: dict = field(default_factory=dict)
     city: City | None = None
-    results: dict = field(default_factory=dict)
+    results: AnalysisResults = field(default_factory=AnalysisResults)
 
 
 def base_summary(city: City) -> dict:
@@ -71,48 +103,46 @@ def step_fiber(ctx: RunContext) -> None:
 
     coverage = analyze_fiber(ctx.city, ctx.config.fiber)
     write_fiber_outputs(coverage, ctx.out)
-    ctx.results["fiber"] = coverage
+    ctx.results.fiber = coverage
     ctx.summary["fiber"] = coverage.kpis
 
 
 def step_plan(ctx: RunContext) -> None:
-    """Plan the fiber build (routes, splitters, cabinets, cost, phases); ``fiber_plan.gpkg``."""
-    from planner.fiber import analyze_fiber
+    """Plan the fiber build from the coverage result; write ``fiber_plan.gpkg``, ``bom.csv``."""
     from planner.plan import plan_fiber, write_plan_outputs
 
-    coverage = ctx.results.get("fiber") or analyze_fiber(ctx.city, ctx.config.fiber)
-    plan = plan_fiber(ctx.city, coverage, ctx.config.plan)
+    if ctx.results.fiber is None:
+        raise RuntimeError("the plan step needs the fiber step's result (see REQUIRES)")
+    plan = plan_fiber(ctx.city, ctx.results.fiber, ctx.config.plan)
     write_plan_outputs(plan, ctx.out)
-    ctx.results["plan"] = plan
+    ctx.results.plan = plan
     ctx.summary["fiber_plan"] = plan.summary
 
 
 def step_drones(ctx: RunContext) -> None:
     """Plan drone corridors; write ``airspace.gpkg`` and ``ground_risk.tif``."""
-    from planner.drones.corridors import plan_corridors, write_outputs
+    from planner.drones import plan_corridors, write_outputs
 
     result = plan_corridors(ctx.city, ctx.config.drones)
     write_outputs(result, ctx.out)
-    ctx.results["drones"] = result
+    ctx.results.drones = result
     ctx.summary["drones"] = result.summary
 
 
 def step_maps(ctx: RunContext) -> None:
     """Write the combined map and the focused maps (self-contained HTML)."""
-    from planner.render.maps import write_maps
+    from planner.render import write_maps
 
     r = ctx.results
-    write_maps(ctx.out, ctx.city, fiber=r.get("fiber"), plan=r.get("plan"), drones=r.get("drones"))
+    write_maps(ctx.out, ctx.city, fiber=r.fiber, plan=r.plan, drones=r.drones)
 
 
 def step_report(ctx: RunContext) -> None:
     """Write ``report.html`` and ``report.md`` (after the maps, whose sizes it lists)."""
-    from planner.render.report import write_report
+    from planner.render import write_report
 
     r = ctx.results
-    write_report(
-        ctx.out, ctx.summary, fiber=r.get("fiber"), plan=r.get("plan"), drones=r.get("drones")
-    )
+    write_report(ctx.out, ctx.summary, fiber=r.fiber, plan=r.plan, drones=r.drones)
 
 
 STEPS: dict[str, Callable[[RunContext], None]] = {
@@ -123,6 +153,14 @@ STEPS: dict[str, Callable[[RunContext], None]] = {
     "maps": step_maps,
     "report": step_report,
 }
+
+
+def steps_to_run(steps: list[str] | None) -> list[str]:
+    """Return the steps to run in order: the ones asked for plus the ones they require."""
+    wanted = set(steps or ALL_STEPS)
+    for name in list(wanted):
+        wanted.update(REQUIRES.get(name, []))
+    return [s for s in ALL_STEPS if s in wanted]
 
 
 def run_city(
@@ -145,8 +183,8 @@ def run_city(
     progress : bool
         Show progress bars.
     steps : list of str, optional
-        Subset of :data:`ALL_STEPS`; other outputs already in the folder are kept and the
-        summary's other sections preserved.
+        Subset of :data:`ALL_STEPS` (plus the steps they require, :data:`REQUIRES`); other
+        outputs already in the folder are kept and the summary's other sections preserved.
 
     Returns
     -------
@@ -156,35 +194,39 @@ def run_city(
     -----
     The folder is replaced atomically: a failed or killed run leaves the previous outputs.
     """
-    wanted = [s for s in ALL_STEPS if s in (steps or ALL_STEPS) and s in STEPS]
     out_dir = Path(out_root) / config.name
     t0 = time.perf_counter()
     keep = steps is not None
-    with atomic_dir(out_dir, keep_existing=keep) as tmp:
-        handler = logging.FileHandler(tmp / "run.log", mode="w", encoding="utf-8")
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        root = logging.getLogger("planner")
-        root.addHandler(handler)
-        try:
-            city = load_city_from_config(config, use_cache=use_cache, progress=progress)
-            summary = _previous_summary(tmp) if keep else {}
-            summary.update(base_summary(city))
-            ctx = RunContext(config, city, tmp, summary, progress=progress)
-            timings = summary.setdefault("step_seconds", {})
-            for name in wanted:
-                t = time.perf_counter()
-                log.info("step %s ...", name)
+    with atomic_dir(out_dir, keep_existing=keep) as tmp, _run_log(tmp):
+        city = load_city_from_config(config, use_cache=use_cache, progress=progress)
+        summary = _previous_summary(tmp) if keep else {}
+        summary.update(base_summary(city))
+        ctx = RunContext(config, city, tmp, summary, progress=progress)
+        timings = summary.setdefault("step_seconds", {})
+        for name in steps_to_run(steps):
+            log.info("step %s ...", name)
+            with timed(timings, name):
                 STEPS[name](ctx)
-                timings[name] = round(time.perf_counter() - t, 2)
-            summary["seconds"] = round(time.perf_counter() - t0, 2)
-            write_json(summary, tmp / "summary.json")
-            log.info("run of %s finished in %.1f s", config.name, summary["seconds"])
-        finally:
-            root.removeHandler(handler)
-            handler.close()
-        names = sorted(p.name for p in tmp.iterdir())
+        summary["seconds"] = round(time.perf_counter() - t0, 2)
+        write_json(summary, tmp / "summary.json")
+        log.info("run of %s finished in %.1f s", config.name, summary["seconds"])
+        names = sorted(p.name for p in tmp.iterdir() if not p.name.startswith("."))
     files = [out_dir / n for n in names]
     return RunResult(out_dir, files, summary, city, ctx.results)
+
+
+@contextmanager
+def _run_log(folder: Path) -> Iterator[None]:
+    """Copy planner's log records into ``<folder>/run.log`` while the body runs."""
+    handler = logging.FileHandler(folder / "run.log", mode="w", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("planner")
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
+        handler.close()
 
 
 def _previous_summary(folder: Path) -> dict:
@@ -192,6 +234,7 @@ def _previous_summary(folder: Path) -> dict:
     if not path.is_file():
         return {}
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    return data if isinstance(data, dict) else {}
