@@ -49,10 +49,8 @@ def test_every_public_module_has_all_and_a_one_line_docstring():
             bad.append(f"{path.relative_to(ROOT)}: module docstring must be one line")
         if path.name == "__main__.py":
             continue
-        has_all = any(
-            isinstance(n, ast.Assign) and any(getattr(t, "id", None) == "__all__" for t in n.targets)
-            for n in tree.body
-        )
+        assigned = [t for n in tree.body if isinstance(n, ast.Assign) for t in n.targets]
+        has_all = any(getattr(t, "id", None) == "__all__" for t in assigned)
         if not has_all:
             bad.append(f"{path.relative_to(ROOT)}: no __all__")
     assert not bad, "\n".join(bad)
@@ -65,5 +63,6 @@ def test_no_module_imports_another_modules_private_names():
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("planner"):
                 for alias in node.names:
                     if alias.name.startswith("_") and alias.name != "__version__":
-                        bad.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.module}.{alias.name}")
+                        where = f"{path.relative_to(ROOT)}:{node.lineno}"
+                        bad.append(f"{where} {node.module}.{alias.name}")
     assert not bad, "\n".join(bad)
