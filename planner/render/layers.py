@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from planner.city import City
 
 __all__ = [
+    "CABINET_POPUP",
     "CLASS_COLORS",
     "LAYER_STYLE",
     "MAP_FIELDS",
@@ -50,6 +51,7 @@ __all__ = [
     "add_risk_overlay",
     "add_routes",
     "add_trunk",
+    "produced_fields",
 ]
 
 #: Style per city layer: colour and the columns shown in tooltips. These are OSM tag
@@ -86,9 +88,25 @@ PALETTE = [
 ]
 
 
-def _produced(wanted: list[str], columns: list[str]) -> list[str]:
-    """Return the columns of ``wanted`` that the producer's column list declares, in order."""
+def produced_fields(wanted: list[str], columns: list[str]) -> list[str]:
+    """Return the columns of ``wanted`` that the producer's column list declares, in order.
+
+    Parameters
+    ----------
+    wanted : list of str
+        Columns a popup would show.
+    columns : list of str
+        The producer's column constant.
+
+    Returns
+    -------
+    list of str
+    """
     return [c for c in wanted if c in columns]
+
+
+#: Cabinet popup columns wanted; shown as far as :data:`planner.plan.CABINET_COLUMNS` has them.
+CABINET_POPUP = ["cabinet", "name", "premises", "phase", "cost"]
 
 
 #: Columns each analysis layer reads from the frame its stage produces (popups, colours,
@@ -102,7 +120,7 @@ MAP_FIELDS: dict[str, list[str]] = {
     "assets": ["kind", "name", "operator", "source", "on_network"],
     "routes": ["phase", "length_m", "cost", "kind"],
     # the plan may add premises/cost/name per cabinet: shown once CABINET_COLUMNS lists them
-    "cabinets": _produced(["cabinet", "name", "premises", "phase", "cost"], CABINET_COLUMNS),
+    "cabinets": produced_fields(CABINET_POPUP, CABINET_COLUMNS),
     "drops": ["drop_m", "premises", "phase"],
     "nofly": ["reason", "kind", "name", "buffer_m", "ceiling_m", "source"],
     "obstacles": ["kind", "name", "height_m"],
