@@ -310,11 +310,15 @@ def _coverage_plot(fiber: FiberCoverage) -> tuple[str, str, bytes] | None:
     return "coverage_by_hex", "Coverage by hexagon", plots.to_png(plots.coverage_histogram(hexes))
 
 
+def _analysis_summary(summary: Mapping, name: str, own: Mapping | None) -> dict | None:
+    """Return the summary section ``name``, else the analysis' own summary (None: neither)."""
+    found = section(summary, name)
+    return dict(own) if found is None and own else found
+
+
 def fiber_part(summary: Mapping, fiber: FiberCoverage | None) -> SectionPart:
     """Return the *Fibre coverage* section: KPIs against targets, ranked gap clusters, plot."""
-    fsec = section(summary, "fiber")
-    if fsec is None and fiber is not None and fiber.kpis:
-        fsec = dict(fiber.kpis)
+    fsec = _analysis_summary(summary, "fiber", fiber.kpis if fiber is not None else None)
     if fsec is None:
         return SectionPart(None)
     kpis = {k: v for k, v in fsec.items() if k != "assumptions"}
@@ -358,9 +362,7 @@ def _cost_curve_plot(curve: Sequence[Mapping] | None) -> tuple[str, str, bytes] 
 
 def plan_part(summary: Mapping, plan: FiberPlan | None) -> SectionPart:
     """Return the *Fibre build plan* section: certificate, cost and totals, phases, curve."""
-    psec = section(summary, "plan")
-    if psec is None and plan is not None and plan.summary:
-        psec = dict(plan.summary)
+    psec = _analysis_summary(summary, "plan", plan.summary if plan is not None else None)
     if psec is None:
         return SectionPart(None)
     sec = Section(
@@ -388,9 +390,7 @@ def _corridor_tables(dsec: Mapping, sec: Section) -> None:
 
 def drone_part(summary: Mapping, drones: CorridorResult | None) -> SectionPart:
     """Return the *Drone corridors* section: settings and totals, corridors, hubs, plot."""
-    dsec = section(summary, "drones")
-    if dsec is None and drones is not None and drones.summary:
-        dsec = dict(drones.summary)
+    dsec = _analysis_summary(summary, "drones", drones.summary if drones is not None else None)
     if dsec is None:
         return SectionPart(None)
     band = dsec.get("band")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import folium
@@ -34,6 +35,8 @@ __all__ = [
     "CABINET_POPUP",
     "CLASS_COLORS",
     "LAYER_STYLE",
+    "LAYER_STYLES",
+    "LayerStyle",
     "MAP_FIELDS",
     "PALETTE",
     "PRODUCER_COLUMNS",
@@ -50,6 +53,7 @@ __all__ = [
     "add_premises",
     "add_risk_overlay",
     "add_routes",
+    "add_styled",
     "add_trunk",
     "produced_fields",
 ]
@@ -146,6 +150,57 @@ PRODUCER_COLUMNS: dict[str, list[str]] = {
     "trunk": TRUNK_COLUMNS,
     "hubs": HUB_COLUMNS,
 }
+
+
+@dataclass(frozen=True)
+class LayerStyle:
+    """How a one-colour layer is drawn: title, colour, legend swatch, line/point sizes."""
+
+    title: str
+    color: str
+    legend: str | None = None
+    weight: float = 1.5
+    radius: float = 4
+    simplify_m: float = 0.5
+
+
+#: The one-colour layers, by their MAP_FIELDS key.
+LAYER_STYLES: dict[str, LayerStyle] = {
+    "gap_clusters": LayerStyle("Gap clusters", "#b2182b", "gap cluster", weight=4),
+    "assets": LayerStyle("Fibre assets", "#2166ac", "existing fibre asset", weight=3),
+    "cabinets": LayerStyle("Cabinets", "#000000", "cabinet", radius=6),
+    "drops": LayerStyle("Drops", "#7570b3", weight=1),
+    "trunk": LayerStyle("Corridor trunk", "#542788", weight=6, simplify_m=1.0),
+    "hubs": LayerStyle("Hubs", "#000080", "drone hub", radius=7),
+}
+
+
+def add_styled(b: LayerBuilder, key: str, gdf: gpd.GeoDataFrame, show: bool = True) -> None:
+    """Add the one-colour layer ``key`` of :data:`LAYER_STYLES` (its MAP_FIELDS as popup).
+
+    Parameters
+    ----------
+    b : LayerBuilder
+        The map being built.
+    key : str
+        A key of :data:`LAYER_STYLES` and :data:`MAP_FIELDS`.
+    gdf : GeoDataFrame
+        The layer's frame.
+    show : bool
+        Shown at first.
+    """
+    s = LAYER_STYLES[key]
+    b.geojson(
+        gdf,
+        s.title,
+        MAP_FIELDS[key],
+        color=s.color,
+        show=show,
+        weight=s.weight,
+        radius=s.radius,
+        simplify_m=s.simplify_m,
+        legend=s.legend,
+    )
 
 
 # --------------------------------------------------------------------------- city
@@ -257,28 +312,12 @@ def add_premises(b: LayerBuilder, premises: gpd.GeoDataFrame, show: bool = False
 
 def add_gap_clusters(b: LayerBuilder, clusters: gpd.GeoDataFrame, show: bool = True) -> None:
     """Add ranked gap clusters (streets with unserved premises)."""
-    b.geojson(
-        clusters,
-        "Gap clusters",
-        MAP_FIELDS["gap_clusters"],
-        color="#b2182b",
-        show=show,
-        weight=4,
-        legend="gap cluster",
-    )
+    add_styled(b, "gap_clusters", clusters, show)
 
 
 def add_assets(b: LayerBuilder, assets: gpd.GeoDataFrame, show: bool = True) -> None:
     """Add existing fibre assets (points and routes)."""
-    b.geojson(
-        assets,
-        "Fibre assets",
-        MAP_FIELDS["assets"],
-        color="#2166ac",
-        show=show,
-        weight=3,
-        legend="existing fibre asset",
-    )
+    add_styled(b, "assets", assets, show)
 
 
 # --------------------------------------------------------------------------- plan
@@ -307,15 +346,7 @@ def add_routes(b: LayerBuilder, routes: gpd.GeoDataFrame, show: bool = True) -> 
 
 def add_cabinets(b: LayerBuilder, cabinets: gpd.GeoDataFrame, show: bool = True) -> None:
     """Add street cabinets."""
-    b.geojson(
-        cabinets,
-        "Cabinets",
-        MAP_FIELDS["cabinets"],
-        color="#000000",
-        show=show,
-        radius=6,
-        legend="cabinet",
-    )
+    add_styled(b, "cabinets", cabinets, show)
 
 
 def add_drops(b: LayerBuilder, drops: gpd.GeoDataFrame) -> None:
@@ -326,7 +357,7 @@ def add_drops(b: LayerBuilder, drops: gpd.GeoDataFrame) -> None:
             "budget); see the GeoPackage"
         )
         return
-    b.geojson(drops, "Drops", MAP_FIELDS["drops"], color="#7570b3", show=False, weight=1)
+    add_styled(b, "drops", drops, show=False)
 
 
 # --------------------------------------------------------------------------- drones
@@ -413,19 +444,9 @@ def add_corridors(b: LayerBuilder, corridors: gpd.GeoDataFrame, show: bool = Tru
 
 def add_trunk(b: LayerBuilder, trunk: gpd.GeoDataFrame) -> None:
     """Add the corridor trunk network (hidden at first)."""
-    b.geojson(
-        trunk,
-        "Corridor trunk",
-        MAP_FIELDS["trunk"],
-        color="#542788",
-        show=False,
-        weight=6,
-        simplify_m=1.0,
-    )
+    add_styled(b, "trunk", trunk, show=False)
 
 
 def add_hubs(b: LayerBuilder, hubs: gpd.GeoDataFrame, show: bool = True) -> None:
     """Add the drone hubs."""
-    b.geojson(
-        hubs, "Hubs", MAP_FIELDS["hubs"], color="#000080", show=show, radius=7, legend="drone hub"
-    )
+    add_styled(b, "hubs", hubs, show)
