@@ -274,7 +274,7 @@ def _fetch_package(
         reason = getattr(exc, "reason", exc)
         raise InputFileError(
             f"cannot download {spec} from {url} ({reason}); offline and no asset "
-            f"cache at {final} - run planner.offline.fetch_assets() with network "
+            f"cache at {final} - run planner.render.offline.fetch_assets() with network "
             f"access or point {ASSETS_ENV_VAR} at a filled cache"
         ) from None
     _check_integrity(data, pkg["integrity"], f"{spec} ({url})")
