@@ -48,15 +48,17 @@ def _format_float(v: float, money: bool) -> str:
         return f"{int(v):,}"
     if abs(v) >= 1e6:
         return f"{v:,.0f}"
-    return f"{v:,.1f}" if abs(v) >= 10 else f"{v:.3g}"
+    if abs(v) >= 10:
+        return f"{v:,.2f}".rstrip("0").rstrip(".")
+    return f"{v:.3g}"
 
 
 def format_value(v: object, money: bool = False) -> str:
     """Format one value for people: numbers readable, missing values empty.
 
     Integers (and integral floats) print as integers with thousands separators, other
-    floats with one decimal from 10 on (none from a million on) and three significant
-    digits below 10; money (``money=True``) prints whole units from 1,000 on and cents
+    floats with up to two decimals from 10 on (none from a million on) and three
+    significant digits below 10; money (``money=True``) prints whole units from 1,000 on and cents
     below. Booleans print ``yes``/``no``, lists and dicts as JSON, anything else as text.
 
     Parameters
