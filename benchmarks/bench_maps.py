@@ -22,7 +22,7 @@ from mosaic import mosaic_city  # noqa: E402
 
 from planner.city import load_city  # noqa: E402
 from planner.fiber import analyze_fiber  # noqa: E402
-from planner.plan.core import plan_fiber  # noqa: E402
+from planner.plan import plan_fiber  # noqa: E402
 from planner.render.maps import write_maps  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "osm"

@@ -160,10 +160,13 @@ def _resolve_relative(base_file: str, ref: str) -> str:
     return "/".join(parts)
 
 
-def _extract_package(data: bytes, wanted: set[str], dest: Path, spec: str) -> list[str]:
+def _extract_package(
+    data: bytes, wanted: set[str], dest: Path, spec: str
+) -> tuple[list[str], dict[str, str]]:
     """Extract ``wanted`` files, their CSS ``url()`` targets and licence files from a tarball.
 
-    Returns the package-relative paths of the licence files found.
+    Returns the package-relative paths of the licence files found and the sha256 (hex) of
+    every extracted file, by package-relative path, for :func:`_read_verified`.
     """
     import io
 
@@ -178,6 +181,7 @@ def _extract_package(data: bytes, wanted: set[str], dest: Path, spec: str) -> li
         licences = [rel for rel in members if "/" not in rel and _LICENSE_RE.match(rel)]
         todo = sorted(wanted) + licences
         done: set[str] = set()
+        hashes: dict[str, str] = {}
         while todo:
             rel = todo.pop()
             if rel in done:
@@ -194,9 +198,10 @@ def _extract_package(data: bytes, wanted: set[str], dest: Path, spec: str) -> li
             target = dest / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(content)
+            hashes[rel] = hashlib.sha256(content).hexdigest()
             if rel.endswith(".css"):
                 todo.extend(_css_references(content.decode("utf-8", "replace"), rel))
-    return licences
+    return licences, dict(sorted(hashes.items()))
 
 
 def fetch_assets(cache_dir: str | os.PathLike | None = None, progress: bool = True) -> Path:
@@ -219,7 +224,9 @@ def fetch_assets(cache_dir: str | os.PathLike | None = None, progress: bool = Tr
     -------
     pathlib.Path
         ``<root>/<version-key>``, holding ``<name>@<version>/<path>`` files and
-        ``complete.json`` (package, version, licence, licence files).
+        ``complete.json`` (package, version, licence, licence files, sha256 per file).
+        A cache from before per-file hashes, or whose recorded sha512 differs from the
+        lock file's, is fetched again.
 
     Raises
     ------
@@ -230,7 +237,7 @@ def fetch_assets(cache_dir: str | os.PathLike | None = None, progress: bool = Tr
     manifest = load_manifest()
     root = Path(cache_dir).expanduser() if cache_dir is not None else _default_cache_root()
     final = root / manifest_version_key(manifest)
-    if (final / _COMPLETE_MARKER).is_file():
+    if _is_current(_read_record(final), manifest):
         return final
     try:
         root.mkdir(parents=True, exist_ok=True)
@@ -238,39 +245,112 @@ def fetch_assets(cache_dir: str | os.PathLike | None = None, progress: bool = Tr
         raise InputFileError(f"asset cache folder {root} cannot be created: {exc}") from None
     tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
     try:
-        record = {}
         needed = _needed_files(manifest)
-        for spec, pkg in manifest["packages"].items():
-            url = pkg["tarball"]
-            if progress:
-                print(f"planner: fetching {spec} from {url}", file=sys.stderr)
-            try:
-                data = _download(url)
-            except (urllib.error.URLError, OSError, TimeoutError) as exc:
-                reason = getattr(exc, "reason", exc)
-                raise InputFileError(
-                    f"cannot download {spec} from {url} ({reason}); offline and no asset "
-                    f"cache at {final} - run planner.offline.fetch_assets() with network "
-                    f"access or point {ASSETS_ENV_VAR} at a filled cache"
-                ) from None
-            _check_integrity(data, pkg["integrity"], f"{spec} ({url})")
-            licences = _extract_package(data, needed[spec], tmp / spec, spec)
-            record[spec] = {
-                "license": pkg["license"],
-                "license_files": licences,
-                "tarball": url,
-                "integrity": pkg["integrity"],
-            }
+        record = {
+            spec: _fetch_package(spec, pkg, needed[spec], tmp, final, progress)
+            for spec, pkg in manifest["packages"].items()
+        }
         (tmp / _COMPLETE_MARKER).write_text(json.dumps(record, indent=2) + "\n")
-        try:
-            os.replace(tmp, final)
-        except OSError:
-            # Another process finished first (target exists and is non-empty).
-            if not (final / _COMPLETE_MARKER).is_file():
-                raise
+        _install(tmp, final, manifest)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return final
+
+
+def _fetch_package(
+    spec: str, pkg: dict[str, Any], wanted: set[str], tmp: Path, final: Path, progress: bool
+) -> dict[str, Any]:
+    """Download one package, check its sha512, extract what the maps need into ``tmp``.
+
+    Returns its ``complete.json`` record: licence, licence files, tarball, integrity and
+    the sha256 of every extracted file.
+    """
+    url = pkg["tarball"]
+    if progress:
+        print(f"planner: fetching {spec} from {url}", file=sys.stderr)
+    try:
+        data = _download(url)
+    except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise InputFileError(
+            f"cannot download {spec} from {url} ({reason}); offline and no asset "
+            f"cache at {final} - run planner.render.offline.fetch_assets() with network "
+            f"access or point {ASSETS_ENV_VAR} at a filled cache"
+        ) from None
+    _check_integrity(data, pkg["integrity"], f"{spec} ({url})")
+    licences, files = _extract_package(data, wanted, tmp / spec, spec)
+    return {
+        "license": pkg["license"],
+        "license_files": licences,
+        "tarball": url,
+        "integrity": pkg["integrity"],
+        "sha256": files,
+    }
+
+
+def _install(tmp: Path, final: Path, manifest: dict[str, Any]) -> None:
+    """Rename the filled ``tmp`` to ``final``, replacing an outdated cache there."""
+    old = None
+    if final.exists():  # a cache from before per-file hashes, or not matching the lock
+        old = final.with_name(f".old-{os.getpid()}-{final.name}")
+        os.replace(final, old)
+    try:
+        os.replace(tmp, final)
+    except OSError:
+        # Another process finished first (target exists and is non-empty).
+        if not _is_current(_read_record(final), manifest):
+            raise
+    finally:
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- verification
+def _read_record(cache: Path) -> dict[str, Any] | None:
+    """Return the cache's ``complete.json`` (None when absent or unreadable)."""
+    try:
+        record = json.loads((cache / _COMPLETE_MARKER).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
+def _is_current(record: dict[str, Any] | None, manifest: dict[str, Any]) -> bool:
+    """Return True when ``record`` covers every pinned package, with the lock's integrity.
+
+    A cache written before per-file hashes were recorded (no ``sha256``) is not current:
+    :func:`fetch_assets` fetches it again rather than inline unverifiable files.
+    """
+    if record is None:
+        return False
+    return all(
+        isinstance(record.get(spec), dict)
+        and record[spec].get("integrity") == pkg["integrity"]
+        and isinstance(record[spec].get("sha256"), dict)
+        for spec, pkg in manifest["packages"].items()
+    )
+
+
+def _read_verified(cache: Path, spec: str, rel: str) -> bytes:
+    """Read ``<cache>/<spec>/<rel>`` after checking it against its recorded sha256.
+
+    ``complete.json`` records the sha256 of each file as extracted from the tarball that
+    matched the lock file's sha512 (and :func:`fetch_assets` checks the recorded sha512
+    against the lock), so a file changed since - a tampered ``leaflet.js`` - is refused
+    with one line naming it instead of landing in every map.
+    """
+    path = cache / spec / rel
+    if not path.is_file():
+        raise InputFileError(f"asset cache {cache} lacks {spec}/{rel}; delete it and refetch")
+    data = path.read_bytes()
+    record = _read_record(cache) or {}
+    expected = (record.get(spec) or {}).get("sha256", {}).get(rel)
+    if expected is None or hashlib.sha256(data).hexdigest() != expected:
+        raise InputFileError(
+            f"asset cache file {path} does not match the sha256 recorded when it was "
+            f"fetched and verified (tampered or corrupt); delete {cache} and fetch again"
+        )
+    return data
 
 
 # --------------------------------------------------------------------------- inlining
@@ -317,7 +397,7 @@ def _drop_unused_font_faces(css: str) -> str:
     return _FONT_FACE_RE.sub(keep, css)
 
 
-def _inline_css_urls(css: str, css_path: str, pkg_dir: Path, label: str) -> str:
+def _inline_css_urls(css: str, css_path: str, cache: Path, spec: str, label: str) -> str:
     def repl(match: re.Match[str]) -> str:
         ref = match.group("url").strip()
         if not ref or ref.startswith(("data:", "#")):
@@ -325,10 +405,7 @@ def _inline_css_urls(css: str, css_path: str, pkg_dir: Path, label: str) -> str:
         if _EXTERNAL_RE.match(ref):
             raise PlannerError(f"{label}: stylesheet references external url {ref}")
         rel = _resolve_relative(css_path, ref)
-        target = pkg_dir / rel
-        if not target.is_file():
-            raise InputFileError(f"asset cache is missing {rel} referenced by {label}")
-        return f'url("{_data_uri(target.read_bytes(), rel)}")'
+        return f'url("{_data_uri(_read_verified(cache, spec, rel), rel)}")'
 
     return _CSS_URL_RE.sub(repl, css)
 
@@ -363,17 +440,12 @@ def _asset_text(url: str, cache: str) -> tuple[str, str]:
         return kind, banner + _SOURCEMAP_RE.sub("", text)
     spec = entry["package"]
     pkg = manifest["packages"][spec]
-    pkg_dir = Path(cache) / spec
-    path = pkg_dir / entry["path"]
-    if not path.is_file():
-        raise InputFileError(
-            f"asset cache {cache} lacks {spec}/{entry['path']}; delete it and refetch"
-        )
-    text = _SOURCEMAP_RE.sub("", path.read_text("utf-8"))
+    raw = _read_verified(Path(cache), spec, entry["path"])
+    text = _SOURCEMAP_RE.sub("", raw.decode("utf-8"))
     label = f"{spec}/{entry['path']}"
     if kind == "css":
         text = _drop_unused_font_faces(_prune_font_sources(text))
-        text = _inline_css_urls(text, entry["path"], pkg_dir, label)
+        text = _inline_css_urls(text, entry["path"], Path(cache), spec, label)
     banner = f"/* {label} ({pkg['license']}) from {pkg['tarball']} */\n"
     return kind, banner + text
 
@@ -382,9 +454,8 @@ def _leaflet_icon_script(cache: Path) -> str:
     """Script pointing ``L.Icon.Default`` at data-URI marker images (no imagePath lookup)."""
     manifest = load_manifest()
     spec = next(s for s in manifest["packages"] if s.startswith("leaflet@"))
-    images = cache / spec / "dist" / "images"
     uris = {
-        key: _data_uri((images / name).read_bytes(), name)
+        key: _data_uri(_read_verified(cache, spec, f"dist/images/{name}"), name)
         for key, name in [
             ("iconUrl", "marker-icon.png"),
             ("iconRetinaUrl", "marker-icon-2x.png"),

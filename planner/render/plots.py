@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
-from typing import Any
 
 import matplotlib
 
@@ -14,16 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-
-def _frame(rows: Any) -> pd.DataFrame:
-    """Return a DataFrame from a DataFrame, a list of dicts or a dict of lists."""
-    if rows is None:
-        return pd.DataFrame()
-    if isinstance(rows, pd.DataFrame):
-        return pd.DataFrame(rows.drop(columns="geometry", errors="ignore"))
-    if isinstance(rows, Mapping):
-        return pd.DataFrame(dict(rows))
-    return pd.DataFrame(list(rows))
+__all__ = ["cost_curve", "coverage_histogram", "risk_vs_detour", "to_png"]
 
 
 def _finish(
@@ -39,12 +28,12 @@ def _finish(
     return fig
 
 
-def coverage_histogram(hexes: Any, title: str = "Fibre coverage by hexagon") -> plt.Figure:
+def coverage_histogram(hexes: pd.DataFrame, title: str = "Fibre coverage by hexagon") -> plt.Figure:
     """Histogram of per-hexagon coverage (%), weighted by premises.
 
     Parameters
     ----------
-    hexes : DataFrame or list of dict
+    hexes : DataFrame
         Needs ``coverage_pct`` (0-100); ``premises`` is used as the weight when present.
     title : str
         Figure title.
@@ -53,8 +42,8 @@ def coverage_histogram(hexes: Any, title: str = "Fibre coverage by hexagon") -> 
     -------
     matplotlib.figure.Figure
     """
-    df = _frame(hexes)
-    pct = pd.to_numeric(df.get("coverage_pct"), errors="coerce")
+    df = hexes
+    pct = pd.to_numeric(df["coverage_pct"], errors="coerce")
     ok = pct.notna().to_numpy()
     weights = df["premises"].to_numpy(dtype=float)[ok] if "premises" in df else None
     fig, ax = plt.subplots(figsize=(6, 3.4), dpi=100)
@@ -70,12 +59,12 @@ def coverage_histogram(hexes: Any, title: str = "Fibre coverage by hexagon") -> 
     return _finish(fig, ax, "coverage of premises in the hexagon (%)", ylabel, title, grid=False)
 
 
-def cost_curve(curve: Any, title: str = "Budget mode: coverage per cost") -> plt.Figure:
+def cost_curve(curve: pd.DataFrame, title: str = "Budget mode: coverage per cost") -> plt.Figure:
     """Step curve of coverage (or premises) reached against cumulative cost.
 
     Parameters
     ----------
-    curve : DataFrame or list of dict
+    curve : DataFrame
         Needs ``cost`` (or ``budget``) and ``coverage_pct`` (or ``premises``).
     title : str
         Figure title.
@@ -84,7 +73,7 @@ def cost_curve(curve: Any, title: str = "Budget mode: coverage per cost") -> plt
     -------
     matplotlib.figure.Figure
     """
-    df = _frame(curve)
+    df = curve
     xcol = "cost" if "cost" in df else "budget"
     ycol = "coverage_pct" if "coverage_pct" in df else "premises"
     if xcol not in df or ycol not in df:
@@ -100,12 +89,14 @@ def cost_curve(curve: Any, title: str = "Budget mode: coverage per cost") -> plt
     return _finish(fig, ax, "cumulative cost", ylabel, title)
 
 
-def risk_vs_detour(corridors: Any, title: str = "Corridors: ground risk vs detour") -> plt.Figure:
+def risk_vs_detour(
+    corridors: pd.DataFrame, title: str = "Corridors: ground risk vs detour"
+) -> plt.Figure:
     """Scatter of each corridor's ground risk against its detour factor, labelled.
 
     Parameters
     ----------
-    corridors : DataFrame or list of dict
+    corridors : DataFrame
         Needs ``ground_risk`` and ``detour_factor`` (or ``detour_vs_shortest``);
         ``from_hub``/``to_hub`` label the points.
     title : str
@@ -115,7 +106,7 @@ def risk_vs_detour(corridors: Any, title: str = "Corridors: ground risk vs detou
     -------
     matplotlib.figure.Figure
     """
-    df = _frame(corridors)
+    df = corridors
     xcol = "detour_factor" if "detour_factor" in df else "detour_vs_shortest"
     fig, ax = plt.subplots(figsize=(6, 3.4), dpi=100)
     ax.scatter(df[xcol], df["ground_risk"], color="#d7191c", zorder=3)

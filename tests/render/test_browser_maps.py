@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -11,16 +10,17 @@ from pathlib import Path
 
 import pytest
 
+from planner.plan import CABINET_COLUMNS, DROP_COLUMNS, ROUTE_COLUMNS, FiberPlan
 from planner.render import maps
 
 try:  # works whether or not tests/ is a package
     from tests import browser
     from tests.conftest import SHARED_FILES
-    from tests.test_maps import XSS_NAME, synthetic_drones, synthetic_fiber, xss_city
+    from tests.render.test_maps import XSS_NAME, frame, synthetic_drones, typed, xss_city
 except ImportError:  # pragma: no cover
     import browser
     from conftest import SHARED_FILES
-    from test_maps import XSS_NAME, synthetic_drones, synthetic_fiber, xss_city
+    from test_maps import XSS_NAME, frame, synthetic_drones, typed, xss_city
 
 pytestmark = pytest.mark.browser
 
@@ -31,20 +31,10 @@ CITIES = ["helsinki", "liechtenstein"]
 
 
 def _analyses(city):
-    """Real analyses when their modules exist on this branch, else derived stand-ins."""
-    if importlib.util.find_spec("planner.fiber"):
-        from planner.fiber import analyze_fiber
+    """The real fibre analysis and stand-in corridors (the browser checks the map, not them)."""
+    from planner.fiber import analyze_fiber
 
-        fiber = analyze_fiber(city)
-    else:
-        fiber = synthetic_fiber(city)
-    if importlib.util.find_spec("planner.corridors"):
-        from planner.drones.corridors import plan_corridors
-
-        drones = plan_corridors(city)
-    else:
-        drones = synthetic_drones(city)
-    return fiber, drones
+    return analyze_fiber(city), synthetic_drones(city)
 
 
 @pytest.fixture(scope="module", params=CITIES)
@@ -177,14 +167,21 @@ def test_no_severe_javascript_errors(page):
 
 @pytest.fixture(scope="module")
 def layer_name_page(helsinki, tmp_path_factory):
-    """A run whose no-fly reasons (no ``kind`` column) and a plan phase carry the payload."""
+    """A run whose no-fly kinds and a plan phase carry the payload."""
     browser.require_browser_and_assets()
-    drones = synthetic_drones(helsinki)
-    drones["nofly"] = drones["nofly"].drop(columns="kind")  # layers named by reason
+    drones = synthetic_drones(helsinki, kinds=("hospital", XSS_NAME))
     streets = helsinki.layers()["streets"].head(2)
-    routes = streets[["geometry"]].assign(phase=["1", XSS_NAME], length_m=[10.0, 20.0])
+    routes = frame(
+        ROUTE_COLUMNS,
+        {"phase": ["1", XSS_NAME], "length_m": [10.0, 20.0], "cost": [1.0, 2.0]},
+        streets.geometry.to_numpy(),
+        streets.crs,
+    )
+    cabinets = frame(CABINET_COLUMNS, {}, [], streets.crs)
+    drops = frame(DROP_COLUMNS, {}, [], streets.crs)
+    plan = typed(FiberPlan, routes=routes, cabinets=cabinets, drops=drops, summary={})
     folder = tmp_path_factory.mktemp("site-layer-names")
-    maps.write_maps(folder, helsinki, plan={"routes": routes}, drones=drones)
+    maps.write_maps(folder, helsinki, plan=plan, drones=drones)
     with browser.open_page(folder) as (driver, _):
         yield driver
 

@@ -6,8 +6,9 @@ import pytest
 from planner.render import offline
 
 try:  # works whether or not tests/ is a package
-    from tests import browser
     from tests.test_offline import build_test_map
+
+    from tests import browser
 except ImportError:  # pragma: no cover
     import browser
     from test_offline import build_test_map

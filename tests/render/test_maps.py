@@ -14,13 +14,53 @@ import shapely
 from affine import Affine
 from shapely.geometry import LineString, Point
 
-from planner.render import maps
+from planner.drones import (
+    CORRIDOR_COLUMNS,
+    HUB_COLUMNS,
+    NOFLY_COLUMNS,
+    OBSTACLE_COLUMNS,
+    TRUNK_COLUMNS,
+    CorridorResult,
+)
+from planner.fiber import (
+    ASSET_LAYER_COLUMNS,
+    GAP_CLUSTER_COLUMNS,
+    HEX_COLUMNS,
+    PREMISE_COLUMNS,
+    FiberCoverage,
+)
+from planner.plan import ROUTE_COLUMNS
+from planner.render import _builder, _geometry, _overlay, _scaffold, layers, maps
+from planner.render._columns import MissingColumnsError
+
+CLASSES = ["passed", "near", "unserved", "unreachable"]
 
 XSS_NAME = '<img src=x onerror="window.__xss=1">'
 
 
 # --------------------------------------------------------------------------- synthetic inputs
-def synthetic_fiber(city) -> dict:
+def typed(cls, **given):
+    """An instance of the result dataclass ``cls``: ``given`` fields, others None/default."""
+    import dataclasses
+
+    need = {
+        f.name: None
+        for f in dataclasses.fields(cls)
+        if f.name not in given
+        and f.default is dataclasses.MISSING
+        and f.default_factory is dataclasses.MISSING
+    }
+    return cls(**need, **given)
+
+
+def frame(columns, data, geometry, crs):
+    """A GeoDataFrame with exactly the producer's ``columns`` (absent ones all None)."""
+    n = len(geometry)
+    cols = {c: data.get(c, [None] * n) for c in columns}
+    return gpd.GeoDataFrame(cols, geometry=list(geometry), crs=crs)
+
+
+def synthetic_fiber(city) -> FiberCoverage:
     """Fibre-like layers derived from the city alone (class by distance to one 'exchange')."""
     import h3
 
@@ -31,28 +71,15 @@ def synthetic_fiber(city) -> dict:
     kls = np.select(
         [dist < 150, dist < 500, dist < 1500], ["passed", "near", "unserved"], "unreachable"
     )
-    premises = gpd.GeoDataFrame(
-        {
-            "osm_id": b["osm_id"],
-            "building": b["building"],
-            "premises": b["premises"],
-            "fiber_class": kls,
-            "distance_m": dist,
-            "name": b["name"],
-        },
-        geometry=pts.to_numpy(),
-        crs=city.crs,
-    )
+    data = {"osm_id": b["osm_id"], "building": b["building"], "premises": b["premises"]}
+    data |= {"fiber_class": kls, "distance_m": dist, "fallback": False}
+    premises = frame(PREMISE_COLUMNS, data, pts.to_numpy(), city.crs)
     ll = premises.to_crs(4326).geometry
     hexes = {}
     for res in (8, 9):
-        cells = [h3.latlng_to_cell(p.y, p.x, res) for p in ll]
-        df = pd.DataFrame(
-            {
-                "h3": cells,
-                "premises": premises["premises"].to_numpy(),
-                "passed": np.where(kls == "passed", premises["premises"], 0),
-            }
+        counts = {k: np.where(kls == k, premises["premises"], 0) for k in CLASSES}
+        df = pd.DataFrame({"h3": [h3.latlng_to_cell(p.y, p.x, res) for p in ll], **counts}).assign(
+            premises=premises["premises"].to_numpy()
         )
         agg = df.groupby("h3", as_index=False).sum()
         agg["resolution"] = res
@@ -60,74 +87,78 @@ def synthetic_fiber(city) -> dict:
         polys = [
             shapely.Polygon([(lo, la) for la, lo in h3.cell_to_boundary(c)]) for c in agg["h3"]
         ]
-        hexes[res] = gpd.GeoDataFrame(agg, geometry=polys, crs=4326)
+        hexes[res] = frame(HEX_COLUMNS, agg.to_dict("list"), polys, 4326)
     streets = city.layers()["streets"].head(5)
-    clusters = gpd.GeoDataFrame(
+    clusters = frame(
+        GAP_CLUSTER_COLUMNS,
         {"cluster": range(5), "premises": [50, 40, 30, 20, 10], "rank_premises": range(1, 6)},
-        geometry=streets.geometry.to_numpy(),
-        crs=city.crs,
+        streets.geometry.to_numpy(),
+        city.crs,
     )
-    assets = gpd.GeoDataFrame(
-        {"kind": ["exchange"], "name": [XSS_NAME]}, geometry=[origin], crs=city.crs
+    assets = frame(
+        ASSET_LAYER_COLUMNS, {"kind": ["exchange"], "name": [XSS_NAME]}, [origin], city.crs
     )
-    return {
-        "premises": premises,
-        "hexes": hexes,
-        "gap_clusters": clusters,
-        "assets": assets,
-        "kpis": {"coverage_pct": 12.5, "target_coverage_pct": 80.0},
-    }
+    kpis = {"coverage_pct": 12.5, "target_coverage_pct": 80.0}
+    return typed(
+        FiberCoverage,
+        premises=premises,
+        hexes=hexes,
+        gap_clusters=clusters,
+        assets=assets,
+        kpis=kpis,
+        districts=None,
+        config=None,
+    )
 
 
-def synthetic_drones(city) -> dict:
+def synthetic_drones(city, kinds=("hospital", "military")) -> CorridorResult:
     """No-fly zones, two hubs, one corridor and a small risk grid in the city CRS."""
     x0, y0, x1, y1 = city.boundary.bounds
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    nofly = gpd.GeoDataFrame(
+    nofly = frame(
+        NOFLY_COLUMNS,
         {
             "reason": ["hospital 'X' (100 m buffer)", XSS_NAME],
-            "kind": ["hospital", "military"],
+            "kind": list(kinds),
             "name": ["X", XSS_NAME],
             "buffer_m": [100.0, 0.0],
             "source": ["preset", "preset"],
         },
-        geometry=[Point(cx, cy).buffer(120), Point(cx + 400, cy).buffer(80)],
-        crs=city.crs,
+        [Point(cx, cy).buffer(120), Point(cx + 400, cy).buffer(80)],
+        city.crs,
     )
-    hubs = gpd.GeoDataFrame(
-        {"name": ["A", "B"], "source": ["config", "config"]},
-        geometry=[Point(x0 + 50, y0 + 50), Point(x1 - 50, y1 - 50)],
-        crs=city.crs,
+    hubs = frame(
+        HUB_COLUMNS,
+        {"name": ["A", "B"], "source": ["config", "config"], "feasible": [True, True]},
+        [Point(x0 + 50, y0 + 50), Point(x1 - 50, y1 - 50)],
+        city.crs,
     )
-    corridors = gpd.GeoDataFrame(
-        {
-            "from_hub": ["A"],
-            "to_hub": ["B"],
-            "length_m": [1000.0],
-            "detour_factor": [1.2],
-            "ground_risk": [42.0],
-        },
-        geometry=[LineString([(x0 + 50, y0 + 50), (cx, y1 - 50), (x1 - 50, y1 - 50)])],
-        crs=city.crs,
+    record = {"from_hub": "A", "to_hub": "B", "length_m": 1000.0, "detour_factor": 1.2}
+    record |= {"ground_risk": 42.0, "straight_m": 800.0}
+    corridors = frame(
+        CORRIDOR_COLUMNS,
+        {k: [v] for k, v in record.items()},
+        [LineString([(x0 + 50, y0 + 50), (cx, y1 - 50), (x1 - 50, y1 - 50)])],
+        city.crs,
     )
     res = 20.0
     w, h = int((x1 - x0) / res) + 1, int((y1 - y0) / res) + 1
     grid = np.zeros((h, w), dtype="int8")
     grid[: h // 2, : w // 2] = 5
-    transform = Affine(res, 0, x0, 0, -res, y1)
-    return {
-        "nofly": nofly,
-        "hubs": hubs,
-        "corridors": corridors,
-        "igrc": grid,
-        "transform": transform,
-        "crs": city.crs,
-        "summary": {
-            "corridors": [
-                {"from_hub": "A", "to_hub": "B", "ground_risk": 42.0, "detour_factor": 1.2}
-            ]
-        },
-    }
+    empty = {"data": {}, "geometry": [], "crs": city.crs}
+    records = corridors.drop(columns=["geometry", "cost"]).to_dict("records")
+    return typed(
+        CorridorResult,
+        nofly=nofly,
+        obstacles=frame(OBSTACLE_COLUMNS, **empty),
+        hubs=hubs,
+        corridors=corridors,
+        trunk=frame(TRUNK_COLUMNS, **empty),
+        igrc=grid,
+        transform=Affine(res, 0, x0, 0, -res, y1),
+        crs=city.crs,
+        summary={"corridors": records},
+    )
 
 
 def xss_city(city):
@@ -148,12 +179,35 @@ def xss_city(city):
 # --------------------------------------------------------------------------- tests
 def test_escape_frame_escapes_every_string():
     gdf = gpd.GeoDataFrame(
-        {"name": [XSS_NAME, None], "n": [1.234, 5]}, geometry=[Point(0, 0), Point(1, 1)], crs=3857
+        {"name": [XSS_NAME, None], "n": [1.234, 5], "cost": [1234567.8, 12.5]},
+        geometry=[Point(0, 0), Point(1, 1)],
+        crs=3857,
     )
-    out = maps.escape_frame(gdf, ["name", "absent"], keep=["n"])
+    out = _builder.escape_frame(gdf, ["name", "cost"], keep=["n"])
     assert out["name"].tolist() == [html.escape(XSS_NAME), ""]
+    assert out["cost"].tolist() == ["1,234,568", "12.50"]  # money, thousands separators
     assert out["n"].tolist() == [1.234, 5]  # kept raw for styling
-    assert list(out.columns) == ["name", "n", "geometry"]
+    assert list(out.columns) == ["name", "cost", "n", "geometry"]
+
+
+def test_escape_frame_refuses_a_column_the_frame_lacks():
+    # A layer asking for a column its producer does not write is a drift, not silence.
+    gdf = gpd.GeoDataFrame({"drop_m": [3.0]}, geometry=[Point(0, 0)], crs=3857)
+    with pytest.raises(MissingColumnsError, match=r"map layer 'Drops'.*\['length_m'\]"):
+        _builder.escape_frame(gdf, ["length_m", "drop_m"], layer="Drops")
+    with pytest.raises(MissingColumnsError, match="_color"):
+        _builder.escape_frame(gdf, ["drop_m"], keep=["_color"])
+
+
+def test_drops_popup_shows_the_drop_length_and_cabinets_what_the_plan_writes():
+    assert "drop_m" in layers.MAP_FIELDS["drops"]
+    from planner.plan import CABINET_COLUMNS
+
+    assert set(layers.MAP_FIELDS["cabinets"]) <= set(CABINET_COLUMNS)
+    assert "cabinet" in layers.MAP_FIELDS["cabinets"]
+    # once the plan writes premises and cost per cabinet, the popup shows them, in order
+    more = [*CABINET_COLUMNS, "cost", "premises"]
+    assert layers.produced_fields(layers.CABINET_POPUP, more)[-3:] == ["premises", "phase", "cost"]
 
 
 def test_grid_aggregate_matches_brute_force():
@@ -162,7 +216,7 @@ def test_grid_aggregate_matches_brute_force():
     cat = rng.choice(["a", "b"], size=400)
     w = rng.integers(1, 10, size=400)
     gdf = gpd.GeoDataFrame({"cat": cat, "w": w}, geometry=shapely.points(xy), crs=32635)
-    agg = maps.grid_aggregate(gdf, 100.0, weight="w", by="cat")
+    agg = _geometry.grid_aggregate(gdf, 100.0, weight="w", by="cat")
     brute: dict = {}
     for (x, y), c, wi in zip(xy, cat, w, strict=True):
         key = (int(np.floor(x / 100)), int(np.floor(y / 100)), c)
@@ -175,7 +229,7 @@ def test_grid_aggregate_matches_brute_force():
         got[(round(minx / 100), round(miny / 100), c)] = (n, s)
     assert got == brute
     with pytest.raises(ValueError, match="projected"):
-        maps.grid_aggregate(gdf.to_crs(4326))
+        _geometry.grid_aggregate(gdf.to_crs(4326))
 
 
 def test_raster_png_places_the_hot_cell():
@@ -183,7 +237,7 @@ def test_raster_png_places_the_hot_cell():
     transform = Affine(100, 0, 385000, 0, -100, 6673000)
     grid = np.zeros((10, 10))
     grid[2, 7] = 9
-    uri, bounds, (lo, hi) = maps.raster_png(grid, transform, "EPSG:32635")
+    uri, bounds, (lo, hi) = _overlay.raster_png(grid, transform, "EPSG:32635")
     assert uri.startswith("data:image/png;base64,") and (lo, hi) == (0.0, 9.0)
     import base64
     from io import BytesIO
@@ -289,20 +343,19 @@ def _overlay_names(rendered: str) -> list[str]:
 
 
 def test_layer_names_from_data_are_escaped_for_the_layer_control():
-    # Leaflet's layer control sets label.innerHTML = " " + name: a no-fly reason (which
-    # carries OSM names when there is no kind column) or a plan phase must arrive escaped.
+    # Leaflet's layer control sets label.innerHTML = " " + name: a no-fly kind (which may
+    # carry OSM text) or a plan phase must arrive escaped.
     square = Point(385000, 6673000).buffer(100)
-    nofly = gpd.GeoDataFrame(
-        {"reason": [XSS_NAME], "name": [XSS_NAME]}, geometry=[square], crs=32635
+    nofly = frame(NOFLY_COLUMNS, {"kind": [XSS_NAME], "name": [XSS_NAME]}, [square], 32635)
+    routes = frame(
+        ROUTE_COLUMNS,
+        {"phase": [XSS_NAME], "length_m": [141.0], "cost": [10.0]},
+        [LineString([(385000, 6673000), (385100, 6673100)])],
+        32635,
     )
-    routes = gpd.GeoDataFrame(
-        {"phase": [XSS_NAME], "length_m": [141.0]},
-        geometry=[LineString([(385000, 6673000), (385100, 6673100)])],
-        crs=32635,
-    )
-    b = maps._Builder(maps.base_map(nofly.to_crs(4326), "t"))
-    maps.add_nofly(b, nofly)
-    maps.add_plan(b, {"routes": routes})
+    b = _builder.LayerBuilder(_scaffold.base_map(nofly.to_crs(4326), "t"))
+    layers.add_nofly(b, nofly)
+    layers.add_routes(b, routes)
     m, info = b.finish()
     rendered = m.get_root().render()
     names = _overlay_names(rendered)
@@ -324,9 +377,9 @@ def test_risk_legend_ramp_matches_the_overlay_image_and_ranks_out_of_scope_highe
     grid[2, 7] = -1  # SORA out of scope: the riskiest class, drawn as 11
     grid[6, 3] = 5
     transform = Affine(100, 0, 385000, 0, -100, 6673000)
-    frame = gpd.GeoDataFrame(geometry=[Point(385500, 6672500)], crs=32635).to_crs(4326)
-    b = maps._Builder(maps.base_map(frame, "t"))
-    maps.add_risk_overlay(b, {"igrc": grid, "transform": transform, "crs": "EPSG:32635"})
+    where = gpd.GeoDataFrame(geometry=[Point(385500, 6672500)], crs=32635).to_crs(4326)
+    b = _builder.LayerBuilder(_scaffold.base_map(where, "t"))
+    layers.add_risk_overlay(b, grid, transform, "EPSG:32635")
     (ramp,) = b.gradients
     assert (ramp.vmin, ramp.vmax) == (0, 11)
     (overlay,) = [
@@ -341,11 +394,11 @@ def test_risk_legend_ramp_matches_the_overlay_image_and_ranks_out_of_scope_highe
 
 
 def test_legend_swatch_only_for_layers_drawn():
-    hubs = gpd.GeoDataFrame({"name": ["A"]}, geometry=[Point(385000, 6673000)], crs=32635)
-    b = maps._Builder(maps.base_map(hubs.to_crs(4326), "t"))
-    maps.add_corridors(b, {"hubs": hubs.iloc[:0]})
+    hubs = frame(HUB_COLUMNS, {"name": ["A"]}, [Point(385000, 6673000)], 32635)
+    b = _builder.LayerBuilder(_scaffold.base_map(hubs.to_crs(4326), "t"))
+    layers.add_hubs(b, hubs.iloc[:0])
     assert b.legend == [] and b.info["layers"] == []
-    maps.add_corridors(b, {"hubs": hubs})
+    layers.add_hubs(b, hubs)
     assert b.legend == [("#000080", "drone hub")] and b.info["layers"] == ["Hubs (1)"]
 
 
@@ -362,7 +415,7 @@ def _routes(n: int, seed: int = 0) -> gpd.GeoDataFrame:
 
 def test_route_lines_over_budget_are_merged_per_cell_keeping_totals():
     routes = _routes(500)
-    b = maps._Builder(maps.base_map(routes.to_crs(4326), "t"), max_features=40)
+    b = _builder.LayerBuilder(_scaffold.base_map(routes.to_crs(4326), "t"), max_features=40)
     merged, done = b.merge_lines(routes, "planned routes", ["length_m", "cost"], by="phase")
     assert done and len(merged) <= 40
     assert merged["features"].sum() == 500
@@ -383,12 +436,12 @@ def test_layers_over_the_vertex_budget_are_simplified(monkeypatch):
     t = np.linspace(0, 2 * np.pi, 4000)
     wiggle = LineString(np.c_[t * 1000, np.sin(t * 50) * 3])  # 4,000 vertices, +-3 m
     gdf = gpd.GeoDataFrame({"name": ["w"]}, geometry=[wiggle], crs="EPSG:32632")
-    monkeypatch.setattr(maps, "MAX_VERTICES", 500)
-    b = maps._Builder(maps.base_map(gdf.to_crs(4326), "t"))
-    simple, tol = b._fit_vertices(gdf, "wiggle", 0.5)
+    monkeypatch.setattr(_builder, "MAX_VERTICES", 500)
+    b = _builder.LayerBuilder(_scaffold.base_map(gdf.to_crs(4326), "t"))
+    simple, tol = b.fit_vertices(gdf, "wiggle", 0.5)
     assert shapely.get_num_coordinates(simple.geometry.to_numpy()).sum() <= 500
     assert tol == 0.0 and "wiggle" in b.info["aggregated"]
     assert simple.geometry.iloc[0].hausdorff_distance(wiggle) < 10  # still the same line
-    monkeypatch.setattr(maps, "MAX_VERTICES", 10_000)
-    same, tol = b._fit_vertices(gdf, "wiggle2", 0.5)
+    monkeypatch.setattr(_builder, "MAX_VERTICES", 10_000)
+    same, tol = b.fit_vertices(gdf, "wiggle2", 0.5)
     assert same is gdf and tol == 0.5

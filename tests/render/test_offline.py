@@ -295,6 +295,10 @@ def test_fetch_extracts_needed_files_and_is_idempotent(fake_registry, tmp_path):
     ]
     record = json.loads((out / "complete.json").read_text())
     assert record["fake@1.0.0"]["license_files"] == ["LICENSE"]
+    assert record["fake@1.0.0"]["sha256"] == {
+        rel: hashlib.sha256((out / "fake@1.0.0" / rel).read_bytes()).hexdigest()
+        for rel in ("LICENSE", "dist/img/p.png", "dist/x.css")
+    }
     assert offline.fetch_assets(tmp_path, progress=False) == out
     assert len(calls) == 1  # second call used the cache
     assert [p.name for p in tmp_path.iterdir()] == [out.name]  # no temp leftovers
@@ -330,7 +334,67 @@ def test_fake_css_is_inlined_with_data_uri(fake_registry, tmp_path):
     assert "<link" not in out and external_refs(out) == []
 
 
+FAKE_PAGE = (
+    '<html><head><link rel="stylesheet" href="https://cdn.example/fake@1.0.0/x.css"/>'
+    "</head><body></body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    ("rel", "evil"),
+    [("dist/x.css", b"a{background:url(https://evil.example/x)}"), ("dist/img/p.png", b"EVIL")],
+)
+def test_a_tampered_cache_file_is_refused_naming_it(fake_registry, tmp_path, rel, evil):
+    out = offline.fetch_assets(tmp_path, progress=False)
+    (out / "fake@1.0.0" / rel).write_bytes(evil)
+    with pytest.raises(InputFileError) as err:
+        offline.make_self_contained(FAKE_PAGE, cache_dir=tmp_path)
+    msg = str(err.value)
+    assert "\n" not in msg and rel in msg and "tampered or corrupt" in msg
+
+
+def test_a_cache_without_file_hashes_is_fetched_again(fake_registry, tmp_path):
+    _, calls = fake_registry
+    out = offline.fetch_assets(tmp_path, progress=False)
+    record = json.loads((out / "complete.json").read_text())
+    del record["fake@1.0.0"]["sha256"]  # as written before per-file hashes existed
+    (out / "complete.json").write_text(json.dumps(record))
+    (out / "fake@1.0.0" / "dist" / "x.css").write_bytes(b"a{color:red}")  # unverifiable
+    assert offline.fetch_assets(tmp_path, progress=False) == out
+    assert len(calls) == 2
+    assert (out / "fake@1.0.0" / "dist" / "x.css").read_bytes().startswith(b"a{background")
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]  # old copy and temp removed
+    assert "data:image/png;base64," in offline.make_self_contained(FAKE_PAGE, cache_dir=tmp_path)
+
+
+def test_a_cache_recorded_against_another_lock_is_fetched_again(fake_registry, tmp_path):
+    _, calls = fake_registry
+    out = offline.fetch_assets(tmp_path, progress=False)
+    record = json.loads((out / "complete.json").read_text())
+    record["fake@1.0.0"]["integrity"] = "sha512-" + "A" * 86 + "=="
+    (out / "complete.json").write_text(json.dumps(record))
+    offline.fetch_assets(tmp_path, progress=False)
+    assert len(calls) == 2
+
+
 # ------------------------------------------------------------------ real assets
+def test_a_tampered_leaflet_js_lands_in_no_map(assets, tmp_path):
+    import shutil
+
+    root = tmp_path / "assets"
+    cache = root / assets.name
+    shutil.copytree(assets, cache)
+    leaflet = cache / "leaflet@1.9.3" / "dist" / "leaflet.js"
+    leaflet.write_text(leaflet.read_text() + "\nwindow.__pwned = 1;\n")
+    out = tmp_path / "site"
+    out.mkdir()
+    with pytest.raises(InputFileError) as err:
+        offline.save_self_contained(build_test_map(), out / "map.html", cache_dir=root)
+    msg = str(err.value)
+    assert "\n" not in msg and str(leaflet) in msg
+    assert list(out.iterdir()) == []  # nothing written, so no tampered content anywhere
+
+
 def test_self_contained_map_has_no_external_code(assets, tmp_path):
     m = build_test_map()
     path = offline.save_self_contained(m, tmp_path / "map.html")

@@ -8,7 +8,13 @@ from html.parser import HTMLParser
 
 import pandas as pd
 
+from planner.fiber import GAP_CLUSTER_COLUMNS, FiberCoverage
 from planner.render import report
+
+try:  # works whether or not tests/ is a package
+    from tests.render.test_maps import typed
+except ImportError:  # pragma: no cover
+    from test_maps import typed
 
 XSS = '<img src=x onerror="window.__xss=1">'
 
@@ -38,24 +44,19 @@ FIBER = {
     "premises_total": 1000,
     "assumptions": {"values": {"drop_limit_m": 152.4}, "sources": {"drop_limit_m": "FOND"}},
 }
+
+
+def _corridor(**values) -> dict:
+    """A corridor record as the drones summary holds it (every report column present)."""
+    return {c: None for c in report.REPORT_FIELDS["corridors"]} | values
+
+
 DRONES = {
     "mode": "free",
     "band": {"min_m": 60.0, "max_m": 120.0},
     "corridors": [
-        {
-            "from_hub": "A",
-            "to_hub": XSS,
-            "length_m": 1000.0,
-            "detour_factor": 1.3,
-            "ground_risk": 12.0,
-        },
-        {
-            "from_hub": "B",
-            "to_hub": "C",
-            "length_m": 500.0,
-            "detour_factor": 1.0,
-            "ground_risk": 3.0,
-        },
+        _corridor(from_hub="A", to_hub=XSS, length_m=1000.0, detour_factor=1.3, ground_risk=12.0),
+        _corridor(from_hub="B", to_hub="C", length_m=500.0, detour_factor=1.0, ground_risk=3.0),
     ],
     "infeasible": [],
 }
@@ -81,8 +82,8 @@ def test_flatten_assumptions_keeps_every_value_and_marks_missing_sources():
 
 def test_kpis_pair_with_their_targets():
     rows = {r["kpi"]: r for r in report.kpi_rows(FIBER)}
-    assert rows["coverage_pct"]["target"] == "80.00" and rows["coverage_pct"]["met"] == "no"
-    assert rows["mobile_sites_per_10k_people"]["target"] == "12.00"
+    assert rows["coverage_pct"]["target"] == "80" and rows["coverage_pct"]["met"] == "no"
+    assert rows["mobile_sites_per_10k_people"]["target"] == "12"
     assert "target_coverage_pct" not in rows  # consumed as a target, not a KPI row
     assert rows["premises_total"]["target"] == ""
     # the mobile target pairs through report.KPI_TARGETS and is not a KPI row of its own
@@ -90,7 +91,7 @@ def test_kpis_pair_with_their_targets():
     assert "mobile_sites_target_per_10k" not in rows
     # a target whose KPI is missing keeps a row of its own
     alone = {r["kpi"]: r for r in report.kpi_rows({"mobile_sites_target_per_10k": 12.0})}
-    assert alone["mobile_sites_target_per_10k"]["value"] == "12.00"
+    assert alone["mobile_sites_target_per_10k"]["value"] == "12"
 
 
 def test_sections_are_read_from_the_keys_planner_run_writes():
@@ -115,7 +116,7 @@ def test_drone_assumptions_appear_with_their_sources(tmp_path):
     table = text[text.index("<caption>Assumptions</caption>") :]
     assert "<td>drones.people_per_m2_default</td><td>0.01</td>" in table
     assert "<td class=src>JARUS SORA 2.5 Annex F</td>" in table
-    assert "<td>drones.band_min_m</td><td>60.00</td><td class=src></td>" in table
+    assert "<td>drones.band_min_m</td><td>60</td><td class=src></td>" in table
 
 
 def test_only_present_sections_get_plots(tmp_path):
@@ -130,7 +131,10 @@ def test_only_present_sections_get_plots(tmp_path):
 
 def test_full_report_is_self_contained_and_escaped(tmp_path):
     hexes = pd.DataFrame({"coverage_pct": [0.0, 50.0, 100.0], "premises": [10, 20, 30]})
-    clusters = pd.DataFrame({"cluster": [1, 2], "premises": [5, 50], "rank_premises": [2, 1]})
+    clusters = pd.DataFrame({c: [1.5, 2.5] for c in GAP_CLUSTER_COLUMNS})
+    clusters = clusters.assign(cluster=[1, 2], premises=[5, 50], rank_premises=[2, 1])
+    clusters = clusters.assign(rank_length=[1, 2], buildings=[3, 40])
+    fiber = typed(FiberCoverage, hexes={9: hexes}, gap_clusters=clusters, kpis={})
     plan = {
         "total_cost": 1e6,
         "phases": [{"phase": 1, "cost": 4e5}],
@@ -146,7 +150,7 @@ def test_full_report_is_self_contained_and_escaped(tmp_path):
     files = report.write_report(
         tmp_path,
         _summary(fiber=FIBER, drones=DRONES, fiber_plan=plan),  # keys as planner.run writes
-        fiber={"hexes": {9: hexes}, "gap_clusters": clusters},
+        fiber=fiber,
         maps=maps,
     )
     names = sorted(f.name for f in files)
@@ -183,7 +187,11 @@ def test_full_report_is_self_contained_and_escaped(tmp_path):
     md = (tmp_path / "report.md").read_text()
     assert "![Coverage by hexagon](report_plots/coverage_by_hex.png)" in md
     assert XSS not in md
-    assert re.search(r"\| coverage_pct \| 42.50 \| 80.00 \| no \|", md)
+    assert re.search(r"\| coverage_pct \| 42.5 \| 80 \| no \|", md)
+    # ranks and counts print as integers, whatever the frame's other columns hold
+    clusters_html = table[: table.index("</table>")]
+    assert "<tr><td>1</td><td>2</td><td>50</td><td>40</td><td>2.5</td>" in clusters_html
+    assert ".00<" not in clusters_html
 
 
 def test_names_with_dollar_signs_do_not_break_the_plots(tmp_path):
@@ -199,13 +207,14 @@ def test_names_with_dollar_signs_do_not_break_the_plots(tmp_path):
     files = report.write_report(tmp_path, _summary(drones=drones))
     assert "risk_vs_detour.png" in [f.name for f in files]
     assert odd in (tmp_path / "report.html").read_text()
-    fig = plots.risk_vs_detour(drones["corridors"], title=odd)
+    fig = plots.risk_vs_detour(pd.DataFrame(drones["corridors"]), title=odd)
     assert [t.get_text() for t in fig.axes[0].texts] == [f"{odd}-{XSS}", f"{odd}-C"]
     assert plots.to_png(fig)[:8] == b"\x89PNG\r\n\x1a\n"
-    curve = [{"cost": 0, "coverage_pct": 0}, {"cost": 1, "coverage_pct": 5}]
+    curve = pd.DataFrame([{"cost": 0, "coverage_pct": 0}, {"cost": 1, "coverage_pct": 5}])
     assert plots.to_png(plots.cost_curve(curve, title=odd))[:4] == b"\x89PNG"
     assert (
-        plots.to_png(plots.coverage_histogram([{"coverage_pct": 5}], title=odd))[:4] == b"\x89PNG"
+        plots.to_png(plots.coverage_histogram(pd.DataFrame({"coverage_pct": [5]}), title=odd))[:4]
+        == b"\x89PNG"
     )
 
 

@@ -1,0 +1,436 @@
+"""Report sections: each builds its tables and plots from the summary and the typed results."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from planner._format import format_value, is_money
+from planner.render import plots
+from planner.render._columns import require_columns
+
+if TYPE_CHECKING:
+    from planner.drones import CorridorResult
+    from planner.fiber import FiberCoverage
+    from planner.plan import FiberPlan
+
+__all__ = [
+    "KPI_TARGETS",
+    "MAP_TITLES",
+    "REPORT_FIELDS",
+    "SECTION_KEYS",
+    "TOP_CLUSTERS",
+    "Section",
+    "SectionPart",
+    "assumptions_section",
+    "city_data_section",
+    "drone_part",
+    "fiber_part",
+    "flatten_assumptions",
+    "kpi_rows",
+    "maps_section",
+    "plan_part",
+    "records_frame",
+    "report_meta",
+    "section",
+    "table_rows",
+]
+
+#: summary.json key of each analysis section, as :mod:`planner.run` writes them.
+SECTION_KEYS = {"fiber": "fiber", "plan": "fiber_plan", "drones": "drones"}
+
+#: KPIs whose target key does not follow the ``target_<k>``/``<k>_target`` pattern
+#: (:func:`planner.fiber.mobile.mobile_kpis` names its target per 10k, its KPI per 10k people).
+KPI_TARGETS = {"mobile_sites_per_10k_people": "mobile_sites_target_per_10k"}
+
+#: Map files written by :func:`planner.render.maps.write_maps`, with their titles.
+MAP_TITLES = {
+    "map.html": "Combined city map",
+    "map_fiber_gaps.html": "Fibre gaps",
+    "map_fiber_plan.html": "Fibre plan",
+    "map_airspace.html": "Airspace & corridors",
+}
+
+#: Rows of the ranked gap-cluster table.
+TOP_CLUSTERS = 15
+
+#: Columns each report table/plot reads, by the frame it reads them from:
+#: ``gap_clusters`` and ``hexes`` (``FiberCoverage``), ``corridors`` (the drones summary's
+#: corridor records, i.e. ``CorridorResult.corridors``), ``cost_curve`` (the plan summary's).
+#: ``tests/test_drift.py`` checks each against the producer's frame and column constant.
+REPORT_FIELDS: dict[str, list[str]] = {
+    "gap_clusters": ["rank_premises", "cluster", "premises", "buildings", "street_length_m"]
+    + ["distance_to_fibre_m", "reach_length_m", "m_per_premise", "rank_length"],
+    "hexes": ["coverage_pct", "premises"],
+    "corridors": ["from_hub", "to_hub", "length_m", "straight_m", "detour_factor"]
+    + ["detour_vs_shortest", "ground_risk", "risk_reduction", "max_igrc", "min_clearance_m"]
+    + ["mobile_coverage_share"],
+    "cost_curve": ["cost", "coverage_pct"],
+}
+
+
+@dataclass
+class Section:
+    """One report section: text, tables ``(caption, rows)``, plots and links to files."""
+
+    title: str
+    text: str = ""
+    tables: list[tuple[str, list[dict]]] = field(default_factory=list)
+    plots: list[tuple[str, str, bytes]] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        """Return the section as the plain dict :func:`planner.render.report.build_report` lists."""
+        return asdict(self)
+
+
+@dataclass
+class SectionPart:
+    """An analysis section (None when the analysis did not run) and its assumption rows."""
+
+    section: Section | None
+    assumptions: list[dict] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- primitives
+def section(summary: Mapping, name: str) -> dict | None:
+    """Return the summary section ``fiber``, ``plan`` or ``drones`` (None when absent).
+
+    Parameters
+    ----------
+    summary : mapping
+        The run's ``summary.json`` content.
+    name : str
+        ``fiber``, ``plan`` or ``drones`` (see :data:`SECTION_KEYS`).
+
+    Returns
+    -------
+    dict or None
+    """
+    val = summary.get(SECTION_KEYS[name])
+    return dict(val) if isinstance(val, Mapping) and val else None
+
+
+def _value(name: str, v: object) -> str:
+    return format_value(v, money=is_money(name))
+
+
+def flatten_assumptions(tree: object, prefix: str = "") -> list[dict]:
+    """Flatten nested assumptions into rows ``{"name", "value", "source"}``.
+
+    Understands the ``{"values": {...}, "sources": {...}}`` groups of planner's
+    assumption dicts and ``{"value": v, "source": s}`` cited values; a key without a
+    recorded source gets ``source=""`` so the report shows the gap.
+
+    Parameters
+    ----------
+    tree : mapping
+        An ``assumptions`` entry of the summary (anything else gives no rows).
+    prefix : str
+        Prefix of every row name (e.g. ``city.``).
+
+    Returns
+    -------
+    list of dict
+    """
+    if not isinstance(tree, Mapping):
+        return []
+    if "values" in tree and isinstance(tree["values"], Mapping):
+        sources = tree.get("sources") or {}
+        rows = [
+            {"name": f"{prefix}{k}", "value": _value(k, v), "source": str(sources.get(k, ""))}
+            for k, v in tree["values"].items()
+        ]
+        for k, v in tree.items():
+            if k not in ("values", "sources") and isinstance(v, Mapping):
+                rows.extend(flatten_assumptions(v, f"{prefix}{k}."))
+        return rows
+    if "value" in tree and "source" in tree:
+        name = prefix.rstrip(".")
+        return [{"name": name, "value": _value(name, tree["value"]), "source": str(tree["source"])}]
+    rows: list[dict] = []
+    for k, v in tree.items():
+        if isinstance(v, Mapping):
+            rows.extend(flatten_assumptions(v, f"{prefix}{k}."))
+        elif k != "sources":
+            rows.append({"name": f"{prefix}{k}", "value": _value(k, v), "source": ""})
+    return rows
+
+
+def _is_target(key: str) -> bool:
+    return key.startswith("target_") or key.endswith("_target") or key in KPI_TARGETS.values()
+
+
+def _target_key(kpi: str, scalar: Mapping) -> str | None:
+    """Return the key of ``kpi``'s target among ``scalar``, if any."""
+    cands = (f"target_{kpi}", f"{kpi}_target", f"{kpi.removesuffix('_pct')}_target_pct")
+    return next((c for c in (*cands, KPI_TARGETS.get(kpi)) if c in scalar), None)
+
+
+def kpi_rows(kpis: Mapping) -> list[dict]:
+    """KPIs with their targets.
+
+    A ``target_<k>``, ``<k>_target`` or ``<k>_target_pct`` key, or the key named in
+    :data:`KPI_TARGETS`, pairs with ``<k>``; targets without their KPI get rows of their own.
+
+    Parameters
+    ----------
+    kpis : mapping
+        KPI name to value (non-scalar values are skipped).
+
+    Returns
+    -------
+    list of dict
+        Rows ``{"kpi", "value", "target", "met"}``.
+    """
+    scalar = {k: v for k, v in kpis.items() if not isinstance(v, (Mapping, list, tuple))}
+    rows, used = [], set()
+    for k, v in scalar.items():
+        if _is_target(k):
+            continue
+        key = _target_key(k, scalar)
+        target = scalar[key] if key else None
+        used.add(key)
+        numbers = isinstance(v, (int, float)) and isinstance(target, (int, float))
+        met = v >= target if target is not None and numbers else None
+        rows.append(
+            {"kpi": k, "value": _value(k, v), "target": _value(k, target), "met": format_value(met)}
+        )
+    rows += [
+        {"kpi": k, "value": _value(k, v), "target": "", "met": ""}
+        for k, v in scalar.items()
+        if _is_target(k) and k not in used
+    ]
+    return rows
+
+
+def records_frame(rows: pd.DataFrame | Sequence[Mapping] | None) -> pd.DataFrame:
+    """Return a DataFrame (without geometry) of a frame or of summary records.
+
+    Parameters
+    ----------
+    rows : DataFrame, sequence of dict or None
+        A result frame, or records as the summary holds them.
+
+    Returns
+    -------
+    DataFrame
+    """
+    if rows is None:
+        return pd.DataFrame()
+    if isinstance(rows, pd.DataFrame):
+        return pd.DataFrame(rows.drop(columns="geometry", errors="ignore"))
+    return pd.DataFrame(list(rows))
+
+
+def table_rows(
+    frame: pd.DataFrame, columns: Sequence[str], table: str, limit: int | None = None
+) -> list[dict]:
+    """Format the ``columns`` of ``frame`` (first ``limit`` rows) as report table rows.
+
+    Each column keeps its own type (counts and ranks print as integers).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The frame read.
+    columns : sequence of str
+        Columns shown, in order; every one must exist.
+    table : str
+        Table name for the error message.
+    limit : int, optional
+        Largest number of rows.
+
+    Returns
+    -------
+    list of dict
+
+    Raises
+    ------
+    planner.render._columns.MissingColumnsError
+        When ``frame`` lacks one of ``columns``.
+    """
+    if frame.empty:
+        return []
+    require_columns(frame, columns, f"report table {table!r}")
+    df = frame[list(columns)]
+    records = (df.head(limit) if limit else df).to_dict(orient="records")
+    return [{c: _value(c, r[c]) for c in columns} for r in records]
+
+
+def _scalar_rows(values: Mapping) -> list[dict]:
+    """Rows ``{"item", "value"}`` of a summary's scalar entries (assumptions left out)."""
+    return [
+        {"item": k, "value": _value(k, v)}
+        for k, v in values.items()
+        if not isinstance(v, (Mapping, list, tuple)) and k != "assumptions"
+    ]
+
+
+# --------------------------------------------------------------------------- sections
+def report_meta(summary: Mapping) -> list[tuple[str, str]]:
+    """Return the report's header lines: city, source, generated, version, data licence."""
+    return [
+        ("city", str(summary.get("city", "city"))),
+        ("source", format_value(summary.get("source"))),
+        ("generated", format_value(summary.get("generated"))),
+        ("planner version", format_value(summary.get("planner_version"))),
+        ("data", format_value(summary.get("attribution", "© OpenStreetMap contributors (ODbL)"))),
+    ]
+
+
+def city_data_section(summary: Mapping) -> Section | None:
+    """Return the *City data* section: features per layer (None without layer counts)."""
+    layers = summary.get("layers") or {}
+    if not layers:
+        return None
+    rows = [{"layer": k, "features": format_value(v)} for k, v in layers.items()]
+    return Section("City data", "Features loaded from OpenStreetMap per layer.", [("Layers", rows)])
+
+
+def _cluster_table(clusters: pd.DataFrame) -> tuple[str, list[dict]]:
+    df = records_frame(clusters)
+    if "rank_premises" in df:
+        df = df.sort_values("rank_premises")
+    caption = f"Gap clusters ranked by premises (top {TOP_CLUSTERS} of {len(df)})"
+    return caption, table_rows(df, REPORT_FIELDS["gap_clusters"], "gap clusters", TOP_CLUSTERS)
+
+
+def _coverage_plot(fiber: FiberCoverage) -> tuple[str, str, bytes] | None:
+    """Return the coverage-by-hexagon histogram of the finest resolution (None without hexes)."""
+    if not fiber.hexes:
+        return None
+    hexes = records_frame(fiber.hexes[max(fiber.hexes)])
+    if not len(hexes):
+        return None
+    require_columns(hexes, REPORT_FIELDS["hexes"], "report plot 'coverage_by_hex'")
+    return "coverage_by_hex", "Coverage by hexagon", plots.to_png(plots.coverage_histogram(hexes))
+
+
+def _analysis_summary(summary: Mapping, name: str, own: Mapping | None) -> dict | None:
+    """Return the summary section ``name``, else the analysis' own summary (None: neither)."""
+    found = section(summary, name)
+    return dict(own) if found is None and own else found
+
+
+def fiber_part(summary: Mapping, fiber: FiberCoverage | None) -> SectionPart:
+    """Return the *Fibre coverage* section: KPIs against targets, ranked gap clusters, plot."""
+    fsec = _analysis_summary(summary, "fiber", fiber.kpis if fiber is not None else None)
+    if fsec is None:
+        return SectionPart(None)
+    kpis = {k: v for k, v in fsec.items() if k != "assumptions"}
+    sec = Section("Fibre coverage", tables=[("KPIs against targets", kpi_rows(kpis))])
+    if "coverage_pct" in kpis:
+        sec.text = (
+            f"{format_value(kpis.get('coverage_pct'))} % of premises are passed by fibre "
+            f"(target {format_value(kpis.get('target_coverage_pct'))} %)."
+        )
+    if fiber is not None:
+        sec.tables.append(_cluster_table(fiber.gap_clusters))
+        plot = _coverage_plot(fiber)
+        sec.plots += [plot] if plot else []
+    return SectionPart(sec, flatten_assumptions(fsec.get("assumptions") or {}, "fiber."))
+
+
+def _routing_text(psec: Mapping) -> str:
+    """Return the routing certificate sentence (empty without a routing gap)."""
+    gap = psec.get("routing_gap_pct")
+    if gap is None:
+        return ""
+    proof = (
+        "the bound is the proven optimum"
+        if psec.get("routing_bound_is_optimum")
+        else "a valid bound; the optimum lies between the two"
+    )
+    return (
+        f"Street routing costs {format_value(psec.get('routing_steiner_cost'), money=True)}, "
+        f"within {gap:.3f} % of a certified lower bound on the cheapest possible routing "
+        f"({format_value(psec.get('routing_lower_bound'), money=True)}; {proof})."
+    )
+
+
+def _cost_curve_plot(curve: Sequence[Mapping] | None) -> tuple[str, str, bytes] | None:
+    df = records_frame(curve)
+    if not len(df):
+        return None
+    require_columns(df, REPORT_FIELDS["cost_curve"], "report plot 'cost_curve'")
+    return "cost_curve", "Cost curve (budget mode)", plots.to_png(plots.cost_curve(df))
+
+
+def plan_part(summary: Mapping, plan: FiberPlan | None) -> SectionPart:
+    """Return the *Fibre build plan* section: certificate, cost and totals, phases, curve."""
+    psec = _analysis_summary(summary, "plan", plan.summary if plan is not None else None)
+    if psec is None:
+        return SectionPart(None)
+    sec = Section(
+        "Fibre build plan", _routing_text(psec), [("Cost and totals", _scalar_rows(psec))]
+    )
+    phases = records_frame(psec.get("phases"))
+    if len(phases):
+        sec.tables.append(("Phases", table_rows(phases, list(phases.columns), "phases")))
+    plot = _cost_curve_plot(psec.get("cost_curve"))
+    sec.plots += [plot] if plot else []
+    return SectionPart(sec, flatten_assumptions(psec.get("assumptions") or {}, "plan."))
+
+
+def _corridor_tables(dsec: Mapping, sec: Section) -> None:
+    """Add the corridor table, the risk-vs-detour plot and the hub table to ``sec``."""
+    cdf = records_frame(dsec.get("corridors"))
+    if len(cdf):
+        sec.tables.append(("Corridors", table_rows(cdf, REPORT_FIELDS["corridors"], "corridors")))
+        png = plots.to_png(plots.risk_vs_detour(cdf))
+        sec.plots.append(("risk_vs_detour", "Ground risk vs detour per corridor", png))
+    hubs = records_frame(dsec.get("hubs"))
+    if len(hubs):
+        sec.tables.append(("Hubs", table_rows(hubs, list(hubs.columns), "hubs")))
+
+
+def drone_part(summary: Mapping, drones: CorridorResult | None) -> SectionPart:
+    """Return the *Drone corridors* section: settings and totals, corridors, hubs, plot."""
+    dsec = _analysis_summary(summary, "drones", drones.summary if drones is not None else None)
+    if dsec is None:
+        return SectionPart(None)
+    band = dsec.get("band")
+    scalars = {
+        **dsec,
+        **({f"band_{k}": v for k, v in band.items()} if isinstance(band, Mapping) else {}),
+    }
+    sec = Section(
+        "Drone corridors", tables=[("Airspace settings and totals", _scalar_rows(scalars))]
+    )
+    _corridor_tables(dsec, sec)
+    if dsec.get("infeasible"):
+        sec.text = "Infeasible: " + "; ".join(map(str, dsec["infeasible"]))
+    return SectionPart(sec, flatten_assumptions(dsec.get("assumptions") or {}, "drones."))
+
+
+def maps_section(maps: Mapping | None) -> Section | None:
+    """Return the *Maps* section: size, layer count and aggregation per map file."""
+    if not maps:
+        return None
+    rows = []
+    for fname, info in maps.items():
+        agg = info.get("aggregated") or {}
+        rows.append(
+            {
+                "map": fname,
+                "title": MAP_TITLES.get(fname, fname),
+                "size_mb": format_value(info.get("size_mb")),
+                "layers": format_value(len(info.get("layers", []))),
+                "aggregated": "; ".join(f"{k}: {v}" for k, v in agg.items()) or "none",
+            }
+        )
+    text = "Self-contained HTML maps (open without internet; basemap tiles aside)."
+    return Section("Maps", text, [("Maps", rows)], links=list(maps))
+
+
+def assumptions_section(rows: list[dict]) -> Section:
+    """Return the *Assumptions* section: every default with its source."""
+    text = (
+        "Every default that stands in for missing data, with its source "
+        "(an empty source marks a value without a recorded source)."
+    )
+    return Section("Assumptions", text, [("Assumptions", rows)])
