@@ -8,22 +8,18 @@ import pytest
 import rasterio
 import shapely
 from affine import Affine
+from drone_helpers import X0, Y0, make_city
 from pyproj import Transformer
 from shapely.geometry import LineString, Point, box
-from test_airspace import X0, Y0, make_city
 
 from planner.config import load_preset
-from planner.config.drones import LOGISTICS_TYPES
+from planner.config.drones import DEFAULT_RISK_WEIGHT, LOGISTICS_TYPES, DroneConfig
+from planner.drones import write_outputs
 from planner.drones.airspace import nofly_zones, obstacles
-from planner.drones.corridors import (
-    DEFAULT_RISK_WEIGHT,
-    DroneConfig,
-    auto_hub_spacing,
-    plan_corridors,
-    route_weighting,
-    surrounding_density,
-    write_outputs,
-)
+from planner.drones.corridors import plan_corridors
+from planner.drones.grid import city_grid
+from planner.drones.hubs import auto_hub_spacing, surrounding_density
+from planner.drones.network import route_weighting
 from planner.errors import AnalysisError, ConfigError
 
 TO_LL = Transformer.from_crs(32632, 4326, always_xy=True)
@@ -269,8 +265,6 @@ def test_surrounding_density_oracle():
 
 
 def test_population_raster_coverage_in_summary(city, tmp_path, caplog):
-    from planner.drones.airspace import city_grid
-
     tr, shape = city_grid(city, 25.0)
     f = tmp_path / "pop.tif"
     half = shape[1] // 2
@@ -286,7 +280,7 @@ def test_population_raster_coverage_in_summary(city, tmp_path, caplog):
         crs=city.crs,
     ) as dst:
         dst.write(np.full((shape[0], half), 800.0, dtype="float32"), 1)
-    with caplog.at_level("WARNING", logger="planner.airspace"):
+    with caplog.at_level("WARNING", logger="planner.drones.risk"):
         r = plan_corridors(
             city, {"preset": "usepe", "hubs": HUBS, "resolution_m": 25, "population_raster": str(f)}
         )
