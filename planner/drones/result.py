@@ -184,26 +184,18 @@ def corridor_summary(
     ----------
     cfg : DroneConfig
         The drones configuration.
-    rules : FlightRules
-        Preset, band top, clearance and margin in effect.
-    weights : Weighting
-        Risk weight or detour budget in effect.
+    rules, weights : FlightRules, Weighting
+        Preset, band top, clearance and margin; risk weight or detour budget in effect.
     space : Airspace
         No-fly zones, blocking obstacles and the blocked mask.
-    hubs : geopandas.GeoDataFrame
-        The hubs as reported (:data:`HUB_COLUMNS`, city CRS).
-    corridors : geopandas.GeoDataFrame
-        The corridors (:data:`CORRIDOR_COLUMNS`).
+    hubs, corridors, trunk : geopandas.GeoDataFrame
+        Hubs as reported (:data:`HUB_COLUMNS`, city CRS), corridors, trunk lines.
     checks : CorridorChecks
         The geometric checks.
-    trunk : geopandas.GeoDataFrame
-        The trunk lines.
     messages : list of str
         Infeasible hubs and unconnected pairs.
-    spacing : float, optional
-        Automatic hub spacing (m); None with configured hubs.
-    coverage : float, optional
-        Population raster coverage (%).
+    spacing, coverage : float, optional
+        Automatic hub spacing (m; None with configured hubs); raster coverage (%).
     assumptions : dict
         From :func:`~planner.drones.assumptions.assumptions`.
 
