@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 from pydantic import ValidationError
 
 from planner.config.drones import DroneConfig
-from planner.drones.airspace import FlightRules, flight_rules, restricted_airspace
+from planner.drones.airspace import flight_rules, restricted_airspace
 from planner.drones.assumptions import assumptions
 from planner.drones.free import route_free
 from planner.drones.grid import city_grid
 from planner.drones.hubs import auto_hub_spacing, placed_hubs, site_hubs
 from planner.drones.metrics import geometric_checks, metric_inputs
-from planner.drones.network import Network, Weighting, weighting
+from planner.drones.network import weighting
 from planner.drones.outputs import write_outputs  # re-export: planner.run imports it from here
 from planner.drones.pairs import connect_hubs, corridor_table
 from planner.drones.result import CorridorResult, corridor_summary
@@ -24,11 +24,8 @@ from planner.errors import ConfigError
 
 if TYPE_CHECKING:
     from planner.city import City
-    from planner.drones.airspace import Airspace
-    from planner.drones.hubs import HubSet
-    from planner.drones.risk import GroundRisk
 
-__all__ = ["drone_config", "plan_corridors", "route_network", "write_outputs"]
+__all__ = ["drone_config", "plan_corridors", "write_outputs"]
 
 
 def drone_config(config: DroneConfig | dict | None) -> DroneConfig:
@@ -45,21 +42,6 @@ def drone_config(config: DroneConfig | dict | None) -> DroneConfig:
         return DroneConfig.model_validate(config or {})
     except ValidationError as exc:
         raise ConfigError.from_validation("drones config", exc, DroneConfig, "drones") from None
-
-
-def route_network(
-    city: City,
-    cfg: DroneConfig,
-    hubs: HubSet,
-    space: Airspace,
-    rules: FlightRules,
-    people: GroundRisk,
-    weights: Weighting,
-) -> Network:
-    """Route the hubs over the free lattice or the street graph (``cfg.mode``)."""
-    if cfg.mode == "free":
-        return route_free(hubs, people, space.blocked, weights, cfg.budget_weights)
-    return route_streets(city, cfg, hubs, space, rules, people, weights)
 
 
 def plan_corridors(city: City, config: DroneConfig | dict | None = None) -> CorridorResult:
@@ -85,7 +67,11 @@ def plan_corridors(city: City, config: DroneConfig | dict | None = None) -> Corr
     people = ground_risk_model(city, cfg, people_per_household=household)
     hubs = site_hubs(city, cfg, space, people)
     weights = weighting(cfg)
-    network = route_network(city, cfg, hubs, space, rules, people, weights)
+    network = (
+        route_free(hubs, people, space.blocked, weights, cfg.budget_weights)
+        if cfg.mode == "free"
+        else route_streets(city, cfg, hubs, space, rules, people, weights)
+    )
     links = connect_hubs(network, cfg.od_pairs, weights.weight, space.nofly)
     table = corridor_table(links, metric_inputs(city, cfg, rules, space, people), city.crs)
     checks = geometric_checks(table.corridors, space, cfg.corridor_width_m)
