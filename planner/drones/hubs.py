@@ -551,7 +551,17 @@ def _select_auto(
     hubs = hubs.iloc[keep].drop(columns="priority")
     hubs["reason"] = reasons
     hubs = hubs.reset_index(drop=True)
-    # unique names
-    dup = hubs["name"].duplicated(keep=False)
-    hubs.loc[dup, "name"] = hubs.loc[dup, "name"] + " #" + hubs.index[dup].astype(str)
+    return _unique_names(hubs)
+
+
+def _unique_names(hubs: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Suffix repeated hub names with ``#<row>``.
+
+    A new column rather than an in-place update: the name array may be a read-only view.
+    """
+    dup = hubs["name"].duplicated(keep=False).to_numpy()
+    if dup.any():
+        names = hubs["name"].to_numpy(dtype=object).copy()
+        names[dup] = [f"{n} #{i}" for n, i in zip(names[dup], hubs.index[dup], strict=True)]
+        hubs["name"] = names
     return hubs

@@ -508,3 +508,18 @@ def test_household_size_reaches_the_population_model(city, free_result):
     assert a["values"]["people_per_household"] == 4.6
     assert a["sources"]["people_per_household"] == "city config drones.people_per_household"
     assert free_result.summary["assumptions"]["values"]["people_per_household"] == 2.3
+
+
+def test_auto_hub_names_made_unique(city):
+    same = [("Depot", "warehouse", 2900, 150, 600), ("Depot", "industrial", 100, 100, 2500)]
+    r = plan_corridors(_with_buildings(city, same), {"preset": "usepe", "resolution_m": 25})
+    names = list(r.hubs["name"])
+    assert len(set(names)) == len(names)
+    assert sum(n.startswith("Depot #") for n in names) == 2
+
+
+def test_too_few_auto_hubs_is_one_clear_error(city):
+    # only the hospital qualifies and there is no fallback site: an AnalysisError, not a
+    # pandas error from renaming duplicates
+    with pytest.raises(AnalysisError, match="fewer than 2 hubs"):
+        plan_corridors(city, {"preset": "usepe", "resolution_m": 25})
