@@ -157,25 +157,25 @@ def _exposure(r, lines, cut_m: float) -> np.ndarray:
     import geopandas as gpd
     from shapely.ops import substring
 
-    from planner.drones.corridors import corridor_metrics
+    from planner.drones.metrics import MetricInputs, corridor_metrics
 
     cut = [substring(g, cut_m, g.length - cut_m) if g.length > 2 * cut_m else None for g in lines]
     keep = np.array([g is not None for g in cut])
     out = np.zeros(len(cut))
     if keep.any():
         empty = gpd.GeoDataFrame({"kind": [], "top_m": [], "height_m": []}, geometry=[])
-        m = corridor_metrics(
-            gpd.GeoSeries([g for g in cut if g is not None]),
-            r.density,
-            r.igrc,
-            r.transform,
-            30.0,
-            None,
-            empty,
-            120.0,
-            None,
-            1,
+        inputs = MetricInputs(
+            density=r.density,
+            igrc=r.igrc,
+            transform=r.transform,
+            width_m=30.0,
+            landuse=None,
+            obstacles=empty,
+            band_top_m=120.0,
+            masts=None,
+            mast_radius_m=1,
         )
+        m = corridor_metrics(gpd.GeoSeries([g for g in cut if g is not None]), inputs)
         out[keep] = m["ground_risk"].to_numpy()
     return out
 
@@ -220,7 +220,7 @@ MONACO_10 = {
 
 def bench_real(weights, budgets, presets) -> None:
     from planner.city import load_city
-    from planner.drones.corridors import plan_corridors
+    from planner.drones import plan_corridors
 
     runs = [
         ("liechtenstein-2021-10-28", 20.0, presets, {"max_auto_hubs": 12}),

@@ -11,6 +11,29 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from planner.config import sora
 from planner.errors import ConfigError, InputFileError
 
+__all__ = [
+    "AUTO_HUB_SPACING_CAP_M",
+    "AirspacePreset",
+    "CitedValue",
+    "DEFAULT_LANDUSE_FACTORS",
+    "DEFAULT_OBSTACLE_HEIGHT_M",
+    "DEFAULT_OCCUPANCY",
+    "DEFAULT_RISK_WEIGHT",
+    "DroneConfig",
+    "FALLBACK_TYPES",
+    "FlightBand",
+    "HubConfig",
+    "KIND_LAYER",
+    "LOGISTICS_LANDUSE",
+    "LOGISTICS_TYPES",
+    "NoFlyRule",
+    "OBSTACLE_KINDS",
+    "OVERRIDE_SOURCE",
+    "PRESET_DIR",
+    "SHORTEST_TIEBREAK",
+    "load_preset",
+]
+
 #: Folder of the shipped rule presets (``planner/data/airspace/<name>.yml``, package data so a
 #: wheel install finds them).
 PRESET_DIR = Path(__file__).resolve().parent.parent / "data" / "airspace"

@@ -8,6 +8,21 @@ import numpy as np
 
 from planner.errors import ConfigError
 
+__all__ = [
+    "DENSITY_BOUNDS",
+    "IGRC_TABLE",
+    "OUT_OF_SCOPE",
+    "OUT_OF_SCOPE_RANK",
+    "SORA_SOURCE",
+    "UAClass",
+    "UA_CLASSES",
+    "density_row",
+    "igrc",
+    "risk_rank",
+    "ua_class_for",
+    "ua_class_index",
+]
+
 #: Citation for the table below.
 SORA_SOURCE = (
     "JARUS guidelines on Specific Operations Risk Assessment (SORA), edition 2.5, "

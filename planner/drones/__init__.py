@@ -1,14 +1,15 @@
 """Low-altitude airspace: no-fly zones, obstacles, SORA ground risk and drone corridors."""
 
-from planner.drones.corridors import (
+from planner.drones.corridors import plan_corridors
+from planner.drones.outputs import write_outputs
+from planner.drones.result import (
     CORRIDOR_COLUMNS,
     HUB_COLUMNS,
     NOFLY_COLUMNS,
     OBSTACLE_COLUMNS,
     TRUNK_COLUMNS,
     CorridorResult,
-    plan_corridors,
-    write_outputs,
+    DroneSummary,
 )
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "CORRIDOR_COLUMNS",
     "TRUNK_COLUMNS",
     "CorridorResult",
+    "DroneSummary",
     "plan_corridors",
     "write_outputs",
 ]

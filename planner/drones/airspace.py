@@ -1,50 +1,155 @@
-"""Low-altitude airspace model: rule presets, no-fly zones, obstacles and ground-risk rasters."""
+"""Restricted airspace: flight rules in effect, no-fly zones, obstacles and blocked cells."""
 
 from __future__ import annotations
 
-import logging
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import rasterio
-import rasterio.crs
-import rasterio.errors
-import rasterio.features
-import rasterio.warp
 from affine import Affine
-from scipy import ndimage
+from pyproj import CRS
 
-from planner._raster import Grid, write_cog
-from planner.config import sora
+from planner._raster import Grid
+from planner.config import load_preset
 from planner.config.drones import (
-    DEFAULT_LANDUSE_FACTORS,
     DEFAULT_OBSTACLE_HEIGHT_M,
-    DEFAULT_OCCUPANCY,
     KIND_LAYER,
     OBSTACLE_KINDS,
     AirspacePreset,
+    DroneConfig,
     FlightBand,
+    NoFlyRule,
 )
-from planner.drones.lattice import xy_to_cell
-from planner.errors import ConfigError, InputFileError
+from planner.drones.grid import rasterize_mask
+from planner.errors import ConfigError
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from planner.city import City
+
+__all__ = [
+    "Airspace",
+    "FlightRules",
+    "blocked_mask",
+    "blocking_geometries",
+    "flight_rules",
+    "nofly_zones",
+    "obstacles",
+    "restricted_airspace",
+    "zone_margin",
+]
+
+
+@dataclass
+class FlightRules:
+    """The rule preset and the heights and margins a run flies by."""
+
+    preset: AirspacePreset
+    top_m: float  #: top of the flight band: the band's ceiling, at most the altitude cap
+    clearance_m: float  #: vertical clearance kept above obstacles
+    margin_m: float  #: lateral margin kept from no-fly zones and blocking obstacles
+
+
+@dataclass
+class Airspace:
+    """Where corridors may not go, as vector layers and as a blocked-cell mask."""
+
+    nofly: gpd.GeoDataFrame  #: from :func:`nofly_zones`
+    obstacles: gpd.GeoDataFrame  #: from :func:`obstacles`
+    tall: gpd.GeoDataFrame  #: blocking obstacles (``layer == "obstacle"``) as they are
+    blocked: np.ndarray  #: bool grid from :func:`blocked_mask`
+
+
+def zone_margin(cfg: DroneConfig) -> float:
+    """Return the lateral margin kept from no-fly zones and blocking obstacles (m).
+
+    ``zone_margin_m``, or half the corridor width when it is None (0 is a valid margin).
+    """
+    return cfg.corridor_width_m / 2 if cfg.zone_margin_m is None else cfg.zone_margin_m
+
+
+def flight_rules(cfg: DroneConfig) -> FlightRules:
+    """Load the preset and work out the band top, obstacle clearance and zone margin.
+
+    Parameters
+    ----------
+    cfg : DroneConfig
+        The drones configuration.
+
+    Returns
+    -------
+    FlightRules
+        The rules in effect.
+
+    Raises
+    ------
+    ConfigError
+        When the band floor is at or above the preset's altitude cap.
+    """
+    preset = load_preset(cfg.preset, cfg.overrides)
+    top = min(cfg.band.max_m, preset.altitude_cap.value_m)
+    if top <= cfg.band.min_m:
+        raise ConfigError(
+            f"drones.band: band floor {cfg.band.min_m} m is at or above the preset's "
+            f"altitude cap {preset.altitude_cap.value_m} m"
+        )
+    clearance = preset.default_clearance.value_m if cfg.clearance_m is None else cfg.clearance_m
+    return FlightRules(preset, top, clearance, zone_margin(cfg))
+
+
+def restricted_airspace(city: City, cfg: DroneConfig, rules: FlightRules, grid: Grid) -> Airspace:
+    """Return the no-fly zones, obstacles and blocked cells of a run.
+
+    Parameters
+    ----------
+    city : City
+        The loaded city.
+    cfg : DroneConfig
+        The drones configuration (``band``, ``obstacle_heights``).
+    rules : FlightRules
+        From :func:`flight_rules`.
+    grid : Grid
+        The city grid the blocked mask is built on.
+
+    Returns
+    -------
+    Airspace
+        Zones, obstacles, the blocking obstacles and the blocked-cell mask.
+    """
+    nofly = nofly_zones(city, rules.preset, cfg.band)
+    obst = obstacles(city, rules.clearance_m, cfg.obstacle_heights)
+    blocked = blocked_mask(nofly, obst, rules.top_m, *grid, rules.margin_m)
+    blocking = blocking_geometries(nofly, obst, rules.top_m, 0.0)
+    tall = blocking[blocking["layer"] == "obstacle"]
+    return Airspace(nofly=nofly, obstacles=obst, tall=tall, blocked=blocked)
+
 
 # --------------------------------------------------------------------------- vector layers
 
 
-def _layer(city: Any, name: str) -> gpd.GeoDataFrame:
-    gdf = getattr(city, name, None)
-    if gdf is None or len(gdf) == 0:
-        return gpd.GeoDataFrame({"kind": []}, geometry=[], crs=city.crs)
+def _or_empty(gdf: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
+    """Return the layer, or an empty one with a ``kind`` column when it has no rows."""
+    if len(gdf) == 0:
+        return gpd.GeoDataFrame({"kind": []}, geometry=[], crs=crs)
     return gdf
 
 
+def _kind_layers(city: City) -> dict[str, gpd.GeoDataFrame]:
+    """Return the City layers that :data:`KIND_LAYER` names, by layer name."""
+    layers = {"airspace": city.airspace, "key_places": city.key_places, "landuse": city.landuse}
+    return {name: _or_empty(gdf, city.crs) for name, gdf in layers.items()}
+
+
+def _names(frame: pd.DataFrame) -> np.ndarray:
+    """Return the ``name`` column as strings ("" when missing)."""
+    if "name" not in frame:
+        return np.full(len(frame), "")
+    return frame["name"].fillna("").astype(str).to_numpy()
+
+
 def nofly_zones(
-    city: Any, preset: AirspacePreset, band: FlightBand | None = None
+    city: City, preset: AirspacePreset, band: FlightBand | None = None
 ) -> gpd.GeoDataFrame:
     """Buffered no-fly zones for the features a preset names.
 
@@ -66,49 +171,48 @@ def nofly_zones(
         Columns ``reason``, ``kind``, ``name``, ``buffer_m``, ``ceiling_m``, ``source``,
         ``geometry`` (polygons, ``city.crs``).
     """
+    layers = _kind_layers(city)
     parts = []
     for kind, rule in preset.nofly.items():
         if band is not None and rule.ceiling_m is not None and rule.ceiling_m <= band.min_m:
             continue
-        layer = _layer(city, KIND_LAYER[kind])
+        layer = layers[KIND_LAYER[kind]]
         sel = layer[layer["kind"] == kind]
         sel = sel[sel.geometry.notna() & ~sel.geometry.is_empty]
-        if sel.empty:
-            continue
-        names = (
-            sel["name"].fillna("").astype(str).to_numpy()
-            if "name" in sel
-            else np.full(len(sel), "")
-        )
-        geom = sel.geometry.buffer(rule.buffer_m) if rule.buffer_m > 0 else sel.geometry
-        # zero-width lines/points without buffer still need an area to block
-        geom = geom.where(geom.area > 0, sel.geometry.buffer(0.5))
-        reason = [
-            f"{kind} {n!r} ({rule.buffer_m:g} m buffer)" if n else f"{kind} ({rule.buffer_m:g} m)"
-            for n in names
-        ]
-        parts.append(
-            gpd.GeoDataFrame(
-                {
-                    "reason": reason,
-                    "kind": kind,
-                    "name": names,
-                    "buffer_m": float(rule.buffer_m),
-                    "ceiling_m": np.nan if rule.ceiling_m is None else float(rule.ceiling_m),
-                    "source": rule.source,
-                },
-                geometry=geom.to_numpy(),
-                crs=city.crs,
-            )
-        )
+        if not sel.empty:
+            parts.append(_rule_zones(sel, kind, rule, city.crs))
     cols = ["reason", "kind", "name", "buffer_m", "ceiling_m", "source"]
     if not parts:
         return gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs=city.crs)
     return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=city.crs)
 
 
+def _rule_zones(sel: gpd.GeoDataFrame, kind: str, rule: NoFlyRule, crs: CRS) -> gpd.GeoDataFrame:
+    """Return the zones of one no-fly rule: its features buffered, with a reason each."""
+    names = _names(sel)
+    geom = sel.geometry.buffer(rule.buffer_m) if rule.buffer_m > 0 else sel.geometry
+    # zero-width lines/points without buffer still need an area to block
+    geom = geom.where(geom.area > 0, sel.geometry.buffer(0.5))
+    reason = [
+        f"{kind} {n!r} ({rule.buffer_m:g} m buffer)" if n else f"{kind} ({rule.buffer_m:g} m)"
+        for n in names
+    ]
+    return gpd.GeoDataFrame(
+        {
+            "reason": reason,
+            "kind": kind,
+            "name": names,
+            "buffer_m": float(rule.buffer_m),
+            "ceiling_m": np.nan if rule.ceiling_m is None else float(rule.ceiling_m),
+            "source": rule.source,
+        },
+        geometry=geom.to_numpy(),
+        crs=crs,
+    )
+
+
 def obstacles(
-    city: Any,
+    city: City,
     clearance: float,
     default_heights: dict[str, float] | None = None,
 ) -> gpd.GeoDataFrame:
@@ -137,44 +241,12 @@ def obstacles(
     if bad:
         raise ConfigError(f"drones.obstacle_heights: heights must be > 0 m ({', '.join(bad)})")
     frames = []
-    b = _layer(city, "buildings")
-    if len(b):
-        frames.append(
-            pd.DataFrame(
-                {
-                    "kind": "building",
-                    "name": b["name"].fillna("") if "name" in b else "",
-                    "height_m": b["height_m"].astype(float).to_numpy(),
-                    "height_source": b["height_source"].astype(str).to_numpy()
-                    if "height_source" in b
-                    else "unknown",
-                    "geometry": b.geometry.to_numpy(),
-                }
-            )
-        )
-    a = _layer(city, "airspace")
-    t = _layer(city, "telecom")
-    for src in (a, t):
+    if len(city.buildings):
+        frames.append(_building_obstacles(city.buildings))
+    for src in (city.airspace, city.telecom):
         sel = src[src["kind"].isin(OBSTACLE_KINDS)] if len(src) else src
-        if not len(sel):
-            continue
-        h = (
-            sel["height_m"].astype(float)
-            if "height_m" in sel
-            else pd.Series(np.nan, index=sel.index)
-        )
-        default = sel["kind"].map(heights).astype(float)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "kind": sel["kind"].to_numpy(),
-                    "name": sel["name"].fillna("").to_numpy() if "name" in sel else "",
-                    "height_m": h.fillna(default).to_numpy(),
-                    "height_source": np.where(h.isna(), "default", "tag"),
-                    "geometry": sel.geometry.to_numpy(),
-                }
-            )
-        )
+        if len(sel):
+            frames.append(_structure_obstacles(sel, heights))
     if not frames:
         return gpd.GeoDataFrame(
             {"kind": [], "name": [], "height_m": [], "height_source": [], "top_m": []},
@@ -186,275 +258,37 @@ def obstacles(
     return gpd.GeoDataFrame(df, geometry="geometry", crs=city.crs)
 
 
-# --------------------------------------------------------------------------- rasters
-
-
-def raster_grid(bounds: tuple[float, float, float, float], resolution_m: float):
-    """Return ``(transform, (rows, cols))`` of a north-up grid covering ``bounds``.
-
-    Parameters
-    ----------
-    bounds : tuple
-        ``(minx, miny, maxx, maxy)`` in the projected CRS (m).
-    resolution_m : float
-        Cell size (m).
-    """
-    if not resolution_m > 0:
-        raise ConfigError("drones.resolution_m: must be > 0")
-    return Grid.covering(bounds, resolution_m)
-
-
-def city_grid(city: Any, resolution_m: float):
-    """Grid ``(transform, shape)`` covering ``city.boundary`` at ``resolution_m``."""
-    return raster_grid(tuple(city.boundary.bounds), resolution_m)
-
-
-def rasterize_mask(
-    geoms, transform: Affine, shape: tuple[int, int], all_touched: bool = True
-) -> np.ndarray:
-    """Boolean mask of the cells a set of geometries touches (``rasterio.features``)."""
-    geoms = [g for g in geoms if g is not None and not g.is_empty]
-    if not geoms:
-        return np.zeros(shape, dtype=bool)
-    return rasterio.features.rasterize(
-        ((g, 1) for g in geoms),
-        out_shape=shape,
-        transform=transform,
-        fill=0,
-        all_touched=all_touched,
-        dtype="uint8",
-    ).astype(bool)
-
-
-def building_population(
-    buildings: gpd.GeoDataFrame,
-    people_per_household: float = DEFAULT_OCCUPANCY["people_per_household"],
-    m2_per_person: float = DEFAULT_OCCUPANCY["m2_per_person"],
-) -> np.ndarray:
-    """People per building: residents (premises × household size) or floor area / occupancy.
-
-    Residential buildings use ``premises`` × ``people_per_household``; the others
-    ``floor_area_m2`` / ``m2_per_person`` (daytime occupants).
-    """
-    if len(buildings) == 0:
-        return np.zeros(0)
-    prem = buildings["premises"].fillna(0).to_numpy(float)
-    area = buildings["floor_area_m2"].fillna(0).to_numpy(float)
-    res = buildings["residential"].fillna(False).to_numpy(bool)
-    return np.where(res, prem * people_per_household, area / m2_per_person)
-
-
-def _raster_people(
-    population_raster: str | Path | tuple,
-    transform: Affine,
-    shape: tuple[int, int],
-    crs: Any,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Density (people/km²) and covered cell fraction of a population raster on the grid.
-
-    The covered fraction (0-1) of each city-grid cell comes from resampling a raster of ones.
-
-    Raises :class:`InputFileError` naming the raster when it cannot be read, has no usable
-    CRS, or does not overlap the city grid at all (which would silently give zero people).
-    """
-    name = (
-        str(population_raster)
-        if isinstance(population_raster, str | Path)
-        else "drones.population_raster (array, transform, crs)"
+def _building_obstacles(b: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Return buildings as obstacles, with the height and height source of the layer."""
+    return pd.DataFrame(
+        {
+            "kind": "building",
+            "name": b["name"].fillna("") if "name" in b else "",
+            "height_m": b["height_m"].astype(float).to_numpy(),
+            "height_source": b["height_source"].astype(str).to_numpy()
+            if "height_source" in b
+            else "unknown",
+            "geometry": b.geometry.to_numpy(),
+        }
     )
-    if isinstance(population_raster, str | Path):
-        try:
-            with rasterio.open(population_raster) as src:
-                arr, s_tr, s_crs = src.read(1).astype("float32"), src.transform, src.crs
-                nod = src.nodata
-        except rasterio.errors.RasterioIOError as exc:
-            raise InputFileError(f"{name}: cannot read raster ({exc})") from None
-        if nod is not None:
-            arr[arr == nod] = 0
-    else:
-        try:
-            arr, s_tr, s_crs = population_raster
-            arr = np.asarray(arr, dtype="float32")
-            s_tr = Affine(*tuple(s_tr)[:6])
-        except (TypeError, ValueError) as exc:
-            raise InputFileError(f"{name}: expected (array, transform, crs) ({exc})") from None
-        if arr.ndim != 2:
-            raise InputFileError(f"{name}: expected a 2-D array, got shape {arr.shape}")
-    try:
-        s_crs = rasterio.crs.CRS.from_user_input(s_crs) if s_crs is not None else None
-    except (rasterio.errors.CRSError, ValueError, TypeError) as exc:
-        raise InputFileError(f"{name}: unreadable CRS ({str(exc).splitlines()[0]})") from None
-    if s_crs is None:
-        raise InputFileError(f"{name}: raster has no CRS; georeference it (e.g. EPSG:4326)")
-    arr = np.nan_to_num(arr, nan=0.0, posinf=0.0, neginf=0.0)
-    dens = np.zeros(shape, dtype="float32")
-    cover = np.zeros(shape, dtype="float32")
-    try:
-        for band, out in ((arr, dens), (np.ones_like(arr), cover)):
-            rasterio.warp.reproject(
-                band,
-                out,
-                src_transform=s_tr,
-                src_crs=s_crs,
-                dst_transform=transform,
-                dst_crs=crs,
-                resampling=rasterio.warp.Resampling.average,
-                dst_nodata=0,
-            )
-    except rasterio.errors.RasterioError as exc:
-        raise InputFileError(f"{name}: cannot reproject ({str(exc).splitlines()[0]})") from None
-    if not cover.any():
-        raise InputFileError(f"{name}: raster does not cover the city area")
-    return dens, np.clip(cover, 0, 1)
 
 
-def _coverage_pct(city: Any, cover: np.ndarray, transform: Affine) -> float:
-    """Covered share (%) of the grid cells inside ``city.boundary`` (all cells if none)."""
-    inside = rasterize_mask([city.boundary], transform, cover.shape, all_touched=False)
-    if not inside.any():
-        inside = np.ones(cover.shape, dtype=bool)
-    # cells covered to within float32 resampling noise count as fully covered
-    frac = np.where(cover[inside] > 1 - 1e-4, 1.0, cover[inside])
-    return float(frac.mean() * 100.0)
+def _structure_obstacles(sel: gpd.GeoDataFrame, heights: dict[str, float]) -> pd.DataFrame:
+    """Masts, towers, chimneys and power lines; the kind's default height where OSM has none."""
+    h = sel["height_m"].astype(float) if "height_m" in sel else pd.Series(np.nan, index=sel.index)
+    default = sel["kind"].map(heights).astype(float)
+    return pd.DataFrame(
+        {
+            "kind": sel["kind"].to_numpy(),
+            "name": sel["name"].fillna("").to_numpy() if "name" in sel else "",
+            "height_m": h.fillna(default).to_numpy(),
+            "height_source": np.where(h.isna(), "default", "tag"),
+            "geometry": sel.geometry.to_numpy(),
+        }
+    )
 
 
-def population_raster_coverage(
-    city: Any, resolution_m: float, population_raster: str | Path | tuple
-) -> float:
-    """Share (%) of the city area that a population raster covers.
-
-    Cells inside ``city.boundary`` are weighted by the fraction of their area the raster
-    covers; :func:`population_density_raster` counts the uncovered rest as 0 people/km².
-
-    Parameters
-    ----------
-    city : City
-        The city data object.
-    resolution_m : float
-        Cell size (m) of the city grid.
-    population_raster : path or (array, transform, crs)
-        As for :func:`population_density_raster`.
-
-    Returns
-    -------
-    float
-        Covered share in percent (0-100).
-    """
-    transform, shape = city_grid(city, resolution_m)
-    _, cover = _raster_people(population_raster, transform, shape, city.crs)
-    return _coverage_pct(city, cover, transform)
-
-
-def population_density_raster(
-    city: Any,
-    resolution_m: float = 10.0,
-    population_raster: str | Path | tuple | None = None,
-    people_per_household: float = DEFAULT_OCCUPANCY["people_per_household"],
-    m2_per_person: float = DEFAULT_OCCUPANCY["m2_per_person"],
-    window_m: float = DEFAULT_OCCUPANCY["window_m"],
-    landuse_factors: dict[str, float] | None = None,
-) -> tuple[np.ndarray, Affine]:
-    """People per km² on the city grid, averaged over a ``window_m`` square window.
-
-    Parameters
-    ----------
-    city : City
-        The city data object.
-    resolution_m : float
-        Cell size (m).
-    population_raster : path or (array, transform, crs), optional
-        Population density (people/km²) to use instead of the building model; resampled
-        onto the grid by averaging, then smoothed over ``window_m`` like the building
-        model. A raster without CRS or not overlapping the city raises
-        :class:`~planner.errors.InputFileError`; one covering only part of the city logs a
-        warning with the covered share (the rest counts as 0 people/km², see
-        :func:`population_raster_coverage`).
-    people_per_household, m2_per_person : float
-        Occupancy assumptions, see :data:`DEFAULT_OCCUPANCY`.
-    window_m : float
-        Side of the moving window the density is averaged over (m).
-    landuse_factors : dict, optional
-        Multipliers per landuse kind, see :data:`DEFAULT_LANDUSE_FACTORS`.
-
-    Returns
-    -------
-    (numpy.ndarray, affine.Affine)
-        float32 density (people/km²) and the grid transform.
-    """
-    transform, shape = city_grid(city, resolution_m)
-    cell_km2 = resolution_m**2 / 1e6
-    if population_raster is not None:
-        # people per cell, so the window average below works the same for both sources
-        dens_in, cover = _raster_people(population_raster, transform, shape, city.crs)
-        people = dens_in * cell_km2
-        pct = _coverage_pct(city, cover, transform)
-        if pct < 100.0:
-            log.warning(
-                "population raster %s covers %.1f %% of the city area; the rest counts as "
-                "0 people/km²",
-                population_raster if isinstance(population_raster, str | Path) else "(array)",
-                pct,
-            )
-    else:
-        b = _layer(city, "buildings")
-        people = np.zeros(shape[0] * shape[1], dtype="float64")
-        if len(b):
-            pop = building_population(b, people_per_household, m2_per_person)
-            pts = b.geometry.representative_point()
-            cell = xy_to_cell(pts.x.to_numpy(), pts.y.to_numpy(), transform, shape)
-            ok = cell >= 0
-            people = np.bincount(cell[ok], weights=pop[ok], minlength=people.size)
-        people = people.reshape(shape)
-    size = max(1, int(round(window_m / resolution_m)))
-    mean_people = ndimage.uniform_filter(people.astype("float64"), size=size, mode="constant")
-    dens = (mean_people / cell_km2).astype("float32")
-    factors = {**DEFAULT_LANDUSE_FACTORS, **(landuse_factors or {})}
-    lu = _layer(city, "landuse")
-    for kind, f in factors.items():
-        if f == 1.0 or not len(lu):
-            continue
-        m = rasterize_mask(lu.geometry[lu["kind"] == kind], transform, shape, all_touched=False)
-        dens[m] *= f
-    return np.clip(dens, 0, None), transform
-
-
-def ground_risk_raster(
-    city: Any,
-    resolution_m: float = 10.0,
-    ua_class: str = "1m",
-    population_raster: str | Path | tuple | None = None,
-    density: np.ndarray | None = None,
-    **occupancy: Any,
-) -> tuple[np.ndarray, Affine]:
-    """SORA 2.5 iGRC per cell from people/km² (building model or a population raster).
-
-    Parameters
-    ----------
-    city : City
-        The city data object.
-    resolution_m : float
-        Cell size (m).
-    ua_class : str
-        SORA 2.5 Table 2 column (``1m``, ``3m``, ``8m``, ``20m``, ``40m``).
-    population_raster : optional
-        See :func:`population_density_raster`.
-    density : numpy.ndarray, optional
-        A precomputed density grid on the city grid (skips the population model).
-    **occupancy
-        ``people_per_household``, ``m2_per_person``, ``window_m``, ``landuse_factors``.
-
-    Returns
-    -------
-    (numpy.ndarray, affine.Affine)
-        int8 iGRC grid (-1 where out of SORA scope) and the grid transform.
-    """
-    if density is None:
-        density, transform = population_density_raster(
-            city, resolution_m, population_raster, **occupancy
-        )
-    else:
-        transform, _ = city_grid(city, resolution_m)
-    return sora.igrc(density, ua_class), transform
+# --------------------------------------------------------------------------- blocking
 
 
 def blocked_mask(
@@ -471,6 +305,19 @@ def blocked_mask(
     whose height + clearance (``top_m``) reaches the band top. Cells are rasterised with
     ``all_touched=True``, so a straight segment between two free cell centres never
     enters a blocked geometry.
+
+    Parameters
+    ----------
+    nofly, obst : geopandas.GeoDataFrame
+        From :func:`nofly_zones` and :func:`obstacles`.
+    band_top_m : float
+        Top of the flight band (m AGL).
+    transform : affine.Affine
+        Grid transform.
+    shape : tuple of int
+        Grid ``(rows, cols)``.
+    margin_m : float
+        Lateral margin (m).
 
     Returns
     -------
@@ -525,14 +372,3 @@ def blocking_geometries(
     if margin_m > 0 and len(frame):
         frame["geometry"] = frame.geometry.buffer(margin_m)
     return frame
-
-
-def write_geotiff(
-    path: str | Path,
-    array: np.ndarray,
-    transform: Affine,
-    crs: Any,
-    nodata: float | None = None,
-) -> Path:
-    """Write a single-band cloud-optimised GeoTIFF atomically (see :func:`planner._raster.write_cog`)."""
-    return write_cog(path, array, transform, crs, nodata=nodata)

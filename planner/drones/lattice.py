@@ -11,6 +11,20 @@ from scipy.sparse import csgraph
 
 from planner.errors import AnalysisError
 
+__all__ = [
+    "OFFSETS",
+    "Routes",
+    "cell_centres",
+    "extract_paths",
+    "lattice_graph",
+    "lattice_lengths",
+    "path_measures",
+    "reweight",
+    "route_hubs",
+    "select_by_budget",
+    "xy_to_cell",
+]
+
 #: The 8 neighbour offsets (row, col); the first four are orthogonal.
 OFFSETS = ((0, 1), (1, 0), (0, -1), (-1, 0), (1, 1), (1, -1), (-1, 1), (-1, -1))
 

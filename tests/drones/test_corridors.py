@@ -8,22 +8,19 @@ import pytest
 import rasterio
 import shapely
 from affine import Affine
-from pyproj import Transformer
+from drone_helpers import X0, Y0, make_city
+from pyproj import CRS, Transformer
 from shapely.geometry import LineString, Point, box
-from test_airspace import X0, Y0, make_city
 
 from planner.config import load_preset
-from planner.config.drones import LOGISTICS_TYPES
+from planner.config.drones import DEFAULT_RISK_WEIGHT, LOGISTICS_TYPES, DroneConfig
+from planner.drones import CORRIDOR_COLUMNS, HUB_COLUMNS, DroneSummary, write_outputs
 from planner.drones.airspace import nofly_zones, obstacles
-from planner.drones.corridors import (
-    DEFAULT_RISK_WEIGHT,
-    DroneConfig,
-    auto_hub_spacing,
-    plan_corridors,
-    route_weighting,
-    surrounding_density,
-    write_outputs,
-)
+from planner.drones.corridors import plan_corridors
+from planner.drones.grid import city_grid
+from planner.drones.hubs import auto_hub_spacing, surrounding_density
+from planner.drones.network import route_weighting
+from planner.drones.result import BandSummary, HubSummary
 from planner.errors import AnalysisError, ConfigError
 
 TO_LL = Transformer.from_crs(32632, 4326, always_xy=True)
@@ -269,8 +266,6 @@ def test_surrounding_density_oracle():
 
 
 def test_population_raster_coverage_in_summary(city, tmp_path, caplog):
-    from planner.drones.airspace import city_grid
-
     tr, shape = city_grid(city, 25.0)
     f = tmp_path / "pop.tif"
     half = shape[1] // 2
@@ -286,7 +281,7 @@ def test_population_raster_coverage_in_summary(city, tmp_path, caplog):
         crs=city.crs,
     ) as dst:
         dst.write(np.full((shape[0], half), 800.0, dtype="float32"), 1)
-    with caplog.at_level("WARNING", logger="planner.airspace"):
+    with caplog.at_level("WARNING", logger="planner.drones.risk"):
         r = plan_corridors(
             city, {"preset": "usepe", "hubs": HUBS, "resolution_m": 25, "population_raster": str(f)}
         )
@@ -491,3 +486,40 @@ def test_streets_mode_hubs_snap_to_the_main_network_not_a_cut_off_piece(city):
     # with a tiny snap limit the main network is out of reach: nearest piece kept, pairs fail
     r2 = plan_corridors(c2, {**cfg, "street_snap_m": 15})
     assert "West" not in set(r2.corridors["from_hub"]) | set(r2.corridors["to_hub"])
+
+
+def test_result_is_typed(free_result):
+    r = free_result
+    assert isinstance(r.crs, CRS) and r.crs == r.hubs.crs == r.corridors.crs
+    assert set(r.summary) == set(DroneSummary.__required_keys__)
+    assert set(r.summary["hubs"][0]) == set(HubSummary.__required_keys__)
+    assert set(r.summary["band"]) == set(BandSummary.__required_keys__)
+    assert [c for c in r.corridors.columns if c != "geometry"] == CORRIDOR_COLUMNS
+    assert [c for c in r.hubs.columns if c != "geometry"] == HUB_COLUMNS
+
+
+def test_household_size_reaches_the_population_model(city, free_result):
+    # the orchestrator passes drones.people_per_household to the population model; the
+    # synthetic city is all residential, so the density doubles with the household size
+    cfg = {"preset": "usepe", "hubs": HUBS, "resolution_m": 20, "risk_weight": 5}
+    r = plan_corridors(city, {**cfg, "people_per_household": 4.6})
+    assert np.allclose(r.density, 2 * free_result.density, rtol=1e-5)
+    a = r.summary["assumptions"]
+    assert a["values"]["people_per_household"] == 4.6
+    assert a["sources"]["people_per_household"] == "city config drones.people_per_household"
+    assert free_result.summary["assumptions"]["values"]["people_per_household"] == 2.3
+
+
+def test_auto_hub_names_made_unique(city):
+    same = [("Depot", "warehouse", 2900, 150, 600), ("Depot", "industrial", 100, 100, 2500)]
+    r = plan_corridors(_with_buildings(city, same), {"preset": "usepe", "resolution_m": 25})
+    names = list(r.hubs["name"])
+    assert len(set(names)) == len(names)
+    assert sum(n.startswith("Depot #") for n in names) == 2
+
+
+def test_too_few_auto_hubs_is_one_clear_error(city):
+    # only the hospital qualifies and there is no fallback site: an AnalysisError, not a
+    # pandas error from renaming duplicates
+    with pytest.raises(AnalysisError, match="fewer than 2 hubs"):
+        plan_corridors(city, {"preset": "usepe", "resolution_m": 25})

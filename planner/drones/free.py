@@ -1,0 +1,166 @@
+"""Free-mode routing: hub routes over the risk lattice, by risk weight or detour budget."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from affine import Affine
+from scipy import sparse
+from shapely.geometry import LineString
+
+from planner.drones.hubs import HubSet
+from planner.drones.lattice import (
+    Routes,
+    cell_centres,
+    lattice_lengths,
+    path_measures,
+    reweight,
+    route_hubs,
+    select_by_budget,
+)
+from planner.drones.network import Network, Weighting
+from planner.drones.risk import GroundRisk
+
+__all__ = ["LatticeGeometry", "budget_routes", "route_free"]
+
+
+@dataclass
+class LatticeGeometry:
+    """Lines through lattice cell centres."""
+
+    transform: Affine
+    ncols: int
+
+    def line(self, seq: np.ndarray) -> LineString:
+        """Return the line through the centres of a path's cells (collinear points dropped)."""
+        xy = cell_centres(seq, self.transform, self.ncols)
+        if len(xy) == 1:
+            xy = np.vstack([xy, xy])
+        return shapely.simplify(LineString(xy), 0.0)
+
+    def shortest_line(self, seq: np.ndarray) -> LineString:
+        """Return the line of a shortest path (the same construction as :meth:`line`)."""
+        return self.line(seq)
+
+    def segments(self, pairs: np.ndarray) -> np.ndarray:
+        """Return one two-point line per row of adjacent cell pairs."""
+        xy = cell_centres(pairs.ravel(), self.transform, self.ncols).reshape(-1, 2, 2)
+        return shapely.linestrings(xy)
+
+
+def route_free(
+    hubs: HubSet,
+    people: GroundRisk,
+    blocked: np.ndarray,
+    weights: Weighting,
+    budget_weights: list[float],
+) -> Network:
+    """Route every hub pair over the 8-connected lattice of free cells.
+
+    Parameters
+    ----------
+    hubs : HubSet
+        The placed hubs (``cell`` of the routable ones).
+    people : GroundRisk
+        The grid and its routing risk.
+    blocked : numpy.ndarray
+        Blocked-cell mask.
+    weights : Weighting
+        A fixed risk weight, or a detour budget chosen among ``budget_weights``.
+    budget_weights : sequence of float
+        Candidate risk weights of budget mode.
+
+    Returns
+    -------
+    Network
+        Routes and shortest routes; one edge structure reweighted per risk weight.
+    """
+    nodes = hubs.routable["cell"].to_numpy(dtype=np.int64)
+    transform, shape = people.grid
+    g_len = lattice_lengths(shape, blocked, people.grid.resolution)
+    components = reweight(g_len, people.risk, weights.tiebreak)
+    short = route_hubs(components, nodes)
+    pair_w = None
+    if weights.budget is not None:
+        routes, pair_w = budget_routes(
+            g_len,
+            people.risk,
+            people.grid.resolution,
+            nodes,
+            short,
+            budget_weights,
+            weights.budget,
+            weights.tiebreak,
+        )
+    elif weights.weight == weights.tiebreak:
+        routes = short
+    else:
+        routes = route_hubs(reweight(g_len, people.risk, weights.weight), nodes)
+    return Network(
+        hubs=hubs.hubs,
+        routable=hubs.routable,
+        nodes=nodes,
+        routes=routes,
+        shortest=short,
+        pair_weight=pair_w,
+        components=components,
+        geometry=LatticeGeometry(transform, shape[1]),
+        messages=[],
+    )
+
+
+def budget_routes(
+    g_len: sparse.csr_matrix,
+    risk: np.ndarray,
+    resolution_m: float,
+    nodes: np.ndarray,
+    short: Routes,
+    weights: list[float],
+    budget: float,
+    w0: float,
+) -> tuple[Routes, dict[tuple[int, int], float]]:
+    """Routes per hub pair picked among several risk weights within a mean detour budget.
+
+    Parameters
+    ----------
+    g_len : scipy.sparse.csr_matrix
+        The lattice's edge structure (:func:`~planner.drones.lattice.lattice_lengths`);
+        each weight's graph reweights it without rebuilding.
+    risk : numpy.ndarray
+        Routing risk grid.
+    resolution_m : float
+        Cell size (m).
+    nodes : numpy.ndarray
+        Lattice node of each hub.
+    short : Routes
+        Shortest routes (weight ``w0``), the detour reference.
+    weights : list of float
+        Candidate risk weights.
+    budget : float
+        Mean detour budget (>= 1).
+    w0 : float
+        Tie-break weight of ``short``.
+
+    Returns
+    -------
+    (Routes, dict)
+        The chosen routes, and the risk weight chosen for each pair.
+    """
+    keys = list(short.paths)
+    cand = [short]
+    for w in sorted(set(weights)):
+        cand.append(route_hubs(reweight(g_len, risk, w), nodes))
+    lengths, risks = np.zeros((len(cand), len(keys))), np.zeros((len(cand), len(keys)))
+    for c, r in enumerate(cand):
+        lengths[c], risks[c] = path_measures([r.paths[k] for k in keys], risk, resolution_m)
+    choice, _ = select_by_budget(lengths, risks, budget)
+    ws = [w0, *sorted(set(weights))]
+    paths = {k: cand[c].paths[k] for k, c in zip(keys, choice, strict=True)}
+    cost = short.cost.copy()
+    pair_w = {}
+    for n, (k, c) in enumerate(zip(keys, choice, strict=True)):
+        cost[k] = cost[k[::-1]] = lengths[c, n] + ws[c] * risks[c, n]
+        pair_w[k] = ws[c]
+    return Routes(short.hubs, cost, paths), pair_w

@@ -1,0 +1,287 @@
+"""What plan_corridors returns: layers, rasters and the ``summary.json["drones"]`` section."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, TypedDict
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from affine import Affine
+from pyproj import CRS
+
+from planner.config.drones import DroneConfig
+from planner.drones.airspace import Airspace, FlightRules
+from planner.drones.metrics import CorridorChecks
+from planner.drones.network import Weighting
+
+__all__ = [
+    "CORRIDOR_COLUMNS",
+    "HUB_COLUMNS",
+    "NOFLY_COLUMNS",
+    "OBSTACLE_COLUMNS",
+    "TRUNK_COLUMNS",
+    "AutoHubSummary",
+    "BandSummary",
+    "CorridorResult",
+    "DroneSummary",
+    "HubSummary",
+    "corridor_summary",
+]
+
+#: Columns of ``CorridorResult.nofly``.
+NOFLY_COLUMNS = ["reason", "kind", "name", "buffer_m", "ceiling_m", "source"]
+#: Columns of ``CorridorResult.obstacles``.
+OBSTACLE_COLUMNS = ["kind", "name", "height_m", "height_source", "top_m"]
+#: Columns of ``CorridorResult.hubs``.
+HUB_COLUMNS = [
+    "name",
+    "source",
+    "tag",
+    "footprint_m2",
+    "surround_ppl_km2",
+    "reason",
+    "feasible",
+    "message",
+    "snapped_m",
+]
+#: Columns of ``CorridorResult.corridors`` (and ``baseline``): one row per hub pair.
+CORRIDOR_COLUMNS = [
+    "from_hub",
+    "to_hub",
+    "cost",
+    "risk_weight",
+    "length_m",
+    "straight_m",
+    "detour_factor",
+    "ground_risk",
+    "max_igrc",
+    "out_of_sora_scope",
+    "share_roads",
+    "share_water",
+    "share_parks",
+    "min_clearance_m",
+    "mobile_coverage_share",
+    "shortest_length_m",
+    "shortest_ground_risk",
+    "detour_vs_shortest",
+    "risk_reduction",
+]
+#: Columns of ``CorridorResult.trunk``.
+TRUNK_COLUMNS = ["n_corridors", "length_m"]
+
+
+class BandSummary(TypedDict):
+    """The flight band (m AGL) and its top in effect (capped by the preset)."""
+
+    min_m: float
+    max_m: float
+    top_m: float
+
+
+class HubSummary(TypedDict):
+    """One hub as reported: where it is (WGS84) and why it was chosen."""
+
+    name: str
+    source: str
+    lon: float
+    lat: float
+    snapped_m: float
+    feasible: bool
+    tag: str
+    footprint_m2: int | None
+    surround_ppl_km2: float | None
+    reason: str
+
+
+class AutoHubSummary(TypedDict):
+    """The automatic siting settings in effect."""
+
+    spacing_m: float
+    density_radius_m: float
+    building_types: list[str]
+    min_footprint_m2: float
+    access_m: float
+    fallback_types: list[str]
+    fallback_used: bool
+    order: str
+
+
+class DroneSummary(TypedDict):
+    """``summary.json["drones"]``: settings, hubs, corridors, safety checks and totals."""
+
+    mode: str
+    preset: str
+    preset_title: str
+    band: BandSummary
+    altitude_cap_m: float
+    clearance_m: float
+    zone_margin_m: float
+    ua_class: str
+    resolution_m: float
+    risk_weight: float | None
+    detour_budget: float | None
+    corridor_width_m: float
+    nofly_zones: int
+    blocking_obstacles: int
+    blocked_share: float
+    hubs: list[HubSummary]
+    corridors: list[dict[str, Any]]
+    restricted_intersections: int
+    corridor_area_intersections: int
+    obstacle_violations: int
+    ground_risk: float
+    shortest_ground_risk: float
+    risk_reduction: float
+    mean_detour_vs_shortest: float | None
+    mean_detour_factor: float | None
+    trunk_length_m: float
+    infeasible: list[str]
+    auto_hubs: AutoHubSummary | None
+    population_raster_coverage_pct: float | None
+    assumptions: dict[str, dict[str, Any]]
+
+
+@dataclass
+class CorridorResult:
+    """Everything :func:`~planner.drones.corridors.plan_corridors` computed."""
+
+    nofly: gpd.GeoDataFrame  #: :data:`NOFLY_COLUMNS`
+    obstacles: gpd.GeoDataFrame  #: :data:`OBSTACLE_COLUMNS`
+    corridors: gpd.GeoDataFrame  #: :data:`CORRIDOR_COLUMNS`
+    hubs: gpd.GeoDataFrame  #: :data:`HUB_COLUMNS`
+    trunk: gpd.GeoDataFrame  #: :data:`TRUNK_COLUMNS`
+    corridor_area: gpd.GeoDataFrame  #: ``width_m`` and the union of the trunk buffers
+    baseline: gpd.GeoDataFrame  #: shortest feasible path per hub pair (same rows as corridors)
+    igrc: np.ndarray  #: SORA 2.5 iGRC grid
+    density: np.ndarray  #: people/km² grid
+    blocked: np.ndarray  #: blocked-cell mask
+    transform: Affine  #: transform of the three grids
+    crs: CRS  #: the city CRS of every layer and grid
+    summary: DroneSummary  #: ``summary.json["drones"]``
+
+
+def corridor_summary(
+    *,
+    cfg: DroneConfig,
+    rules: FlightRules,
+    weights: Weighting,
+    space: Airspace,
+    hubs: gpd.GeoDataFrame,
+    corridors: gpd.GeoDataFrame,
+    checks: CorridorChecks,
+    trunk: gpd.GeoDataFrame,
+    messages: list[str],
+    spacing: float | None,
+    coverage: float | None,
+    assumptions: dict[str, dict[str, Any]],
+) -> DroneSummary:
+    """Return the ``drones`` section of ``summary.json``.
+
+    Parameters
+    ----------
+    cfg : DroneConfig
+        The drones configuration.
+    rules, weights : FlightRules, Weighting
+        Preset, band top, clearance and margin; risk weight or detour budget in effect.
+    space : Airspace
+        No-fly zones, blocking obstacles and the blocked mask.
+    hubs, corridors, trunk : geopandas.GeoDataFrame
+        Hubs as reported (:data:`HUB_COLUMNS`, city CRS), corridors, trunk lines.
+    checks : CorridorChecks
+        The geometric checks.
+    messages : list of str
+        Infeasible hubs and unconnected pairs.
+    spacing, coverage : float, optional
+        Automatic hub spacing (m; None with configured hubs); raster coverage (%).
+    assumptions : dict
+        From :func:`~planner.drones.assumptions.assumptions`.
+
+    Returns
+    -------
+    DroneSummary
+        JSON-ready values (floats rounded where reported to people).
+    """
+    any_corridor = bool(len(corridors))
+    tot = float(corridors["ground_risk"].sum()) if any_corridor else 0.0
+    tot_s = float(corridors["shortest_ground_risk"].sum()) if any_corridor else 0.0
+    return {
+        "mode": cfg.mode,
+        "preset": rules.preset.name,
+        "preset_title": rules.preset.title,
+        "band": {"min_m": cfg.band.min_m, "max_m": cfg.band.max_m, "top_m": rules.top_m},
+        "altitude_cap_m": rules.preset.altitude_cap.value_m,
+        "clearance_m": rules.clearance_m,
+        "zone_margin_m": rules.margin_m,
+        "ua_class": cfg.ua_class,
+        "resolution_m": cfg.resolution_m,
+        "risk_weight": weights.weight,
+        "detour_budget": weights.budget,
+        "corridor_width_m": cfg.corridor_width_m,
+        "nofly_zones": int(len(space.nofly)),
+        "blocking_obstacles": int(len(space.tall)),
+        "blocked_share": float(space.blocked.mean()),
+        "hubs": _hub_records(hubs),
+        "corridors": _records(corridors.drop(columns=["geometry", "cost"], errors="ignore")),
+        "restricted_intersections": checks.restricted,
+        "corridor_area_intersections": checks.area,
+        "obstacle_violations": checks.obstacles,
+        "ground_risk": tot,
+        "shortest_ground_risk": tot_s,
+        "risk_reduction": (1 - tot / tot_s) if tot_s > 0 else 0.0,
+        "mean_detour_vs_shortest": float(corridors["detour_vs_shortest"].mean())
+        if any_corridor
+        else None,
+        "mean_detour_factor": float(corridors["detour_factor"].mean()) if any_corridor else None,
+        "trunk_length_m": float(trunk["length_m"].sum()) if len(trunk) else 0.0,
+        "infeasible": messages,
+        "auto_hubs": None if spacing is None else _auto_hubs(cfg, hubs, spacing),
+        "population_raster_coverage_pct": coverage,
+        "assumptions": assumptions,
+    }
+
+
+def _hub_records(hubs: gpd.GeoDataFrame) -> list[HubSummary]:
+    """Return the hubs in WGS84, rounded for the summary."""
+    ll = hubs.to_crs(4326)
+    return [
+        {
+            "name": r.name,
+            "source": r.source,
+            "lon": round(float(p.x), 6),
+            "lat": round(float(p.y), 6),
+            "snapped_m": round(float(r.snapped_m), 1),
+            "feasible": bool(r.feasible),
+            "tag": r.tag,
+            "footprint_m2": None if pd.isna(r.footprint_m2) else round(float(r.footprint_m2)),
+            "surround_ppl_km2": None
+            if pd.isna(r.surround_ppl_km2)
+            else round(float(r.surround_ppl_km2), 1),
+            "reason": r.reason,
+        }
+        for r, p in zip(hubs.itertuples(), ll.geometry, strict=True)
+    ]
+
+
+def _auto_hubs(cfg: DroneConfig, hubs: gpd.GeoDataFrame, spacing: float) -> AutoHubSummary:
+    """Return the automatic siting settings, and whether the commercial fallback was used."""
+    return {
+        "spacing_m": round(spacing, 1),
+        "density_radius_m": cfg.auto_hub_density_radius_m,
+        "building_types": list(cfg.auto_hub_building_types),
+        "min_footprint_m2": cfg.auto_hub_min_footprint_m2,
+        "access_m": cfg.auto_hub_access_m,
+        "fallback_types": list(cfg.auto_hub_fallback_types),
+        "fallback_used": bool((hubs["source"] == "commercial").any()),
+        "order": (
+            "hospitals, heliports, logistics (then commercial fallback); each by lowest "
+            "surrounding density"
+        ),
+    }
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-ready dicts with native Python types, floats rounded to 4 decimals."""
+    return json.loads(pd.DataFrame(df).round(4).to_json(orient="records"))
