@@ -14,7 +14,6 @@ from planner.drones.grid import city_grid
 from planner.drones.hubs import auto_hub_spacing, placed_hubs, site_hubs
 from planner.drones.metrics import geometric_checks, metric_inputs
 from planner.drones.network import weighting
-from planner.drones.outputs import write_outputs  # re-export: planner.run imports it from here
 from planner.drones.pairs import connect_hubs, corridor_table
 from planner.drones.result import CorridorResult, corridor_summary
 from planner.drones.risk import ground_risk_model
@@ -25,7 +24,7 @@ from planner.errors import ConfigError
 if TYPE_CHECKING:
     from planner.city import City
 
-__all__ = ["drone_config", "plan_corridors", "write_outputs"]
+__all__ = ["drone_config", "plan_corridors"]
 
 
 def drone_config(config: DroneConfig | dict | None) -> DroneConfig:
