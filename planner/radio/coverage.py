@@ -67,7 +67,7 @@ def re_power_offset_db(cfg: RadioConfig) -> float:
 
 
 def antenna_for(row, cfg: RadioConfig) -> SectorAntenna:
-    """The :class:`SectorAntenna` of one sector row (tilts and beamwidths from the row)."""
+    """Return the :class:`SectorAntenna` of one sector row (tilts and beamwidths)."""
     return SectorAntenna(
         mech_tilt_deg=float(row.mech_tilt_deg),
         elec_tilt_deg=float(row.elec_tilt_deg),
@@ -114,6 +114,7 @@ def link_loss_db(
     -------
     tuple of ndarray
         ``(loss_db, los)``; ``los`` is the LoS state, or ``P_LOS >= 0.5`` where statistical.
+
     """
     pl_l, pl_n = pathloss(
         link.scenario,
@@ -210,7 +211,10 @@ def _site_pass(model: _Model, acc: _Accumulator, site: pd.Series, sec_idx: np.nd
         ys = t.f + t.e * (np.arange(rs.start, rs.stop) + 0.5)
         dx = np.broadcast_to(xs[None, :] - x0, (len(ys), len(xs))).ravel()
         dy = np.broadcast_to(ys[:, None] - y0, (len(ys), len(xs))).ravel()
-        flat = (np.arange(rs.start, rs.stop)[:, None] * model.shape[1] + np.arange(cols.start, cols.stop)[None, :]).ravel()
+        flat = (
+            np.arange(rs.start, rs.stop)[:, None] * model.shape[1]
+            + np.arange(cols.start, cols.stop)[None, :]
+        ).ravel()
         d2d = np.hypot(dx, dy)
         phi = np.degrees(np.arctan2(dx, dy))
         for hi, h_ut in enumerate(model.heights):
@@ -233,7 +237,7 @@ def _site_pass(model: _Model, acc: _Accumulator, site: pd.Series, sec_idx: np.nd
 
 
 def _finish(model: _Model, acc: _Accumulator, sectors, sites) -> CoverageGrids:
-    """Serving band = best RSRP over bands; SINR within it; thresholds and margin applied."""
+    """Pick the serving band (best RSRP), compute SINR within it, apply the thresholds."""
     cfg = model.cfg
     n_h = len(model.heights)
     rows, cols = model.shape
@@ -318,6 +322,7 @@ def compute_coverage(
     Returns
     -------
     CoverageGrids
+
     """
     heights = [float(h) for h in heights]
     ranges = np.array(
