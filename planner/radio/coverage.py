@@ -36,6 +36,7 @@ class CoverageGrids:
     server: np.ndarray  #: int32 sector index, -1 where none
     site: np.ndarray  #: int32 site index, -1 where none
     covered: np.ndarray  #: bool: RSRP (minus margin) and SINR above their thresholds
+    margin_db: np.ndarray  #: float32 shadow-fading margin applied to RSRP
     transform: Affine
     stats: dict = field(default_factory=dict)
 
@@ -262,6 +263,7 @@ def _finish(model: _Model, acc: _Accumulator, sectors, sites) -> CoverageGrids:
         server=server.astype(np.int32).reshape(shape3),
         site=site.astype(np.int32).reshape(shape3),
         covered=covered.reshape(shape3),
+        margin_db=margin.reshape(shape3),
         transform=model.transform,
     )
 
