@@ -73,7 +73,7 @@ def _config(config: RadioConfig | dict | None) -> RadioConfig:
 
 
 def _blocking(city: Any, cfg: RadioConfig, transform: Affine, shape: tuple[int, int]):
-    """Building surface, its transform and the deterministic-blocking mask of the grid."""
+    """Return the building surface, its transform and the deterministic-blocking mask."""
     if cfg.blocking == "off":
         return None, None, np.zeros(shape, dtype=bool)
     base = height_surface(city.buildings, transform, shape)

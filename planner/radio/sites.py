@@ -518,8 +518,9 @@ def build_sites(
     first = raw.groupby("site_id", sort=False).head(1).reset_index(drop=True)
     pts = first["geometry"].to_numpy()
     hs, hsrc = _site_heights(pts, first["height_m"].to_numpy(float), city, cfg)
-    pxy = np.zeros((0, 2)) if people_xy is None else people_xy
-    ppl = np.zeros(0) if people is None else people
+    if people_xy is None or people is None:
+        people_xy, people = _building_people(city)
+    pxy, ppl = people_xy, people
     site_index = {s: i for i, s in enumerate(first["site_id"])}
     raw = raw.assign(site=raw["site_id"].map(site_index))
     raw["height_m"] = np.where(raw["height_m"].isna(), hs[raw["site"]], raw["height_m"])
@@ -540,6 +541,15 @@ def build_sites(
         crs=city.crs,
     )
     return sites, gpd.GeoDataFrame(sectors, geometry="geometry", crs=city.crs)
+
+
+def _building_people(city: Any) -> tuple[np.ndarray, np.ndarray]:
+    b = getattr(city, "buildings", None)
+    if b is None or len(b) == 0:
+        return np.zeros((0, 2)), np.zeros(0)
+    xy = shapely.get_coordinates(shapely.point_on_surface(b.geometry.to_numpy()))
+    col = b["people"] if "people" in b else b["premises"] * 2.3
+    return xy, pd.to_numeric(col, errors="coerce").fillna(0).to_numpy(float)
 
 
 def _complete(raw: pd.DataFrame) -> pd.DataFrame:
