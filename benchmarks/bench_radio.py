@@ -70,10 +70,17 @@ def naive_ratio(city, res, n_cells: int, seed: int = 0) -> dict:
     rng = np.random.default_rng(seed)
     inside = np.flatnonzero(res.city_mask.ravel())
     cells = rng.choice(inside, size=min(n_cells, inside.size), replace=False)
-    surface, s_tr, _ = _blocking(city, cfg, res.transform, (rows, cols))
+    surface, s_tr, det = _blocking(city, cfg, res.transform, (rows, cols))
     t0 = time.perf_counter()
     r, s, k = naive_cells(
-        cells, res.sites, res.sectors, res.transform, cols, res.heights_m, cfg, (surface, s_tr)
+        cells,
+        res.sites,
+        res.sectors,
+        res.transform,
+        cols,
+        res.heights_m,
+        cfg,
+        (surface, s_tr, det.ravel()),
     )
     t_naive = time.perf_counter() - t0
     vr = res.rsrp_dbm.reshape(len(res.heights_m), -1)[:, cells]
@@ -94,9 +101,9 @@ def run_case(name: str, city, n_sites: int, resolution: float, n_naive: int, tmp
     """Analyse ``city`` with ``n_sites`` spread sites and print the figures."""
     path = spread_sites(city, n_sites, tmp / f"{name}-sites.csv")
     cfg = RadioConfig(site_files=[path], use_osm_sites=False, resolution_m=resolution)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     res = analyze_radio(city, cfg)
-    wall = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     rows, cols = res.rsrp_dbm.shape[1:]
     n_cells = rows * cols
     ratio = naive_ratio(city, res, n_naive)
@@ -105,7 +112,10 @@ def run_case(name: str, city, n_sites: int, resolution: float, n_naive: int, tmp
     print(f"\n== {name}: {n_sites} sites x 3 sectors, {resolution:g} m grid ==")
     print(f"grid {rows} x {cols} = {n_cells:,} cells x {len(res.heights_m)} heights")
     print(f"area (boundary) {city.boundary.area / 1e6:,.0f} km2, buildings {len(city.buildings):,}")
-    print(f"analyze_radio: {wall:.1f} s; peak RSS so far {peak_rss_gb():.2f} GB")
+    print(
+        f"analyze_radio: {wall:.1f} s wall, {cpu:.1f} s CPU; peak RSS so far "
+        f"{peak_rss_gb():.2f} GB; scenarios {s['scenarios']}"
+    )
     print(
         f"naive per-cell Python on {ratio['cells']} cells: {ratio['naive_s']:.1f} s "
         f"({ratio['naive_s_per_cell'] * 1e3:.1f} ms/cell) vs vectorised "

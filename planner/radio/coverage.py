@@ -12,7 +12,7 @@ from scipy.special import ndtri
 
 from .antenna import SectorAntenna, af_table, sector_gain_dbi
 from .config import RadioConfig
-from .los import Horizon, horizon, is_los
+from .los import horizon, max_obstacle_slope
 from .pathloss import los_probability, pathloss, shadow_sigma
 
 __all__ = [
@@ -83,18 +83,13 @@ def antenna_for(row, cfg: RadioConfig) -> SectorAntenna:
 
 
 def link_loss_db(
-    link: Link,
-    fc: float,
-    cfg: RadioConfig,
-    det: np.ndarray | None,
-    hz: Horizon | None,
-    exclude_m: float,
+    link: Link, fc: float, cfg: RadioConfig, det: np.ndarray | None, vis: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Effective path loss (dB) and LoS flag of a link, deterministic or statistical per cell.
 
-    Where ``det`` is true (and a horizon is given) the line of sight through the building
-    surface picks the LOS or NLOS loss; elsewhere the loss is the 3GPP LoS-probability mix of
-    the two in linear power, ``-10 log10(P 10^(-PL_L/10) + (1-P) 10^(-PL_N/10))``.
+    Where ``det`` is true, the line of sight ``vis`` (through the building surface) picks the
+    LOS or NLOS loss; elsewhere the loss is the 3GPP LoS-probability mix of the two in linear
+    power, ``-10 log10(P 10^(-PL_L/10) + (1-P) 10^(-PL_N/10))``.
 
     Parameters
     ----------
@@ -106,16 +101,13 @@ def link_loss_db(
         RMa building height and street width.
     det : ndarray of bool or None
         Cells with deterministic blocking (None = none).
-    hz : Horizon or None
-        The antenna's horizon (needed where ``det``).
-    exclude_m : float
-        Distance before the UE that cannot block (m).
+    vis : ndarray of bool or None
+        Line of sight per cell (needed where ``det``).
 
     Returns
     -------
     tuple of ndarray
         ``(loss_db, los)``; ``los`` is the LoS state, or ``P_LOS >= 0.5`` where statistical.
-
     """
     pl_l, pl_n = pathloss(
         link.scenario,
@@ -126,43 +118,49 @@ def link_loss_db(
         cfg.rma_building_height_m,
         cfg.rma_street_width_m,
     )
-    p = los_probability(link.scenario, link.d2d, link.h_ut)
-    mix = -10 * np.log10(p * 10 ** (-pl_l / 10) + (1 - p) * 10 ** (-pl_n / 10))
-    los = p >= 0.5
-    if det is not None and hz is not None and det.any():
-        vis = is_los(hz, link.dx, link.dy, link.h_ut, exclude_m)
-        mix = np.where(det, np.where(vis, pl_l, pl_n), mix)
-        los = np.where(det, vis, los)
-    return mix.astype(np.float32), los
+    use_det = det is not None and vis is not None
+    if use_det and det.all():
+        return np.where(vis, pl_l, pl_n).astype(np.float32), vis
+    if use_det:
+        loss = np.where(vis, pl_l, pl_n).astype(np.float32)
+        los = vis.copy()
+        stat = np.flatnonzero(~det)
+    else:
+        loss = np.empty(np.shape(pl_l), dtype=np.float32)
+        los = np.empty(np.shape(pl_l), dtype=bool)
+        stat = slice(None)
+    p = los_probability(link.scenario, link.d2d[stat], link.h_ut)
+    ll, ln = pl_l[stat], pl_n[stat]
+    loss[stat] = -10 * np.log10(p * 10 ** (-ll / 10) + (1 - p) * 10 ** (-ln / 10))
+    los[stat] = p >= 0.5
+    return loss, los
 
 
 class _Accumulator:
-    """Running best server and total received power per band and height (flat grids)."""
+    """Running best server and total received power per band and height (grids)."""
 
-    def __init__(self, n_bands: int, n_heights: int, n_cells: int):
-        shape = (n_bands, n_heights, n_cells)
-        self.best = np.zeros(shape, dtype=np.float32)  # mW per RE
-        self.total = np.zeros(shape, dtype=np.float32)
-        self.server = np.full(shape, -1, dtype=np.int32)
-        self.los = np.zeros(shape, dtype=bool)
+    def __init__(self, n_bands: int, n_heights: int, shape: tuple[int, int]):
+        full = (n_bands, n_heights, *shape)
+        self.best = np.zeros(full, dtype=np.float32)  # mW per RE
+        self.total = np.zeros(full, dtype=np.float32)
+        self.server = np.full(full, -1, dtype=np.int32)
+        self.los = np.zeros(full, dtype=bool)
 
-    def add(self, b: int, h: int, idx: np.ndarray, p: np.ndarray, sector: int, los) -> None:
-        """Add sector ``sector``'s received power ``p`` (mW) at flat cells ``idx``."""
-        self.total[b, h, idx] += p
-        cur = self.best[b, h, idx]
-        better = p > cur
-        if better.any():
-            j = idx[better]
-            self.best[b, h, j] = p[better]
-            self.server[b, h, j] = sector
-            self.los[b, h, j] = los[better]
+    def add(self, b: int, h: int, win: tuple[slice, slice], p, sector: int, los) -> None:
+        """Add sector ``sector``'s received power ``p`` (mW, window-shaped) at window ``win``."""
+        self.total[b, h][win] += p
+        best = self.best[b, h][win]
+        better = p > best
+        np.copyto(best, p, where=better)
+        np.copyto(self.server[b, h][win], np.int32(sector), where=better)
+        np.copyto(self.los[b, h][win], los, where=better)
 
 
 def _window(transform: Affine, shape, x0: float, y0: float, r: float):
     """Row/col slices of the grid cells whose centres may lie within ``r`` of (x0, y0)."""
-    inv = ~transform
-    c0, r0 = inv * (x0 - r, y0 + r)
-    c1, r1 = inv * (x0 + r, y0 - r)
+    t = transform
+    c0, r0 = (x0 - r - t.c) / t.a, (y0 + r - t.f) / t.e
+    c1, r1 = (x0 + r - t.c) / t.a, (y0 - r - t.f) / t.e
     rows = slice(max(0, int(math.floor(r0))), min(shape[0], int(math.ceil(r1)) + 1))
     cols = slice(max(0, int(math.floor(c0))), min(shape[1], int(math.ceil(c1)) + 1))
     return rows, cols
@@ -192,49 +190,75 @@ class _Model:
     surface_transform: Affine | None
 
 
-def _site_pass(model: _Model, acc: _Accumulator, site: pd.Series, sec_idx: np.ndarray, sectors):
-    """Add one site's sectors to the accumulator, chunk by chunk over its window."""
+def _site_pass(model: _Model, acc: _Accumulator, site, sec_idx: np.ndarray, sectors) -> None:
+    """Add one site's sectors to the accumulator: per range group, window block by block."""
     x0, y0 = float(site.geometry.x), float(site.geometry.y)
     h_bs = float(site.height_m)
-    r_max = float(model.ranges.max())
     hz = None
     if model.det is not None and model.surface is not None:
+        r_max = float(model.ranges.max())
         hz = horizon(model.surface, model.surface_transform, x0, y0, h_bs, r_max)
-    exclude = abs(model.surface_transform.a) if model.surface_transform is not None else 0.0
-    rows, cols = _window(model.transform, model.shape, x0, y0, r_max)
-    if rows.stop <= rows.start or cols.stop <= cols.start:
-        return
     t = model.transform
-    xs = (t.c + t.a * (np.arange(cols.start, cols.stop) + 0.5)).astype(np.float64)
+    for r in np.unique(model.ranges):
+        levels = [i for i, rr in enumerate(model.ranges) if rr == r]
+        rows, cols = _window(t, model.shape, x0, y0, float(r))
+        if rows.stop <= rows.start or cols.stop <= cols.start:
+            continue
+        xs = (t.c + t.a * (np.arange(cols.start, cols.stop) + 0.5) - x0).astype(np.float32)
+        for rs in _chunks(rows, cols.stop - cols.start, model.cfg.chunk_cells):
+            ys = (t.f + t.e * (np.arange(rs.start, rs.stop) + 0.5) - y0).astype(np.float32)
+            shape = (len(ys), len(xs))
+            dx = np.broadcast_to(xs[None, :], shape).ravel()
+            dy = np.broadcast_to(ys[:, None], shape).ravel()
+            d2d = np.hypot(dx, dy)
+            chunk = _Chunk(dx, dy, d2d, np.degrees(np.arctan2(dx, dy)), (rs, cols), d2d <= r)
+            if hz is not None:
+                chunk.slope = max_obstacle_slope(hz, dx, dy, abs(model.surface_transform.a))
+                chunk.det = model.det[rs, cols].ravel()
+            _chunk_pass(model, acc, chunk, site, h_bs, sec_idx, sectors, levels)
+
+
+@dataclass
+class _Chunk:
+    """Cells of one block of a site's window, as offsets from the antenna (flattened)."""
+
+    dx: np.ndarray
+    dy: np.ndarray
+    d2d: np.ndarray
+    phi: np.ndarray
+    win: tuple[slice, slice]
+    in_range: np.ndarray
+    slope: np.ndarray | None = None
+    det: np.ndarray | None = None
+
+
+def _chunk_pass(model, acc, chunk: _Chunk, site, h_bs, sec_idx, sectors, levels) -> None:
+    """Received power of every sector of a site on one block, for each UE height."""
     fcs = sectors["frequency_ghz"].to_numpy(float)
-    az = sectors["azimuth_deg"].to_numpy(float)
-    for rs in _chunks(rows, cols.stop - cols.start, model.cfg.chunk_cells):
-        ys = t.f + t.e * (np.arange(rs.start, rs.stop) + 0.5)
-        dx = np.broadcast_to(xs[None, :] - x0, (len(ys), len(xs))).ravel()
-        dy = np.broadcast_to(ys[:, None] - y0, (len(ys), len(xs))).ravel()
-        flat = (
-            np.arange(rs.start, rs.stop)[:, None] * model.shape[1]
-            + np.arange(cols.start, cols.stop)[None, :]
-        ).ravel()
-        d2d = np.hypot(dx, dy)
-        phi = np.degrees(np.arctan2(dx, dy))
-        for hi, h_ut in enumerate(model.heights):
-            keep = np.flatnonzero(d2d <= model.ranges[hi])
-            if keep.size == 0:
-                continue
-            link = Link(dx[keep], dy[keep], d2d[keep], h_bs, h_ut, str(site.scenario))
-            det = None if model.det is None else model.det.ravel()[flat[keep]]
-            zen = np.degrees(np.arctan2(link.d2d, h_ut - h_bs)).astype(np.float32)
-            ph = phi[keep].astype(np.float32)
-            cache: dict[float, tuple] = {}
-            for k in sec_idx:
-                fc = fcs[k]
-                if fc not in cache:
-                    cache[fc] = link_loss_db(link, fc, model.cfg, det, hz, exclude)
-                loss, los = cache[fc]
-                g = sector_gain_dbi(model.antennas[k], zen, ph - az[k], model.tables[k])
-                p = np.power(np.float32(10.0), (model.re_dbm[k] + g - loss) / np.float32(10.0))
-                acc.add(int(model.band_of[k]), hi, flat[keep], p, int(k), los)
+    az = sectors["azimuth_deg"].to_numpy(np.float32)
+    rs, cs = chunk.win
+    wshape = (rs.stop - rs.start, cs.stop - cs.start)
+    if not chunk.in_range.any():
+        return
+    for hi in levels:
+        h_ut = model.heights[hi]
+        link = Link(chunk.dx, chunk.dy, chunk.d2d, h_bs, h_ut, str(site.scenario))
+        vis = None
+        if chunk.slope is not None:
+            vis = (np.float32(h_ut - h_bs) / np.maximum(chunk.d2d, 1e-3)) >= chunk.slope
+        zen = np.degrees(np.arctan2(chunk.d2d, np.float32(h_ut - h_bs)))
+        cache: dict[float, tuple] = {}
+        for k in sec_idx:
+            fc = fcs[k]
+            if fc not in cache:
+                cache[fc] = link_loss_db(link, fc, model.cfg, chunk.det, vis)
+            loss, los = cache[fc]
+            g = sector_gain_dbi(model.antennas[k], zen, chunk.phi - az[k], model.tables[k])
+            p = np.exp((model.re_dbm[k] + g - loss) * np.float32(math.log(10) / 10))
+            p *= chunk.in_range
+            acc.add(
+                int(model.band_of[k]), hi, chunk.win, p.reshape(wshape), int(k), los.reshape(wshape)
+            )
 
 
 def _finish(model: _Model, acc: _Accumulator, sectors, sites) -> CoverageGrids:
@@ -242,6 +266,9 @@ def _finish(model: _Model, acc: _Accumulator, sectors, sites) -> CoverageGrids:
     cfg = model.cfg
     n_h = len(model.heights)
     rows, cols = model.shape
+    n_cells = rows * cols
+    for name in ("best", "total", "server", "los"):
+        setattr(acc, name, getattr(acc, name).reshape(acc.best.shape[0], n_h, n_cells))
     b = np.argmax(acc.best, axis=0)  # (n_h, n_cells)
     take = lambda a: np.take_along_axis(a, b[None], axis=0)[0]  # noqa: E731
     best, total, server, los = take(acc.best), take(acc.total), take(acc.server), take(acc.los)
@@ -350,7 +377,7 @@ def compute_coverage(
         surface,
         surface_transform or transform,
     )
-    acc = _Accumulator(max(1, len(bands)), len(heights), shape[0] * shape[1])
+    acc = _Accumulator(max(1, len(bands)), len(heights), tuple(shape))
     groups = sectors.groupby("site").indices if len(sectors) else {}
     for s in sorted(groups):
         _site_pass(model, acc, sites.iloc[int(s)], np.sort(groups[s]), sectors)

@@ -79,8 +79,8 @@ def cell_lookup(transform: Affine, shape: tuple[int, int], x, y) -> tuple[np.nda
         ``(flat index, inside)``; the index is 0 where outside.
 
     """
-    inv = ~transform
-    col, row = inv * (np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+    col = (np.asarray(x, dtype=float) - transform.c) / transform.a
+    row = (np.asarray(y, dtype=float) - transform.f) / transform.e
     col, row = np.floor(col).astype(np.int64), np.floor(row).astype(np.int64)
     inside = (row >= 0) & (row < shape[0]) & (col >= 0) & (col < shape[1])
     return np.where(inside, row * shape[1] + col, 0), inside

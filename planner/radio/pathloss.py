@@ -202,8 +202,13 @@ def rma_av_nlos(d3d, h_ut, fc):
 # ----------------------------------------------------------------- LoS probability
 
 
+def _arr(d2d) -> np.ndarray:
+    """Float array of ``d2d``, keeping float32 input as float32 (speed)."""
+    return np.asarray(d2d, dtype=np.result_type(d2d, np.float32))
+
+
 def _plos_form(d2d, d1, p1):
-    d2d = np.asarray(d2d, dtype=float)
+    d2d = _arr(d2d)
     safe = np.maximum(d2d, 1e-9)
     p = d1 / safe + np.exp(-d2d / p1) * (1 - d1 / safe)
     return np.where(d2d <= d1, 1.0, p)
@@ -211,7 +216,7 @@ def _plos_form(d2d, d1, p1):
 
 def plos_rma(d2d):
     """RMa LoS probability, TR 38.901 Table 7.4.2-1: 1 to 10 m, then exp(-(d2D-10)/1000)."""
-    d2d = np.asarray(d2d, dtype=float)
+    d2d = _arr(d2d)
     return np.where(d2d <= 10, 1.0, np.exp(-(d2d - 10) / 1000))
 
 
@@ -222,7 +227,7 @@ def plos_umi(d2d):
 
 def plos_uma(d2d, h_ut=1.5):
     """UMa LoS probability with the C'(hUT) term for 13 m < hUT ≤ 23 m, TR 38.901 Table 7.4.2-1."""
-    d2d = np.asarray(d2d, dtype=float)
+    d2d = _arr(d2d)
     c = 0.0 if h_ut <= 13 else ((min(h_ut, 23.0) - 13) / 10) ** 1.5
     base = _plos_form(d2d, 18.0, 63.0)
     corr = 1 + c * 5 / 4 * (d2d / 100) ** 3 * np.exp(-d2d / 150)
@@ -232,7 +237,7 @@ def plos_uma(d2d, h_ut=1.5):
 def plos_uma_av(d2d, h_ut):
     """UMa-AV LoS probability, TR 36.777 Table B-1: formula to 100 m, 1 above."""
     if h_ut > 100:
-        return np.ones_like(np.asarray(d2d, dtype=float))
+        return np.ones_like(_arr(d2d))
     p1 = 4300 * np.log10(h_ut) - 3800
     d1 = max(460 * np.log10(h_ut) - 700, 18.0)
     return _plos_form(d2d, d1, p1)
@@ -248,7 +253,7 @@ def plos_umi_av(d2d, h_ut):
 def plos_rma_av(d2d, h_ut):
     """RMa-AV LoS probability, TR 36.777 Table B-1: formula for 10-40 m, 1 above 40 m."""
     if h_ut > 40:
-        return np.ones_like(np.asarray(d2d, dtype=float))
+        return np.ones_like(_arr(d2d))
     p1 = max(15021 * np.log10(h_ut) - 16053, 1000.0)
     d1 = max(1350.8 * np.log10(h_ut) - 1602, 18.0)
     return _plos_form(d2d, d1, p1)
@@ -314,8 +319,8 @@ def pathloss(
         LOS and NLOS path loss; NLOS ≥ LOS everywhere.
 
     """
-    d2d = np.maximum(np.asarray(d2d, dtype=float), 10.0)
-    d3d = np.sqrt(d2d**2 + (np.asarray(h_bs, dtype=float) - h_ut) ** 2)
+    d2d = np.maximum(_arr(d2d), 10.0)
+    d3d = np.sqrt(d2d**2 + (float(h_bs) - float(h_ut)) ** 2)
     aerial = is_aerial(scenario, h_ut)
     if scenario == "UMa":
         if aerial:

@@ -148,12 +148,11 @@ def ray_los(
     """
     (x0, y0, z0), (x1, y1, z1) = p0, p1
     d = math.hypot(x1 - x0, y1 - y0)
-    inv = ~transform
     k = 1
     while k * step <= d - exclude_m:
         t = k * step / d
         x, y, z = x0 + t * (x1 - x0), y0 + t * (y1 - y0), z0 + t * (z1 - z0)
-        col, row = inv * (x, y)
+        col, row = (x - transform.c) / transform.a, (y - transform.f) / transform.e
         r, c = math.floor(row), math.floor(col)
         if 0 <= r < surface.shape[0] and 0 <= c < surface.shape[1] and surface[r, c] > z:
             return False
@@ -173,8 +172,9 @@ def naive_cells(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """RSRP (dBm), SINR (dB) and serving sector at flat ``cells``, one cell at a time.
 
-    ``blocking`` is None (statistical LoS everywhere) or ``(surface, surface_transform)``
-    (ray-marched LoS everywhere).
+    ``blocking`` is None (statistical LoS everywhere) or ``(surface, surface_transform, det)``:
+    ray-marched LoS at cells where the flat boolean grid ``det`` is true, statistical elsewhere
+    (``det`` None = everywhere).
     """
     off, noise = re_power_offset_db(cfg), 10 ** (noise_dbm_per_re(cfg) / 10)
     secs = list(sectors.itertuples())
@@ -195,11 +195,11 @@ def naive_cells(
                 if d2d > rng:
                     continue
                 pl_l, pl_n = pathloss_scalar(scn, d2d, hb, hu, s.frequency_ghz, cfg)
-                if blocking is None:
+                if blocking is None or (blocking[2] is not None and not blocking[2][cell]):
                     p = plos_scalar(scn, d2d, hu)
                     loss = -10 * math.log10(p * 10 ** (-pl_l / 10) + (1 - p) * 10 ** (-pl_n / 10))
                 else:
-                    surf, s_tr = blocking
+                    surf, s_tr = blocking[0], blocking[1]
                     vis = ray_los(surf, s_tr, (sx, sy, hb), (x, y, hu), abs(s_tr.a), abs(s_tr.a))
                     loss = pl_l if vis else pl_n
                 zen = math.degrees(math.atan2(max(d2d, 0.0), hu - hb))
