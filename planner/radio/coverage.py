@@ -6,7 +6,6 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 from affine import Affine
 from scipy.special import ndtri
 
@@ -108,6 +107,7 @@ def link_loss_db(
     -------
     tuple of ndarray
         ``(loss_db, los)``; ``los`` is the LoS state, or ``P_LOS >= 0.5`` where statistical.
+
     """
     pl_l, pl_n = pathloss(
         link.scenario,

@@ -35,6 +35,7 @@ def height_surface(
     -------
     ndarray (float32)
         Height (m) above ground; 0 where no building.
+
     """
     out = np.zeros(shape, dtype=np.float32)
     if buildings is None or len(buildings) == 0:

@@ -203,8 +203,9 @@ def rma_av_nlos(d3d, h_ut, fc):
 
 
 def _arr(d2d) -> np.ndarray:
-    """Float array of ``d2d``, keeping float32 input as float32 (speed)."""
-    return np.asarray(d2d, dtype=np.result_type(d2d, np.float32))
+    """Float array of ``d2d``: float32 arrays stay float32 (speed), the rest is float64."""
+    d = np.asarray(d2d)
+    return d if d.dtype == np.float32 else d.astype(np.float64)
 
 
 def _plos_form(d2d, d1, p1):

@@ -185,7 +185,8 @@ def naive_cells(
     out = np.full((3, len(heights), len(cells)), np.nan)
     for ci, cell in enumerate(cells):
         row, col = divmod(int(cell), int(n_cols))
-        x, y = transform * (col + 0.5, row + 0.5)
+        x = transform.c + transform.a * (col + 0.5)
+        y = transform.f + transform.e * (row + 0.5)
         for hi, hu in enumerate(heights):
             rng = cfg.max_range_ground_m if hu <= 22.5 else cfg.max_range_air_m
             best, best_k, total = {}, {}, {}

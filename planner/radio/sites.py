@@ -561,7 +561,14 @@ def _complete(raw: pd.DataFrame) -> pd.DataFrame:
     if "technology" not in raw:
         raw["technology"] = None
     raw["source"] = raw["source"] if "source" in raw else "file"
-    dup = raw["site_id"].duplicated(keep="first") & raw["azimuth_deg"].isna()
+    key = pd.DataFrame(
+        {
+            "s": raw["site_id"],
+            "t": raw["technology"].astype(object).where(raw["technology"].notna(), ""),
+            "f": raw["frequency_ghz"].fillna(-1),
+        }
+    )
+    dup = key.duplicated(keep="first") & raw["azimuth_deg"].isna()
     return raw[~dup].reset_index(drop=True)
 
 
