@@ -122,7 +122,8 @@ def test_uma_av_los_1km_literal():
 
 
 def test_rma_los_beyond_breakpoint():
-    # dBP = 2 pi hBS hUT fc / c = 2 pi 35 1.5 3.5e9 / 3e8 = 3848 m; beyond: PL1(dBP) + 40 log10(d/dBP)
+    # dBP = 2 pi hBS hUT fc / c = 2 pi 35 1.5 3.5e9 / 3e8 = 3848 m;
+    # beyond it: PL1(dBP) + 40 log10(d3D / dBP)
     dbp = 2 * math.pi * 35 * 1.5 * 3.5e9 / 3e8
     d = 6000.0
     dd = d3(d, 35, 1.5)
@@ -153,7 +154,8 @@ PLOS = [
         (18 / 100 + math.exp(-100 / 63) * (1 - 18 / 100))
         * (1 + 0.5**1.5 * 1.25 * 1 * math.exp(-100 / 150)),
     ),
-    # TR 36.777 Table B-1: UMa-AV at 60 m: d1 = max(460 log10 60 - 700, 18), p1 = 4300 log10 60 - 3800
+    # TR 36.777 Table B-1, UMa-AV at 60 m:
+    # d1 = max(460 log10 60 - 700, 18), p1 = 4300 log10 60 - 3800
     ("plos_uma_av", (460 * LG(60) - 700, 60.0), 1.0),
     (
         "plos_uma_av",
@@ -169,7 +171,8 @@ PLOS = [
         (294.05 * LG(90) - 432.94) / 800
         + math.exp(-800 / (233.98 * LG(90) - 0.95)) * (1 - (294.05 * LG(90) - 432.94) / 800),
     ),
-    # RMa-AV at 20 m: d1 = max(1350.8 log10 20 - 1602, 18) = 155.5, p1 = max(15021 log10 20 - 16053, 1000)
+    # RMa-AV at 20 m: d1 = max(1350.8 log10 20 - 1602, 18) = 155.5,
+    # p1 = max(15021 log10 20 - 16053, 1000)
     (
         "plos_rma_av",
         (2000.0, 20.0),
