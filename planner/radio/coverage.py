@@ -21,6 +21,9 @@ __all__ = [
     "re_power_offset_db",
     "antenna_for",
     "link_loss_db",
+    "LOG_STEP",
+    "distance_index",
+    "loss_tables",
     "compute_coverage",
 ]
 
@@ -50,6 +53,36 @@ class Link:
     h_bs: float
     h_ut: float
     scenario: str
+    idx: np.ndarray | None = None  #: index of d2d on the log-distance grid (see distance_index)
+
+
+#: Step of the log10-distance grid the path loss is tabulated on (0.001 decade: <= 0.03 dB).
+LOG_STEP = 1e-3
+
+
+def distance_index(d2d: np.ndarray) -> np.ndarray:
+    """Index of ``max(d2d, 10 m)`` on the grid ``10 ** (1 + i * LOG_STEP)`` (nearest)."""
+    lg = np.log10(np.maximum(d2d, np.float32(10.0)))
+    return np.rint((lg - np.float32(1.0)) * np.float32(1 / LOG_STEP)).astype(np.int32)
+
+
+def loss_tables(
+    scenario: str, h_bs: float, h_ut: float, fc: float, cfg: RadioConfig, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Tabulate ``(PL_LOS, PL_NLOS, statistical mix, P_LOS >= 0.5)`` over ``n`` grid distances.
+
+    Every quantity depends on the link only through d2D once the heights, scenario and
+    carrier are fixed, so one table per (site, UE height, carrier) replaces the per-cell
+    formula evaluation by a gather.
+    """
+    d = 10 ** (1.0 + LOG_STEP * np.arange(n))
+    pl_l, pl_n = pathloss(
+        scenario, d, h_bs, h_ut, fc, cfg.rma_building_height_m, cfg.rma_street_width_m
+    )
+    p = los_probability(scenario, d, h_ut)
+    mix = -10 * np.log10(p * 10 ** (-pl_l / 10) + (1 - p) * 10 ** (-pl_n / 10))
+    f32 = np.float32
+    return pl_l.astype(f32), pl_n.astype(f32), mix.astype(f32), p >= 0.5
 
 
 def noise_dbm_per_re(cfg: RadioConfig) -> float:
@@ -88,7 +121,8 @@ def link_loss_db(
 
     Where ``det`` is true, the line of sight ``vis`` (through the building surface) picks the
     LOS or NLOS loss; elsewhere the loss is the 3GPP LoS-probability mix of the two in linear
-    power, ``-10 log10(P 10^(-PL_L/10) + (1-P) 10^(-PL_N/10))``.
+    power, ``-10 log10(P 10^(-PL_L/10) + (1-P) 10^(-PL_N/10))``. The formulas are evaluated on
+    the log-distance grid of :func:`loss_tables` (0.001 decade) and looked up per cell.
 
     Parameters
     ----------
@@ -109,31 +143,15 @@ def link_loss_db(
         ``(loss_db, los)``; ``los`` is the LoS state, or ``P_LOS >= 0.5`` where statistical.
 
     """
-    pl_l, pl_n = pathloss(
-        link.scenario,
-        link.d2d,
-        link.h_bs,
-        link.h_ut,
-        fc,
-        cfg.rma_building_height_m,
-        cfg.rma_street_width_m,
-    )
-    use_det = det is not None and vis is not None
-    if use_det and det.all():
-        return np.where(vis, pl_l, pl_n).astype(np.float32), vis
-    if use_det:
-        loss = np.where(vis, pl_l, pl_n).astype(np.float32)
-        los = vis.copy()
-        stat = np.flatnonzero(~det)
-    else:
-        loss = np.empty(np.shape(pl_l), dtype=np.float32)
-        los = np.empty(np.shape(pl_l), dtype=bool)
-        stat = slice(None)
-    p = los_probability(link.scenario, link.d2d[stat], link.h_ut)
-    ll, ln = pl_l[stat], pl_n[stat]
-    loss[stat] = -10 * np.log10(p * 10 ** (-ll / 10) + (1 - p) * 10 ** (-ln / 10))
-    los[stat] = p >= 0.5
-    return loss, los
+    idx = link.idx if link.idx is not None else distance_index(np.asarray(link.d2d))
+    n = int(idx.max()) + 2 if idx.size else 2
+    t_l, t_n, t_mix, t_los = loss_tables(link.scenario, link.h_bs, link.h_ut, fc, cfg, n)
+    if det is not None and vis is not None:
+        loss = np.where(vis, t_l[idx], t_n[idx])
+        if det.all():
+            return loss, vis
+        return np.where(det, loss, t_mix[idx]), np.where(det, vis, t_los[idx])
+    return t_mix[idx], t_los[idx]
 
 
 class _Accumulator:
@@ -212,6 +230,7 @@ def _site_pass(model: _Model, acc: _Accumulator, site, sec_idx: np.ndarray, sect
             dy = np.broadcast_to(ys[:, None], shape).ravel()
             d2d = np.hypot(dx, dy)
             chunk = _Chunk(dx, dy, d2d, np.degrees(np.arctan2(dx, dy)), (rs, cols), d2d <= r)
+            chunk.idx = distance_index(d2d)
             if hz is not None:
                 chunk.slope = max_obstacle_slope(hz, dx, dy, abs(model.surface_transform.a))
                 chunk.det = model.det[rs, cols].ravel()
@@ -230,6 +249,7 @@ class _Chunk:
     in_range: np.ndarray
     slope: np.ndarray | None = None
     det: np.ndarray | None = None
+    idx: np.ndarray | None = None
 
 
 def _chunk_pass(model, acc, chunk: _Chunk, site, h_bs, sec_idx, sectors, levels) -> None:
@@ -242,7 +262,7 @@ def _chunk_pass(model, acc, chunk: _Chunk, site, h_bs, sec_idx, sectors, levels)
         return
     for hi in levels:
         h_ut = model.heights[hi]
-        link = Link(chunk.dx, chunk.dy, chunk.d2d, h_bs, h_ut, str(site.scenario))
+        link = Link(chunk.dx, chunk.dy, chunk.d2d, h_bs, h_ut, str(site.scenario), chunk.idx)
         vis = None
         if chunk.slope is not None:
             vis = (np.float32(h_ut - h_bs) / np.maximum(chunk.d2d, 1e-3)) >= chunk.slope

@@ -54,12 +54,13 @@ def test_vectorised_matches_per_cell_reference(toy_city, tmp_path, blocking, rng
     vr = g.rsrp_dbm.reshape(len(heights), -1)[:, cells]
     vs = g.sinr_db.reshape(len(heights), -1)[:, cells]
     vk = g.server.reshape(len(heights), -1)[:, cells]
+    # the model tabulates path loss on a 0.001-decade distance grid: <= 0.05 dB from exact
     if blocking == "off":
-        np.testing.assert_allclose(vr, r, atol=1e-3)
-        np.testing.assert_allclose(vs, s, atol=1e-3)
+        np.testing.assert_allclose(vr, r, atol=0.05)
+        np.testing.assert_allclose(vs, s, atol=0.1)
         assert np.mean(vk == k) >= 0.95  # the rest are exact ties (cells on a sector seam)
     else:  # sweep vs ray march: a few grazing rays may differ
-        assert np.mean(np.abs(vr - r) < 1e-3) >= 0.9
+        assert np.mean(np.abs(vr - r) < 0.05) >= 0.9
         assert np.mean(vk == k) >= 0.9
 
 
