@@ -1,0 +1,28 @@
+"""Mobile coverage on the ground and at flight altitude: 3GPP models over OSM buildings."""
+
+from .analysis import DEFAULT_BAND, RadioCoverage, analyze_radio, radio_grid
+from .config import RadioConfig, RadioTargets
+from .kpis import CORRIDOR_COLUMNS, COVERED_SHARE, KEY_PLACE_KINDS, LONGEST_GAP
+from .outputs import COVERAGE_TIF, RADIO_GPKG, band_names, write_radio_outputs
+from .sites import OPENCELLID_COLUMNS, SECTOR_COLUMNS, SECTOR_FRAME_COLUMNS, SITE_COLUMNS
+
+__all__ = [
+    "analyze_radio",
+    "write_radio_outputs",
+    "RadioCoverage",
+    "RadioConfig",
+    "RadioTargets",
+    "radio_grid",
+    "band_names",
+    "DEFAULT_BAND",
+    "CORRIDOR_COLUMNS",
+    "COVERED_SHARE",
+    "LONGEST_GAP",
+    "KEY_PLACE_KINDS",
+    "COVERAGE_TIF",
+    "RADIO_GPKG",
+    "OPENCELLID_COLUMNS",
+    "SECTOR_COLUMNS",
+    "SECTOR_FRAME_COLUMNS",
+    "SITE_COLUMNS",
+]

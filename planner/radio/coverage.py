@@ -1,0 +1,404 @@
+"""Best-server RSRP, SINR and serving site per grid cell and UE height (vectorised, chunked)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from affine import Affine
+from scipy.special import ndtri
+
+from .antenna import SectorAntenna, af_table, sector_gain_dbi
+from .config import RadioConfig
+from .los import horizon, max_obstacle_slope
+from .pathloss import los_probability, pathloss, shadow_sigma
+
+__all__ = [
+    "CoverageGrids",
+    "Link",
+    "noise_dbm_per_re",
+    "re_power_offset_db",
+    "antenna_for",
+    "link_loss_db",
+    "LOG_STEP",
+    "distance_index",
+    "loss_tables",
+    "compute_coverage",
+]
+
+
+@dataclass
+class CoverageGrids:
+    """Per-height grids (first axis = ``heights_m``) of the best server and its quality."""
+
+    heights_m: list[float]
+    rsrp_dbm: np.ndarray  #: float32, NaN where no site is in range
+    sinr_db: np.ndarray  #: float32, NaN where no site is in range
+    server: np.ndarray  #: int32 sector index, -1 where none
+    site: np.ndarray  #: int32 site index, -1 where none
+    covered: np.ndarray  #: bool: RSRP (minus margin) and SINR above their thresholds
+    margin_db: np.ndarray  #: float32 shadow-fading margin applied to RSRP
+    transform: Affine
+    stats: dict = field(default_factory=dict)
+
+
+@dataclass
+class Link:
+    """Geometry of one antenna to a set of cells at one UE height."""
+
+    dx: np.ndarray
+    dy: np.ndarray
+    d2d: np.ndarray
+    h_bs: float
+    h_ut: float
+    scenario: str
+    idx: np.ndarray | None = None  #: index of d2d on the log-distance grid (see distance_index)
+
+
+#: Step of the log10-distance grid the path loss is tabulated on (0.001 decade: <= 0.03 dB).
+LOG_STEP = 1e-3
+
+
+def distance_index(d2d: np.ndarray) -> np.ndarray:
+    """Index of ``max(d2d, 10 m)`` on the grid ``10 ** (1 + i * LOG_STEP)`` (nearest)."""
+    lg = np.log10(np.maximum(d2d, np.float32(10.0)))
+    return np.rint((lg - np.float32(1.0)) * np.float32(1 / LOG_STEP)).astype(np.int32)
+
+
+def loss_tables(
+    scenario: str, h_bs: float, h_ut: float, fc: float, cfg: RadioConfig, n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Tabulate ``(PL_LOS, PL_NLOS, statistical mix, P_LOS >= 0.5)`` over ``n`` grid distances.
+
+    Every quantity depends on the link only through d2D once the heights, scenario and
+    carrier are fixed, so one table per (site, UE height, carrier) replaces the per-cell
+    formula evaluation by a gather.
+    """
+    d = 10 ** (1.0 + LOG_STEP * np.arange(n))
+    pl_l, pl_n = pathloss(
+        scenario, d, h_bs, h_ut, fc, cfg.rma_building_height_m, cfg.rma_street_width_m
+    )
+    p = los_probability(scenario, d, h_ut)
+    mix = -10 * np.log10(p * 10 ** (-pl_l / 10) + (1 - p) * 10 ** (-pl_n / 10))
+    f32 = np.float32
+    return pl_l.astype(f32), pl_n.astype(f32), mix.astype(f32), p >= 0.5
+
+
+def noise_dbm_per_re(cfg: RadioConfig) -> float:
+    """Thermal noise per resource element: ``-174 + 10 log10(SCS) + NF`` (dBm)."""
+    return -174.0 + 10 * math.log10(cfg.subcarrier_khz * 1e3) + cfg.noise_figure_db
+
+
+def re_power_offset_db(cfg: RadioConfig) -> float:
+    """``10 log10(12 n_RB)``: total power to per-RE power, ``n_RB = floor(0.983 BW / 12 SCS)``.
+
+    0.983 reproduces TS 38.101-1 Table 5.3.2-1 (100 MHz at 30 kHz: 273 RB).
+    """
+    n_rb = max(1, math.floor(0.983 * cfg.bandwidth_mhz * 1e3 / (12 * cfg.subcarrier_khz)))
+    return 10 * math.log10(12 * n_rb)
+
+
+def antenna_for(row, cfg: RadioConfig) -> SectorAntenna:
+    """Return the :class:`SectorAntenna` of one sector row (tilts and beamwidths)."""
+    return SectorAntenna(
+        mech_tilt_deg=float(row.mech_tilt_deg),
+        elec_tilt_deg=float(row.elec_tilt_deg),
+        h_beamwidth_deg=float(row.h_beamwidth_deg),
+        v_beamwidth_deg=float(row.v_beamwidth_deg),
+        side_lobe_db=cfg.side_lobe_db,
+        max_attenuation_db=cfg.max_attenuation_db,
+        element_gain_dbi=cfg.element_gain_dbi,
+        vertical_elements=cfg.vertical_elements,
+        element_spacing_wl=cfg.element_spacing_wl,
+    )
+
+
+def link_loss_db(
+    link: Link, fc: float, cfg: RadioConfig, det: np.ndarray | None, vis: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Effective path loss (dB) and LoS flag of a link, deterministic or statistical per cell.
+
+    Where ``det`` is true, the line of sight ``vis`` (through the building surface) picks the
+    LOS or NLOS loss; elsewhere the loss is the 3GPP LoS-probability mix of the two in linear
+    power, ``-10 log10(P 10^(-PL_L/10) + (1-P) 10^(-PL_N/10))``. The formulas are evaluated on
+    the log-distance grid of :func:`loss_tables` (0.001 decade) and looked up per cell.
+
+    Parameters
+    ----------
+    link : Link
+        Geometry.
+    fc : float
+        Carrier (GHz).
+    cfg : RadioConfig
+        RMa building height and street width.
+    det : ndarray of bool or None
+        Cells with deterministic blocking (None = none).
+    vis : ndarray of bool or None
+        Line of sight per cell (needed where ``det``).
+
+    Returns
+    -------
+    tuple of ndarray
+        ``(loss_db, los)``; ``los`` is the LoS state, or ``P_LOS >= 0.5`` where statistical.
+
+    """
+    idx = link.idx if link.idx is not None else distance_index(np.asarray(link.d2d))
+    n = int(idx.max()) + 2 if idx.size else 2
+    t_l, t_n, t_mix, t_los = loss_tables(link.scenario, link.h_bs, link.h_ut, fc, cfg, n)
+    if det is not None and vis is not None:
+        loss = np.where(vis, t_l[idx], t_n[idx])
+        if det.all():
+            return loss, vis
+        return np.where(det, loss, t_mix[idx]), np.where(det, vis, t_los[idx])
+    return t_mix[idx], t_los[idx]
+
+
+class _Accumulator:
+    """Running best server and total received power per band and height (grids)."""
+
+    def __init__(self, n_bands: int, n_heights: int, shape: tuple[int, int]):
+        full = (n_bands, n_heights, *shape)
+        self.best = np.zeros(full, dtype=np.float32)  # mW per RE
+        self.total = np.zeros(full, dtype=np.float32)
+        self.server = np.full(full, -1, dtype=np.int32)
+        self.los = np.zeros(full, dtype=bool)
+
+    def add(self, b: int, h: int, win: tuple[slice, slice], p, sector: int, los) -> None:
+        """Add sector ``sector``'s received power ``p`` (mW, window-shaped) at window ``win``."""
+        self.total[b, h][win] += p
+        best = self.best[b, h][win]
+        better = p > best
+        np.copyto(best, p, where=better)
+        np.copyto(self.server[b, h][win], np.int32(sector), where=better)
+        np.copyto(self.los[b, h][win], los, where=better)
+
+
+def _window(transform: Affine, shape, x0: float, y0: float, r: float):
+    """Row/col slices of the grid cells whose centres may lie within ``r`` of (x0, y0)."""
+    t = transform
+    c0, r0 = (x0 - r - t.c) / t.a, (y0 + r - t.f) / t.e
+    c1, r1 = (x0 + r - t.c) / t.a, (y0 - r - t.f) / t.e
+    rows = slice(max(0, int(math.floor(r0))), min(shape[0], int(math.ceil(r1)) + 1))
+    cols = slice(max(0, int(math.floor(c0))), min(shape[1], int(math.ceil(c1)) + 1))
+    return rows, cols
+
+
+def _chunks(rows: slice, n_cols: int, chunk_cells: int):
+    step = max(1, chunk_cells // max(1, n_cols))
+    for start in range(rows.start, rows.stop, step):
+        yield slice(start, min(rows.stop, start + step))
+
+
+@dataclass
+class _Model:
+    """Everything a site pass needs that does not change between sites."""
+
+    cfg: RadioConfig
+    transform: Affine
+    shape: tuple[int, int]
+    heights: list[float]
+    ranges: np.ndarray
+    band_of: np.ndarray
+    re_dbm: np.ndarray
+    antennas: list
+    tables: list
+    det: np.ndarray | None
+    surface: np.ndarray | None
+    surface_transform: Affine | None
+
+
+def _site_pass(model: _Model, acc: _Accumulator, site, sec_idx: np.ndarray, sectors) -> None:
+    """Add one site's sectors to the accumulator: per range group, window block by block."""
+    x0, y0 = float(site.geometry.x), float(site.geometry.y)
+    h_bs = float(site.height_m)
+    hz = None
+    if model.det is not None and model.surface is not None:
+        r_max = float(model.ranges.max())
+        hz = horizon(model.surface, model.surface_transform, x0, y0, h_bs, r_max)
+    t = model.transform
+    for r in np.unique(model.ranges):
+        levels = [i for i, rr in enumerate(model.ranges) if rr == r]
+        rows, cols = _window(t, model.shape, x0, y0, float(r))
+        if rows.stop <= rows.start or cols.stop <= cols.start:
+            continue
+        xs = (t.c + t.a * (np.arange(cols.start, cols.stop) + 0.5) - x0).astype(np.float32)
+        for rs in _chunks(rows, cols.stop - cols.start, model.cfg.chunk_cells):
+            ys = (t.f + t.e * (np.arange(rs.start, rs.stop) + 0.5) - y0).astype(np.float32)
+            shape = (len(ys), len(xs))
+            dx = np.broadcast_to(xs[None, :], shape).ravel()
+            dy = np.broadcast_to(ys[:, None], shape).ravel()
+            d2d = np.hypot(dx, dy)
+            chunk = _Chunk(dx, dy, d2d, np.degrees(np.arctan2(dx, dy)), (rs, cols), d2d <= r)
+            chunk.idx = distance_index(d2d)
+            if hz is not None:
+                chunk.slope = max_obstacle_slope(hz, dx, dy, abs(model.surface_transform.a))
+                chunk.det = model.det[rs, cols].ravel()
+            _chunk_pass(model, acc, chunk, site, h_bs, sec_idx, sectors, levels)
+
+
+@dataclass
+class _Chunk:
+    """Cells of one block of a site's window, as offsets from the antenna (flattened)."""
+
+    dx: np.ndarray
+    dy: np.ndarray
+    d2d: np.ndarray
+    phi: np.ndarray
+    win: tuple[slice, slice]
+    in_range: np.ndarray
+    slope: np.ndarray | None = None
+    det: np.ndarray | None = None
+    idx: np.ndarray | None = None
+
+
+def _chunk_pass(model, acc, chunk: _Chunk, site, h_bs, sec_idx, sectors, levels) -> None:
+    """Received power of every sector of a site on one block, for each UE height."""
+    fcs = sectors["frequency_ghz"].to_numpy(float)
+    az = sectors["azimuth_deg"].to_numpy(np.float32)
+    rs, cs = chunk.win
+    wshape = (rs.stop - rs.start, cs.stop - cs.start)
+    if not chunk.in_range.any():
+        return
+    for hi in levels:
+        h_ut = model.heights[hi]
+        link = Link(chunk.dx, chunk.dy, chunk.d2d, h_bs, h_ut, str(site.scenario), chunk.idx)
+        vis = None
+        if chunk.slope is not None:
+            vis = (np.float32(h_ut - h_bs) / np.maximum(chunk.d2d, 1e-3)) >= chunk.slope
+        zen = np.degrees(np.arctan2(chunk.d2d, np.float32(h_ut - h_bs)))
+        cache: dict[float, tuple] = {}
+        for k in sec_idx:
+            fc = fcs[k]
+            if fc not in cache:
+                cache[fc] = link_loss_db(link, fc, model.cfg, chunk.det, vis)
+            loss, los = cache[fc]
+            g = sector_gain_dbi(model.antennas[k], zen, chunk.phi - az[k], model.tables[k])
+            p = np.exp((model.re_dbm[k] + g - loss) * np.float32(math.log(10) / 10))
+            p *= chunk.in_range
+            acc.add(
+                int(model.band_of[k]), hi, chunk.win, p.reshape(wshape), int(k), los.reshape(wshape)
+            )
+
+
+def _finish(model: _Model, acc: _Accumulator, sectors, sites) -> CoverageGrids:
+    """Pick the serving band (best RSRP), compute SINR within it, apply the thresholds."""
+    cfg = model.cfg
+    n_h = len(model.heights)
+    rows, cols = model.shape
+    n_cells = rows * cols
+    for name in ("best", "total", "server", "los"):
+        setattr(acc, name, getattr(acc, name).reshape(acc.best.shape[0], n_h, n_cells))
+    b = np.argmax(acc.best, axis=0)  # (n_h, n_cells)
+    take = lambda a: np.take_along_axis(a, b[None], axis=0)[0]  # noqa: E731
+    best, total, server, los = take(acc.best), take(acc.total), take(acc.server), take(acc.los)
+    noise = 10 ** (noise_dbm_per_re(cfg) / 10)
+    interf = cfg.interference_load * np.maximum(total - best, 0.0)
+    has = server >= 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rsrp = np.where(has, 10 * np.log10(best), np.nan).astype(np.float32)
+        sinr = np.where(has, 10 * np.log10(best / (interf + noise)), np.nan).astype(np.float32)
+    site_of = sectors["site"].to_numpy(np.int32) if len(sectors) else np.zeros(0, np.int32)
+    site = np.where(has, site_of[np.maximum(server, 0)] if len(site_of) else -1, -1)
+    margin = _margin(cfg, model.heights, sites, site, los, has)
+    covered = has & (rsrp - margin >= cfg.rsrp_min_dbm) & (sinr >= cfg.sinr_min_db)
+    shape3 = (n_h, rows, cols)
+    return CoverageGrids(
+        heights_m=list(model.heights),
+        rsrp_dbm=rsrp.reshape(shape3),
+        sinr_db=sinr.reshape(shape3),
+        server=server.astype(np.int32).reshape(shape3),
+        site=site.astype(np.int32).reshape(shape3),
+        covered=covered.reshape(shape3),
+        margin_db=margin.reshape(shape3),
+        transform=model.transform,
+    )
+
+
+def _margin(cfg: RadioConfig, heights, sites, site, los, has) -> np.ndarray:
+    """Shadow-fading margin ``z(p) σ_SF`` of the serving link (0 at the median, p = 0.5)."""
+    margin = np.zeros(site.shape, dtype=np.float32)
+    if cfg.location_probability <= 0.5 or not len(sites):
+        return margin
+    z = float(ndtri(cfg.location_probability))
+    scen = sites["scenario"].to_numpy()
+    for hi, h in enumerate(heights):
+        for s in ("UMa", "UMi", "RMa"):
+            on = has[hi] & (scen[np.maximum(site[hi], 0)] == s)
+            for flag in (True, False):
+                sel = on & (los[hi] == flag)
+                margin[hi, sel] = z * shadow_sigma(s, h, flag)
+    return margin
+
+
+def compute_coverage(
+    sites,
+    sectors,
+    transform: Affine,
+    shape: tuple[int, int],
+    heights: list[float],
+    cfg: RadioConfig,
+    surface: np.ndarray | None = None,
+    surface_transform: Affine | None = None,
+    det: np.ndarray | None = None,
+) -> CoverageGrids:
+    """Best server, RSRP, SINR and coverage on the grid for every UE height.
+
+    Sites are processed one at a time over the window of cells in range (``max_range_*``),
+    in blocks of at most ``cfg.chunk_cells`` cells; every per-cell step is a NumPy array
+    operation. Interference is the sum over all other sectors on the same carrier, scaled by
+    ``interference_load``.
+
+    Parameters
+    ----------
+    sites, sectors : GeoDataFrame
+        From :func:`planner.radio.sites.load_sites`.
+    transform : affine.Affine
+        Coverage grid transform (north-up).
+    shape : tuple of int
+        ``(rows, cols)``.
+    heights : list of float
+        UE heights (m above ground).
+    cfg : RadioConfig
+        Model settings.
+    surface : ndarray, optional
+        Building-height surface (m) for deterministic blocking.
+    surface_transform : affine.Affine, optional
+        Transform of ``surface`` (default: ``transform``).
+    det : ndarray of bool, optional
+        Coverage-grid cells that use deterministic blocking (None: statistical everywhere).
+
+    Returns
+    -------
+    CoverageGrids
+
+    """
+    heights = [float(h) for h in heights]
+    ranges = np.array(
+        [cfg.max_range_ground_m if h <= 22.5 else cfg.max_range_air_m for h in heights]
+    )
+    fcs = sectors["frequency_ghz"].to_numpy(float) if len(sectors) else np.zeros(0)
+    bands, band_of = np.unique(np.round(fcs, 4), return_inverse=True)
+    antennas = [antenna_for(r, cfg) for r in sectors.itertuples()]
+    tables: dict = {}
+    tab = [tables.setdefault(a, af_table(a)) for a in antennas]
+    re_dbm = (sectors["tx_power_dbm"].to_numpy(float) - re_power_offset_db(cfg)).astype(np.float32)
+    model = _Model(
+        cfg,
+        transform,
+        tuple(shape),
+        heights,
+        ranges,
+        band_of,
+        re_dbm,
+        antennas,
+        tab,
+        det,
+        surface,
+        surface_transform or transform,
+    )
+    acc = _Accumulator(max(1, len(bands)), len(heights), tuple(shape))
+    groups = sectors.groupby("site").indices if len(sectors) else {}
+    for s in sorted(groups):
+        _site_pass(model, acc, sites.iloc[int(s)], np.sort(groups[s]), sectors)
+    return _finish(model, acc, sectors, sites)
