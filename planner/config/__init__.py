@@ -13,6 +13,7 @@ from planner.config.city import (
 from planner.config.drones import AirspacePreset, DroneConfig, FlightBand, HubConfig, load_preset
 from planner.config.fiber import FiberConfig
 from planner.config.plan import PlanConfig
+from planner.config.radio import RadioConfig
 
 __all__ = [
     "AirspacePreset",
@@ -23,6 +24,7 @@ __all__ = [
     "FlightBand",
     "HubConfig",
     "PlanConfig",
+    "RadioConfig",
     "SourceConfig",
     "StreetConfig",
     "check_city_name",

@@ -12,6 +12,7 @@ from planner.config.buildings import DEFAULT_HIGHWAY_TYPES, BuildingAssumptions
 from planner.config.drones import DroneConfig
 from planner.config.fiber import FiberConfig
 from planner.config.plan import PlanConfig
+from planner.config.radio import RadioConfig
 from planner.errors import ConfigError
 
 _SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -78,6 +79,7 @@ class CityConfig(BaseModel):
     fiber: FiberConfig = Field(default_factory=FiberConfig)
     plan: PlanConfig = Field(default_factory=PlanConfig)
     drones: DroneConfig = Field(default_factory=DroneConfig)
+    radio: RadioConfig = Field(default_factory=RadioConfig)
 
     @field_validator("name")
     @classmethod
@@ -168,6 +170,7 @@ def load_config(path: str | Path) -> CityConfig:
             setattr(config.source, key, (path.parent / value).resolve())
     config.fiber.asset_files = [_resolve(path, p) for p in config.fiber.asset_files]
     config.plan.duct_files = [_resolve(path, p) for p in config.plan.duct_files]
+    config.radio.site_files = [_resolve(path, p) for p in config.radio.site_files]
     if config.fiber.population_raster is not None:
         config.fiber.population_raster = _resolve(path, config.fiber.population_raster)
     return config

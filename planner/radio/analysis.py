@@ -12,9 +12,14 @@ import numpy as np
 import rasterio.features
 from affine import Affine
 
-from .config import RadioConfig
-from .coverage import CoverageGrids, compute_coverage, noise_dbm_per_re, re_power_offset_db
-from .kpis import (
+from planner.config.radio import RadioConfig
+from planner.radio.coverage import (
+    CoverageGrids,
+    compute_coverage,
+    noise_dbm_per_re,
+    re_power_offset_db,
+)
+from planner.radio.kpis import (
     area_covered,
     corridor_coverage,
     key_places_reached,
@@ -24,8 +29,8 @@ from .kpis import (
     population_points,
     sites_per_10k,
 )
-from .los import height_surface, known_mask
-from .sites import load_sites
+from planner.radio.los import height_surface, known_mask
+from planner.radio.sites import load_sites
 
 __all__ = ["RadioCoverage", "analyze_radio", "radio_grid", "DEFAULT_BAND"]
 

@@ -9,10 +9,10 @@ import numpy as np
 from affine import Affine
 from scipy.special import ndtri
 
-from .antenna import SectorAntenna, af_table, sector_gain_dbi
-from .config import RadioConfig
-from .los import horizon, max_obstacle_slope
-from .pathloss import los_probability, pathloss, shadow_sigma
+from planner.config.radio import RadioConfig
+from planner.radio.antenna import SectorAntenna, af_table, sector_gain_dbi
+from planner.radio.los import horizon, max_obstacle_slope
+from planner.radio.pathloss import los_probability, pathloss, shadow_sigma
 
 __all__ = [
     "CoverageGrids",

@@ -10,8 +10,8 @@ import pandas as pd
 import shapely
 from affine import Affine
 
-from .config import RadioConfig
-from .coverage import CoverageGrids
+from planner.config.radio import RadioConfig
+from planner.radio.coverage import CoverageGrids
 
 __all__ = [
     "CORRIDOR_COLUMNS",

@@ -10,7 +10,7 @@ import numpy as np
 import rasterio
 import rasterio.shutil
 
-from ..outputs import atomic_path, write_gpkg
+from planner._files import atomic_path, write_gpkg
 
 __all__ = ["COVERAGE_TIF", "RADIO_GPKG", "band_names", "write_coverage_cog", "write_radio_outputs"]
 

@@ -12,8 +12,8 @@ import math
 import numpy as np
 from affine import Affine
 
-from .config import RadioConfig
-from .coverage import noise_dbm_per_re, re_power_offset_db
+from planner.config.radio import RadioConfig
+from planner.radio.coverage import noise_dbm_per_re, re_power_offset_db
 
 __all__ = ["pathloss_scalar", "plos_scalar", "gain_scalar", "ray_los", "naive_cells"]
 

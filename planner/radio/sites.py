@@ -18,8 +18,8 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-from ..errors import InputFileError
-from .config import DEFAULT_BAND_GHZ, RadioConfig
+from planner.config.radio import DEFAULT_BAND_GHZ, RadioConfig
+from planner.errors import InputFileError
 
 __all__ = [
     "OPENCELLID_COLUMNS",

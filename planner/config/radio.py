@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from ..errors import ConfigError
+from planner.errors import ConfigError
 
 __all__ = ["SOURCES", "TARGET_SOURCES", "RadioTargets", "RadioConfig", "DEFAULT_BAND_GHZ"]
 
