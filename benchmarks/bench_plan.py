@@ -33,7 +33,7 @@ from planner.config import (
 )
 from planner.fiber import analyze_fiber  # noqa: E402
 from planner.fiber.snapping import street_edges  # noqa: E402
-from planner.plan.core import plan_fiber  # noqa: E402
+from planner.plan import plan_fiber  # noqa: E402
 from planner.steiner import steiner_lower_bound, tree_cost  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "osm"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
@@ -23,6 +24,93 @@ __all__ = ["NO_PRED", "Problem", "is_number", "tree_cost"]
 NO_PRED = -9999  # scipy.sparse.csgraph's "no predecessor / no source" marker
 
 
+def _edge_arrays(
+    G: nx.Graph, weight: str
+) -> tuple[list, dict, list, np.ndarray, np.ndarray, np.ndarray]:
+    """Nodes, node index, raw edges ``(u, v, key, data)`` and index/weight arrays of ``G``.
+
+    Raises
+    ------
+    AnalysisError
+        An edge has no, a non-numeric, a negative or a non-finite ``weight``.
+    """
+    nodes = list(G.nodes)
+    idx = {node: i for i, node in enumerate(nodes)}
+    if G.is_multigraph():
+        raw = list(G.edges(keys=True, data=True))
+    else:
+        raw = [(u, v, None, d) for u, v, d in G.edges(data=True)]
+    m0 = len(raw)
+    u = np.fromiter((idx[e[0]] for e in raw), dtype=np.int64, count=m0)
+    v = np.fromiter((idx[e[1]] for e in raw), dtype=np.int64, count=m0)
+    try:
+        w = np.fromiter((e[3][weight] for e in raw), dtype=np.float64, count=m0)
+    except KeyError:
+        bad = next(e for e in raw if weight not in e[3])
+        raise AnalysisError(f"edge ({bad[0]!r}, {bad[1]!r}) has no {weight!r} attribute") from None
+    except (TypeError, ValueError):
+        bad = next(e for e in raw if not is_number(e[3][weight]))
+        raise AnalysisError(
+            f"edge ({bad[0]!r}, {bad[1]!r}) has non-numeric {weight!r}={bad[3][weight]!r}"
+        ) from None
+    badmask = ~(w >= 0) | ~np.isfinite(w)
+    if badmask.any():
+        e = raw[int(np.flatnonzero(badmask)[0])]
+        raise AnalysisError(
+            f"edge ({e[0]!r}, {e[1]!r}) has invalid {weight!r}={e[3][weight]!r}; "
+            "weights must be finite and >= 0"
+        )
+    return nodes, idx, raw, u, v, w
+
+
+def _node_indices(
+    idx: dict, terminals: Iterable, roots: Iterable | None
+) -> tuple[list[int], list[int]]:
+    """Return the terminals' indices (in the order given) and the distinct roots' (sorted).
+
+    Raises
+    ------
+    AnalysisError
+        A terminal or root is not a node of the graph.
+    """
+    try:
+        term_idx = [idx[t] for t in terminals]
+    except KeyError as exc:
+        raise AnalysisError(f"terminal {exc.args[0]!r} is not a node of the graph") from None
+    root_idx: list[int] = []
+    if roots is not None:
+        try:
+            root_idx = sorted({idx[r] for r in roots})
+        except KeyError as exc:
+            raise AnalysisError(f"root {exc.args[0]!r} is not a node of the graph") from None
+    return term_idx, root_idx
+
+
+@dataclass(frozen=True)
+class _KeyPathTree:
+    """A tree rooted at its first terminal, with its key paths indexed for exchanges.
+
+    ``pid``/``pcost``/``pa``/``pb``: key path of each tree edge, cost and end nodes of each
+    path (:meth:`Problem.segments`); ``order``/``pre``: DFS preorder and each node's position
+    in it (-1 off the tree); ``par_l``: parent position of positions ``1..``; ``size``:
+    subtree size per position; ``edge_pos``: position of each edge's child end; ``by_path``
+    and ``starts``: tree edges grouped by key path (``by_path[starts[p]:starts[p + 1]]``).
+    """
+
+    eids: np.ndarray
+    pid: np.ndarray
+    pcost: np.ndarray
+    pa: np.ndarray
+    pb: np.ndarray
+    order: np.ndarray
+    pre: np.ndarray
+    par_l: list[int]
+    size: np.ndarray
+    edge_pos: np.ndarray
+    by_path: np.ndarray
+    starts: np.ndarray
+
+
 class Problem:
     """A weighted street graph reduced to integer arrays plus a CSR matrix.
 
@@ -36,99 +124,65 @@ class Problem:
     def __init__(self, G: nx.Graph, terminals: Iterable, roots: Iterable | None, weight: str):
         self.G = G
         self.weight = weight
-        nodes = list(G.nodes)
-        idx = {node: i for i, node in enumerate(nodes)}
+        nodes, idx, raw, u, v, w = _edge_arrays(G, weight)
         self.labels = nodes
-        multi = G.is_multigraph()
-        if multi:
-            raw = list(G.edges(keys=True, data=True))
-        else:
-            raw = [(u, v, None, d) for u, v, d in G.edges(data=True)]
         self.raw = raw
-        m0 = len(raw)
-        u = np.fromiter((idx[e[0]] for e in raw), dtype=np.int64, count=m0)
-        v = np.fromiter((idx[e[1]] for e in raw), dtype=np.int64, count=m0)
-        try:
-            w = np.fromiter((e[3][weight] for e in raw), dtype=np.float64, count=m0)
-        except KeyError:
-            bad = next(e for e in raw if weight not in e[3])
-            raise AnalysisError(
-                f"edge ({bad[0]!r}, {bad[1]!r}) has no {weight!r} attribute"
-            ) from None
-        except (TypeError, ValueError):
-            bad = next(e for e in raw if not is_number(e[3][weight]))
-            raise AnalysisError(
-                f"edge ({bad[0]!r}, {bad[1]!r}) has non-numeric {weight!r}={bad[3][weight]!r}"
-            ) from None
-        badmask = ~(w >= 0) | ~np.isfinite(w)
-        if badmask.any():
-            e = raw[int(np.flatnonzero(badmask)[0])]
-            raise AnalysisError(
-                f"edge ({e[0]!r}, {e[1]!r}) has invalid {weight!r}={e[3][weight]!r}; "
-                "weights must be finite and >= 0"
-            )
-        orig = np.arange(m0, dtype=np.int64)
+        orig = np.arange(len(raw), dtype=np.int64)
         n = len(nodes)
-
-        try:
-            term_idx = [idx[t] for t in terminals]
-        except KeyError as exc:
-            raise AnalysisError(f"terminal {exc.args[0]!r} is not a node of the graph") from None
-        root_idx: list[int] = []
-        if roots is not None:
-            try:
-                root_idx = sorted({idx[r] for r in roots})
-            except KeyError as exc:
-                raise AnalysisError(f"root {exc.args[0]!r} is not a node of the graph") from None
+        term_idx, root_idx = _node_indices(idx, terminals, roots)
         self.has_root = bool(root_idx)
+        self.super_root = n if self.has_root else -1
         if self.has_root:  # virtual super-root joined to every root at zero cost
-            sr = n
-            n += 1
             k = len(root_idx)
-            u = np.concatenate([u, np.full(k, sr, dtype=np.int64)])
+            u = np.concatenate([u, np.full(k, n, dtype=np.int64)])
             v = np.concatenate([v, np.asarray(root_idx, dtype=np.int64)])
             w = np.concatenate([w, np.zeros(k)])
             orig = np.concatenate([orig, np.full(k, -1, dtype=np.int64)])
-            term_idx.append(sr)
-            self.super_root = sr
-        else:
-            self.super_root = -1
+            term_idx.append(n)
+            n += 1
         self.n = n
 
         # collapse to simple undirected graph, keeping the cheapest parallel edge
         self.eu, self.ev, self.ew, keep = cheapest_edges(u, v, w)
         self.orig = orig[keep]
-        m = self.eu.size
-        self.m = m
+        self.m = self.eu.size
 
         # symmetric CSR so that zero-cost edges stay explicit entries
         self.A, eid = symmetric_csr(self.eu, self.ev, self.ew, n, return_order=True)
         rows = np.repeat(np.arange(n), np.diff(self.A.indptr))
-        cols = self.A.indices
-        self.pkeys = rows * n + cols  # sorted, for (u, v) -> edge id lookups
+        self.pkeys = rows * n + self.A.indices  # sorted, for (u, v) -> edge id lookups
         self.peid = eid
-
-        terms = np.unique(np.asarray(term_idx, dtype=np.int64))
-        # reachability: keep terminals in the super-root's component, or in the component
-        # holding most terminals (ties: the first terminal given) when there are no roots
-        ncomp, comp = connected_components(self.A, directed=False)
-        if terms.size:
-            if self.has_root:
-                best = comp[self.super_root]
-            else:
-                counts = np.bincount(comp[terms], minlength=ncomp)
-                first_t = comp[term_idx[0]]
-                best = first_t if counts[first_t] == counts.max() else int(np.argmax(counts))
-            ok = comp[terms] == best
-            self.unreachable = [nodes[i] for i in terms[~ok]]
-            terms = terms[ok]
-        else:
-            self.unreachable = []
-        self.terms = terms
+        self.terms, self.unreachable = self._reachable_terminals(term_idx)
         self.term_mask = np.zeros(n, dtype=bool)
-        self.term_mask[terms] = True
+        self.term_mask[self.terms] = True
+
+    def _reachable_terminals(self, term_idx: list[int]) -> tuple[np.ndarray, list]:
+        """Split terminals into those the tree can join and the labels of the others.
+
+        Kept: terminals in the super-root's component, or, without roots, in the component
+        holding most terminals (ties: the first terminal given).
+        """
+        terms = np.unique(np.asarray(term_idx, dtype=np.int64))
+        if not terms.size:
+            return terms, []
+        ncomp, comp = connected_components(self.A, directed=False)
+        if self.has_root:
+            best = comp[self.super_root]
+        else:
+            counts = np.bincount(comp[terms], minlength=ncomp)
+            first_t = comp[term_idx[0]]
+            best = first_t if counts[first_t] == counts.max() else int(np.argmax(counts))
+        ok = comp[terms] == best
+        return terms[ok], [self.labels[i] for i in terms[~ok]]
 
     # ----------------------------------------------------------------- helpers
+    def terminal_component_edges(self) -> np.ndarray:
+        """Edge ids of the connected component holding the (reachable) terminals."""
+        if not self.terms.size:
+            return np.zeros(0, dtype=np.int64)
+        _, comp = connected_components(self.A, directed=False)
+        return np.flatnonzero(comp[self.eu] == comp[self.terms[0]])
+
     def eid_of(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Edge ids of node pairs ``(a[i], b[i])`` (which must be adjacent)."""
         a = np.asarray(a, dtype=np.int64)  # scipy returns int32 predecessors: avoid overflow
@@ -270,16 +324,7 @@ class Problem:
         pa[pid[li[0::2]]], pb[pid[li[1::2]]] = outer[li[0::2]], outer[li[1::2]]
         return pid, pcost, pa, pb
 
-    def _coverable(
-        self,
-        eids: np.ndarray,
-        order: np.ndarray,
-        pre: np.ndarray,
-        par_l: list[int],
-        edge_pos: np.ndarray,
-        pid: np.ndarray,
-        pcost: np.ndarray,
-    ) -> np.ndarray:
+    def _coverable(self, kp: _KeyPathTree) -> np.ndarray:
         """Key paths that some Voronoi candidate cheaper than the path could replace.
 
         An improving reconnection ``R`` of key path ``P`` has an edge ``(x, y)`` where the
@@ -290,6 +335,8 @@ class Problem:
         in increasing candidate cost (each edge painted once). Tree edges themselves are not
         candidates, so this is a (very effective) filter rather than a proof.
         """
+        eids, order, pre, par_l = kp.eids, kp.order, kp.pre, kp.par_l
+        edge_pos, pid, pcost = kp.edge_pos, kp.pid, kp.pcost
         dist, _, src = dijkstra(
             self.A, directed=True, indices=order, min_only=True, return_predecessors=True
         )
@@ -332,6 +379,106 @@ class Problem:
         np.minimum.at(cover, pid, np.asarray(paint)[edge_pos])
         return np.flatnonzero(cover < pcost - 1e-9 * np.maximum(1.0, pcost))
 
+    def key_nodes(self, eids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Nodes of the tree ``eids`` (terminals included) and its key nodes among them.
+
+        Key nodes are terminals and Steiner nodes of degree >= 3; key paths join them.
+        """
+        n = self.n
+        deg = np.bincount(self.eu[eids], minlength=n) + np.bincount(self.ev[eids], minlength=n)
+        in_tree = deg > 0
+        in_tree[self.terms] = True
+        return in_tree, in_tree & (self.term_mask | (deg >= 3))
+
+    def _key_path_tree(self, eids: np.ndarray) -> _KeyPathTree:
+        """Root the tree at the first terminal and index its key paths (see _KeyPathTree)."""
+        n = self.n
+        in_tree, key = self.key_nodes(eids)
+        pid, pcost, pa, pb = self.segments(eids, in_tree & ~key)
+        M = sp.csr_matrix((np.ones(eids.size), (self.eu[eids], self.ev[eids])), shape=(n, n))
+        order, parent = depth_first_order(M, int(self.terms[0]), directed=False)
+        pre = np.full(n, -1, dtype=np.int64)
+        pre[order] = np.arange(order.size)
+        size_l = [1] * order.size
+        par_l = pre[parent[order[1:]]].tolist()
+        for i in range(order.size - 1, 0, -1):
+            size_l[par_l[i - 1]] += size_l[i]
+        by_path = np.argsort(pid, kind="stable")
+        return _KeyPathTree(
+            eids=eids,
+            pid=pid,
+            pcost=pcost,
+            pa=pa,
+            pb=pb,
+            order=order,
+            pre=pre,
+            par_l=par_l,
+            size=np.asarray(size_l),
+            edge_pos=np.maximum(pre[self.eu[eids]], pre[self.ev[eids]]),
+            by_path=by_path,
+            starts=np.searchsorted(pid[by_path], np.arange(pcost.size + 1)),
+        )
+
+    def _cheaper_reconnection(
+        self, kp: _KeyPathTree, p: int, c: float
+    ) -> tuple[float, int, np.ndarray] | None:
+        """Cheapest path under ``c`` joining the two sides of key path ``p`` (None if none).
+
+        One Dijkstra bounded by ``c`` from the smaller side (the deeper key end's subtree,
+        a preorder slice, or the rest of the tree without ``p``'s internal nodes).
+        """
+        order, pre, ntree = kp.order, kp.pre, kp.order.size
+        b = max(pre[kp.pa[p]], pre[kp.pb[p]])  # deeper key end: its subtree is one side
+        lo, hi = b, b + kp.size[b]
+        inner = kp.edge_pos[kp.by_path[kp.starts[p] : kp.starts[p + 1]]]
+        inner = inner[inner != b]  # preorder positions of P's internal nodes
+        sub_small = 2 * (hi - lo) <= ntree - inner.size
+        if sub_small:
+            srcs = order[lo:hi]
+        else:
+            keep = np.ones(ntree, dtype=bool)
+            keep[lo:hi] = False
+            keep[inner] = False
+            srcs = order[keep]
+        dist, pred, _ = dijkstra(
+            self.A, directed=True, indices=srcs, min_only=True, return_predecessors=True, limit=c
+        )
+        reached = np.flatnonzero(dist < c - 1e-9 * max(1.0, c))
+        q = pre[reached]
+        if sub_small:  # targets: tree nodes outside the subtree and off P
+            ok = (q >= 0) & ((q < lo) | (q >= hi))
+            ok[ok] = ~np.isin(q[ok], inner)
+        else:  # targets: the subtree
+            ok = (q >= lo) & (q < hi)
+        if not ok.any():
+            return None
+        cand = reached[ok]
+        j = cand[np.argmin(dist[cand])]
+        return (c - dist[j], p, self.walk(np.array([j]), pred))
+
+    def _apply_exchanges(
+        self,
+        eids: np.ndarray,
+        kp: _KeyPathTree,
+        found: list[tuple[float, int, np.ndarray]],
+        deadline: float,
+    ) -> tuple[np.ndarray, bool]:
+        """Apply exchanges in order of gain while valid: ``P`` intact, cheaper, connected."""
+        applied = False
+        found.sort(key=lambda x: -x[0])
+        for _, p, path in found:
+            if time.perf_counter() > deadline:
+                break
+            pe = kp.eids[kp.by_path[kp.starts[p] : kp.starts[p + 1]]]
+            if not np.isin(pe, eids).all():
+                continue
+            rest = eids[~np.isin(eids, pe)]
+            new = self.prune(self.mst(np.concatenate([rest, path])))
+            old = self.cost(eids)
+            if self.cost(new) < old - 1e-9 * max(1.0, old) and self.connects_all(new):
+                eids, applied = new, True
+        return eids, applied
+
     def exchange_exact(self, eids: np.ndarray, deadline: float) -> np.ndarray:
         """Key-path exchange with an exact reconnection per key path, applied in batches.
 
@@ -343,81 +490,22 @@ class Problem:
         then applied in order of gain while still valid (``P`` intact, result cheaper and
         connected). It costs O(n) per key path, so it runs last and stops at the deadline.
         """
-        n = self.n
         while time.perf_counter() < deadline:
-            deg = np.bincount(self.eu[eids], minlength=n) + np.bincount(self.ev[eids], minlength=n)
-            in_tree = deg > 0
-            in_tree[self.terms] = True
-            key = in_tree & (self.term_mask | (deg >= 3))
-            pid, pcost, pa, pb = self.segments(eids, in_tree & ~key)
-            M = sp.csr_matrix((np.ones(eids.size), (self.eu[eids], self.ev[eids])), shape=(n, n))
-            order, parent = depth_first_order(M, int(self.terms[0]), directed=False)
-            pre = np.full(n, -1, dtype=np.int64)
-            pre[order] = np.arange(order.size)
-            size_l = [1] * order.size
-            par_l = pre[parent[order[1:]]].tolist()
-            for i in range(order.size - 1, 0, -1):
-                size_l[par_l[i - 1]] += size_l[i]
-            size = np.asarray(size_l)  # subtree size, indexed by preorder position
-            ntree = order.size
-            edge_pos = np.maximum(pre[self.eu[eids]], pre[self.ev[eids]])  # child end
-            by_path = np.argsort(pid, kind="stable")
-            starts = np.searchsorted(pid[by_path], np.arange(pcost.size + 1))
-            flagged = self._coverable(eids, order, pre, par_l, edge_pos, pid, pcost)
-            found, base = [], eids
-            for p in flagged[np.argsort(-pcost[flagged], kind="stable")]:
+            kp = self._key_path_tree(eids)
+            flagged = self._coverable(kp)
+            found = []
+            for p in flagged[np.argsort(-kp.pcost[flagged], kind="stable")]:
                 if time.perf_counter() > deadline:
                     break
-                c = float(pcost[p])
+                c = float(kp.pcost[p])
                 if c <= 0:
                     continue
-                b = max(pre[pa[p]], pre[pb[p]])  # deeper key end: its subtree is one side
-                lo, hi = b, b + size[b]
-                inner = edge_pos[by_path[starts[p] : starts[p + 1]]]
-                inner = inner[inner != b]  # preorder positions of P's internal nodes
-                sub_small = 2 * (hi - lo) <= ntree - inner.size
-                if sub_small:
-                    srcs = order[lo:hi]
-                else:
-                    keep = np.ones(ntree, dtype=bool)
-                    keep[lo:hi] = False
-                    keep[inner] = False
-                    srcs = order[keep]
-                dist, pred, _ = dijkstra(
-                    self.A,
-                    directed=True,
-                    indices=srcs,
-                    min_only=True,
-                    return_predecessors=True,
-                    limit=c,
-                )
-                reached = np.flatnonzero(dist < c - 1e-9 * max(1.0, c))
-                q = pre[reached]
-                if sub_small:  # targets: tree nodes outside the subtree and off P
-                    ok = (q >= 0) & ((q < lo) | (q >= hi))
-                    ok[ok] = ~np.isin(q[ok], inner)
-                else:  # targets: the subtree
-                    ok = (q >= lo) & (q < hi)
-                if ok.any():
-                    cand = reached[ok]
-                    j = cand[np.argmin(dist[cand])]
-                    found.append((c - dist[j], p, self.walk(np.array([j]), pred)))
+                hit = self._cheaper_reconnection(kp, p, c)
+                if hit is not None:
+                    found.append(hit)
             if not found:
                 break
-            applied = False
-            found.sort(key=lambda x: -x[0])
-            for _, p, path in found:
-                if time.perf_counter() > deadline:
-                    break
-                pe = base[by_path[starts[p] : starts[p + 1]]]
-                cur = np.isin(pe, eids)
-                if not cur.all():
-                    continue
-                rest = eids[~np.isin(eids, pe)]
-                new = self.prune(self.mst(np.concatenate([rest, path])))
-                old = self.cost(eids)
-                if self.cost(new) < old - 1e-9 * max(1.0, old) and self.connects_all(new):
-                    eids, applied = new, True
+            eids, applied = self._apply_exchanges(eids, kp, found, deadline)
             if not applied:
                 break
         return eids
@@ -438,12 +526,8 @@ class Problem:
         candidate closes); after pruning Steiner leaves it is expanded back to street edges,
         whose MST + pruning costs at most the contracted MST. Accepted only if cheaper.
         """
-        n = self.n
-        tu, tv, tw = self.eu[eids], self.ev[eids], self.ew[eids]
-        deg = np.bincount(tu, minlength=n) + np.bincount(tv, minlength=n)
-        in_tree = deg > 0
-        in_tree[self.terms] = True
-        key = in_tree & (self.term_mask | (deg >= 3))
+        tw = self.ew[eids]
+        in_tree, key = self.key_nodes(eids)
         sources = np.flatnonzero(key if mode == "key" else in_tree)
         dist, pred, src = dijkstra(
             self.A, directed=True, indices=sources, min_only=True, return_predecessors=True

@@ -1,4 +1,4 @@
-"""Exact Steiner tree for small instances: reductions, then a HiGHS flow program (the test oracle)."""
+"""Exact Steiner tree of small instances: path reductions, then a HiGHS flow program (oracle)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,6 @@ from collections.abc import Hashable, Iterable
 
 import networkx as nx
 import numpy as np
-from scipy.sparse.csgraph import (
-    connected_components,
-)
 
 from planner.errors import AnalysisError
 from planner.steiner._flow import flow_model, highspy_module
@@ -23,14 +20,14 @@ def reduce_paths(P: Problem) -> tuple[list[tuple[int, int, float, list[int]]], n
     Returns the reduced edges ``(a, b, w, [edge ids])`` and the terminal indices. With
     non-negative weights an optimal tree never needs a non-terminal leaf, and a degree-2
     Steiner node is used either with both edges or not at all, so these are exact.
+
+    Deliberately separate from :mod:`planner.steiner._reductions`: these carry the street
+    edge paths of contracted chains, and the exact solver is the oracle the lower bound is
+    tested against, so it must not share (and silently agree with) the bound's reductions.
     """
     terms = set(P.terms.tolist())
     adj: dict[int, dict[int, tuple[float, list[int]]]] = {}
-    mask = np.zeros(P.n, dtype=bool)
-    if P.terms.size:
-        _, comp = connected_components(P.A, directed=False)
-        mask = comp == comp[P.terms[0]]
-    for e in np.flatnonzero(mask[P.eu]):
+    for e in P.terminal_component_edges():
         a, b, w = int(P.eu[e]), int(P.ev[e]), float(P.ew[e])
         adj.setdefault(a, {})[b] = (w, [int(e)])
         adj.setdefault(b, {})[a] = (w, [int(e)])

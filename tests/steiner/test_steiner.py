@@ -264,20 +264,21 @@ def test_property_lower_bound_equals_brute_force(problem):
 @pytest.mark.parametrize(("kind", "seed"), INSTANCES)
 def test_dual_ascent_is_a_valid_bound(kind, seed):
     """Wong's dual ascent alone (the fallback of blocks without time) on the unreduced graph."""
-    from planner.steiner._problem import Problem as _Problem
-    from planner.steiner.bound import _adj_edges, _dual_ascent
+    from planner.steiner._ascent import dual_ascent
+    from planner.steiner._problem import Problem
+    from planner.steiner._reductions import adjacency_arrays
 
     G, terms, roots = make(kind, seed)
-    P = _Problem(G, terms, roots, "cost")
+    P = Problem(G, terms, roots, "cost")
     adj: dict = {}
     for a, b, w in zip(P.eu.tolist(), P.ev.tolist(), P.ew.tolist(), strict=True):
         adj.setdefault(a, {})[b] = w
         adj.setdefault(b, {})[a] = w
-    nodes, ea, eb, ew = _adj_edges(adj)
+    nodes, ea, eb, ew = adjacency_arrays(adj)
     loc = {v: i for i, v in enumerate(nodes)}
     tl = np.asarray([loc[int(t)] for t in P.terms])
     root = loc[P.super_root] if P.has_root else int(tl[0])
-    da = _dual_ascent(len(nodes), ea, eb, ew, tl, root, math.inf)
+    da = dual_ascent(len(nodes), ea, eb, ew, tl, root, math.inf)
     opt = tree_cost(exact_steiner_tree(G, terms, roots=roots))
     assert da <= opt + 1e-6 * max(1.0, opt)
     assert da >= 0.6 * opt, f"{kind}/{seed}: dual ascent {da} vs optimum {opt}"
