@@ -185,8 +185,10 @@ def _find_parent(found: dict[int, Boundary], within: str, level: str) -> Boundar
         if b.admin_level != level
         and (
             b.relation_id == rid
-            or any(k.split(":")[0] in ("name", "official_name") and v.casefold() == key
-                   for k, v in b.tags.items())
+            or any(
+                k.split(":")[0] in ("name", "official_name") and v.casefold() == key
+                for k, v in b.tags.items()
+            )
         )
     ]
     if not matches:

@@ -103,7 +103,7 @@ def connect(
     n_cities: int = 1,
     n_workers: int | None = None,
     memory_limit: int | None = None,
-    timeout_s: float = 10.0,
+    timeout_s: float = 5.0,
 ) -> Iterator[Any]:
     """Yield a ``distributed.Client``: on ``scheduler``, or on a new LocalCluster.
 
@@ -132,7 +132,9 @@ def connect(
             client = Client(scheduler, timeout=f"{timeout_s}s")
         except (OSError, TimeoutError, ValueError, TypeError) as exc:
             first = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
-            raise PlannerError(f"cannot reach the Dask scheduler at {scheduler} ({first})") from None
+            raise PlannerError(
+                f"cannot reach the Dask scheduler at {scheduler} ({first})"
+            ) from None
         try:
             yield client
         finally:

@@ -6,6 +6,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -295,27 +296,23 @@ def run_batch(
     _check_steps(steps)
     say = echo or (lambda _line: None)
     out_root = Path(out_root)
-    plan = plan_batch(region, admin_level, within, batch_file, out_root)
-    for b in plan.skipped:
-        say(f"skipped boundary {b.label}: {b.reason}")
-    with _client(client, scheduler, len(plan.jobs), n_workers, memory_limit) as cl:
-        link = dashboard_link(cl)
-        workers = len(cl.scheduler_info(n_workers=-1).get("workers", {}))
+    with ExitStack() as stack:
+        if client is None and scheduler is not None:  # unreachable: fail before the split
+            client = stack.enter_context(connect(scheduler))
+        plan = plan_batch(region, admin_level, within, batch_file, out_root)
+        for b in plan.skipped:
+            say(f"skipped boundary {b.label}: {b.reason}")
+        if client is None:
+            client = stack.enter_context(connect(None, len(plan.jobs), n_workers, memory_limit))
+        link = dashboard_link(client)
+        workers = len(client.scheduler_info(n_workers=-1).get("workers", {}))
         say(f"{len(plan.jobs)} cities on {workers} Dask workers; dashboard: {link or 'none'}")
-        outcomes = execute(cl, plan.jobs, out_root, steps, use_cache, retries, force, progress)
+        outcomes = execute(client, plan.jobs, out_root, steps, use_cache, retries, force, progress)
     frame, files = write_region(plan, outcomes, out_root)
     result = BatchResult(out_root, outcomes, plan.skipped, files, frame, link, workers)
     result.seconds = round(time.perf_counter() - t0, 2)
     files.append(_write_batch_json(result, plan))
     return result
-
-
-def _client(client, scheduler, n_cities, n_workers, memory_limit):
-    from contextlib import nullcontext
-
-    if client is not None:
-        return nullcontext(client)
-    return connect(scheduler, n_cities, n_workers, memory_limit)
 
 
 def _write_batch_json(result: BatchResult, plan: BatchPlan) -> Path:
@@ -324,12 +321,9 @@ def _write_batch_json(result: BatchResult, plan: BatchPlan) -> Path:
         "seconds": result.seconds,
         "workers": result.workers,
         "dashboard": result.dashboard,
-        "cities": [
-            {k: v for k, v in o.__dict__.items() if k != "summary"} for o in result.cities
-        ],
+        "cities": [{k: v for k, v in o.__dict__.items() if k != "summary"} for o in result.cities],
         "skipped_boundaries": [
-            {"relation_id": b.relation_id, "name": b.name, "reason": b.reason}
-            for b in plan.skipped
+            {"relation_id": b.relation_id, "name": b.name, "reason": b.reason} for b in plan.skipped
         ],
     }
     return write_json(data, result.out_root / "batch.json")

@@ -104,13 +104,21 @@ def plan_batch(
         if reg.get("admin_level") is None:
             raise PlannerError("a regional extract needs --admin-level (e.g. 8 for municipalities)")
         region_jobs, found = _region_jobs(
-            Path(reg["pbf"]), reg["admin_level"], reg.get("within"), out_root,
-            defaults, overrides, where, split_memory,
+            Path(reg["pbf"]),
+            reg["admin_level"],
+            reg.get("within"),
+            out_root,
+            defaults,
+            overrides,
+            where,
+            split_memory,
         )
         jobs.extend(region_jobs)
         plan.skipped, plan.parent = found.skipped, found.parent
-        plan.title = f"{found.parent.name if found.parent else Path(reg['pbf']).name}: " \
+        plan.title = (
+            f"{found.parent.name if found.parent else Path(reg['pbf']).name}: "
             f"admin_level {found.admin_level}"
+        )
     elif reg:
         raise ConfigError(f"{where}: --admin-level / --within need a regional extract")
     names = {j.name for j in jobs}

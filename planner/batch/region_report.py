@@ -115,9 +115,7 @@ def _totals_html(tot: dict[str, Any]) -> str:
 def _list(caption: str, items: list[tuple[str, str]]) -> str:
     if not items:
         return ""
-    lis = "".join(
-        f"<li><b>{html.escape(a)}</b>: {html.escape(b)}</li>" for a, b in items
-    )
+    lis = "".join(f"<li><b>{html.escape(a)}</b>: {html.escape(b)}</li>" for a, b in items)
     return f"<h2>{html.escape(caption)}</h2><ul>{lis}</ul>"
 
 
@@ -145,8 +143,9 @@ def write_region_report(
     Path
     """
     out_root = Path(out_root)
-    failed = [(r["name"], r["error"] or "failed") for _, r in frame.iterrows()
-              if r["status"] == "failed"]
+    failed = [
+        (r["name"], r["error"] or "failed") for _, r in frame.iterrows() if r["status"] == "failed"
+    ]
     parts = [
         f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>",
@@ -154,10 +153,10 @@ def write_region_report(
         '<p><a href="region_map.html">region map</a> &middot; '
         '<a href="region.csv">region.csv</a> &middot; <a href="region.gpkg">region.gpkg</a></p>',
         _totals_html(region_totals(frame)),
-        _table("Cities ranked by gap to the coverage target", rank_by_gap(frame), _GAP_COLS,
-               out_root),
-        _table("Cities ranked by cost to close the gap", rank_by_cost(frame), _COST_COLS,
-               out_root),
+        _table(
+            "Cities ranked by gap to the coverage target", rank_by_gap(frame), _GAP_COLS, out_root
+        ),
+        _table("Cities ranked by cost to close the gap", rank_by_cost(frame), _COST_COLS, out_root),
         "<p>Cost to reach the target: the city plan's roll-out cost curve (cheapest premises "
         "first) read at the target coverage; – when the plan cannot reach it.</p>",
         _list("Cities that failed", failed),

@@ -14,6 +14,7 @@ import shapely
 from ._compat import atomic_path, write_gpkg
 
 __all__ = [
+    "INT_COLUMNS",
     "KPI_LABELS",
     "SUM_COLUMNS",
     "city_kpis",
@@ -39,6 +40,18 @@ SUM_COLUMNS = [
     "corridors",
     "ground_risk",
     "shortest_ground_risk",
+]
+
+#: Count columns, written as integers.
+INT_COLUMNS = [
+    "buildings",
+    "premises",
+    "premises_total",
+    "premises_passed",
+    "premises_needed_for_target",
+    "premises_targeted",
+    "mobile_sites",
+    "corridors",
 ]
 
 #: Human labels of the KPI columns (maps, report).
@@ -126,18 +139,27 @@ def _ratio(num: float, den: float, scale: float = 1.0) -> float:
     return round(scale * num / den, 2) if den and not math.isnan(den) else float("nan")
 
 
+def _fsum(series: pd.Series) -> float:
+    """Sum in row order (the scorecard is sorted by city); NaN when every value is missing."""
+    total = series.astype("Float64").sum(min_count=1)
+    return float("nan") if pd.isna(total) else float(total)
+
+
 def region_totals(frame: pd.DataFrame) -> dict[str, Any]:
-    """Return the region row: sums of :data:`SUM_COLUMNS` over the cities that ran,
-    and the ratio KPIs recomputed from those sums (not averaged)."""
+    """Return the region row: sums over the cities that ran, ratios recomputed from sums.
+
+    :data:`SUM_COLUMNS` are summed in city order; coverage, capex per premise, sites per
+    10k and risk reduction are recomputed from those sums (not averaged over cities).
+    """
     ok = frame[frame["status"] != "failed"]
-    tot: dict[str, Any] = {c: float(ok[c].sum(min_count=1)) for c in SUM_COLUMNS}
+    tot: dict[str, Any] = {c: _fsum(ok[c]) for c in SUM_COLUMNS}
     currencies = sorted({c for c in ok["currency"].dropna()})
     if len(currencies) > 1:  # money in different currencies does not add up
         for c in ("capex_total", "cost_to_target"):
             tot[c] = float("nan")
     tot["currency"] = currencies[0] if len(currencies) == 1 else None
     premises, passed = tot["premises_total"], tot["premises_passed"]
-    weighted = (ok["target_coverage_pct"] * ok["premises_total"]).sum(min_count=1)
+    weighted = _fsum(ok["target_coverage_pct"] * ok["premises_total"].astype(float))
     tot["target_coverage_pct"] = _ratio(weighted, premises)
     tot["coverage_pct"] = _ratio(passed, premises, 100)
     gap = tot["target_coverage_pct"] - tot["coverage_pct"]
@@ -180,7 +202,14 @@ def scorecard_frame(rows: list[dict[str, Any]]) -> gpd.GeoDataFrame:
             }
         )
     frame = gpd.GeoDataFrame(records, geometry="geometry", crs=4326)
-    frame["relation_id"] = frame["relation_id"].astype("Int64")
+    return _as_int(frame, ["relation_id", *INT_COLUMNS])
+
+
+def _as_int(frame: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    for c in cols:
+        frame[c] = pd.array(
+            [None if v is None or pd.isna(v) else round(float(v)) for v in frame[c]], dtype="Int64"
+        )
     return frame
 
 
@@ -199,9 +228,13 @@ def write_scorecard(frame: gpd.GeoDataFrame, out_root: str | Path) -> list[Path]
         geometry="geometry",
         crs=4326,
     )
+    region = _as_int(region, [*INT_COLUMNS, "cities"])
     gpkg = write_gpkg({"cities": frame, "region": region}, out_root / "region.gpkg")
     table = pd.concat(
-        [pd.DataFrame(frame.drop(columns="geometry")), pd.DataFrame(region.drop(columns="geometry"))],
+        [
+            pd.DataFrame(frame.drop(columns="geometry")),
+            pd.DataFrame(region.drop(columns="geometry")),
+        ],
         ignore_index=True,
     )
     table = table.drop(columns=["cities"])

@@ -147,7 +147,9 @@ def _region(region: dict[str, Any], path: Path, folder: Path) -> dict[str, Any]:
         if key not in region:
             raise ConfigError(f"{path}: region needs {key!r}")
     out = dict(region)
-    out["pbf"] = Path(region["pbf"]) if Path(region["pbf"]).is_absolute() else folder / region["pbf"]
+    out["pbf"] = (
+        Path(region["pbf"]) if Path(region["pbf"]).is_absolute() else folder / region["pbf"]
+    )
     return out
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import shapely
 
-from ._compat import InputFileError, PlannerError
+from ._compat import InputFileError, PlannerError, write_json
 from .boundaries import Boundary
 
 __all__ = ["EXTRACT_MEMORY_BYTES", "file_sha256", "osmium_tool", "split_region"]
@@ -94,23 +94,51 @@ def split_region(
     Returns
     -------
     dict of str to Path
-        City name to its extract. A file whose content did not change is left untouched,
-        so its modification time and hash stay stable; every new file is moved into place
+        City name to its extract. A city whose source file content, strategy and polygon
+        are those of the last split (``<out_dir>/split.json``) is not cut again; a file
+        whose content did not change is left untouched; new files are moved into place
         atomically.
     """
     exe = osmium_tool()
     pbf, out_dir = Path(pbf), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    manifest_path = out_dir / "split.json"
+    keys = _split_keys(pbf, boundaries, strategy)
+    previous = _read_manifest(manifest_path)
+    result = {b.city: out_dir / f"{b.city}.osm.pbf" for b in boundaries}
+    todo = [
+        b
+        for b in boundaries
+        if previous.get(b.city) != keys[b.city] or not result[b.city].is_file()
+    ]
     per_pass = max(1, int(max_memory // EXTRACT_MEMORY_BYTES))
-    result: dict[str, Path] = {}
     with tempfile.TemporaryDirectory(prefix=".split-", dir=out_dir) as tmp_name:
         tmp = Path(tmp_name)
-        for i in range(0, len(boundaries), per_pass):
-            chunk = boundaries[i : i + per_pass]
+        for i in range(0, len(todo), per_pass):
+            chunk = todo[i : i + per_pass]
             _run_pass(exe, pbf, [_extract_entry(b, tmp) for b in chunk], tmp, strategy)
             for b in chunk:
-                new, final = tmp / f"{b.city}.osm.pbf", out_dir / f"{b.city}.osm.pbf"
+                new, final = tmp / f"{b.city}.osm.pbf", result[b.city]
                 if not final.is_file() or file_sha256(final) != file_sha256(new):
                     os.replace(new, final)
-                result[b.city] = final
+    write_json({**previous, **keys}, manifest_path)
     return result
+
+
+def _split_keys(pbf: Path, boundaries: list[Boundary], strategy: str) -> dict[str, str]:
+    """Per city: hash of the source file's content, the strategy and the polygon."""
+    source = file_sha256(pbf)
+    return {
+        b.city: hashlib.sha256(
+            f"{source}:{strategy}:".encode() + shapely.to_wkb(b.geometry, output_dimension=2)
+        ).hexdigest()
+        for b in boundaries
+    }
+
+
+def _read_manifest(path: Path) -> dict[str, str]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
