@@ -25,49 +25,82 @@ EVIL = '<img src=x onerror="alert(1)">&'
 def _summary(total, passed, capex, targeted, target=80.0, sites=2, people=5000.0, risk=None):
     curve = [
         {"cost": 0.0, "premises": passed, "coverage_pct": 100 * passed / total},
-        {"cost": capex / 2, "premises": (passed + total) // 2,
-         "coverage_pct": 100 * ((passed + total) // 2) / total},
+        {
+            "cost": capex / 2,
+            "premises": (passed + total) // 2,
+            "coverage_pct": 100 * ((passed + total) // 2) / total,
+        },
         {"cost": capex, "premises": total, "coverage_pct": 100.0},
     ]
     s = {
         "layers": {"buildings": total // 2, "premises": total},
         "fiber": {
-            "premises_total": total, "premises_passed": passed,
-            "coverage_pct": round(100 * passed / total, 2), "target_coverage_pct": target,
+            "premises_total": total,
+            "premises_passed": passed,
+            "coverage_pct": round(100 * passed / total, 2),
+            "target_coverage_pct": target,
             "gap_to_target_pct": max(0.0, target - 100 * passed / total),
             "premises_needed_for_target": max(0, math.ceil(target / 100 * total) - passed),
-            "mobile_sites": sites, "mobile_sites_per_10k_people": 1e4 * sites / people,
+            "mobile_sites": sites,
+            "mobile_sites_per_10k_people": 1e4 * sites / people,
             "mobile_assumptions": {"people": people},
         },
         "fiber_plan": {
-            "capex_total": capex, "premises_targeted": targeted,
-            "capex_per_premise": capex / targeted, "coverage_pct_after": 100.0,
-            "route_length_m": 1000.0, "currency": "EUR", "cost_curve": curve,
+            "capex_total": capex,
+            "premises_targeted": targeted,
+            "capex_per_premise": capex / targeted,
+            "coverage_pct_after": 100.0,
+            "route_length_m": 1000.0,
+            "currency": "EUR",
+            "cost_curve": curve,
         },
     }
     if risk:
-        s["drones"] = {"corridors": [{}] * 3, "ground_risk": risk[0],
-                       "shortest_ground_risk": risk[1], "risk_reduction": 1 - risk[0] / risk[1]}
+        s["drones"] = {
+            "corridors": [{}] * 3,
+            "ground_risk": risk[0],
+            "shortest_ground_risk": risk[1],
+            "risk_reduction": 1 - risk[0] / risk[1],
+        }
     return s
 
 
 def _rows():
     return [
-        {"city": "b", "name": EVIL, "relation_id": 2, "status": "ran",
-         "summary": _summary(1000, 100, 5e5, 900, risk=(10.0, 20.0)),
-         "geometry": shapely.box(9.5, 47.1, 9.6, 47.2)},
-        {"city": "a", "name": "A", "relation_id": 1, "status": "unchanged",
-         "summary": _summary(400, 400, 1e5, 1, risk=(5.0, 5.0)),
-         "geometry": shapely.box(9.4, 47.1, 9.5, 47.2)},
-        {"city": "c", "name": "C", "relation_id": 3, "status": "failed", "error": EVIL,
-         "summary": None, "geometry": shapely.box(9.6, 47.1, 9.7, 47.2)},
+        {
+            "city": "b",
+            "name": EVIL,
+            "relation_id": 2,
+            "status": "ran",
+            "summary": _summary(1000, 100, 5e5, 900, risk=(10.0, 20.0)),
+            "geometry": shapely.box(9.5, 47.1, 9.6, 47.2),
+        },
+        {
+            "city": "a",
+            "name": "A",
+            "relation_id": 1,
+            "status": "unchanged",
+            "summary": _summary(400, 400, 1e5, 1, risk=(5.0, 5.0)),
+            "geometry": shapely.box(9.4, 47.1, 9.5, 47.2),
+        },
+        {
+            "city": "c",
+            "name": "C",
+            "relation_id": 3,
+            "status": "failed",
+            "error": EVIL,
+            "summary": None,
+            "geometry": shapely.box(9.6, 47.1, 9.7, 47.2),
+        },
     ]
 
 
 def test_cost_to_target_reads_the_cost_curve():
     s = _summary(1000, 100, 1000.0, 900)
     # curve: 10 % at 0, 55 % at 500, 100 % at 1000 -> 80 % at 500 + 25/45 * 500
-    assert cost_to_target(s["fiber_plan"], s["fiber"]) == pytest.approx(500 + 25 / 45 * 500, abs=0.01)
+    assert cost_to_target(s["fiber_plan"], s["fiber"]) == pytest.approx(
+        500 + 25 / 45 * 500, abs=0.01
+    )
     met = _summary(100, 90, 10.0, 10)
     assert cost_to_target(met["fiber_plan"], met["fiber"]) == 0.0
     s["fiber_plan"]["cost_curve"] = s["fiber_plan"]["cost_curve"][:2]

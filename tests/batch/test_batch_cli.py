@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 
 from planner.batch import cli
+from tests.batch.conftest import _free_port
 from tests.conftest import shared_file
-
-from .conftest import _free_port
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -95,9 +94,26 @@ def test_local_cluster_run_is_quiet_and_says_what_it_wrote(region_run, tmp_path)
     out = tmp_path / "out"
     env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONHASHSEED": "123"}
     proc = subprocess.run(
-        [sys.executable, "-m", "planner.batch.cli", "batch", str(batch), "--out", str(out),
-         "--workers", "1", "--memory-limit", "3GB", "--steps", "layers,fiber,plan"],
-        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "planner.batch.cli",
+            "batch",
+            str(batch),
+            "--out",
+            str(out),
+            "--workers",
+            "1",
+            "--memory-limit",
+            "3GB",
+            "--steps",
+            "layers,fiber,plan",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
     assert "planken: ran" in proc.stdout and "schellenberg: ran" in proc.stdout

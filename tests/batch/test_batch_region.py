@@ -13,24 +13,34 @@ import pytest
 import shapely
 import shapely.wkb
 
+from tests.batch.conftest import TEST_STEPS
 from tests.conftest import shared_file
-
-from .conftest import TEST_STEPS
 
 pytestmark = pytest.mark.shared
 
 MUNICIPALITIES = {
-    "balzers", "eschen", "gamprin", "mauren", "planken", "ruggell", "schaan",
-    "schellenberg", "triesen", "triesenberg", "vaduz",
+    "balzers",
+    "eschen",
+    "gamprin",
+    "mauren",
+    "planken",
+    "ruggell",
+    "schaan",
+    "schellenberg",
+    "triesen",
+    "triesenberg",
+    "vaduz",
 }
 
 
 def _country_polygon(pbf) -> shapely.Geometry:
     """Liechtenstein's admin_level 2 polygon, assembled by pyosmium (independent pass)."""
     wkb = osmium.geom.WKBFactory()
-    fp = osmium.FileProcessor(str(pbf)).with_areas(
-        osmium.filter.TagFilter(("admin_level", "2"))
-    ).with_filter(osmium.filter.EntityFilter(osmium.osm.AREA))
+    fp = (
+        osmium.FileProcessor(str(pbf))
+        .with_areas(osmium.filter.TagFilter(("admin_level", "2")))
+        .with_filter(osmium.filter.EntityFilter(osmium.osm.AREA))
+    )
     for area in fp:
         if not area.from_way() and area.tags.get("name") == "Liechtenstein":
             return shapely.wkb.loads(wkb.create_multipolygon(area), hex=True)
@@ -41,8 +51,10 @@ def _buildings_inside(pbf, polygon) -> int:
     """Buildings (ways and relations tagged building=*) whose first node lies in polygon."""
     shapely.prepare(polygon)
     n = 0
-    fp = osmium.FileProcessor(str(pbf)).with_locations().with_filter(
-        osmium.filter.KeyFilter("building")
+    fp = (
+        osmium.FileProcessor(str(pbf))
+        .with_locations()
+        .with_filter(osmium.filter.KeyFilter("building"))
     )
     for obj in fp:
         if obj.is_way() and obj.nodes and obj.nodes[0].location.valid():
@@ -70,6 +82,7 @@ def test_every_municipality_runs_and_no_streets_is_reported(region_run):
         assert summary["city"] == city
         assert {"fiber", "fiber_plan"} <= set(summary)
         assert (region_run["out"] / city / "fiber_plan.gpkg").is_file()
+        assert summary["step_seconds"].keys() == set(TEST_STEPS)
 
 
 def test_split_building_counts_add_up_to_the_country(region_run):
@@ -164,7 +177,10 @@ def test_resume_skips_unchanged_cities_and_outputs_are_deterministic(
     out = region_run["out"]
     before = (out / "region.csv").read_bytes()
     again = run_batch(
-        batch_file=region_batch, out_root=out, scheduler=dask_cluster, steps=TEST_STEPS,
+        batch_file=region_batch,
+        out_root=out,
+        scheduler=dask_cluster,
+        steps=TEST_STEPS,
         progress=False,
     )
     assert set(again.by_status("unchanged")) == MUNICIPALITIES
@@ -172,12 +188,14 @@ def test_resume_skips_unchanged_cities_and_outputs_are_deterministic(
     assert (out / "region.csv").read_bytes() == before
     changed = tmp_path / "batch.yml"
     changed.write_text(
-        region_batch.read_text()
-        + "  planken:\n    fiber:\n      target_coverage_pct: 95\n",
+        region_batch.read_text() + "  planken:\n    fiber:\n      target_coverage_pct: 95\n",
         encoding="utf-8",
     )
     third = run_batch(
-        batch_file=changed, out_root=out, scheduler=dask_cluster, steps=TEST_STEPS,
+        batch_file=changed,
+        out_root=out,
+        scheduler=dask_cluster,
+        steps=TEST_STEPS,
         progress=False,
     )
     assert third.by_status("ran") == ["planken"]
