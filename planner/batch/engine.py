@@ -229,7 +229,7 @@ def write_region(
             "city": o.city,
             "name": jobs[o.city].boundary.name if jobs[o.city].boundary else o.city,
             "relation_id": jobs[o.city].boundary.relation_id if jobs[o.city].boundary else None,
-            "status": o.status,
+            "status": "failed" if o.status == "failed" else "ok",  # ran/unchanged: batch.json
             "error": o.error,
             "summary": o.summary if o.status != "failed" else None,
             "geometry": _geometry(jobs[o.city]),

@@ -237,7 +237,6 @@ def write_scorecard(frame: gpd.GeoDataFrame, out_root: str | Path) -> list[Path]
         ],
         ignore_index=True,
     )
-    table = table.drop(columns=["cities"])
     csv = out_root / "region.csv"
     with atomic_path(csv) as tmp:
         table.to_csv(tmp, index=False, lineterminator="\n")

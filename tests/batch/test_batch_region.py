@@ -59,7 +59,7 @@ def _buildings_inside(pbf, polygon) -> int:
     for obj in fp:
         if obj.is_way() and obj.nodes and obj.nodes[0].location.valid():
             loc = obj.nodes[0].location
-            n += polygon.contains_xy(loc.lon, loc.lat)
+            n += bool(shapely.contains_xy(polygon, loc.lon, loc.lat))
     return n
 
 
