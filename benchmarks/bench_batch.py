@@ -110,6 +110,7 @@ def main() -> None:
         print(f"skipped: {PBF} not present")
         return
     out = Path(args.out or tempfile.mkdtemp(prefix="bench-batch-"))
+    load0 = [round(x, 2) for x in os.getloadavg()]  # other users of the machine
     from planner.batch import find_boundaries, split_region
 
     t = time.perf_counter()
@@ -128,6 +129,8 @@ def main() -> None:
         "cities": len(found.cities),
         "steps": steps or "all",
         "cpu_count": os.cpu_count(),
+        "load_average_at_start": load0,
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         "split_seconds": split_s,
         "sequential": seq,
         "engine_1_worker": one,
