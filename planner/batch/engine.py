@@ -118,6 +118,8 @@ def _outcome(job: CityJob, fut: Any, digest: str, out_root: Path) -> CityOutcome
         return CityOutcome(
             job.name, r["status"], attempts=attempts, hash=digest, **{k: r.get(k) for k in keep}
         )
+    if fut.status == "cancelled":
+        return CityOutcome(job.name, "failed", error="cancelled", attempts=attempts, hash=digest)
     exc = fut.exception()
     name = type(exc).__name__
     if name == "KilledWorker":

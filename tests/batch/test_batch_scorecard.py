@@ -184,3 +184,20 @@ def test_job_hash_follows_file_content_not_path(tmp_path):
     assert job_hash(ca, None) != job_hash(cb, None)
     cc = city_config("x", {"fiber": {"target_coverage_pct": 90}}, {"source": {"pbf": str(a)}})
     assert job_hash(ca, None) != job_hash(cc, None)
+
+
+def test_task_memory_and_local_cluster_size():
+    from planner.batch.cluster import (
+        MIN_WORKER_MEMORY,
+        TASK_BASE_BYTES,
+        TASK_BYTES_PER_PBF_BYTE,
+        local_cluster_size,
+        task_memory,
+    )
+
+    assert task_memory(10**6, []) is None  # workers declare no memory: no reservation
+    assert task_memory(10**5, [3e9]) == TASK_BASE_BYTES + TASK_BYTES_PER_PBF_BYTE * 10**5
+    assert task_memory(10**9, [3e9, 2e9]) == 3e9  # capped at the biggest worker
+    n, limit = local_cluster_size(n_cities=1)
+    assert n == 1 and limit >= MIN_WORKER_MEMORY
+    assert local_cluster_size(n_cities=11, n_workers=2, memory_limit=3 * 10**9) == (2, 3 * 10**9)
