@@ -33,6 +33,7 @@ PBF = SHARED / "liechtenstein-2021-10-28.osm.pbf"
 def sequential(extracts: Path, out: Path, steps: list[str] | None) -> dict:
     """Run every extract with run_city in this process; return wall time and peak RSS."""
     from planner.config import config_from_args
+    from planner.errors import PlannerError
     from planner.run import run_city
 
     files = sorted(extracts.glob("*.osm.pbf"))
@@ -86,7 +87,9 @@ def _child(mode: str, out: Path, steps: list[str] | None) -> dict:
     cmd = [sys.executable, __file__, "--child", mode, "--out", str(out)]
     if steps:
         cmd += ["--steps", ",".join(steps)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"{mode}: {proc.stderr.strip().splitlines()[-1:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
