@@ -38,16 +38,24 @@ def sequential(extracts: Path, out: Path, steps: list[str] | None) -> dict:
 
     files = sorted(extracts.glob("*.osm.pbf"))
     t0 = time.perf_counter()
-    per_city = {}
+    per_city, failed = {}, []
     for f in files:
         t = time.perf_counter()
         name = f.name.removesuffix(".osm.pbf")
-        run_city(
-            config_from_args(name=name, pbf=f), out, use_cache=False, progress=False, steps=steps
-        )
+        try:  # as the engine does: a city's PlannerError is reported, the others go on
+            run_city(
+                config_from_args(name=name, pbf=f),
+                out,
+                use_cache=False,
+                progress=False,
+                steps=steps,
+            )
+        except PlannerError:
+            failed.append(name)
         per_city[name] = round(time.perf_counter() - t, 2)
     return {
         "seconds": round(time.perf_counter() - t0, 2),
+        "failed": failed,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
         "per_city": per_city,
     }
