@@ -92,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawTextHelpFormatter,
         )
         _source_args(p)
+    from planner.batch import cli as batch_cli
+
+    batch_cli.add_parser(sub)
     return parser
 
 
@@ -157,7 +160,14 @@ def describe(summary: dict) -> list[str]:
     return lines
 
 
-COMMANDS = {name: cmd_run for name in COMMAND_TABLE}
+def cmd_batch(ns: argparse.Namespace) -> int:
+    """Run ``planner batch``: every city of a region on a Dask cluster (planner.batch)."""
+    from planner.batch import cli as batch_cli
+
+    return batch_cli.run(ns)
+
+
+COMMANDS = {**{name: cmd_run for name in COMMAND_TABLE}, "batch": cmd_batch}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
-from .boundaries import Boundary, BoundarySet, find_boundaries
-from .engine import BatchResult, CityOutcome, execute, run_batch, write_region
-from .jobs import BatchPlan, plan_batch
-from .scorecard import city_kpis, region_totals, scorecard_frame
-from .spec import BatchFile, CityJob, load_batch
-from .split import split_region
+import importlib
+from typing import Any
+
+#: Public names, imported on first use so that ``planner --help`` does not load Dask.
+_API = {
+    "BatchFile": "planner.batch.spec",
+    "BatchPlan": "planner.batch.jobs",
+    "BatchResult": "planner.batch.engine",
+    "Boundary": "planner.batch.boundaries",
+    "BoundarySet": "planner.batch.boundaries",
+    "CityJob": "planner.batch.spec",
+    "CityOutcome": "planner.batch.engine",
+    "city_kpis": "planner.batch.scorecard",
+    "execute": "planner.batch.engine",
+    "find_boundaries": "planner.batch.boundaries",
+    "load_batch": "planner.batch.spec",
+    "plan_batch": "planner.batch.jobs",
+    "region_totals": "planner.batch.scorecard",
+    "run_batch": "planner.batch.engine",
+    "scorecard_frame": "planner.batch.scorecard",
+    "split_region": "planner.batch.split",
+    "write_region": "planner.batch.engine",
+}
 
 __all__ = [
     "BatchFile",
@@ -28,3 +45,9 @@ __all__ = [
     "split_region",
     "write_region",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        return getattr(importlib.import_module(_API[name]), name)
+    raise AttributeError(f"module 'planner.batch' has no attribute {name!r}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from planner import __version__
+from planner._files import atomic_dir, atomic_path, json_default, write_gpkg, write_json
 from planner.config import CityConfig, config_from_args, load_config, slugify
 from planner.errors import (
     ConfigError,
@@ -10,9 +11,7 @@ from planner.errors import (
     InputFileError,
     PlannerError,
 )
-from planner.maps import ATTRIBUTION, add_legend, base_map
-from planner.offline import save_self_contained
-from planner.outputs import atomic_dir, atomic_path, json_default, write_gpkg, write_json
+from planner.render import ATTRIBUTION, add_legend, base_map, save_self_contained
 from planner.run import ALL_STEPS, run_city
 
 __all__ = [

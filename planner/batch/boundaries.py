@@ -12,7 +12,7 @@ import osmium
 import shapely
 import shapely.wkb
 
-from ._compat import InputFileError, PlannerError, slugify
+from planner.batch._compat import InputFileError, PlannerError, slugify
 
 __all__ = [
     "MIN_COVERAGE",

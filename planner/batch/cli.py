@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from ._compat import ALL_STEPS, PlannerError
+from planner.errors import PlannerError
 
 __all__ = ["DESCRIPTION", "add_parser", "main", "run"]
 
@@ -50,7 +50,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     p.add_argument(
         "--steps",
         metavar="LIST",
-        help=f"comma-separated run steps (default: all: {','.join(ALL_STEPS)})",
+        help="comma-separated run steps (default: all; see planner run --help)",
     )
     p.add_argument("--retries", type=int, default=1, metavar="N", help="retries of a failed city")
     p.add_argument("--force", action="store_true", help="re-run unchanged cities too")
@@ -72,7 +72,7 @@ def _memory(text: str | None) -> int | None:
 
 
 def _batch(ns: argparse.Namespace) -> int:
-    from .engine import run_batch
+    from planner.batch.engine import run_batch
 
     if not (ns.batch_file or ns.pbf):
         raise PlannerError("give a regional extract (--pbf FILE --admin-level N) or a batch.yml")

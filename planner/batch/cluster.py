@@ -11,7 +11,7 @@ from typing import Any
 
 import psutil
 
-from ._compat import PlannerError
+from planner.batch._compat import PlannerError
 
 __all__ = [
     "MEMORY_RESOURCE",

@@ -15,16 +15,22 @@ import geopandas as gpd
 import shapely
 from tqdm.auto import tqdm
 
-from ._compat import ALL_STEPS, PlannerError, write_json
-from .boundaries import Boundary, extract_bbox
-from .cluster import MEMORY_RESOURCE, connect, dashboard_link, task_memory, worker_memory
-from .hashing import job_hash
-from .jobs import BatchPlan, plan_batch
-from .region_map import write_region_map
-from .region_report import write_region_report
-from .scorecard import scorecard_frame, write_scorecard
-from .spec import CityJob
-from .tasks import run_city_task
+from planner.batch._compat import ALL_STEPS, PlannerError, write_json
+from planner.batch.boundaries import Boundary, extract_bbox
+from planner.batch.cluster import (
+    MEMORY_RESOURCE,
+    connect,
+    dashboard_link,
+    task_memory,
+    worker_memory,
+)
+from planner.batch.hashing import job_hash
+from planner.batch.jobs import BatchPlan, plan_batch
+from planner.batch.region_map import write_region_map
+from planner.batch.region_report import write_region_report
+from planner.batch.scorecard import scorecard_frame, write_scorecard
+from planner.batch.spec import CityJob
+from planner.batch.tasks import run_city_task
 
 __all__ = ["BatchResult", "CityOutcome", "execute", "run_batch", "write_region"]
 

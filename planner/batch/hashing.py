@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ._compat import CityConfig, __version__
-from .split import file_sha256
+from planner.batch._compat import CityConfig, __version__
+from planner.batch.split import file_sha256
 
 __all__ = ["job_hash"]
 

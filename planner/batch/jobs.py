@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ._compat import ConfigError, PlannerError
-from .boundaries import Boundary, find_boundaries
-from .spec import CityJob, city_config, load_batch
-from .split import EXTRACT_MEMORY_BYTES, split_region
+from planner.batch._compat import ConfigError, PlannerError
+from planner.batch.boundaries import Boundary, find_boundaries
+from planner.batch.spec import CityJob, city_config, load_batch
+from planner.batch.split import EXTRACT_MEMORY_BYTES, split_region
 
 __all__ = ["BatchPlan", "EXTRACTS_DIR", "plan_batch"]
 

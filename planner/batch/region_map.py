@@ -11,8 +11,8 @@ import folium
 import geopandas as gpd
 from branca.colormap import LinearColormap
 
-from ._compat import add_legend, base_map, save_self_contained
-from .scorecard import KPI_LABELS
+from planner.batch._compat import add_legend, base_map, save_self_contained
+from planner.batch.scorecard import KPI_LABELS
 
 __all__ = ["CHOROPLETHS", "city_links", "popup_html", "write_region_map"]
 

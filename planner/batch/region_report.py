@@ -9,9 +9,9 @@ from typing import Any
 
 import pandas as pd
 
-from ._compat import ATTRIBUTION, atomic_path
-from .region_map import city_links
-from .scorecard import region_totals
+from planner.batch._compat import ATTRIBUTION, atomic_path
+from planner.batch.region_map import city_links
+from planner.batch.scorecard import region_totals
 
 __all__ = ["rank_by_cost", "rank_by_gap", "write_region_report"]
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ._compat import atomic_path, write_gpkg
+from planner.batch._compat import atomic_path, write_gpkg
 
 __all__ = [
     "INT_COLUMNS",

@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from ._compat import CityConfig, ConfigError, load_config
+from planner.batch._compat import CityConfig, ConfigError, load_config
 
 __all__ = ["BatchFile", "CityJob", "city_config", "deep_merge", "load_batch"]
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import shapely
 
-from ._compat import InputFileError, PlannerError, write_json
-from .boundaries import Boundary
+from planner.batch._compat import InputFileError, PlannerError, write_json
+from planner.batch.boundaries import Boundary
 
 __all__ = ["EXTRACT_MEMORY_BYTES", "file_sha256", "osmium_tool", "split_region"]
 

@@ -80,7 +80,7 @@ def run_city_task(payload: dict[str, Any]) -> dict[str, Any]:
     an exception: retrying it would fail the same way. Any other exception propagates,
     so Dask retries the task (on another worker if this one died).
     """
-    from ._compat import CityConfig, PlannerError, run_city
+    from planner.batch._compat import CityConfig, PlannerError, run_city
 
     config = CityConfig.model_validate(payload["config"])
     t0 = time.perf_counter()
