@@ -184,12 +184,21 @@ def fiber_plan_map(
     return b.finish()
 
 
-def airspace_map(city: City, drones: CorridorResult, max_features: int = MAX_FEATURES) -> MapInfo:
-    """Focused map: no-fly zones by kind, obstacles, ground risk, corridors and hubs."""
+def airspace_map(
+    city: City,
+    drones: CorridorResult,
+    max_features: int = MAX_FEATURES,
+    radio: RadioCoverage | None = None,
+) -> MapInfo:
+    """Focused map: no-fly zones by kind, obstacles, ground risk, corridors and hubs.
+
+    With ``radio`` the corridor popups show its ``radio_coverage_share`` in place of the
+    circle model's ``mobile_coverage_share``.
+    """
     b = new_builder(city, f"planner: {city.name} - airspace & corridors", max_features)
     add_nofly(b, drones.nofly)
     add_obstacles(b, drones.obstacles)
-    _corridor_layers(b, drones, risk_shown=True)
+    _corridor_layers(b, drones, risk_shown=True, radio=radio)
     return b.finish()
 
 
@@ -224,7 +233,7 @@ def _map_jobs(
             ("map_fiber_plan.html", lambda: fiber_plan_map(city, plan, fiber, max_features))
         )
     if drones is not None:
-        jobs.append(("map_airspace.html", lambda: airspace_map(city, drones, max_features)))
+        jobs.append(("map_airspace.html", lambda: airspace_map(city, drones, max_features, radio)))
     if radio is not None:
         jobs.append(("map_radio.html", lambda: radio_map(city, radio, drones, max_features)))
     return jobs
