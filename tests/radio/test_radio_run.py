@@ -110,6 +110,9 @@ def test_maps_and_report_show_radio(run_dir, summary):
         layers = maps[fname]["layers"]
         assert all(f"Mobile coverage at {h:g} m" in layers for h in heights), fname
         assert any(name.startswith("Mobile sites") for name in layers), fname
+    for fname in ("map.html", "map_airspace.html"):  # corridor popups: radio share, no circle
+        text = (run_dir / fname).read_text(encoding="utf-8")
+        assert "radio coverage share" in text and "mobile coverage share" not in text, fname
     report = (run_dir / "report.md").read_text(encoding="utf-8")
     assert "## Mobile coverage" in report and "route network covered at" in report
     assert "radio_coverage_share" in report
