@@ -11,6 +11,7 @@ import pandas as pd
 from planner._format import format_value, is_money
 from planner.render import plots
 from planner.render._columns import require_columns
+from planner.render.radio import CIRCLE_SHARE
 
 if TYPE_CHECKING:
     from planner.drones import CorridorResult
@@ -75,10 +76,6 @@ REPORT_FIELDS: dict[str, list[str]] = {
     "radio_corridors": ["from_hub", "to_hub", "height_evaluated_m", "length_m", "covered_m"]
     + ["radio_coverage_share", "longest_uncovered_m"],
 }
-
-#: The drones' circle-model column (500 m / 1 km around OSM masts); left out of the drone
-#: corridor table when the radio section (3GPP model, ``radio_coverage_share``) is present.
-CIRCLE_SHARE = "mobile_coverage_share"
 
 
 @dataclass

@@ -41,7 +41,8 @@ COVERAGE_CLASSES = {
     1.0: ("weak: signal below the RSRP or SINR threshold", 0.2),
     2.0: ("covered: RSRP and SINR above threshold", 0.9),
 }
-#: The drones' circle-model column that the radio model's share replaces on the maps.
+#: The drones' circle-model column (500 m / 1 km around OSM masts) that the radio model's
+#: ``radio_coverage_share`` replaces on the maps and in the report where the radio step ran.
 CIRCLE_SHARE = "mobile_coverage_share"
 
 #: Colour ramp of the corridors' covered share (0-1), red to green.
