@@ -9,13 +9,26 @@ import sys
 from planner import __version__
 from planner.errors import PlannerError
 
+__all__ = [
+    "COMMANDS",
+    "COMMAND_TABLE",
+    "DESCRIPTION",
+    "build_parser",
+    "cmd_batch",
+    "cmd_run",
+    "config_from_namespace",
+    "describe",
+    "main",
+]
+
 #: Every command: the run steps it executes (None = all) and what it writes.
 COMMAND_TABLE: dict[str, tuple[list[str] | None, str]] = {
     "run": (
         None,
         "load a city and run every analysis; writes <out>/<city>/: layers.gpkg, fiber.gpkg,\n"
-        "fiber_plan.gpkg, bom.csv, airspace.gpkg, GeoTIFFs, map*.html, report.html/.md,\n"
-        "summary.json, run.log. With no source it uses the built-in central-Helsinki sample.",
+        "fiber_plan.gpkg, bom.csv, airspace.gpkg, radio.gpkg, GeoTIFFs, map*.html,\n"
+        "report.html/.md, summary.json, run.log. With no source it uses the built-in\n"
+        "central-Helsinki sample.",
     ),
     "fiber": (
         ["fiber"],
@@ -32,8 +45,14 @@ COMMAND_TABLE: dict[str, tuple[list[str] | None, str]] = {
         "airspace model (no-fly zones, obstacles, SORA ground risk) and risk-aware drone\n"
         "corridors (airspace.gpkg, ground_risk.tif, summary 'drones').",
     ),
+    "radio": (
+        ["drones", "radio"],
+        "mobile coverage on the ground and along the corridors at flight altitude (3GPP\n"
+        "TR 38.901 / TR 36.777 over OSM buildings; radio_coverage.tif, radio.gpkg,\n"
+        "summary 'radio'). Runs the drones step first for its corridors.",
+    ),
     "map": (
-        ["fiber", "plan", "drones", "maps", "report"],
+        ["fiber", "plan", "drones", "radio", "maps", "report"],
         "re-run the analyses and write the self-contained maps (map*.html) and the\n"
         "report (report.html, report.md).",
     ),
@@ -157,7 +176,27 @@ def describe(summary: dict) -> list[str]:
             f"drones: {len(d.get('corridors', []))} corridors, preset {d.get('preset')}, "
             f"restricted intersections {d.get('restricted_intersections')}"
         )
+    r = summary.get("radio")
+    if r:
+        lines.append(_radio_line(r))
     return lines
+
+
+def _radio_line(r: dict) -> str:
+    """Return the radio line: route coverage at altitude and 5G site density."""
+    from planner._format import format_value
+
+    def fmt(v: object) -> str:
+        return format_value(v) or "n/a"
+
+    net, per10k = r["route_network"], r["sites_5g_per_10k_people"]
+    cov = net["covered_pct"]
+    return (
+        f"radio: route network {fmt(cov['value'])}% covered at "
+        f"{fmt(net.get('height_evaluated_m'))} m (target {fmt(cov['target'])}%), "
+        f"{r['sites']} sites, {fmt(per10k['value'])} 5G sites per 10k people "
+        f"(target {fmt(per10k['target'])})"
+    )
 
 
 def cmd_batch(ns: argparse.Namespace) -> int:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from planner.drones import CorridorResult
     from planner.fiber import FiberCoverage
     from planner.plan import FiberPlan
+    from planner.radio import RadioCoverage
 
 __all__ = [
     "ALL_STEPS",
@@ -38,10 +39,10 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Every step of a full run, in order. ``planner fiber`` etc. run a subset.
-ALL_STEPS = ["layers", "fiber", "plan", "drones", "maps", "report"]
+ALL_STEPS = ["layers", "fiber", "plan", "drones", "radio", "maps", "report"]
 
 #: Steps whose results a step consumes; they run first when a subset is asked for.
-REQUIRES: dict[str, list[str]] = {"plan": ["fiber"]}
+REQUIRES: dict[str, list[str]] = {"plan": ["fiber"], "radio": ["drones"]}
 
 
 @dataclass
@@ -51,6 +52,7 @@ class AnalysisResults:
     fiber: FiberCoverage | None = None
     plan: FiberPlan | None = None
     drones: CorridorResult | None = None
+    radio: RadioCoverage | None = None
 
 
 @dataclass
@@ -129,12 +131,32 @@ def step_drones(ctx: RunContext) -> None:
     ctx.summary["drones"] = result.summary
 
 
+def step_radio(ctx: RunContext) -> None:
+    """Model mobile coverage on the ground and along the corridors at flight altitude.
+
+    Writes ``radio_coverage.tif`` and ``radio.gpkg``; the corridors and the flight band
+    come from the drone step.
+    """
+    from planner.radio import analyze_radio, write_radio_outputs
+
+    drones = ctx.results.drones
+    if drones is None:
+        raise RuntimeError("the radio step needs the drones step's result (see REQUIRES)")
+    band = ctx.config.drones.band
+    result = analyze_radio(
+        ctx.city, ctx.config.radio, corridors=drones.corridors, band=(band.min_m, band.max_m)
+    )
+    write_radio_outputs(result, ctx.out)
+    ctx.results.radio = result
+    ctx.summary["radio"] = result.summary
+
+
 def step_maps(ctx: RunContext) -> None:
     """Write the combined map and the focused maps (self-contained HTML)."""
     from planner.render import write_maps
 
     r = ctx.results
-    write_maps(ctx.out, ctx.city, fiber=r.fiber, plan=r.plan, drones=r.drones)
+    write_maps(ctx.out, ctx.city, fiber=r.fiber, plan=r.plan, drones=r.drones, radio=r.radio)
 
 
 def step_report(ctx: RunContext) -> None:
@@ -142,7 +164,7 @@ def step_report(ctx: RunContext) -> None:
     from planner.render import write_report
 
     r = ctx.results
-    write_report(ctx.out, ctx.summary, fiber=r.fiber, plan=r.plan, drones=r.drones)
+    write_report(ctx.out, ctx.summary, fiber=r.fiber, plan=r.plan, drones=r.drones, radio=r.radio)
 
 
 STEPS: dict[str, Callable[[RunContext], None]] = {
@@ -150,6 +172,7 @@ STEPS: dict[str, Callable[[RunContext], None]] = {
     "fiber": step_fiber,
     "plan": step_plan,
     "drones": step_drones,
+    "radio": step_radio,
     "maps": step_maps,
     "report": step_report,
 }

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
-import rasterio
-import rasterio.shutil
 
-from planner._files import atomic_path, write_gpkg
+from planner._files import write_gpkg
+from planner._raster import write_cog
 
-__all__ = ["COVERAGE_TIF", "RADIO_GPKG", "band_names", "write_coverage_cog", "write_radio_outputs"]
+if TYPE_CHECKING:
+    from planner.radio.analysis import RadioCoverage
+
+__all__ = [
+    "COVERAGE_TIF",
+    "RADIO_GPKG",
+    "band_names",
+    "coverage_bands",
+    "write_coverage_cog",
+    "write_radio_outputs",
+]
 
 #: Output file names.
 COVERAGE_TIF = "radio_coverage.tif"
@@ -39,10 +47,31 @@ def band_names(heights_m: list[float]) -> list[str]:
     return out
 
 
-def write_coverage_cog(result: Any, path: str | Path) -> Path:
+def coverage_bands(result: RadioCoverage) -> np.ndarray:
+    """Return the ``(3 * heights, rows, cols)`` float32 stack in :func:`band_names` order.
+
+    Serving site is the row of ``result.sites`` (NaN = no site in range).
+
+    Parameters
+    ----------
+    result : RadioCoverage
+        From :func:`planner.radio.analyze_radio`.
+
+    Returns
+    -------
+    ndarray
+    """
+    bands = []
+    for i in range(len(result.heights_m)):
+        site = np.where(result.serving_site[i] >= 0, result.serving_site[i], np.nan)
+        bands += [result.rsrp_dbm[i], result.sinr_db[i], site]
+    return np.stack(bands).astype("float32")
+
+
+def write_coverage_cog(result: RadioCoverage, path: str | Path) -> Path:
     """Write the RSRP / SINR / serving-site grids as one float32 Cloud-Optimised GeoTIFF.
 
-    Serving site is the row of ``result.sites`` (NaN = no site in range); nodata is NaN.
+    Bands follow :func:`band_names` (also the band descriptions); nodata is NaN.
 
     Parameters
     ----------
@@ -56,35 +85,17 @@ def write_coverage_cog(result: Any, path: str | Path) -> Path:
     Path
 
     """
-    n_h = len(result.heights_m)
-    rows, cols = result.rsrp_dbm.shape[1:]
-    names = band_names(result.heights_m)
-    with tempfile.TemporaryDirectory() as tmpdir:
-        src = Path(tmpdir) / "bands.tif"
-        with rasterio.open(
-            src,
-            "w",
-            driver="GTiff",
-            height=rows,
-            width=cols,
-            count=3 * n_h,
-            dtype="float32",
-            crs=result.crs,
-            transform=result.transform,
-            nodata=np.nan,
-        ) as dst:
-            for i in range(n_h):
-                site = np.where(result.serving_site[i] >= 0, result.serving_site[i], np.nan)
-                for j, arr in enumerate((result.rsrp_dbm[i], result.sinr_db[i], site)):
-                    band = 3 * i + j + 1
-                    dst.write(arr.astype("float32"), band)
-                    dst.set_band_description(band, names[3 * i + j])
-        with atomic_path(path) as tmp:
-            rasterio.shutil.copy(src, tmp, driver="COG", compress="DEFLATE")
-    return Path(path)
+    return write_cog(
+        path,
+        coverage_bands(result),
+        result.transform,
+        result.crs,
+        nodata=float("nan"),
+        descriptions=band_names(result.heights_m),
+    )
 
 
-def write_radio_outputs(result: Any, out_dir: str | Path) -> list[Path]:
+def write_radio_outputs(result: RadioCoverage, out_dir: str | Path) -> list[Path]:
     """Write ``radio_coverage.tif`` and ``radio.gpkg`` (sites, sectors, corridors) to a folder.
 
     Parameters

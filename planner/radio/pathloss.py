@@ -1,20 +1,19 @@
-"""3GPP path loss and LoS probability: TR 38.901 (ground UEs) and TR 36.777 Annex B (aerial UEs).
+"""3GPP path loss and LoS probability: TR 38.901 (ground UEs) and TR 36.777 Annex B (aerial UEs)."""
 
-All functions are vectorised over distances (NumPy broadcasting). Units: distances and heights
-in metres, carrier frequency ``fc`` in GHz, path loss in dB.
-
-Height ranges followed (and why) are documented in ``docs/radio.md``:
-
-* ground UE (1.5 m ≤ hUT ≤ 22.5 m; RMa ≤ 10 m): TR 38.901 Table 7.4.1-1 / 7.4.2-1;
-* aerial UE in UMa / UMi above 22.5 m and in RMa above 10 m: TR 36.777 Tables B-1 / B-2, up to
-  300 m. The UMa-AV NLOS formula is defined by the TR for hUT ≤ 100 m only (its LoS probability
-  is 1 above 100 m); where deterministic blocking still finds an obstruction above 100 m, the
-  formula is evaluated at hUT = 100 m (some implementations extrapolate it to 300 m instead).
-* every NLOS loss is floored by the LOS loss of the same geometry, as the TR does explicitly for
-  UMi-AV, RMa-AV and all TR 38.901 scenarios, so an obstruction never lowers the loss.
-* d2D below 10 m is raised to 10 m (the TRs' lower validity bound); beyond the upper bound
-  (5 km UMa/UMi, 10 km RMa, 4 km UMa-AV/UMi-AV) the formulas are extrapolated.
-"""
+# All functions are vectorised over distances (NumPy broadcasting). Units: distances and heights
+# in metres, carrier frequency ``fc`` in GHz, path loss in dB.
+#
+# Height ranges followed (and why) are documented in ``docs/radio.md``:
+#
+# * ground UE (1.5 m ≤ hUT ≤ 22.5 m; RMa ≤ 10 m): TR 38.901 Table 7.4.1-1 / 7.4.2-1;
+# * aerial UE in UMa / UMi above 22.5 m and in RMa above 10 m: TR 36.777 Tables B-1 / B-2, up to
+#   300 m. The UMa-AV NLOS formula is defined by the TR for hUT ≤ 100 m only (its LoS probability
+#   is 1 above 100 m); where deterministic blocking still finds an obstruction above 100 m, the
+#   formula is evaluated at hUT = 100 m (some implementations extrapolate it to 300 m instead).
+# * every NLOS loss is floored by the LOS loss of the same geometry, as the TR does explicitly for
+#   UMi-AV, RMa-AV and all TR 38.901 scenarios, so an obstruction never lowers the loss.
+# * d2D below 10 m is raised to 10 m (the TRs' lower validity bound); beyond the upper bound
+#   (5 km UMa/UMi, 10 km RMa, 4 km UMa-AV/UMi-AV) the formulas are extrapolated.
 
 from __future__ import annotations
 

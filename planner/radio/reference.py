@@ -1,9 +1,8 @@
-"""Straightforward per-cell Python (``math``) version of the radio model, for checks and timing.
+"""Straightforward per-cell Python (``math``) version of the radio model, for checks and timing."""
 
-It loops over cells, heights, sites and sectors in pure Python and marches each ray through
-the building surface; :mod:`planner.radio.coverage` must agree with it (tests) and is timed
-against it (``benchmarks/bench_radio.py``). Not used by the analysis itself.
-"""
+# It loops over cells, heights, sites and sectors in pure Python and marches each ray through
+# the building surface; :mod:`planner.radio.coverage` must agree with it (tests) and is timed
+# against it (``benchmarks/bench_radio.py``). Not used by the analysis itself.
 
 from __future__ import annotations
 

@@ -11,11 +11,13 @@ import pandas as pd
 from planner._format import format_value, is_money
 from planner.render import plots
 from planner.render._columns import require_columns
+from planner.render.radio import CIRCLE_SHARE
 
 if TYPE_CHECKING:
     from planner.drones import CorridorResult
     from planner.fiber import FiberCoverage
     from planner.plan import FiberPlan
+    from planner.radio import RadioCoverage
 
 __all__ = [
     "KPI_TARGETS",
@@ -33,6 +35,7 @@ __all__ = [
     "kpi_rows",
     "maps_section",
     "plan_part",
+    "radio_part",
     "records_frame",
     "report_meta",
     "section",
@@ -40,7 +43,7 @@ __all__ = [
 ]
 
 #: summary.json key of each analysis section, as :mod:`planner.run` writes them.
-SECTION_KEYS = {"fiber": "fiber", "plan": "fiber_plan", "drones": "drones"}
+SECTION_KEYS = {"fiber": "fiber", "plan": "fiber_plan", "drones": "drones", "radio": "radio"}
 
 #: KPIs whose target key does not follow the ``target_<k>``/``<k>_target`` pattern
 #: (:func:`planner.fiber.mobile.mobile_kpis` names its target per 10k, its KPI per 10k people).
@@ -52,6 +55,7 @@ MAP_TITLES = {
     "map_fiber_gaps.html": "Fibre gaps",
     "map_fiber_plan.html": "Fibre plan",
     "map_airspace.html": "Airspace & corridors",
+    "map_radio.html": "Mobile coverage",
 }
 
 #: Rows of the ranked gap-cluster table.
@@ -69,6 +73,8 @@ REPORT_FIELDS: dict[str, list[str]] = {
     + ["detour_vs_shortest", "ground_risk", "risk_reduction", "max_igrc", "min_clearance_m"]
     + ["mobile_coverage_share"],
     "cost_curve": ["cost", "coverage_pct"],
+    "radio_corridors": ["from_hub", "to_hub", "height_evaluated_m", "length_m", "covered_m"]
+    + ["radio_coverage_share", "longest_uncovered_m"],
 }
 
 
@@ -376,11 +382,11 @@ def plan_part(summary: Mapping, plan: FiberPlan | None) -> SectionPart:
     return SectionPart(sec, flatten_assumptions(psec.get("assumptions") or {}, "plan."))
 
 
-def _corridor_tables(dsec: Mapping, sec: Section) -> None:
+def _corridor_tables(dsec: Mapping, sec: Section, columns: Sequence[str]) -> None:
     """Add the corridor table, the risk-vs-detour plot and the hub table to ``sec``."""
     cdf = records_frame(dsec.get("corridors"))
     if len(cdf):
-        sec.tables.append(("Corridors", table_rows(cdf, REPORT_FIELDS["corridors"], "corridors")))
+        sec.tables.append(("Corridors", table_rows(cdf, columns, "corridors")))
         png = plots.to_png(plots.risk_vs_detour(cdf))
         sec.plots.append(("risk_vs_detour", "Ground risk vs detour per corridor", png))
     hubs = records_frame(dsec.get("hubs"))
@@ -388,8 +394,15 @@ def _corridor_tables(dsec: Mapping, sec: Section) -> None:
         sec.tables.append(("Hubs", table_rows(hubs, list(hubs.columns), "hubs")))
 
 
-def drone_part(summary: Mapping, drones: CorridorResult | None) -> SectionPart:
-    """Return the *Drone corridors* section: settings and totals, corridors, hubs, plot."""
+def drone_part(
+    summary: Mapping, drones: CorridorResult | None, circle_share: bool = True
+) -> SectionPart:
+    """Return the *Drone corridors* section: settings and totals, corridors, hubs, plot.
+
+    With ``circle_share=False`` (the radio step ran) the corridor table leaves out the
+    circle model's ``mobile_coverage_share``: the *Mobile coverage* section's per-corridor
+    ``radio_coverage_share`` replaces it.
+    """
     dsec = _analysis_summary(summary, "drones", drones.summary if drones is not None else None)
     if dsec is None:
         return SectionPart(None)
@@ -401,10 +414,68 @@ def drone_part(summary: Mapping, drones: CorridorResult | None) -> SectionPart:
     sec = Section(
         "Drone corridors", tables=[("Airspace settings and totals", _scalar_rows(scalars))]
     )
-    _corridor_tables(dsec, sec)
+    columns = [c for c in REPORT_FIELDS["corridors"] if circle_share or c != CIRCLE_SHARE]
+    _corridor_tables(dsec, sec, columns)
     if dsec.get("infeasible"):
         sec.text = "Infeasible: " + "; ".join(map(str, dsec["infeasible"]))
     return SectionPart(sec, flatten_assumptions(dsec.get("assumptions") or {}, "drones."))
+
+
+def _kpi_row(name: str, k: Mapping | None, unit: str = " %") -> dict:
+    """Return a KPI row of a ``{"value", "target", "met"}`` dict of the radio summary."""
+    k = k or {}
+    value, target = k.get("value"), k.get("target")
+    shown = "n/a" if value is None else f"{format_value(value)}{unit}"
+    goal = "" if target is None else f"{format_value(target)}{unit}"
+    return {"kpi": name, "value": shown, "target": goal, "met": format_value(k.get("met"))}
+
+
+def _radio_kpis(rsec: Mapping) -> list[dict]:
+    """KPIs against targets: people, area per height, route network, key places, 5G sites."""
+    net = rsec.get("route_network") or {}
+    at = net.get("height_evaluated_m")
+    rows = [_kpi_row("people covered on the ground", rsec.get("population_covered_ground_pct"))]
+    rows += [
+        _kpi_row(f"area covered at {h} m", k)
+        for h, k in (rsec.get("area_covered_pct") or {}).items()
+    ]
+    rows += [
+        _kpi_row(f"route network covered at {format_value(at)} m", net.get("covered_pct")),
+        _kpi_row("longest uncovered stretch", {"value": net.get("longest_uncovered_m")}, " m"),
+        _kpi_row("key places reached (ground)", (rsec.get("key_places") or {}).get("reached_pct")),
+        _kpi_row("5G sites per 10,000 people", rsec.get("sites_5g_per_10k_people"), ""),
+    ]
+    return rows
+
+
+def _radio_text(rsec: Mapping) -> str:
+    values = (rsec.get("assumptions") or {}).get("values") or {}
+    return (
+        f"{format_value(rsec.get('sites'))} sites ({format_value(rsec.get('sites_5g'))} 5G), "
+        f"{format_value(rsec.get('sectors'))} sectors on a {format_value(rsec.get('resolution_m'))}"
+        " m grid; 3GPP TR 38.901 (ground) and TR 36.777 (aerial) path loss over the OSM "
+        "buildings. Covered: RSRP at least "
+        f"{format_value(values.get('rsrp_min_dbm'))} dBm and SINR at least "
+        f"{format_value(values.get('sinr_min_db'))} dB; a KPI is met at or above its target. "
+        "The per-corridor radio_coverage_share (this model, at the corridor altitude) "
+        "replaces the circle estimate of the drone section (mobile_coverage_share: 500 m / "
+        "1 km around OSM masts), which is left out of the drone corridor table."
+    )
+
+
+def radio_part(summary: Mapping, radio: RadioCoverage | None) -> SectionPart:
+    """Return the *Mobile coverage* section: KPIs against targets and corridors at altitude."""
+    rsec = _analysis_summary(summary, "radio", radio.summary if radio is not None else None)
+    if rsec is None:
+        return SectionPart(None)
+    sec = Section(
+        "Mobile coverage", _radio_text(rsec), [("KPIs against targets", _radio_kpis(rsec))]
+    )
+    cdf = records_frame(rsec.get("corridors"))
+    if len(cdf):
+        rows = table_rows(cdf, REPORT_FIELDS["radio_corridors"], "radio corridors")
+        sec.tables.append(("Corridors: coverage at altitude (radio model)", rows))
+    return SectionPart(sec, flatten_assumptions(rsec.get("assumptions") or {}, "radio."))
 
 
 def maps_section(maps: Mapping | None) -> Section | None:

@@ -21,6 +21,8 @@ from planner.drones import (
 )
 from planner.fiber import ASSET_LAYER_COLUMNS, GAP_CLUSTER_COLUMNS, HEX_COLUMNS, PREMISE_COLUMNS
 from planner.plan import CABINET_COLUMNS, DROP_COLUMNS, ROUTE_COLUMNS
+from planner.radio import CORRIDOR_COLUMNS as RADIO_CORRIDOR_COLUMNS
+from planner.radio import SECTOR_FRAME_COLUMNS, SITE_COLUMNS
 from planner.render._builder import LayerBuilder, layer_name
 from planner.render._overlay import MAX_RASTER_PX, RISK_CMAP, raster_png
 from planner.render._scaffold import legend_ramp
@@ -133,6 +135,13 @@ MAP_FIELDS: dict[str, list[str]] = {
     + ["share_roads", "share_water", "share_parks"],
     "trunk": ["n_corridors", "length_m"],
     "hubs": ["name", "source", "feasible", "snapped_m", "surround_ppl_km2", "reason", "message"],
+    "radio_sites": ["site_id", "source", "technology", "scenario", "height_m", "height_source"]
+    + ["n_sectors"],
+    # read per site into the sites' popup (planner.render.radio.site_table)
+    "radio_sectors": ["site", "azimuth_deg", "mech_tilt_deg", "elec_tilt_deg", "frequency_ghz"]
+    + ["tx_power_dbm", "defaults"],
+    "radio_corridors": ["from_hub", "to_hub", "height_evaluated_m", "length_m", "covered_m"]
+    + ["radio_coverage_share", "longest_uncovered_m"],
 }
 
 #: The producer's column constant of each MAP_FIELDS layer.
@@ -149,6 +158,9 @@ PRODUCER_COLUMNS: dict[str, list[str]] = {
     "corridors": CORRIDOR_COLUMNS,
     "trunk": TRUNK_COLUMNS,
     "hubs": HUB_COLUMNS,
+    "radio_sites": SITE_COLUMNS,
+    "radio_sectors": SECTOR_FRAME_COLUMNS,
+    "radio_corridors": RADIO_CORRIDOR_COLUMNS,
 }
 
 
@@ -418,8 +430,16 @@ def add_risk_overlay(
     b.info["aggregated"][name] = f"raster shown at <= {MAX_RASTER_PX} px (max resampling)"
 
 
-def add_corridors(b: LayerBuilder, corridors: gpd.GeoDataFrame, show: bool = True) -> None:
-    """Add corridors coloured by ground risk, with the risk ramp in the legend."""
+def add_corridors(
+    b: LayerBuilder,
+    corridors: gpd.GeoDataFrame,
+    show: bool = True,
+    fields: list[str] | None = None,
+) -> None:
+    """Add corridors coloured by ground risk, with the risk ramp in the legend.
+
+    ``fields`` are the popup columns (default ``MAP_FIELDS["corridors"]``).
+    """
     if len(corridors) == 0:
         return
     risk = pd.to_numeric(corridors["ground_risk"], errors="coerce").fillna(0.0)
@@ -433,7 +453,7 @@ def add_corridors(b: LayerBuilder, corridors: gpd.GeoDataFrame, show: bool = Tru
     b.geojson(
         corridors.assign(_color=[cmap(float(v)) for v in risk]),
         "Drone corridors",
-        MAP_FIELDS["corridors"],
+        fields or MAP_FIELDS["corridors"],
         color_col="_color",
         show=show,
         weight=4,

@@ -30,12 +30,14 @@ from planner.render.layers import (
     add_trunk,
 )
 from planner.render.offline import save_self_contained
+from planner.render.radio import add_radio_layers, corridors_with_radio
 
 if TYPE_CHECKING:
     from planner.city import City
     from planner.drones import CorridorResult
     from planner.fiber import FiberCoverage
     from planner.plan import FiberPlan
+    from planner.radio import RadioCoverage
 
 __all__ = [
     "airspace_map",
@@ -45,6 +47,7 @@ __all__ = [
     "fiber_gaps_map",
     "fiber_plan_map",
     "new_builder",
+    "radio_map",
     "write_maps",
 ]
 
@@ -81,9 +84,15 @@ def _plan_layers(b: LayerBuilder, plan: FiberPlan, show: bool) -> None:
     add_drops(b, plan.drops)
 
 
-def _corridor_layers(b: LayerBuilder, drones: CorridorResult, risk_shown: bool) -> None:
+def _corridor_layers(
+    b: LayerBuilder,
+    drones: CorridorResult,
+    risk_shown: bool,
+    radio: RadioCoverage | None = None,
+) -> None:
     add_risk_overlay(b, drones.igrc, drones.transform, drones.crs, show=risk_shown)
-    add_corridors(b, drones.corridors)
+    corridors, fields = corridors_with_radio(drones, radio)
+    add_corridors(b, corridors, fields=fields)
     add_trunk(b, drones.trunk)
     add_hubs(b, drones.hubs)
 
@@ -107,6 +116,7 @@ def combined_map(
     plan: FiberPlan | None = None,
     drones: CorridorResult | None = None,
     max_features: int = MAX_FEATURES,
+    radio: RadioCoverage | None = None,
 ) -> MapInfo:
     """Return the combined city map with every analysis given, and its info dict.
 
@@ -122,6 +132,9 @@ def combined_map(
         No-fly zones, the ground-risk grid, corridors, trunk and hubs.
     max_features : int
         Per-layer feature budget before grid aggregation.
+    radio : RadioCoverage, optional
+        Mobile coverage per height (hidden at first) and the sites; its per-corridor
+        share replaces the circle model's in the corridor popups.
 
     Returns
     -------
@@ -140,7 +153,9 @@ def combined_map(
         _plan_layers(b, plan, show=False)
     if drones is not None:
         add_nofly(b, drones.nofly, show=False)
-        _corridor_layers(b, drones, risk_shown=False)
+        _corridor_layers(b, drones, risk_shown=False, radio=radio)
+    if radio is not None:
+        add_radio_layers(b, radio, show_level=None, corridors_shown=False)
     return b.finish()
 
 
@@ -169,12 +184,35 @@ def fiber_plan_map(
     return b.finish()
 
 
-def airspace_map(city: City, drones: CorridorResult, max_features: int = MAX_FEATURES) -> MapInfo:
-    """Focused map: no-fly zones by kind, obstacles, ground risk, corridors and hubs."""
+def airspace_map(
+    city: City,
+    drones: CorridorResult,
+    max_features: int = MAX_FEATURES,
+    radio: RadioCoverage | None = None,
+) -> MapInfo:
+    """Focused map: no-fly zones by kind, obstacles, ground risk, corridors and hubs.
+
+    With ``radio`` the corridor popups show its ``radio_coverage_share`` in place of the
+    circle model's ``mobile_coverage_share``.
+    """
     b = new_builder(city, f"planner: {city.name} - airspace & corridors", max_features)
     add_nofly(b, drones.nofly)
     add_obstacles(b, drones.obstacles)
-    _corridor_layers(b, drones, risk_shown=True)
+    _corridor_layers(b, drones, risk_shown=True, radio=radio)
+    return b.finish()
+
+
+def radio_map(
+    city: City,
+    radio: RadioCoverage,
+    drones: CorridorResult | None = None,
+    max_features: int = MAX_FEATURES,
+) -> MapInfo:
+    """Focused map: mobile coverage per height, sites with their parameters, corridor coverage."""
+    b = new_builder(city, f"planner: {city.name} - mobile coverage", max_features)
+    if drones is not None:
+        add_hubs(b, drones.hubs, show=False)
+    add_radio_layers(b, radio)
     return b.finish()
 
 
@@ -184,9 +222,10 @@ def _map_jobs(
     plan: FiberPlan | None,
     drones: CorridorResult | None,
     max_features: int,
+    radio: RadioCoverage | None = None,
 ) -> list[tuple[str, Callable[[], MapInfo]]]:
     """Return the maps to write for the analyses given: ``(file name, builder)``, combined first."""
-    jobs = [("map.html", lambda: combined_map(city, fiber, plan, drones, max_features))]
+    jobs = [("map.html", lambda: combined_map(city, fiber, plan, drones, max_features, radio))]
     if fiber is not None:
         jobs.append(("map_fiber_gaps.html", lambda: fiber_gaps_map(city, fiber, max_features)))
     if plan is not None:
@@ -194,7 +233,9 @@ def _map_jobs(
             ("map_fiber_plan.html", lambda: fiber_plan_map(city, plan, fiber, max_features))
         )
     if drones is not None:
-        jobs.append(("map_airspace.html", lambda: airspace_map(city, drones, max_features)))
+        jobs.append(("map_airspace.html", lambda: airspace_map(city, drones, max_features, radio)))
+    if radio is not None:
+        jobs.append(("map_radio.html", lambda: radio_map(city, radio, drones, max_features)))
     return jobs
 
 
@@ -205,11 +246,13 @@ def write_maps(
     plan: FiberPlan | None = None,
     drones: CorridorResult | None = None,
     max_features: int = MAX_FEATURES,
+    radio: RadioCoverage | None = None,
 ) -> list[Path]:
     """Write the combined map and the focused maps as self-contained HTML files.
 
     Files: ``map.html`` (combined), ``map_fiber_gaps.html`` (with ``fiber``),
-    ``map_fiber_plan.html`` (with ``plan``), ``map_airspace.html`` (with ``drones``) and
+    ``map_fiber_plan.html`` (with ``plan``), ``map_airspace.html`` (with ``drones``),
+    ``map_radio.html`` (with ``radio``) and
     ``maps.json`` (per map: size in MB, layers, aggregated layers). Every asset is inlined
     by :func:`planner.render.offline.save_self_contained`.
 
@@ -227,6 +270,8 @@ def write_maps(
         Result of :func:`planner.drones.plan_corridors`.
     max_features : int
         Per-layer feature budget before grid aggregation.
+    radio : RadioCoverage, optional
+        Result of :func:`planner.radio.analyze_radio`.
 
     Returns
     -------
@@ -236,7 +281,7 @@ def write_maps(
     out_dir = Path(out_dir)
     written: list[Path] = []
     meta: dict[str, dict] = {}
-    for fname, build in _map_jobs(city, fiber, plan, drones, max_features):
+    for fname, build in _map_jobs(city, fiber, plan, drones, max_features, radio):
         m, info = build()
         path = save_self_contained(m, out_dir / fname)
         info["size_mb"] = round(path.stat().st_size / 1e6, 3)

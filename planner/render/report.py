@@ -19,6 +19,7 @@ from planner.render._report_sections import (
     kpi_rows,
     maps_section,
     plan_part,
+    radio_part,
     report_meta,
     section,
 )
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from planner.drones import CorridorResult
     from planner.fiber import FiberCoverage
     from planner.plan import FiberPlan
+    from planner.radio import RadioCoverage
 
 __all__ = [
     "MAP_TITLES",
@@ -47,6 +49,7 @@ def build_report(
     plan: FiberPlan | None = None,
     drones: CorridorResult | None = None,
     maps: Mapping | None = None,
+    radio: RadioCoverage | None = None,
 ) -> dict:
     """Collect the report content: sections of tables and plots (PNG bytes).
 
@@ -54,7 +57,7 @@ def build_report(
     ----------
     summary : dict
         The run's ``summary.json`` (``city``, ``source``, ``generated``, ``assumptions`` and
-        optional sections ``fiber``, ``fiber_plan``, ``drones``).
+        optional sections ``fiber``, ``fiber_plan``, ``drones``, ``radio``).
     fiber : FiberCoverage, optional
         For the ranked gap clusters and the coverage histogram (and the KPIs when the
         summary has no ``fiber`` section).
@@ -64,6 +67,9 @@ def build_report(
         Its ``summary`` stands in for a missing ``drones`` section.
     maps : dict, optional
         ``maps.json`` content from :func:`planner.render.maps.write_maps`.
+    radio : RadioCoverage, optional
+        Its ``summary`` stands in for a missing ``radio`` section; with either, the drone
+        corridor table leaves out the circle model's share (the radio section replaces it).
 
     Returns
     -------
@@ -71,7 +77,13 @@ def build_report(
         ``{"title", "meta", "sections": [{"title", "text", "tables": [(caption, rows)],
         "plots": [(name, caption, png_bytes)], "links"}]}``.
     """
-    parts = [fiber_part(summary, fiber), plan_part(summary, plan), drone_part(summary, drones)]
+    mobile = radio_part(summary, radio)
+    parts = [
+        fiber_part(summary, fiber),
+        plan_part(summary, plan),
+        drone_part(summary, drones, circle_share=mobile.section is None),
+        mobile,
+    ]
     assumptions = flatten_assumptions(summary.get("assumptions") or {}, "city.")
     assumptions += [row for part in parts for row in part.assumptions]
     sections = [
@@ -94,6 +106,7 @@ def write_report(
     plan: FiberPlan | None = None,
     drones: CorridorResult | None = None,
     maps: Mapping | None = None,
+    radio: RadioCoverage | None = None,
 ) -> list[Path]:
     """Write ``report.html`` (self-contained), ``report.md`` and ``report_plots/*.png``.
 
@@ -107,6 +120,8 @@ def write_report(
         The typed analysis results, see :func:`build_report`.
     maps : dict, optional
         ``maps.json`` content; read from ``out_dir/maps.json`` when omitted and present.
+    radio : RadioCoverage, optional
+        The radio result, see :func:`build_report`.
 
     Returns
     -------
@@ -116,7 +131,7 @@ def write_report(
     out_dir = Path(out_dir)
     if maps is None and (out_dir / "maps.json").is_file():
         maps = json.loads((out_dir / "maps.json").read_text(encoding="utf-8"))
-    report = build_report(summary, fiber=fiber, plan=plan, drones=drones, maps=maps)
+    report = build_report(summary, fiber=fiber, plan=plan, drones=drones, maps=maps, radio=radio)
     written = []
     pngs = [(n, png) for sec in report["sections"] for n, _, png in sec["plots"]]
     if pngs:
