@@ -298,8 +298,10 @@ def project_xml(out_dir: Path, city_name: str, crs: CRS | str) -> ET.Element:
     layers_el.append(osm_layer("osm_basemap"))
     root.append(layers_el)
     _canvas(root, crs, _extent(paths, crs))
-    props = ET.SubElement(ET.SubElement(root, "properties"), "Paths")
-    ET.SubElement(props, "Absolute", {"type": "bool"}).text = "false"
+    props = ET.SubElement(root, "properties")
+    ET.SubElement(ET.SubElement(props, "Paths"), "Absolute", {"type": "bool"}).text = "false"
+    srs = ET.SubElement(props, "SpatialRefSys")  # QGIS reads projectCrs only when enabled
+    ET.SubElement(srs, "ProjectionsEnabled", {"type": "int"}).text = "1"
     return root
 
 
