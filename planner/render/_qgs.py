@@ -15,6 +15,7 @@ __all__ = [
     "ProjectLayer",
     "map_layer",
     "osm_layer",
+    "paletted_raster_layer",
     "spatialrefsys",
     "tree_layer",
 ]
@@ -107,3 +108,43 @@ def tree_layer(layer_id: str, title: str, source: str, provider: str, visible: b
     checked = "Qt::Checked" if visible else "Qt::Unchecked"
     attrs = {"id": layer_id, "name": title, "source": source, "providerKey": provider}
     return ET.Element("layer-tree-layer", {**attrs, "checked": checked, "expanded": "0"})
+
+
+def paletted_raster_layer(
+    layer_id: str,
+    title: str,
+    source: str,
+    crs: CRS | str,
+    palette: list[tuple[int, str, str]],
+    opacity: float = 0.8,
+) -> ET.Element:
+    """Return a GDAL raster ``<maplayer>`` drawn with a paletted renderer.
+
+    Parameters
+    ----------
+    layer_id, title, source : str
+        Layer id, title and relative source (``./ground_risk.tif``).
+    crs : CRS or str
+        The raster's CRS.
+    palette : list of (int, str, str)
+        Value, ``#rrggbb`` colour and label per class.
+    opacity : float
+        Layer opacity.
+
+    Returns
+    -------
+    Element
+    """
+    ml = ET.Element("maplayer", {"type": "raster", "autoRefreshEnabled": "0"})
+    _text(ml, "id", layer_id)
+    _text(ml, "datasource", source)
+    _text(ml, "layername", title)
+    ET.SubElement(ml, "srs").append(spatialrefsys(crs))
+    _text(ml, "provider", "gdal")
+    pipe = ET.SubElement(ml, "pipe")
+    attrs = {"type": "paletted", "band": "1", "opacity": repr(opacity), "alphaBand": "-1"}
+    entries = ET.SubElement(ET.SubElement(pipe, "rasterrenderer", attrs), "colorPalette")
+    for value, color, label in palette:
+        attrs = {"value": str(value), "color": color, "alpha": "255", "label": label}
+        ET.SubElement(entries, "paletteEntry", attrs)
+    return ml

@@ -9,9 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+import rasterio
+from matplotlib import colormaps
+from matplotlib.colors import to_hex
 from pyproj import Transformer
 
 from planner._files import atomic_path
+from planner.config import sora
 from planner.render._gpkg import (
     GpkgLayer,
     StyleRow,
@@ -21,11 +26,13 @@ from planner.render._gpkg import (
     numeric_range,
     write_style_rows,
 )
+from planner.render._overlay import RISK_CMAP
 from planner.render._qgs import (
     GEOMETRY_NAMES,
     ProjectLayer,
     map_layer,
     osm_layer,
+    paletted_raster_layer,
     spatialrefsys,
     tree_layer,
 )
@@ -48,6 +55,7 @@ __all__ = [
     "GROUPS",
     "LAYER_SPECS",
     "LayerSpec",
+    "RASTERS",
     "layer_renderer",
     "write_layer_styles",
     "write_qgis_project",
@@ -79,7 +87,7 @@ class LayerSpec:
     domain: tuple[float, float] | None = None
     weight_px: float = 1.5
     radius_px: float = 4
-    fill_opacity: float = 0.4
+    fill_opacity: float = 0.35  # the web maps' default
     visible: bool = True
 
 
@@ -116,7 +124,12 @@ LAYER_SPECS: dict[str, dict[str, LayerSpec]] = {
         "gap_clusters": _styled("gap_clusters", visible=False),
         "premises": LayerSpec("Premises", field="fiber_class", classes=CLASS_COLORS, radius_px=3),
         "hex": LayerSpec(
-            "Coverage hexes", field="coverage_pct", ramp=HEX_RAMP, domain=(0, 100), weight_px=0.6
+            "Coverage hexes",
+            field="coverage_pct",
+            ramp=HEX_RAMP,
+            domain=(0, 100),
+            weight_px=0.6,
+            fill_opacity=0.6,
         ),
         "districts": LayerSpec("Districts", "#444444", fill_opacity=0.0, visible=False),
     },
@@ -252,6 +265,39 @@ def _project_layers(path: Path) -> list[ProjectLayer]:
     return out
 
 
+#: Rasters drawn in a GeoPackage's group, below the layer named: (file, title, below).
+RASTERS = {"airspace.gpkg": ("ground_risk.tif", "Ground risk (iGRC)", "corridors")}
+
+
+def _risk_palette(path: Path) -> list[tuple[int, str, str]]:
+    """Paletted classes of the iGRC raster, coloured as the web map's overlay.
+
+    The web map colours :func:`planner.config.sora.risk_rank` (out of scope ranked 11) with
+    :data:`RISK_CMAP` stretched over the values present; the same here, one entry per value.
+    """
+    with rasterio.open(path) as src:
+        values = np.unique(src.read(1))
+    ranks = sora.risk_rank(values)
+    lo, hi = (float(ranks.min()), float(ranks.max())) if len(ranks) else (0.0, 1.0)
+    cmap = colormaps[RISK_CMAP]
+    out = []
+    for v, r in zip(values.tolist(), ranks.tolist(), strict=True):
+        label = "out of SORA scope" if v == sora.OUT_OF_SCOPE else f"iGRC {v}"
+        out.append((int(v), to_hex(cmap((r - lo) / (hi - lo) if hi > lo else 1.0)), label))
+    return out
+
+
+def _raster(out_dir: Path, gpkg: str, crs: CRS | str) -> tuple[str, ET.Element] | None:
+    """Return a group's raster (:data:`RASTERS`), if written, and the layer it goes below."""
+    if gpkg not in RASTERS or not (out_dir / RASTERS[gpkg][0]).is_file():
+        return None
+    name, title, below = RASTERS[gpkg]
+    layer = paletted_raster_layer(
+        Path(name).stem, title, f"./{name}", crs, _risk_palette(out_dir / name)
+    )
+    return below, layer
+
+
 def _extent(paths: list[Path], crs: CRS | str) -> tuple[float, float, float, float] | None:
     boxes = [lyr.bounds for p in paths for lyr in feature_layers(p) if lyr.bounds]
     if not boxes:
@@ -269,6 +315,12 @@ def _canvas(root: ET.Element, crs: CRS | str, extent: tuple | None) -> None:
         for tag, v in zip(("xmin", "ymin", "xmax", "ymax"), extent, strict=True):
             ET.SubElement(box, tag).text = repr(float(v))
     ET.SubElement(canvas, "destinationsrs").append(spatialrefsys(crs))
+
+
+def _add_raster(group: ET.Element, layers_el: ET.Element, layer: ET.Element) -> None:
+    lid, title, source = (layer.find(t).text for t in ("id", "layername", "datasource"))
+    group.append(tree_layer(lid, title, source, "gdal", False))  # hidden, as in the map
+    layers_el.append(layer)
 
 
 def project_xml(out_dir: Path, city_name: str, crs: CRS | str) -> ET.Element:
@@ -290,9 +342,15 @@ def project_xml(out_dir: Path, city_name: str, crs: CRS | str) -> ET.Element:
             {"name": group_name, "checked": "Qt::Checked", "expanded": "1"},
         )
         ET.SubElement(group, "customproperties")
+        raster = _raster(out_dir, path.name, crs)
         for pl in _project_layers(path):
             group.append(tree_layer(pl.layer_id, pl.title, pl.source, "ogr", pl.visible))
             layers_el.append(map_layer(pl))
+            if raster is not None and pl.layer_id.startswith(f"{path.stem}_{raster[0]}_"):
+                _add_raster(group, layers_el, raster[1])
+                raster = None
+        if raster is not None:
+            _add_raster(group, layers_el, raster[1])
     base = ET.SubElement(tree, "layer-tree-group", {"name": "Basemap", "checked": "Qt::Checked"})
     base.append(tree_layer("osm_basemap", "OpenStreetMap", "", "wms", True))
     layers_el.append(osm_layer("osm_basemap"))

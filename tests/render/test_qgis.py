@@ -115,9 +115,14 @@ def test_project_references_existing_layers_and_fields(run_out):
     assert {ml.find("id").text for ml in layers} == tree_ids
     for ml in layers:
         source = ml.find("datasource").text
-        if ml.get("type") == "raster":
+        if ml.find("provider").text == "wms":
             assert "tile.openstreetmap.org" in source
             assert ml.find("attribution").text == "© OpenStreetMap contributors"
+            continue
+        if ml.find("provider").text == "gdal":
+            assert source == "./ground_risk.tif" and (run_out / source).is_file()
+            entries = ml.findall("pipe/rasterrenderer/colorPalette/paletteEntry")
+            assert entries and all(e.get("color").startswith("#") for e in entries)
             continue
         parts = dict(p.split("=", 1) for p in source.split("|")[1:])
         file = source.split("|")[0]
@@ -179,7 +184,10 @@ _OPEN_PROJECT = textwrap.dedent(
         if lid == "osm_basemap":
             continue
         assert layer.isValid(), lid
-        assert isinstance(layer, QgsVectorLayer) and layer.renderer() is not None, lid
+        if isinstance(layer, QgsVectorLayer):
+            assert layer.renderer() is not None, lid
+        else:
+            assert layer.renderer().type() == "paletted", (lid, layer.renderer().type())
     default = QgsVectorLayer(sys.argv[2] + "|layername=premises", "p", "ogr")
     assert default.renderer().type() == "categorizedSymbol", default.renderer().type()
     print(len(project.mapLayers()), flush=True)
