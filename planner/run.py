@@ -152,11 +152,16 @@ def step_radio(ctx: RunContext) -> None:
 
 
 def step_maps(ctx: RunContext) -> None:
-    """Write the combined map and the focused maps (self-contained HTML)."""
+    """Write the maps (HTML), the GeoPackages' QGIS styles, ``planner.qgz`` and ``plan.xlsx``."""
     from planner.render import write_maps
+    from planner.render.excel import write_workbook
+    from planner.render.qgis import write_layer_styles, write_qgis_project
 
     r = ctx.results
     write_maps(ctx.out, ctx.city, fiber=r.fiber, plan=r.plan, drones=r.drones, radio=r.radio)
+    write_layer_styles(ctx.out)
+    write_qgis_project(ctx.out, ctx.city.name, ctx.city.crs)
+    write_workbook(ctx.out, ctx.summary, fiber=r.fiber, plan=r.plan, drones=r.drones)
 
 
 def step_report(ctx: RunContext) -> None:
