@@ -13,6 +13,7 @@ import geopandas as gpd
 import networkx as nx
 import pandas as pd
 
+from planner.city.streets import main_highway
 from planner.errors import EmptyAreaError, InputFileError, PlaceNotFoundError
 
 log = logging.getLogger(__name__)
@@ -254,10 +255,11 @@ def _from_osmnx(graph_loader, feature_loader, what: str, highway_types: list[str
         graph = graph_loader()
     except (ox._errors.InsufficientResponseError, ValueError) as exc:
         raise EmptyAreaError(f"{what}: no streets found ({_short(exc)})") from None
+    # a merged edge's highway is a list in hash-seed order: judge it by its main class
     keep = [
         (u, v, k)
         for u, v, k, h in graph.edges(keys=True, data="highway")
-        if (h if isinstance(h, str) else (h or [None])[0]) in highway_types
+        if (main_highway(h) if isinstance(h, list) and h else h) in highway_types
     ]
     graph = graph.edge_subgraph(keep).copy()
     if graph.number_of_edges() == 0:
