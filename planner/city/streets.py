@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import geopandas as gpd
 import networkx as nx
 import numpy as np
@@ -19,6 +21,7 @@ __all__ = [
     "main_highway",
     "major_roads",
     "project_graph",
+    "rebuilt",
 ]
 
 #: Rank of each highway class (0 = most important) for :func:`main_highway`.
@@ -126,6 +129,20 @@ def finish_graph(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
         data["length"] = float(data["geometry"].length)
     G.remove_nodes_from(list(nx.isolates(G)))
     nx.set_node_attributes(G, ox.stats.count_streets_per_node(G), name="street_count")
+    return rebuilt(G.graph, G.nodes(data=True), G.edges(keys=True, data=True))
+
+
+def rebuilt(graph: dict, nodes: Iterable, edges: Iterable) -> nx.MultiDiGraph:
+    """Build a graph from attributes, ``(node, data)`` and ``(u, v, key, data)`` in order.
+
+    Adding the nodes, then the edges, in a graph's own iteration order gives the same node,
+    successor and edge order and a predecessor order that follows it; a street graph is
+    always built this way, so one read back from its node and edge tables is identical.
+    """
+    G = nx.MultiDiGraph()
+    G.graph.update(graph)
+    G.add_nodes_from(nodes)
+    G.add_edges_from(edges)
     return G
 
 
