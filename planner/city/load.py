@@ -28,6 +28,8 @@ from planner.config import CityConfig, config_from_args, load_config
 from planner.config.buildings import MAJOR_ROAD_TYPES, STREET_SOURCE
 from planner.errors import EmptyAreaError, InputFileError, PlannerError
 
+__all__ = ["load_city", "load_city_from_config", "resolve_config"]
+
 log = logging.getLogger(__name__)
 
 

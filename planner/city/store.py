@@ -67,7 +67,7 @@ def plain(value: object) -> object:
     raise StoreError(f"a {kind.__name__} value cannot be stored as data")
 
 
-def _dumps(value) -> str:
+def _dumps(value: object) -> str:
     return json.dumps(plain(value), ensure_ascii=False)
 
 
@@ -203,7 +203,7 @@ def graph_from_tables(
     )
 
 
-def _with_geometry(attrs: dict, geometry) -> dict:
+def _with_geometry(attrs: dict, geometry: shapely.Geometry | None) -> dict:
     if "geometry" in attrs:
         attrs["geometry"] = geometry
     return attrs

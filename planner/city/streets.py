@@ -9,6 +9,7 @@ import networkx as nx
 import numpy as np
 import osmnx as ox
 import pandas as pd
+from pyproj import CRS
 from shapely import get_coordinates
 
 from planner.config.buildings import DEFAULT_HIGHWAY_TYPES
@@ -28,7 +29,7 @@ __all__ = [
 _HIGHWAY_RANK = {h: i for i, h in enumerate(DEFAULT_HIGHWAY_TYPES)}
 
 
-def graph_from_segments(segments: gpd.GeoDataFrame, crs) -> nx.MultiDiGraph:
+def graph_from_segments(segments: gpd.GeoDataFrame, crs: CRS) -> nx.MultiDiGraph:
     """Build a simplified, projected osmnx graph from node-to-node street segments.
 
     Parameters
@@ -88,13 +89,13 @@ def graph_from_segments(segments: gpd.GeoDataFrame, crs) -> nx.MultiDiGraph:
     return finish_graph(G)
 
 
-def _hashable(value):
+def _hashable(value: object) -> object:
     if isinstance(value, list | np.ndarray):
         return ";".join(str(v) for v in value)
     return value
 
 
-def project_graph(G: nx.MultiDiGraph, crs) -> nx.MultiDiGraph:
+def project_graph(G: nx.MultiDiGraph, crs: CRS) -> nx.MultiDiGraph:
     """Project an unprojected osmnx graph (from XML or Overpass) and finish it."""
     G = ox.project_graph(G, to_crs=crs)
     return finish_graph(G)
