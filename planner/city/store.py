@@ -94,8 +94,10 @@ def encode_frame(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, FrameSchema]:
     """Return the frame as written to the GeoPackage (JSON text for ``json`` columns)."""
     if not gdf.index.equals(pd.RangeIndex(len(gdf))):
         raise StoreError("only frames with a default RangeIndex can be stored")
+    if any(type(c) is not str for c in gdf.columns):
+        raise StoreError("only frames with text column names can be stored")
     geometry = gdf.geometry.name
-    columns = [str(c) for c in gdf.columns]
+    columns = list(gdf.columns)
     codecs, out = [], {}
     for col in gdf.columns:
         if col == geometry:
@@ -103,7 +105,7 @@ def encode_frame(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, FrameSchema]:
             continue
         codec = _codec(gdf[col])
         codecs.append(codec)
-        out[col] = gdf[col].map(_dumps).astype("str") if codec == "json" else gdf[col]
+        out[col] = _json_text(gdf[col]) if codec == "json" else gdf[col]
     schema = FrameSchema(
         columns=columns,
         dtypes=[str(gdf[c].dtype) for c in gdf.columns],
@@ -113,6 +115,13 @@ def encode_frame(gdf: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, FrameSchema]:
     )
     frame = gpd.GeoDataFrame(out, geometry=gdf.geometry.to_numpy(), crs=gdf.crs)
     return frame, schema
+
+
+def _json_text(series: pd.Series) -> pd.Series:
+    """One JSON text per value; the NA of a nullable dtype (Int64, boolean ...) is ``null``."""
+    nullable = isinstance(series.dtype, pd.api.extensions.ExtensionDtype)
+    values = [None if nullable and v is pd.NA else v for v in series.tolist()]
+    return pd.Series([_dumps(v) for v in values], dtype="str")
 
 
 def decode_frame(stored: gpd.GeoDataFrame, schema: dict, crs: CRS) -> gpd.GeoDataFrame:

@@ -5,15 +5,18 @@ import json
 import pickle
 from pathlib import Path
 
+import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
+import pyogrio
 import pytest
+import shapely
 
 from planner.city import load_city, resolve_config
 from planner.city.cache import CACHE_VERSION, cache_path, read_cache, write_cache
 from planner.city.model import LAYER_NAMES
-from planner.city.store import StoreError, write_city
+from planner.city.store import StoreError, decode_frame, encode_frame, write_city
 from planner.fiber import analyze_fiber
 
 PACKAGE = Path(__file__).resolve().parents[2] / "planner"
@@ -139,3 +142,31 @@ def test_no_planner_module_uses_pickle():
             if any(n.split(".")[0] in ("pickle", "dill", "joblib", "cloudpickle") for n in names):
                 users.append(str(path.relative_to(PACKAGE)))
     assert not users
+
+
+def test_every_column_type_round_trips_exactly(tmp_path):
+    gdf = gpd.GeoDataFrame(
+        {
+            "i": np.array([1, 2**40, -3], dtype="int64"),
+            "f": [1.5, np.nan, np.inf],
+            "neg_zero": [-0.0, 1.0, np.nan],  # GeoPackage REAL would drop the sign
+            "b": [True, False, True],
+            "s": pd.Series(["a", None, ""], dtype="str"),
+            "t": pd.Series(["a", None, "é"], dtype="string"),
+            "n": pd.array([1, None, 2**60], dtype="Int64"),  # beyond float precision
+            "m": pd.array([True, None, False], dtype="boolean"),
+            "o": [[1, "x"], None, {"k": 2.5}],
+        },
+        geometry=[shapely.Point(1, 2), None, shapely.LineString([(0, 0), (1, 1)])],
+        crs=3067,
+    )
+    gdf.attrs["note"] = {"a": [1, 2]}
+    stored, schema = encode_frame(gdf)
+    assert schema.codecs[gdf.columns.get_loc("neg_zero")] == "json"
+    assert schema.codecs[gdf.columns.get_loc("n")] == "json"
+    path = tmp_path / "t.gpkg"
+    pyogrio.write_dataframe(stored, path, layer="t", geometry_type="Unknown")
+    back = decode_frame(pyogrio.read_dataframe(path, layer="t"), schema.to_json(), gdf.crs)
+    pd.testing.assert_frame_equal(back, gdf, check_exact=True)
+    assert np.signbit(back["neg_zero"][0]) and back.attrs == gdf.attrs
+    assert back.geometry.to_wkb().tolist() == gdf.geometry.to_wkb().tolist()
