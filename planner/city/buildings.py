@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -10,7 +11,39 @@ import pandas as pd
 
 from planner.config.buildings import BuildingAssumptions
 
+__all__ = [
+    "BUILDING_COLUMNS",
+    "BuildingUse",
+    "Heights",
+    "Households",
+    "building_heights",
+    "building_use",
+    "estimate_buildings",
+    "household_counts",
+    "parse_number",
+]
+
 _NUMBER = re.compile(r"([-+]?\d+(?:[.,]\d+)?)")
+
+#: Columns of the buildings layer, in order.
+BUILDING_COLUMNS = [
+    "osm_id",
+    "osm_type",
+    "building",
+    "name",
+    "height_m",
+    "height_source",
+    "levels",
+    "footprint_m2",
+    "floor_area_m2",
+    "residential",
+    "households",
+    "premises",
+    "premises_source",
+    "addresses",
+    "people",
+    "geometry",
+]
 
 
 def parse_number(values: pd.Series, feet_aware: bool = True) -> pd.Series:
@@ -69,86 +102,166 @@ def estimate_buildings(
     ``households_total`` set, households estimated from floor area are scaled (at least one
     per building) so the residential total matches the census figure as closely as possible.
     """
-    a = assumptions
-    b = raw[raw.geom_type.isin(["Polygon", "MultiPolygon"])].copy().reset_index(drop=True)
-    btype = b["building"].astype("string").fillna("yes").str.lower()
-    b["building"] = btype
-    b["footprint_m2"] = b.geometry.area.round(1)
+    b = _polygons(raw)
+    heights = building_heights(b, assumptions)
+    use = building_use(b, assumptions, landuse, heights)
+    households = household_counts(b, assumptions, use, heights, addresses)
+    return _building_frame(b, assumptions, heights, use, households)
 
+
+@dataclass
+class Heights:
+    """Levels and heights of buildings (arrays aligned with the buildings)."""
+
+    levels_tag: pd.Series
+    levels: pd.Series
+    height_m: np.ndarray
+    height_source: np.ndarray
+
+
+@dataclass
+class BuildingUse:
+    """What buildings are used for, as boolean masks aligned with the buildings."""
+
+    residential: pd.Series
+    ancillary: pd.Series
+    too_small: pd.Series
+    single_household: pd.Series
+    in_rural_zone: pd.Series
+
+
+@dataclass
+class Households:
+    """Households per building before the residential filter, and where each count came from."""
+
+    count: np.ndarray
+    source: np.ndarray
+    addresses: np.ndarray
+    scale: float
+
+
+def _polygons(raw: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return the building polygons with a lower-case ``building`` type and footprint (m²)."""
+    b = raw[raw.geom_type.isin(["Polygon", "MultiPolygon"])].copy().reset_index(drop=True)
+    b["building"] = b["building"].astype("string").fillna("yes").str.lower()
+    b["footprint_m2"] = b.geometry.area.round(1)
+    return b
+
+
+def building_heights(b: gpd.GeoDataFrame, a: BuildingAssumptions) -> Heights:
+    """Height from the ``height`` tag, else ``building:levels``, else the type's default levels."""
+    btype = b["building"]
     tag_h = parse_number(b["height"])
     levels_tag = parse_number(b["building:levels"], feet_aware=False)
     default_lv = btype.map(a.default_levels).astype(float).fillna(a.default_levels.get("yes", 2))
-    levels = levels_tag.where(levels_tag > 0, default_lv)
-    b["levels"] = levels.round(1)
+    levels = levels_tag.where(levels_tag > 0, default_lv).round(1)
     h_levels = levels_tag * a.metres_per_level
-    b["height_m"] = np.where(
+    height = np.where(
         tag_h > 0, tag_h, np.where(levels_tag > 0, h_levels, default_lv * a.metres_per_level)
     ).round(2)
-    b["height_source"] = np.where(tag_h > 0, "tag", np.where(levels_tag > 0, "levels", "default"))
-    b["floor_area_m2"] = (b["footprint_m2"] * b["levels"]).round(1)
+    source = np.where(tag_h > 0, "tag", np.where(levels_tag > 0, "levels", "default"))
+    return Heights(levels_tag=levels_tag, levels=levels, height_m=height, height_source=source)
 
+
+def building_use(
+    b: gpd.GeoDataFrame,
+    a: BuildingAssumptions,
+    landuse: gpd.GeoDataFrame | None,
+    heights: Heights,
+) -> BuildingUse:
+    """Classify buildings: residential, ancillary, too small for a premise, single-household.
+
+    Untyped buildings (``yes``, ``other``) with shop/amenity/office/craft/tourism tags or in a
+    non-residential land-use zone are business buildings; in a rural zone they hold one
+    household at most.
+    """
+    btype = b["building"]
     business = pd.Series(False, index=b.index)
     for col in ("shop", "amenity", "office", "craft", "tourism"):
         business |= b[col].notna()
-    is_res_type = btype.isin(a.residential_types)
     is_generic = btype.isin(["yes", "other"])
     zone = _zone_of(b, landuse)
-    in_business_zone = is_generic & zone.isin(a.non_residential_landuse)
     in_rural_zone = is_generic & zone.isin(a.single_household_landuse)
-    business |= in_business_zone
+    business |= is_generic & zone.isin(a.non_residential_landuse)
     ancillary = btype.isin(a.ancillary_types)
-    residential = is_res_type | (is_generic & ~business & a.generic_buildings_residential)
-    too_small = b["footprint_m2"] < a.min_premise_footprint_m2
-    b["residential"] = residential & ~ancillary
+    residential = btype.isin(a.residential_types) | (
+        is_generic & ~business & a.generic_buildings_residential
+    )
+    small_generic = (
+        is_generic & ~(heights.levels_tag > 0) & (b["footprint_m2"] <= a.house_max_footprint_m2)
+    )
+    return BuildingUse(
+        residential=residential & ~ancillary,
+        ancillary=ancillary,
+        too_small=b["footprint_m2"] < a.min_premise_footprint_m2,
+        single_household=btype.isin(a.single_household_types) | small_generic | in_rural_zone,
+        in_rural_zone=in_rural_zone,
+    )
 
+
+def household_counts(
+    b: gpd.GeoDataFrame,
+    a: BuildingAssumptions,
+    use: BuildingUse,
+    heights: Heights,
+    addresses: gpd.GeoDataFrame,
+) -> Households:
+    """Households per building: flats tag, else type or floor area, raised to the addresses.
+
+    With ``a.households_total`` the floor-area estimates of residential buildings are scaled
+    to the census total (:func:`_calibrate`).
+    """
     flats = parse_number(b["building:flats"], feet_aware=False)
-    small_generic = is_generic & ~(levels_tag > 0) & (b["footprint_m2"] <= a.house_max_footprint_m2)
-    single = btype.isin(a.single_household_types) | small_generic | in_rural_zone
-    by_area = np.maximum(1, np.floor(b["floor_area_m2"] / a.floor_area_per_household_m2))
-    households = np.where(single, 1.0, by_area)
+    floor_area = b["footprint_m2"] * heights.levels
+    by_area = np.maximum(1, np.floor(floor_area.round(1) / a.floor_area_per_household_m2))
+    households = np.where(use.single_household, 1.0, by_area)
     source = np.where(
-        in_rural_zone & ~btype.isin(a.single_household_types),
+        use.in_rural_zone & ~b["building"].isin(a.single_household_types),
         "landuse",
-        np.where(single, "type", "floor_area"),
+        np.where(use.single_household, "type", "floor_area"),
     )
     households = np.where(flats > 0, flats, households)
     source = np.where(flats > 0, "flats", source)
-
-    b["addresses"] = _count_addresses(b, addresses)
-    more_addr = (b["addresses"] > households) & ~(flats > 0)
-    households = np.where(more_addr, b["addresses"], households)
+    n_addr = _count_addresses(b, addresses)
+    more_addr = (n_addr > households) & ~(flats > 0)
+    households = np.where(more_addr, n_addr, households)
     source = np.where(more_addr, "addresses", source)
-
-    res = b["residential"].to_numpy() & ~too_small.to_numpy()
+    res = _holds_households(use)
     households, scale = _calibrate(households, source == "floor_area", res, a.households_total)
-    b["households"] = np.where(res, households, 0).astype(int)
-    nonres_premise = ~b["residential"] & ~ancillary & ~too_small
-    b["premises"] = np.where(res, households, np.where(nonres_premise, 1, 0)).astype(int)
-    b["premises_source"] = np.where(
-        res, source, np.where(nonres_premise, "non_residential", "none")
+    return Households(count=households, source=source, addresses=n_addr, scale=scale)
+
+
+def _holds_households(use: BuildingUse) -> np.ndarray:
+    return use.residential.to_numpy() & ~use.too_small.to_numpy()
+
+
+def _building_frame(
+    b: gpd.GeoDataFrame,
+    a: BuildingAssumptions,
+    heights: Heights,
+    use: BuildingUse,
+    hh: Households,
+) -> gpd.GeoDataFrame:
+    """Assemble the buildings layer in :data:`BUILDING_COLUMNS` order."""
+    res = _holds_households(use)
+    nonres_premise = ~use.residential & ~use.ancillary & ~use.too_small
+    out = b.assign(
+        height_m=heights.height_m,
+        height_source=heights.height_source,
+        levels=heights.levels,
+        floor_area_m2=(b["footprint_m2"] * heights.levels).round(1),
+        residential=use.residential,
+        addresses=hh.addresses,
+        name=b["name"].astype("string"),
     )
-    b["people"] = (b["households"] * a.people_per_household).round(2)
-    cols = [
-        "osm_id",
-        "osm_type",
-        "building",
-        "name",
-        "height_m",
-        "height_source",
-        "levels",
-        "footprint_m2",
-        "floor_area_m2",
-        "residential",
-        "households",
-        "premises",
-        "premises_source",
-        "addresses",
-        "people",
-        "geometry",
-    ]
-    b["name"] = b["name"].astype("string")
-    out = gpd.GeoDataFrame(b[cols], geometry="geometry", crs=raw.crs)
-    out.attrs["households_scale"] = scale
+    out["households"] = np.where(res, hh.count, 0).astype(int)
+    out["premises"] = np.where(res, hh.count, np.where(nonres_premise, 1, 0)).astype(int)
+    out["premises_source"] = np.where(
+        res, hh.source, np.where(nonres_premise, "non_residential", "none")
+    )
+    out["people"] = (out["households"] * a.people_per_household).round(2)
+    out = gpd.GeoDataFrame(out[BUILDING_COLUMNS], geometry="geometry", crs=b.crs)
+    out.attrs["households_scale"] = hh.scale
     return out
 
 

@@ -1,4 +1,4 @@
-"""On-disk cache of loaded cities, keyed by the source file's hash and the settings."""
+"""On-disk cache of loaded cities (data-only folders), keyed by the source's hash and settings."""
 
 from __future__ import annotations
 
@@ -6,22 +6,31 @@ import hashlib
 import json
 import logging
 import os
-import pickle
 from pathlib import Path
 
 from planner import __version__
-from planner._files import atomic_path
+from planner._files import atomic_dir
 from planner.city.model import City
 from planner.city.osm import sample_path
+from planner.city.store import StoreError, read_city, write_city
 from planner.config import CityConfig, SourceConfig
 from planner.errors import InputFileError
 
-__all__ = ["CACHE_VERSION", "cache_dir", "cache_key", "cache_path", "read_cache", "write_cache"]
+__all__ = [
+    "CACHE_VERSION",
+    "cache_dir",
+    "cache_key",
+    "cache_path",
+    "read_cache",
+    "source_id",
+    "write_cache",
+]
 
 log = logging.getLogger(__name__)
 
-#: Bumped whenever the cached City layout changes, so stale caches are ignored.
-CACHE_VERSION = f"{__version__}-4"
+#: Bumped whenever the cached City layout changes, so stale caches are ignored. 5: a folder of
+#: GeoPackage + JSON instead of a pickle (issue #16), graph tags in a fixed order.
+CACHE_VERSION = f"{__version__}-5"
 
 
 def cache_dir() -> Path:
@@ -39,6 +48,7 @@ def _file_hash(path: Path) -> str:
 
 
 def cache_key(config: CityConfig, source_id: str) -> str:
+    """Return the 32-hex-digit key of a source (:func:`source_id`) under a config's settings."""
     settings = {
         "source": source_id,
         "crs": config.crs,
@@ -52,6 +62,7 @@ def cache_key(config: CityConfig, source_id: str) -> str:
 
 
 def source_id(source: SourceConfig) -> str:
+    """Return ``sha256:<hex>`` of a source file, or the description of an online source."""
     path = source.pbf or source.osm or (sample_path() if source.sample else None)
     if path is not None:
         path = Path(path)
@@ -61,27 +72,31 @@ def source_id(source: SourceConfig) -> str:
     return source.describe()
 
 
-def write_cache(city: City, cache_file: Path) -> None:
-    try:
-        with atomic_path(cache_file) as tmp, tmp.open("wb") as fh:
-            pickle.dump(city, fh, protocol=pickle.HIGHEST_PROTOCOL)
-    except OSError as exc:
-        log.warning("could not write cache %s: %s", cache_file, exc)
-
-
 def cache_path(config: CityConfig) -> Path:
-    """Return the cache file of the city a config describes (hash of source and settings)."""
+    """Return the cache folder of the city a config describes (hash of source and settings)."""
     key = cache_key(config, source_id(config.source))
-    return cache_dir() / "cities" / f"{key}.pkl"
+    return cache_dir() / "cities" / key
 
 
-def read_cache(cache_file: Path) -> City | None:
-    """Return the cached City, or None when there is none or it cannot be read."""
-    if not cache_file.is_file():
+def write_cache(city: City, folder: Path) -> None:
+    """Store ``city`` in its cache folder, atomically; a failure only logs a warning."""
+    try:
+        with atomic_dir(folder) as tmp:
+            write_city(city, tmp, CACHE_VERSION)
+    except (OSError, RuntimeError, StoreError) as exc:  # pyogrio errors are RuntimeErrors
+        log.warning("could not write cache %s: %s", folder, exc)
+
+
+def read_cache(folder: Path) -> City | None:
+    """Return the cached City, or None when there is none or it cannot be read.
+
+    Only JSON and GeoPackage data are parsed (:func:`planner.city.store.read_city`); nothing
+    is unpickled or executed, so a file planted in the cache folder cannot run code.
+    """
+    if not folder.is_dir():
         return None
     try:
-        with cache_file.open("rb") as fh:
-            return pickle.load(fh)
-    except Exception:  # a stale or broken cache is rebuilt, never fatal
-        log.warning("ignoring unreadable cache file %s", cache_file)
+        return read_city(folder, CACHE_VERSION)
+    except Exception as exc:  # a stale, broken or foreign cache is rebuilt, never fatal
+        log.warning("ignoring unreadable cache %s: %s", folder, exc)
         return None

@@ -12,7 +12,9 @@ def _tag(f: gpd.GeoDataFrame, key: str) -> pd.Series:
     return f[key].astype("string").str.lower() if key in f else pd.Series(pd.NA, index=f.index)
 
 
-def _select(f: gpd.GeoDataFrame, rules: list[tuple[str, pd.Series]], extra: list[str]):
+def _select(
+    f: gpd.GeoDataFrame, rules: list[tuple[str, pd.Series]], extra: list[str]
+) -> gpd.GeoDataFrame:
     """Apply ordered (kind, mask) rules; the first matching rule gives a feature its kind."""
     kind = pd.Series(pd.NA, index=f.index, dtype="string")
     for name, mask in rules:

@@ -28,6 +28,8 @@ from planner.config import CityConfig, config_from_args, load_config
 from planner.config.buildings import MAJOR_ROAD_TYPES, STREET_SOURCE
 from planner.errors import EmptyAreaError, InputFileError, PlannerError
 
+__all__ = ["load_city", "load_city_from_config", "resolve_config"]
+
 log = logging.getLogger(__name__)
 
 
@@ -88,19 +90,19 @@ def load_city_from_config(
 ) -> City:
     """Load the city a validated config describes (see :func:`load_city`)."""
     t0 = time.perf_counter()
-    cache_file = cache_path(config)
+    folder = cache_path(config)
     if use_cache:
-        city = read_cache(cache_file)
+        city = read_cache(folder)
         if city is not None:
             city.name = config.name
             city.from_cache = True
             city.load_seconds = time.perf_counter() - t0
-            log.info("loaded %s from cache %s", config.name, cache_file)
+            log.info("loaded %s from cache %s", config.name, folder)
             return city
     city = _build_city(config, progress=progress)
     city.load_seconds = time.perf_counter() - t0
     if use_cache:
-        write_cache(city, cache_file)
+        write_cache(city, folder)
     return city
 
 

@@ -31,7 +31,7 @@ class City:
     graph : networkx.MultiDiGraph
         osmnx-compatible street graph, bidirectional, projected.
     buildings, telecom, airspace, landuse, key_places, admin_areas : GeoDataFrame
-        The data layers (see :mod:`planner.layers` and :mod:`planner.buildings`).
+        The data layers (see :mod:`planner.city.layers` and :mod:`planner.city.buildings`).
     boundary : shapely.Polygon
         Extent of the data (convex hull of street nodes and buildings).
     assumptions : dict

@@ -6,14 +6,30 @@ import json
 import logging
 import struct
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
 import pandas as pd
+from shapely.geometry.base import BaseGeometry
 
+from planner.city.streets import main_highway
 from planner.errors import EmptyAreaError, InputFileError, PlaceNotFoundError
+
+__all__ = [
+    "BUILDING_KEYS",
+    "FEATURE_KEYS",
+    "FEATURE_TAGS",
+    "STREET_KEYS",
+    "RawOSM",
+    "check_pbf",
+    "read_online",
+    "read_pbf",
+    "read_xml",
+    "sample_path",
+]
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +48,7 @@ FEATURE_TAGS: dict[str, bool | list[str]] = {
         "meadow",
         "recreation_ground",
         "reservoir",
-        # zones that tell what untyped buildings are (planner.assumptions)
+        # zones that tell what untyped buildings are (planner.config.buildings)
         "industrial",
         "commercial",
         "retail",
@@ -227,7 +243,9 @@ def _short(exc: BaseException) -> str:
     return text[:200]
 
 
-def _osmnx_features(loader, tags: dict, keys: list[str], what: str) -> gpd.GeoDataFrame | None:
+def _osmnx_features(
+    loader: Callable[[dict], gpd.GeoDataFrame], tags: dict, keys: list[str], what: str
+) -> gpd.GeoDataFrame | None:
     """Run an osmnx features loader for ``tags``; None when the area has no such features."""
     import osmnx as ox
 
@@ -247,17 +265,23 @@ def _osmnx_features(loader, tags: dict, keys: list[str], what: str) -> gpd.GeoDa
     return gdf
 
 
-def _from_osmnx(graph_loader, feature_loader, what: str, highway_types: list[str]) -> RawOSM:
+def _from_osmnx(
+    graph_loader: Callable[[], nx.MultiDiGraph],
+    feature_loader: Callable[[dict], gpd.GeoDataFrame],
+    what: str,
+    highway_types: list[str],
+) -> RawOSM:
     import osmnx as ox
 
     try:
         graph = graph_loader()
     except (ox._errors.InsufficientResponseError, ValueError) as exc:
         raise EmptyAreaError(f"{what}: no streets found ({_short(exc)})") from None
+    # a merged edge's highway is a list in hash-seed order: judge it by its main class
     keep = [
         (u, v, k)
         for u, v, k, h in graph.edges(keys=True, data="highway")
-        if (h if isinstance(h, str) else (h or [None])[0]) in highway_types
+        if (main_highway(h) if isinstance(h, list) and h else h) in highway_types
     ]
     graph = graph.edge_subgraph(keep).copy()
     if graph.number_of_edges() == 0:
@@ -289,7 +313,7 @@ def read_xml(path: str | Path, highway_types: list[str]) -> RawOSM:
     if not (head.startswith(b"BZh") or b"<osm" in head or head.lstrip().startswith(b"<?xml")):
         raise InputFileError(f"{path}: not an OSM XML file (.osm or .osm.bz2)")
 
-    def graph_loader():
+    def graph_loader() -> nx.MultiDiGraph:
         try:
             return ox.graph_from_xml(path, bidirectional=True, simplify=True, retain_all=True)
         except Exception as exc:  # xml.sax errors, bz2 errors
@@ -297,7 +321,7 @@ def read_xml(path: str | Path, highway_types: list[str]) -> RawOSM:
                 raise
             raise InputFileError(f"{path}: unreadable OSM XML ({_short(exc)})") from None
 
-    def feature_loader(tags):
+    def feature_loader(tags: dict) -> gpd.GeoDataFrame:
         try:
             return ox.features_from_xml(path, tags=tags)
         except Exception as exc:
@@ -312,7 +336,7 @@ def read_online(
     highway_types: list[str],
     place: str | None = None,
     bbox: tuple[float, float, float, float] | None = None,
-    polygon=None,
+    polygon: BaseGeometry | None = None,
     cache_folder: str | Path | None = None,
 ) -> RawOSM:
     """Download a place, bbox (west, south, east, north) or polygon via osmnx's Overpass API.

@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import geopandas as gpd
 import networkx as nx
 import numpy as np
 import osmnx as ox
 import pandas as pd
+from pyproj import CRS
 from shapely import get_coordinates
 
+from planner.config.buildings import DEFAULT_HIGHWAY_TYPES
 from planner.errors import EmptyAreaError
 
+__all__ = [
+    "canonical_value",
+    "finish_graph",
+    "graph_from_segments",
+    "main_highway",
+    "major_roads",
+    "project_graph",
+    "rebuilt",
+]
 
-def graph_from_segments(segments: gpd.GeoDataFrame, crs) -> nx.MultiDiGraph:
+#: Rank of each highway class (0 = most important) for :func:`main_highway`.
+_HIGHWAY_RANK = {h: i for i, h in enumerate(DEFAULT_HIGHWAY_TYPES)}
+
+
+def graph_from_segments(segments: gpd.GeoDataFrame, crs: CRS) -> nx.MultiDiGraph:
     """Build a simplified, projected osmnx graph from node-to-node street segments.
 
     Parameters
@@ -72,13 +89,13 @@ def graph_from_segments(segments: gpd.GeoDataFrame, crs) -> nx.MultiDiGraph:
     return finish_graph(G)
 
 
-def _hashable(value):
+def _hashable(value: object) -> object:
     if isinstance(value, list | np.ndarray):
         return ";".join(str(v) for v in value)
     return value
 
 
-def project_graph(G: nx.MultiDiGraph, crs) -> nx.MultiDiGraph:
+def project_graph(G: nx.MultiDiGraph, crs: CRS) -> nx.MultiDiGraph:
     """Project an unprojected osmnx graph (from XML or Overpass) and finish it."""
     G = ox.project_graph(G, to_crs=crs)
     return finish_graph(G)
@@ -89,6 +106,13 @@ def finish_graph(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
 
     Isolated nodes are dropped. ``street_count`` is what osmnx's own loaders add, so functions
     such as :func:`osmnx.basic_stats` work on the graph.
+
+    Notes
+    -----
+    :func:`osmnx.simplify_graph` gives a merged edge whose segments differ in a tag the list
+    ``list(set(values))``, whose order for strings follows ``PYTHONHASHSEED``. Such lists are
+    put in a fixed order (:func:`canonical_value`) and the edge's ``highway`` is the most
+    important class of the list (:func:`main_highway`), so the graph is the same in every run.
     """
     xs = nx.get_node_attributes(G, "x")
     ys = nx.get_node_attributes(G, "y")
@@ -97,13 +121,50 @@ def finish_graph(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
     for u, v, data in G.edges(data=True):
         if "geometry" not in data:
             data["geometry"] = LineString([(xs[u], ys[u]), (xs[v], ys[v])])
+        for key, value in data.items():
+            if isinstance(value, list):
+                data[key] = canonical_value(value)
         hw = data.get("highway")
         if isinstance(hw, list):
-            data["highway"] = hw[0]
+            data["highway"] = main_highway(hw)
         data["length"] = float(data["geometry"].length)
     G.remove_nodes_from(list(nx.isolates(G)))
     nx.set_node_attributes(G, ox.stats.count_streets_per_node(G), name="street_count")
+    return rebuilt(G.graph, G.nodes(data=True), G.edges(keys=True, data=True))
+
+
+def rebuilt(graph: dict, nodes: Iterable, edges: Iterable) -> nx.MultiDiGraph:
+    """Build a graph from attributes, ``(node, data)`` and ``(u, v, key, data)`` in order.
+
+    Adding the nodes, then the edges, in a graph's own iteration order gives the same node,
+    successor and edge order and a predecessor order that follows it; a street graph is
+    always built this way, so one read back from its node and edge tables is identical.
+    """
+    G = nx.MultiDiGraph()
+    G.graph.update(graph)
+    G.add_nodes_from(nodes)
+    G.add_edges_from(edges)
     return G
+
+
+def canonical_value(values: list) -> list:
+    """Return a list tag value in a fixed order: strings sorted, other lists unchanged.
+
+    Lists of numbers or booleans (``osmid``, ``reversed``) come out of :func:`osmnx.simplify_graph`
+    in an order that does not depend on the hash seed and are kept as they are.
+    """
+    if not any(isinstance(x, str) for x in values):
+        return values
+    return sorted(set(values), key=lambda x: (type(x).__name__, str(x)))
+
+
+def main_highway(values: list) -> str:
+    """Return the most important highway class of a list (motorway first ... track last).
+
+    Importance follows :data:`planner.config.buildings.DEFAULT_HIGHWAY_TYPES`; classes not in it
+    come after, alphabetically.
+    """
+    return min(values, key=lambda h: (_HIGHWAY_RANK.get(h, len(_HIGHWAY_RANK)), str(h)))
 
 
 def major_roads(G: nx.MultiDiGraph, classes: list[str]) -> gpd.GeoDataFrame:

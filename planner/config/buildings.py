@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+__all__ = [
+    "DEFAULT_HIGHWAY_TYPES",
+    "MAJOR_ROAD_TYPES",
+    "SOURCES",
+    "STREET_SOURCE",
+    "BuildingAssumptions",
+]
+
 #: Where each building default comes from; reported verbatim in ``summary.json``.
 SOURCES: dict[str, str] = {
     "metres_per_level": (

@@ -63,7 +63,7 @@ SOURCES: dict[str, str] = {
     "max_asset_outside_m": "5 km: operator assets farther outside the city are dropped",
     "h3_resolutions": "H3 resolution 8 (FCC BDC hexagon maps) and 9 (finer planning view)",
     "raster_resolution_m": "100 m cells for the coverage GeoTIFF (planner assumption)",
-    # mobile defaults: one table, in planner.mobile
+    # mobile defaults: one table, MOBILE_SOURCES above
     **{
         k: v
         for k, v in MOBILE_SOURCES.items()

@@ -9,21 +9,31 @@ import h3
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
+from numpy.typing import ArrayLike
+from pyproj import CRS, Transformer
 from rasterio.transform import from_origin
 
 from planner._raster import write_cog
+
+__all__ = [
+    "COUNT_COLUMNS",
+    "coverage_pct",
+    "district_layer",
+    "h3_cells",
+    "hex_layer",
+    "write_coverage_tif",
+]
 
 #: Per-premise count columns aggregated everywhere.
 COUNT_COLUMNS = ["premises", "passed", "near", "unserved", "unreachable"]
 
 
-def _lonlat(points: np.ndarray, crs) -> tuple[np.ndarray, np.ndarray]:
+def _lonlat(points: np.ndarray, crs: CRS) -> tuple[np.ndarray, np.ndarray]:
     t = Transformer.from_crs(crs, 4326, always_xy=True)
     return t.transform(shapely.get_x(points), shapely.get_y(points))
 
 
-def h3_cells(points: np.ndarray, crs, resolutions: list[int]) -> dict[int, np.ndarray]:
+def h3_cells(points: np.ndarray, crs: CRS, resolutions: list[int]) -> dict[int, np.ndarray]:
     """Return the H3 cell (string id) of every point at each resolution.
 
     The finest resolution is computed per point with :func:`h3.latlng_to_cell`; coarser ones
@@ -70,7 +80,7 @@ def hex_layer(counts: pd.DataFrame, cells: np.ndarray, resolution: int) -> gpd.G
     return gpd.GeoDataFrame(agg, geometry=polys, crs=4326)
 
 
-def coverage_pct(passed, premises) -> np.ndarray:
+def coverage_pct(passed: ArrayLike, premises: ArrayLike) -> np.ndarray:
     """Return passed / premises in percent, rounded to 0.01; NaN where there are no premises."""
     passed = np.asarray(passed, dtype=float)
     premises = np.asarray(premises, dtype=float)
@@ -104,7 +114,12 @@ def district_layer(
 
 
 def write_coverage_tif(
-    path: str | Path, points: np.ndarray, premises: np.ndarray, passed: np.ndarray, crs, res: float
+    path: str | Path,
+    points: np.ndarray,
+    premises: np.ndarray,
+    passed: np.ndarray,
+    crs: CRS,
+    res: float,
 ) -> Path:
     """Write a coverage GeoTIFF in the city CRS: bands premises, passed, coverage %.
 

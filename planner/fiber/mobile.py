@@ -8,6 +8,8 @@ import shapely
 
 from planner.config.fiber import MOBILE_SOURCES as SOURCES
 
+__all__ = ["mobile_kpis"]
+
 
 def mobile_kpis(
     telecom: gpd.GeoDataFrame,
@@ -45,46 +47,27 @@ def mobile_kpis(
         ``mobile_sites``, ``mobile_sites_per_10k_people``, ``mobile_sites_target_per_10k``,
         ``key_places``, ``key_places_within_<r>m_of_a_site_pct`` and ``assumptions``.
     """
-    if len(telecom) and "mobile" in telecom:
-        sites = telecom[telecom["mobile"].fillna(False).astype(bool)]
-    else:
-        sites = telecom.iloc[:0]
+    sites = _mobile_sites(telecom)
     n_sites = int(len(sites))
-    per10k = round(1e4 * n_sites / people, 3) if people > 0 else None
-    r = int(radius_m) if float(radius_m).is_integer() else radius_m
-    key = f"key_places_within_{r}m_of_a_site_pct"
-    n_kp = int(len(key_places))
     tree = shapely.STRtree(shapely.point_on_surface(sites.geometry.values)) if n_sites else None
-    if n_kp and n_sites:
-        kp = key_places.geometry.values
-        idx, _ = tree.query(kp, predicate="dwithin", distance=radius_m)
-        reached = np.zeros(n_kp, dtype=bool)
-        reached[idx] = True
-        pct = float(round(100 * reached.mean(), 2))
-    else:
-        pct = 0.0 if n_kp else None
-    extra = {}
+    near_people = {}
     if site_radius_m is not None and people_points is not None and len(people_points):
-        rr = int(site_radius_m) if float(site_radius_m).is_integer() else site_radius_m
-        covered = np.zeros(len(people_points), dtype=bool)
-        if n_sites:
-            pi, _ = tree.query(people_points, predicate="dwithin", distance=site_radius_m)
-            covered[pi] = True
-        w = np.asarray(people_weights, dtype=float)
-        tot = w.sum()
-        extra[f"people_within_{rr}m_of_a_site_pct"] = (
-            float(round(100 * w[covered].sum() / tot, 2)) if tot > 0 else None
+        near_people[f"people_within_{_metres(site_radius_m)}m_of_a_site_pct"] = _people_near_pct(
+            tree, people_points, people_weights, site_radius_m
         )
+    has_people = people > 0
     return {
-        **extra,
+        **near_people,
         "mobile_sites": n_sites,
-        "mobile_sites_per_10k_people": per10k,
+        "mobile_sites_per_10k_people": round(1e4 * n_sites / people, 3) if has_people else None,
         "mobile_sites_target_per_10k": target_per_10k,
         "mobile_sites_gap_to_target": (
-            round(max(0.0, target_per_10k * people / 1e4 - n_sites), 1) if people > 0 else None
+            round(max(0.0, target_per_10k * people / 1e4 - n_sites), 1) if has_people else None
         ),
-        "key_places": n_kp,
-        key: pct,
+        "key_places": int(len(key_places)),
+        f"key_places_within_{_metres(radius_m)}m_of_a_site_pct": _reached_pct(
+            tree, key_places, radius_m
+        ),
         "mobile_assumptions": {
             "people": round(float(people), 1),
             "key_place_radius_m": radius_m,
@@ -92,3 +75,41 @@ def mobile_kpis(
             "sources": SOURCES,
         },
     }
+
+
+def _mobile_sites(telecom: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if len(telecom) and "mobile" in telecom:
+        return telecom[telecom["mobile"].fillna(False).astype(bool)]
+    return telecom.iloc[:0]
+
+
+def _metres(radius: float) -> int | float:
+    """Return a radius as written in a KPI name: ``500`` for 500.0, ``250.5`` stays."""
+    return int(radius) if float(radius).is_integer() else radius
+
+
+def _reached_pct(
+    tree: shapely.STRtree | None, key_places: gpd.GeoDataFrame, radius_m: float
+) -> float | None:
+    """Percentage of key places within ``radius_m`` of a site (None without key places)."""
+    if not len(key_places):
+        return None
+    if tree is None:
+        return 0.0
+    idx, _ = tree.query(key_places.geometry.values, predicate="dwithin", distance=radius_m)
+    reached = np.zeros(len(key_places), dtype=bool)
+    reached[idx] = True
+    return float(round(100 * reached.mean(), 2))
+
+
+def _people_near_pct(
+    tree: shapely.STRtree | None, points: np.ndarray, weights: np.ndarray, radius_m: float
+) -> float | None:
+    """Percentage of people (weights at points) within ``radius_m`` of a site."""
+    covered = np.zeros(len(points), dtype=bool)
+    if tree is not None:
+        pi, _ = tree.query(points, predicate="dwithin", distance=radius_m)
+        covered[pi] = True
+    w = np.asarray(weights, dtype=float)
+    tot = w.sum()
+    return float(round(100 * w[covered].sum() / tot, 2)) if tot > 0 else None

@@ -13,6 +13,18 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from planner._csgraph import cheapest_edges, symmetric_csr
 from planner.fiber.snapping import Snap, StreetEdges
 
+__all__ = [
+    "Sources",
+    "concat_sources",
+    "edge_clusters",
+    "merge_intervals",
+    "node_distances",
+    "point_distances",
+    "sources_from_lines",
+    "sources_from_snaps",
+    "street_csr",
+]
+
 #: Weight given to zero-length edges so scipy keeps them as edges (explicit zeros are dropped).
 _EPS = 1e-9
 

@@ -14,6 +14,8 @@ from rasterio.transform import rowcol
 
 from planner.errors import InputFileError
 
+__all__ = ["allocate_population"]
+
 log = logging.getLogger(__name__)
 
 

@@ -12,6 +12,8 @@ from shapely import STRtree
 
 from planner.errors import EmptyAreaError
 
+__all__ = ["Snap", "StreetEdges", "snap_point_geometry", "snap_points", "street_edges"]
+
 
 @dataclass
 class StreetEdges:
@@ -60,7 +62,7 @@ def street_edges(G: nx.MultiDiGraph) -> StreetEdges:
     ----------
     G : networkx.MultiDiGraph
         osmnx-style projected graph whose edges have a ``geometry`` (see
-        :func:`planner.streets.finish_graph`); edges without one get a straight segment.
+        :func:`planner.city.streets.finish_graph`); edges without one get a straight segment.
 
     Returns
     -------

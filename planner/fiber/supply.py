@@ -10,8 +10,22 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import CRS
+from shapely.geometry.base import BaseGeometry
 
+from planner.city.model import City
+from planner.config.fiber import FiberConfig
 from planner.errors import InputFileError
+
+__all__ = [
+    "ASSET_COLUMNS",
+    "SCHEMA",
+    "empty_assets",
+    "is_line",
+    "load_assets",
+    "osm_fibre_assets",
+    "read_asset_file",
+    "resolve_assets",
+]
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +51,10 @@ _LAT = ("lat", "latitude", "y")
 
 
 def read_asset_file(
-    path: str | Path, crs: CRS, boundary=None, max_outside_m: float = 5000.0
+    path: str | Path,
+    crs: CRS,
+    boundary: BaseGeometry | None = None,
+    max_outside_m: float = 5000.0,
 ) -> gpd.GeoDataFrame:
     """Read one operator asset file, check it and reproject it to the city CRS.
 
@@ -65,6 +82,16 @@ def read_asset_file(
         coordinates, no CRS on a projected-looking file, or all assets far from the city.
     """
     path = Path(path)
+    gdf = _read_table(path)
+    _check_geometries(path, gdf)
+    gdf = _with_valid_crs(path, gdf).to_crs(crs)
+    gdf = _normalise(gdf, source=str(path))
+    if boundary is not None:
+        gdf = _near_city(path, gdf, boundary, max_outside_m)
+    return gdf
+
+
+def _read_table(path: Path) -> gpd.GeoDataFrame:
     if not path.is_file():
         raise InputFileError(f"{path}: asset file not found")
     suffix = path.suffix.lower()
@@ -79,6 +106,10 @@ def read_asset_file(
         raise InputFileError(f"{path}: unknown asset file type (expected .geojson, .gpkg or .csv)")
     if len(gdf) == 0:
         raise InputFileError(f"{path}: the asset file holds no features")
+    return gdf
+
+
+def _check_geometries(path: Path, gdf: gpd.GeoDataFrame) -> None:
     missing = gdf.geometry.isna() | gdf.geometry.is_empty
     if missing.any():
         rows = np.flatnonzero(missing.to_numpy())[:5] + 1
@@ -86,39 +117,48 @@ def read_asset_file(
             f"{path}: {int(missing.sum())} feature(s) without geometry "
             f"(rows {', '.join(map(str, rows))})"
         )
+
+
+def _lonlat_bounds(gdf: gpd.GeoDataFrame) -> bool:
+    x0, y0, x1, y1 = gdf.total_bounds
+    return bool(-180 <= x0 and x1 <= 180 and -90 <= y0 and y1 <= 90)
+
+
+def _with_valid_crs(path: Path, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Give a CRS-less file of degrees WGS84; refuse projected or out-of-range coordinates."""
     if gdf.crs is None:
-        x0, y0, x1, y1 = gdf.total_bounds
-        if -180 <= x0 and x1 <= 180 and -90 <= y0 and y1 <= 90:
-            gdf = gdf.set_crs(4326)
-        else:
+        if not _lonlat_bounds(gdf):
             raise InputFileError(
                 f"{path}: no CRS given and coordinates are not WGS84 degrees; set the file's CRS"
             )
-    if gdf.crs.is_geographic:
-        x0, y0, x1, y1 = gdf.total_bounds
-        if not (-180 <= x0 and x1 <= 180 and -90 <= y0 and y1 <= 90):
-            raise InputFileError(
-                f"{path}: coordinates are outside the valid lon/lat range for CRS "
-                f"{gdf.crs.to_string()} (projected coordinates labelled as degrees?)"
-            )
-    gdf = gdf.to_crs(crs)
-    gdf = _normalise(gdf, source=str(path))
-    if boundary is not None:
-        far = gdf.geometry.distance(boundary).to_numpy() > max_outside_m
-        if far.all():
-            raise InputFileError(
-                f"{path}: all {len(gdf)} assets lie more than {max_outside_m / 1000:g} km outside "
-                "the city (wrong CRS or lon/lat swapped?)"
-            )
-        if far.any():
-            log.warning(
-                "%s: dropped %d of %d assets more than %g km outside the city",
-                path,
-                int(far.sum()),
-                len(gdf),
-                max_outside_m / 1000,
-            )
-            gdf = gdf[~far].reset_index(drop=True)
+        gdf = gdf.set_crs(4326)
+    if gdf.crs.is_geographic and not _lonlat_bounds(gdf):
+        raise InputFileError(
+            f"{path}: coordinates are outside the valid lon/lat range for CRS "
+            f"{gdf.crs.to_string()} (projected coordinates labelled as degrees?)"
+        )
+    return gdf
+
+
+def _near_city(
+    path: Path, gdf: gpd.GeoDataFrame, boundary: BaseGeometry, max_outside_m: float
+) -> gpd.GeoDataFrame:
+    """Drop assets farther than ``max_outside_m`` from the city; refuse a file of only those."""
+    far = gdf.geometry.distance(boundary).to_numpy() > max_outside_m
+    if far.all():
+        raise InputFileError(
+            f"{path}: all {len(gdf)} assets lie more than {max_outside_m / 1000:g} km outside "
+            "the city (wrong CRS or lon/lat swapped?)"
+        )
+    if far.any():
+        log.warning(
+            "%s: dropped %d of %d assets more than %g km outside the city",
+            path,
+            int(far.sum()),
+            len(gdf),
+            max_outside_m / 1000,
+        )
+        gdf = gdf[~far].reset_index(drop=True)
     return gdf
 
 
@@ -179,7 +219,9 @@ def _normalise(gdf: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
     return out
 
 
-def _col(gdf: gpd.GeoDataFrame, cols: dict, name: str):
+def _col(
+    gdf: gpd.GeoDataFrame, cols: dict, name: str
+) -> np.ndarray | pd.api.extensions.ExtensionArray:
     if name in cols:
         return gdf[cols[name]].astype("string").to_numpy()
     return pd.array([pd.NA] * len(gdf), dtype="string")
@@ -203,7 +245,7 @@ def osm_fibre_assets(telecom: gpd.GeoDataFrame, kinds: list[str]) -> gpd.GeoData
     return out
 
 
-def empty_assets(crs) -> gpd.GeoDataFrame:
+def empty_assets(crs: CRS | None) -> gpd.GeoDataFrame:
     """Return an empty assets GeoDataFrame with the standard columns."""
     return gpd.GeoDataFrame(
         {c: pd.Series(dtype="string") for c in ASSET_COLUMNS[:-1]}, geometry=[], crs=crs
@@ -211,7 +253,10 @@ def empty_assets(crs) -> gpd.GeoDataFrame:
 
 
 def load_assets(
-    paths: list[str | Path], crs: CRS, boundary=None, max_outside_m: float = 5000.0
+    paths: list[str | Path],
+    crs: CRS,
+    boundary: BaseGeometry | None = None,
+    max_outside_m: float = 5000.0,
 ) -> gpd.GeoDataFrame:
     """Read and concatenate several operator asset files (see :func:`read_asset_file`)."""
     frames = [read_asset_file(p, crs, boundary, max_outside_m) for p in paths]
@@ -223,3 +268,35 @@ def load_assets(
 def is_line(geoms: np.ndarray) -> np.ndarray:
     """Return True for LineString / MultiLineString / LinearRing geometries."""
     return np.isin(shapely.get_type_id(np.asarray(geoms, dtype=object)), [1, 2, 5])
+
+
+def resolve_assets(
+    city: City, config: FiberConfig, assets: gpd.GeoDataFrame | None
+) -> gpd.GeoDataFrame:
+    """Collect the supply: OSM fibre assets, operator files, and ``assets`` given by the caller."""
+    frames = []
+    if config.use_osm_assets:
+        frames.append(osm_fibre_assets(city.telecom, config.asset_kinds))
+    if config.asset_files:
+        frames.append(
+            load_assets(config.asset_files, city.crs, city.boundary, config.max_asset_outside_m)
+        )
+    if assets is not None:
+        frames.append(_argument_assets(assets, city.crs))
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return empty_assets(city.crs)
+    out = pd.concat(frames, ignore_index=True)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=city.crs)
+
+
+def _argument_assets(assets: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
+    """Assets given to :func:`planner.fiber.analyze_fiber`: reprojected, standard columns."""
+    a = assets if assets.crs is None or assets.crs == crs else assets.to_crs(crs)
+    a = a.copy()
+    for col in ("kind", "operator", "name"):
+        if col not in a:
+            a[col] = pd.NA
+    if "source" not in a:
+        a["source"] = "argument"
+    return a[["kind", "operator", "name", "source", "geometry"]]

@@ -12,7 +12,7 @@ import shapely
 from fiber_helpers import city, random_assets
 
 import planner.fiber as fiber_mod
-import planner.plan as plan_mod
+import planner.plan.core as plan_core
 from planner.config import FiberConfig, PlanConfig
 from planner.errors import InputFileError
 from planner.fiber import analyze_fiber
@@ -32,7 +32,7 @@ def test_plan_reuses_network_and_sources_of_coverage(cov_assets, monkeypatch):
     def boom(*a, **k):
         raise AssertionError("recomputed")
 
-    monkeypatch.setattr(plan_mod, "asset_sources", boom)
+    monkeypatch.setattr(plan_core, "asset_sources", boom)
     monkeypatch.setattr(fiber_mod.FiberNetwork, "from_graph", classmethod(boom))
     plan = plan_fiber(c, cov, PlanConfig())
     assert plan.summary["premises_targeted"] > 0
@@ -120,13 +120,13 @@ def test_edges_without_highway_are_counted(cov_assets):
 
 
 def test_every_numeric_default_has_one_source():
-    from planner.fiber import mobile
+    from planner.config.fiber import MOBILE_SOURCES, SOURCES
 
     for name, f in FiberConfig.model_fields.items():
         if isinstance(f.default, float | int) and not isinstance(f.default, bool):
-            assert name in fiber_mod.SOURCES, name
+            assert name in SOURCES, name
     for k in ("mobile_sites_per_10k_target", "key_place_radius_m", "mobile_site_radius_m"):
-        assert fiber_mod.SOURCES[k] is mobile.SOURCES[k]
+        assert SOURCES[k] is MOBILE_SOURCES[k]
 
 
 def test_edge_clusters_match_networkx_oracle():
