@@ -5,6 +5,15 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
+__all__ = [
+    "AnalysisError",
+    "ConfigError",
+    "EmptyAreaError",
+    "InputFileError",
+    "PlaceNotFoundError",
+    "PlannerError",
+]
+
 
 class PlannerError(Exception):
     """Base class for every error planner reports to a user as one clear line."""

@@ -15,6 +15,16 @@ from planner.config.plan import PlanConfig
 from planner.config.radio import RadioConfig
 from planner.errors import ConfigError
 
+__all__ = [
+    "CityConfig",
+    "SourceConfig",
+    "StreetConfig",
+    "check_city_name",
+    "config_from_args",
+    "load_config",
+    "slugify",
+]
+
 _SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 

@@ -16,6 +16,8 @@ from pydantic import (
 from planner.errors import ConfigError
 
 #: USD -> EUR conversion used for the US survey figures (ECB reference rate, 2024 average 0.924).
+__all__ = ["FT", "SOURCES", "USD_TO_EUR", "PlanConfig"]
+
 USD_TO_EUR = 0.924
 #: One US survey foot in metres.
 FT = 0.3048
