@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 #: Bumped whenever the cached City layout changes, so stale caches are ignored. 5: a folder of
 #: GeoPackage + JSON instead of a pickle (issue #16), graph tags in a fixed order.
-CACHE_VERSION = f"{__version__}-5"
+CACHE_VERSION = f"{__version__}-6"
 
 
 def cache_dir() -> Path:

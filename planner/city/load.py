@@ -158,6 +158,7 @@ def _build_city(config: CityConfig, progress: bool = True) -> City:
         key_places=key_places_layer(features),
         admin_areas=admin_areas(features),
         boundary=boundary,
+        people_per_household=config.buildings.people_per_household,
         assumptions={
             "buildings": {
                 **config.buildings.report(),

@@ -10,6 +10,11 @@ import osmnx as ox
 from pyproj import CRS
 from shapely import Polygon
 
+from planner.config.buildings import BuildingAssumptions
+
+#: Defaults of the building assumptions (the household size a City is made with by default).
+BUILDING_DEFAULTS = BuildingAssumptions()
+
 __all__ = ["LAYER_NAMES", "City"]
 
 #: Names of the GeoDataFrame layers a City holds, in export order.
@@ -52,6 +57,9 @@ class City:
     assumptions: dict = field(default_factory=dict)
     load_seconds: float = 0.0
     from_cache: bool = False
+    #: Residents per household (``buildings.people_per_household``): the one household size
+    #: that the fibre people counts and the drone ground-risk model both use.
+    people_per_household: float = BUILDING_DEFAULTS.people_per_household
 
     def layers(self) -> dict[str, gpd.GeoDataFrame]:
         """Return the data layers by name, streets (graph edges) and nodes included."""

@@ -264,6 +264,7 @@ def write_city(city: City, folder: str | Path, version: str) -> None:
         "source": city.source,
         "crs": city.crs.to_wkt(),
         "assumptions": city.assumptions,
+        "people_per_household": city.people_per_household,
         "graph": graph,
         "layers": schemas,
     }
@@ -303,4 +304,5 @@ def read_city(folder: str | Path, version: str) -> City:
         **{name: frames[name] for name in LAYER_NAMES},
         boundary=frames["boundary"].geometry.iloc[0],
         assumptions=meta["assumptions"],
+        people_per_household=float(meta["people_per_household"]),
     )

@@ -90,6 +90,32 @@ class CityConfig(BaseModel):
     plan: PlanConfig = Field(default_factory=PlanConfig)
     drones: DroneConfig = Field(default_factory=DroneConfig)
     radio: RadioConfig = Field(default_factory=RadioConfig)
+    #: Population density GeoTIFF (people/km²): the one population source of the fibre people
+    #: counts and the drone ground-risk model (``fiber.population_raster`` and
+    #: ``drones.population_raster`` are accepted and must then agree; all three are kept equal).
+    population_raster: Path | None = None
+
+    @model_validator(mode="after")
+    def _one_population_source(self) -> CityConfig:
+        given = {
+            "population_raster": self.population_raster,
+            "fiber.population_raster": self.fiber.population_raster,
+            "drones.population_raster": self.drones.population_raster,
+        }
+        paths = {k: Path(v) for k, v in given.items() if v is not None}
+        if len(set(paths.values())) > 1:
+            raise ValueError(
+                f"{' and '.join(paths)} differ: set population_raster once (top level); "
+                "fibre and drones share one population source"
+            )
+        self.sync_population_raster(next(iter(paths.values()), None))
+        return self
+
+    def sync_population_raster(self, path: Path | None) -> None:
+        """Set the one population raster of the city in every section that reads it."""
+        self.population_raster = path
+        self.fiber.population_raster = path
+        self.drones.population_raster = None if path is None else str(path)
 
     @field_validator("name")
     @classmethod
@@ -181,8 +207,8 @@ def load_config(path: str | Path) -> CityConfig:
     config.fiber.asset_files = [_resolve(path, p) for p in config.fiber.asset_files]
     config.plan.duct_files = [_resolve(path, p) for p in config.plan.duct_files]
     config.radio.site_files = [_resolve(path, p) for p in config.radio.site_files]
-    if config.fiber.population_raster is not None:
-        config.fiber.population_raster = _resolve(path, config.fiber.population_raster)
+    if config.population_raster is not None:
+        config.sync_population_raster(_resolve(path, config.population_raster))
     return config
 
 

@@ -75,10 +75,9 @@ DEFAULT_OBSTACLE_HEIGHT_M = {
     "chimney": 40.0,
 }
 
-#: Occupancy assumptions used by :func:`population_density_raster`.
+#: Occupancy assumptions used by :func:`population_density_raster` (the household size is the
+#: city's one setting, ``buildings.people_per_household``).
 DEFAULT_OCCUPANCY = {
-    # Eurostat ilc_lvph01: average EU household size 2.3 persons (2022).
-    "people_per_household": 2.3,
     # Planner assumption: one person per 25 m² of non-residential floor area (offices are
     # designed for ~10-15 m²/workplace; ~50% daytime presence).
     "m2_per_person": 25.0,
@@ -357,7 +356,6 @@ class DroneConfig(BaseModel):
     mast_radius_m: float = Field(default=1000.0, gt=0)
     #: Population density GeoTIFF (people/km²) instead of the building occupancy model.
     population_raster: str | None = None
-    people_per_household: float = Field(default=DEFAULT_OCCUPANCY["people_per_household"], gt=0)
     m2_per_person: float = Field(default=DEFAULT_OCCUPANCY["m2_per_person"], gt=0)
     window_m: float = Field(default=DEFAULT_OCCUPANCY["window_m"], gt=0)
     landuse_factors: dict[str, float] | None = None

@@ -5,6 +5,8 @@ from __future__ import annotations
 import geopandas as gpd
 
 from planner.config import sora
+from planner.config.buildings import SOURCES as BUILDING_SOURCES
+from planner.config.buildings import BuildingAssumptions
 from planner.config.drones import (
     DEFAULT_LANDUSE_FACTORS,
     DEFAULT_OBSTACLE_HEIGHT_M,
@@ -17,7 +19,8 @@ __all__ = ["ASSUMPTION_SOURCES", "assumptions"]
 
 #: Sources of the DroneConfig defaults reported in ``summary["assumptions"]``.
 ASSUMPTION_SOURCES = {
-    "people_per_household": "Eurostat ilc_lvph01: average EU household size 2.3 persons (2022)",
+    "people_per_household": "buildings.people_per_household (one household size for fibre "
+    "and drones): " + BUILDING_SOURCES["people_per_household"],
     "m2_per_person": (
         "planner assumption: one person per 25 m² of non-residential floor area (offices "
         "~10-15 m²/workplace, ~50 % daytime presence)"
@@ -167,6 +170,8 @@ def _sources(
     for k in DEFAULT_OCCUPANCY:
         if values[k] != DEFAULT_OCCUPANCY[k]:
             sources[k] = "city config drones." + k
+    if values["people_per_household"] != BuildingAssumptions().people_per_household:
+        sources["people_per_household"] = "city config buildings.people_per_household"
     for k, key in (
         ("obstacle_heights", "obstacle_default_height_m"),
         ("landuse_factors", "landuse_factors"),

@@ -60,7 +60,7 @@ def plan_corridors(city: City, config: DroneConfig | dict | None = None) -> Corr
         a ``summary`` for ``summary.json["drones"]``.
     """
     cfg = drone_config(config)
-    household = cfg.people_per_household
+    household = city.people_per_household
     rules = flight_rules(cfg)
     space = restricted_airspace(city, cfg, rules, city_grid(city, cfg.resolution_m))
     people = ground_risk_model(city, cfg, people_per_household=household)

@@ -125,4 +125,5 @@ def make_city(width=3000.0, height=2000.0, spacing=100.0):
         key_places=key_places,
         boundary=box(X0, Y0, X0 + width, Y0 + height),
         assumptions={},
+        people_per_household=2.3,
     )

@@ -499,15 +499,21 @@ def test_result_is_typed(free_result):
 
 
 def test_household_size_reaches_the_population_model(city, free_result):
-    # the orchestrator passes drones.people_per_household to the population model; the
-    # synthetic city is all residential, so the density doubles with the household size
+    # one household size for fibre and drones: the city's buildings.people_per_household
+    # reaches the drone population model; the synthetic city is all residential, so the
+    # density doubles with the household size
+    import types
+
+    from planner.config import DroneConfig
+
     cfg = {"preset": "usepe", "hubs": HUBS, "resolution_m": 20, "risk_weight": 5}
-    r = plan_corridors(city, {**cfg, "people_per_household": 4.6})
+    r = plan_corridors(types.SimpleNamespace(**{**vars(city), "people_per_household": 4.6}), cfg)
     assert np.allclose(r.density, 2 * free_result.density, rtol=1e-5)
     a = r.summary["assumptions"]
     assert a["values"]["people_per_household"] == 4.6
-    assert a["sources"]["people_per_household"] == "city config drones.people_per_household"
+    assert a["sources"]["people_per_household"] == "city config buildings.people_per_household"
     assert free_result.summary["assumptions"]["values"]["people_per_household"] == 2.3
+    assert "people_per_household" not in DroneConfig.model_fields
 
 
 def test_auto_hub_names_made_unique(city):
