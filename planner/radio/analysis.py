@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -31,6 +31,9 @@ from planner.radio.kpis import (
 )
 from planner.radio.los import height_surface, known_mask
 from planner.radio.sites import load_sites
+
+if TYPE_CHECKING:
+    from planner.city import City
 
 __all__ = ["RadioCoverage", "analyze_radio", "radio_grid", "DEFAULT_BAND"]
 
@@ -63,7 +66,7 @@ class RadioCoverage:
     summary: dict = field(default_factory=dict)
 
 
-def radio_grid(city: Any, resolution_m: float) -> tuple[Affine, tuple[int, int]]:
+def radio_grid(city: City, resolution_m: float) -> tuple[Affine, tuple[int, int]]:
     """North-up grid ``(transform, (rows, cols))`` covering ``city.boundary``."""
     minx, miny, maxx, maxy = city.boundary.bounds
     cols = max(1, math.ceil((maxx - minx) / resolution_m))
@@ -77,7 +80,7 @@ def _config(config: RadioConfig | dict | None) -> RadioConfig:
     return RadioConfig.parse(config)
 
 
-def _blocking(city: Any, cfg: RadioConfig, transform: Affine, shape: tuple[int, int]):
+def _blocking(city: City, cfg: RadioConfig, transform: Affine, shape: tuple[int, int]):
     """Return the building surface, its transform and the deterministic-blocking mask."""
     if cfg.blocking == "off":
         return None, None, np.zeros(shape, dtype=bool)
@@ -108,7 +111,7 @@ def _stats(grids: CoverageGrids, mask: np.ndarray) -> dict:
     return out
 
 
-def _summary(res: RadioCoverage, grids: CoverageGrids, city: Any, people: tuple, secs: float):
+def _summary(res: RadioCoverage, grids: CoverageGrids, city: City, people: tuple, secs: float):
     cfg, tg = res.config, res.config.targets
     xy, ppl = people
     total_people = float(ppl.sum())
@@ -157,7 +160,7 @@ def _summary(res: RadioCoverage, grids: CoverageGrids, city: Any, people: tuple,
 
 
 def analyze_radio(
-    city: Any,
+    city: City,
     config: RadioConfig | dict | None = None,
     corridors: gpd.GeoDataFrame | None = None,
     population=None,

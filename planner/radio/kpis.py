@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -12,6 +12,9 @@ from affine import Affine
 
 from planner.config.radio import RadioConfig
 from planner.radio.coverage import CoverageGrids
+
+if TYPE_CHECKING:
+    from planner.city import City
 
 __all__ = [
     "CORRIDOR_COLUMNS",
@@ -86,7 +89,7 @@ def cell_lookup(transform: Affine, shape: tuple[int, int], x, y) -> tuple[np.nda
     return np.where(inside, row * shape[1] + col, 0), inside
 
 
-def population_points(city: Any, population=None) -> tuple[np.ndarray, np.ndarray]:
+def population_points(city: City, population=None) -> tuple[np.ndarray, np.ndarray]:
     """People and their points: ``population`` or each building's ``people``.
 
     Parameters
@@ -264,7 +267,7 @@ def network_coverage(
     }
 
 
-def key_places_reached(grids: CoverageGrids, city: Any, level: int = 0) -> dict:
+def key_places_reached(grids: CoverageGrids, city: City, level: int = 0) -> dict:
     """Key places of the MIIT classes whose point is covered on the ground.
 
     Classes from OSM: hospitals (OSM does not tell tier-3 ones), universities, railway

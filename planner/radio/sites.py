@@ -6,7 +6,7 @@ import csv
 import difflib
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -20,6 +20,9 @@ from scipy.spatial import cKDTree
 
 from planner.config.radio import DEFAULT_BAND_GHZ, RadioConfig
 from planner.errors import InputFileError
+
+if TYPE_CHECKING:
+    from planner.city import City
 
 __all__ = [
     "OPENCELLID_COLUMNS",
@@ -155,7 +158,7 @@ def _fail(path: Path | str, row: int | None, field: str, msg: str) -> InputFileE
 # ----------------------------------------------------------------- OSM
 
 
-def osm_sites(city: Any) -> gpd.GeoDataFrame:
+def osm_sites(city: City) -> gpd.GeoDataFrame:
     """Mobile sites from ``city.telecom`` (features with ``mobile``), one row per site.
 
     Parameters
@@ -271,7 +274,7 @@ def _lonlat(path: Path, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return lon, lat
 
 
-def _points(path: Path, df: pd.DataFrame, crs: CRS | None, city: Any) -> np.ndarray:
+def _points(path: Path, df: pd.DataFrame, crs: CRS | None, city: City) -> np.ndarray:
     """Site points in the city CRS, from lon/lat columns or the file's geometry."""
     if isinstance(df, gpd.GeoDataFrame) and df.geometry.name in df:
         geoms = df.geometry.to_numpy()
@@ -303,7 +306,7 @@ def _check_degrees(path: Path, xy: np.ndarray) -> None:
         )
 
 
-def _check_inside(path: Path, pts: np.ndarray, city: Any, margin: float, field: str) -> None:
+def _check_inside(path: Path, pts: np.ndarray, city: City, margin: float, field: str) -> None:
     area = shapely.buffer(city.boundary, margin) if margin > 0 else city.boundary
     shapely.prepare(area)
     outside = np.flatnonzero(~shapely.contains_xy(area, shapely.get_x(pts), shapely.get_y(pts)))
@@ -350,7 +353,7 @@ def _bands(path: Path, df: pd.DataFrame) -> np.ndarray:
     return out
 
 
-def _read_opencellid(path: Path, df: pd.DataFrame, city: Any, cfg: RadioConfig) -> pd.DataFrame:
+def _read_opencellid(path: Path, df: pd.DataFrame, city: City, cfg: RadioConfig) -> pd.DataFrame:
     """Group OpenCelliD cells into sites by position; one raw row per (site, technology)."""
     _check_columns(path, list(df.columns), OPENCELLID_COLUMNS, OPENCELLID_COLUMNS)
     tech = _technology(path, df["radio"].tolist(), "radio")
@@ -380,7 +383,7 @@ def _read_opencellid(path: Path, df: pd.DataFrame, city: Any, cfg: RadioConfig) 
     )
 
 
-def _read_sectors(path: Path, df: pd.DataFrame, crs: CRS | None, city: Any, cfg: RadioConfig):
+def _read_sectors(path: Path, df: pd.DataFrame, crs: CRS | None, city: City, cfg: RadioConfig):
     """Per-sector (or per-site) rows of a GeoJSON/GPKG/CSV site file, validated."""
     geo = isinstance(df, gpd.GeoDataFrame)
     cols = [c for c in df.columns if not (geo and c == df.geometry.name)]
@@ -403,7 +406,7 @@ def _read_sectors(path: Path, df: pd.DataFrame, crs: CRS | None, city: Any, cfg:
     return out
 
 
-def read_site_file(path: str | Path, city: Any, cfg: RadioConfig) -> pd.DataFrame:
+def read_site_file(path: str | Path, city: City, cfg: RadioConfig) -> pd.DataFrame:
     """Read one site file into raw sector rows (city CRS points; NaN = use the default).
 
     OpenCelliD CSVs (its 14-column layout, with or without header) are grouped into sites by
@@ -446,7 +449,7 @@ def read_site_file(path: str | Path, city: Any, cfg: RadioConfig) -> pd.DataFram
 
 
 def _site_heights(
-    pts: np.ndarray, tagged: np.ndarray, city: Any, cfg: RadioConfig
+    pts: np.ndarray, tagged: np.ndarray, city: City, cfg: RadioConfig
 ) -> tuple[np.ndarray, list[str]]:
     """Antenna height per site: tagged, else rooftop (building + mount), else mast default."""
     h = tagged.astype(float).copy()
@@ -487,7 +490,7 @@ def _scenarios(
 
 def build_sites(
     raw: pd.DataFrame,
-    city: Any,
+    city: City,
     cfg: RadioConfig,
     people_xy: np.ndarray | None = None,
     people: np.ndarray | None = None,
@@ -543,7 +546,7 @@ def build_sites(
     return sites, gpd.GeoDataFrame(sectors, geometry="geometry", crs=city.crs)
 
 
-def _building_people(city: Any) -> tuple[np.ndarray, np.ndarray]:
+def _building_people(city: City) -> tuple[np.ndarray, np.ndarray]:
     b = getattr(city, "buildings", None)
     if b is None or len(b) == 0:
         return np.zeros((0, 2)), np.zeros(0)
@@ -626,7 +629,7 @@ def _powers(sec: pd.DataFrame, cfg: RadioConfig, defaulted: list[list[str]]) -> 
         defaulted[i].append("tx_power_dbm")
 
 
-def _empty(city: Any) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+def _empty(city: City) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     sites = gpd.GeoDataFrame(
         {c: [] for c in SITE_COLUMNS if c != "geometry"}, geometry=[], crs=city.crs
     )
@@ -637,7 +640,7 @@ def _empty(city: Any) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
 
 
 def load_sites(
-    city: Any,
+    city: City,
     cfg: RadioConfig,
     people_xy: np.ndarray | None = None,
     people: np.ndarray | None = None,
