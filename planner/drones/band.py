@@ -1,0 +1,306 @@
+"""Coarse-to-fine free-mode routing: coarse-lattice routes, full-resolution search in a band."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import ndimage, sparse
+from scipy.sparse import csgraph
+
+from planner.drones.lattice import (
+    OFFSETS,
+    Routes,
+    extract_paths,
+    lattice_lengths,
+    reweight,
+    route_hubs,
+)
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "BAND_CELLS",
+    "COARSE_FACTOR",
+    "BandLattice",
+    "Certificate",
+    "band_lattice",
+    "band_routes",
+    "component_graph",
+    "sub_lattice",
+]
+
+#: Coarse cell = COARSE_FACTOR × COARSE_FACTOR fine cells.
+COARSE_FACTOR = 4
+#: Band half-width around the coarse route, in fine cells (rounded up to whole coarse cells).
+BAND_CELLS = 40
+
+
+@dataclass
+class Certificate:
+    """How far band-restricted corridors may be from the full-resolution optimum.
+
+    For each routed pair the band search also gives a lower bound on every path that leaves
+    the band: ``min over band-edge cells b of d_band(s, b) + h(b, t)`` (the prefix up to the
+    first band-edge cell stays inside the band; ``h`` is the octile distance times the least
+    cost factor, admissible). A pair whose band cost is at most that bound is optimal.
+    """
+
+    pairs: int = 0  #: pairs routed (all weights)
+    proven: int = 0  #: pairs proven optimal at full resolution
+    gaps: list[float] = field(default_factory=list)  #: bound on the relative gap, per pair
+
+    @property
+    def max_gap(self) -> float:
+        """Largest bound on ``cost / optimum - 1`` over all pairs (0 when all are proven)."""
+        return max(self.gaps, default=0.0)
+
+
+@dataclass
+class BandLattice:
+    """The fine grid, its coarse version and the fine connected components."""
+
+    blocked: np.ndarray  #: fine blocked mask (2-D)
+    risk: np.ndarray  #: fine routing risk (2-D)
+    resolution_m: float
+    factor: int  #: coarse factor
+    coarse_len: sparse.csr_matrix  #: coarse lattice lengths
+    coarse_risk: np.ndarray  #: coarse risk (mean over the free cells of a block)
+    coarse_shape: tuple[int, int]
+    labels: np.ndarray  #: fine 4-connected component label per flat cell (0: blocked)
+    sizes: np.ndarray  #: cells per component label
+    rmin: float  #: least routing risk of a free cell
+    local: np.ndarray  #: scratch flat-cell -> local-node map (-1 outside the current band)
+    certificate: Certificate = field(default_factory=Certificate)
+
+
+def band_lattice(
+    risk: np.ndarray, blocked: np.ndarray, resolution_m: float, hubs: np.ndarray
+) -> BandLattice:
+    """Build the coarse lattice (hub blocks kept open) and the fine components.
+
+    Parameters
+    ----------
+    risk, blocked : numpy.ndarray
+        Fine routing risk and blocked mask.
+    resolution_m : float
+        Fine cell size (m).
+    hubs : numpy.ndarray
+        Fine flat cell of each hub.
+    """
+    f = COARSE_FACTOR
+    nr, nc = blocked.shape
+    cr, cc = -(-nr // f), -(-nc // f)
+    free = np.zeros((cr * f, cc * f), dtype=np.float32)
+    free[:nr, :nc] = ~blocked
+    rsum = np.zeros_like(free)
+    rsum[:nr, :nc] = np.where(blocked, 0.0, risk)
+    nfree = free.reshape(cr, f, cc, f).sum(axis=(1, 3))
+    csum = rsum.reshape(cr, f, cc, f).sum(axis=(1, 3))
+    crisk = np.where(nfree > 0, csum / np.maximum(nfree, 1), 0.0).astype(float)
+    cblocked = nfree < 0.5 * f * f
+    hr, hc = np.divmod(np.asarray(hubs, dtype=np.int64), nc)
+    cblocked[hr // f, hc // f] = False
+    labels, _ = ndimage.label(~blocked)
+    return BandLattice(
+        blocked=blocked,
+        risk=np.asarray(risk, dtype=float),
+        resolution_m=resolution_m,
+        factor=f,
+        coarse_len=lattice_lengths((cr, cc), cblocked, resolution_m * f),
+        coarse_risk=crisk,
+        coarse_shape=(cr, cc),
+        labels=labels.ravel(),
+        sizes=np.bincount(labels.ravel()),
+        rmin=float(np.asarray(risk)[~blocked].min(initial=0.0)),
+        local=np.full(blocked.size, -1, dtype=np.int32 if blocked.size < 2**31 else np.int64),
+    )
+
+
+def component_graph(labels: np.ndarray) -> sparse.csr_matrix:
+    """Return a star graph with the fine lattice's connected components (one edge per free cell).
+
+    The 8-connected lattice without corner cutting has the 4-connected components of the
+    free cells; each free cell links to the first cell of its component.
+    """
+    n = labels.size
+    free = np.flatnonzero(labels > 0)
+    _, first = np.unique(labels[free], return_index=True)
+    root = free[first][labels[free] - 1]
+    return sparse.csr_matrix((np.ones(free.size), (free, root)), shape=(n, n))
+
+
+def sub_lattice(
+    cells: np.ndarray, blocked: np.ndarray, resolution_m: float, local: np.ndarray | None = None
+) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Return the lattice restricted to sorted free ``cells`` (local node ``k`` = ``cells[k]``).
+
+    Parameters
+    ----------
+    cells : numpy.ndarray
+        Sorted flat indices of free cells.
+    blocked : numpy.ndarray
+        Blocked mask of the whole grid.
+    resolution_m : float
+        Cell size (m).
+    local : numpy.ndarray, optional
+        Scratch array of ``blocked.size`` filled with -1 (left so on return).
+
+    Returns
+    -------
+    (scipy.sparse.csr_matrix, numpy.ndarray)
+        Edge lengths between local nodes (the same edges as
+        :func:`~planner.drones.lattice.lattice_lengths`), and a bool per cell: it has a free
+        neighbour outside ``cells`` (a band-edge cell).
+    """
+    nr, nc = blocked.shape
+    free = ~blocked.ravel()
+    if local is None:
+        local = np.full(blocked.size, -1, dtype=np.int64)
+    local[cells] = np.arange(len(cells))
+    r, c = np.divmod(cells, nc)
+    rows, cols, data = [], [], []
+    edge = np.zeros(len(cells), dtype=bool)
+    for dr, dc in OFFSETS:
+        ok = (r + dr >= 0) & (r + dr < nr) & (c + dc >= 0) & (c + dc < nc)
+        nb = np.where(ok, cells + dr * nc + dc, 0)
+        ok &= free[nb]
+        if dr and dc:
+            ok &= free[np.where(ok, cells + dr * nc, 0)] & free[np.where(ok, cells + dc, 0)]
+        pos = local[nb]
+        inside = ok & (pos >= 0)
+        edge |= ok & ~inside
+        rows.append(np.flatnonzero(inside))
+        cols.append(pos[inside])
+        data.append(np.full(rows[-1].size, resolution_m * (np.sqrt(2.0) if dr and dc else 1.0)))
+    local[cells] = -1
+    m = len(cells)
+    g = sparse.csr_matrix(
+        (np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))), shape=(m, m)
+    )
+    g.sort_indices()
+    return g, edge
+
+
+def _band_cells(lat: BandLattice, coarse_paths: list[np.ndarray], half: int) -> np.ndarray:
+    """Sorted free fine cells within ``half`` coarse cells (Chebyshev) of any coarse path."""
+    f = lat.factor
+    cr, cc = lat.coarse_shape
+    pr, pc = np.divmod(np.concatenate(coarse_paths), cc)
+    r0, r1 = max(int(pr.min()) - half, 0), min(int(pr.max()) + half + 1, cr)
+    c0, c1 = max(int(pc.min()) - half, 0), min(int(pc.max()) + half + 1, cc)
+    mask = np.zeros((r1 - r0, c1 - c0), dtype=np.uint8)
+    mask[pr - r0, pc - c0] = 1
+    mask = ndimage.maximum_filter(mask, size=2 * half + 1, mode="constant")
+    br, bc = np.nonzero(mask)
+    nr, nc = lat.blocked.shape
+    fr = ((br + r0) * f)[:, None, None] + np.arange(f)[None, :, None]
+    fc = ((bc + c0) * f)[:, None, None] + np.arange(f)[None, None, :]
+    fr, fc = np.broadcast_arrays(fr, fc)
+    ok = (fr < nr) & (fc < nc)
+    cells = fr[ok] * nc + fc[ok]
+    return np.sort(cells[~lat.blocked.ravel()[cells]])
+
+
+def _octile(a: np.ndarray, t: int, nc: int, res: float) -> np.ndarray:
+    """Octile distance (m) from cells ``a`` to cell ``t``: the lattice's shortest length."""
+    ra, ca = np.divmod(a, nc)
+    rt, ct = divmod(int(t), nc)
+    dy, dx = np.abs(ra - rt), np.abs(ca - ct)
+    return res * (np.maximum(dx, dy) + (np.sqrt(2.0) - 1) * np.minimum(dx, dy))
+
+
+def _sweep(
+    lat: BandLattice, cells: np.ndarray, w: float, src: int, targets: np.ndarray
+) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
+    """Dijkstra from ``src`` inside ``cells``: costs, paths and out-of-band lower bounds."""
+    g_len, edge = sub_lattice(cells, lat.blocked, lat.resolution_m, lat.local)
+    g = reweight(g_len, lat.risk.ravel()[cells][None, :], w)
+    loc = np.searchsorted(cells, np.append(targets, src))
+    dist, pred = csgraph.dijkstra(g, indices=loc[-1:], return_predecessors=True)
+    cost = dist[0, loc[:-1]]
+    ok = np.isfinite(cost)
+    paths = extract_paths(pred, np.zeros(int(ok.sum()), dtype=np.int64), loc[:-1][ok])
+    paths = [cells[p] for p in paths]
+    rmin = lat.rmin
+    b = np.flatnonzero(edge & np.isfinite(dist[0]))
+    nc = lat.blocked.shape[1]
+    lb = np.array(
+        [
+            (dist[0, b] + _octile(cells[b], t, nc, lat.resolution_m) * (1 + w * rmin)).min(
+                initial=np.inf
+            )
+            for t in targets
+        ]
+    )
+    return cost, paths, lb
+
+
+def band_routes(lat: BandLattice, hubs: np.ndarray, w: float) -> Routes:
+    """Routes between all hub pairs at risk weight ``w``, coarse to fine.
+
+    Each source hub routes once per weight on the coarse lattice; then one full-resolution
+    Dijkstra runs inside the union of the bands around its coarse routes (widened 4× and
+    finally to the whole lattice for a target the band does not reach). Adds the pairs'
+    optimality bounds to ``lat.certificate``.
+
+    Parameters
+    ----------
+    lat : BandLattice
+        From :func:`band_lattice`.
+    hubs : numpy.ndarray
+        Fine flat cell of each hub.
+    w : float
+        Risk weight.
+    """
+    hubs = np.asarray(hubs, dtype=np.int64)
+    k = len(hubs)
+    cost = np.full((k, k), np.inf)
+    cost[np.diag_indices(k)] = 0.0
+    paths: dict[tuple[int, int], np.ndarray] = {}
+    if k < 2:
+        return Routes(hubs, cost, paths)
+    nc, f, ccols = lat.blocked.shape[1], lat.factor, lat.coarse_shape[1]
+    hr, hc = np.divmod(hubs, nc)
+    coarse = route_hubs(reweight(lat.coarse_len, lat.coarse_risk, w), (hr // f) * ccols + hc // f)
+    half = -(-BAND_CELLS // f)
+    for i in range(k - 1):
+        todo = [j for j in range(i + 1, k) if lat.labels[hubs[j]] == lat.labels[hubs[i]] > 0]
+        for width in (half, 4 * half, None):
+            if not todo:
+                break
+            cps = [coarse.paths.get((i, j)) for j in todo]
+            if width is None or any(p is None for p in cps):
+                cells = np.flatnonzero(lat.labels == lat.labels[hubs[i]])
+            else:
+                cells = _band_cells(lat, cps, width)
+            todo = _route_source(lat, cells, w, hubs, i, todo, cost, paths)
+    return Routes(hubs, cost, paths)
+
+
+def _route_source(
+    lat: BandLattice,
+    cells: np.ndarray,
+    w: float,
+    hubs: np.ndarray,
+    i: int,
+    todo: list[int],
+    cost: np.ndarray,
+    paths: dict[tuple[int, int], np.ndarray],
+) -> list[int]:
+    """Route hub ``i`` to ``todo`` inside ``cells``; return the targets left unreached."""
+    c, ps, lb = _sweep(lat, cells, w, int(hubs[i]), hubs[todo])
+    ok = np.isfinite(c)
+    full = len(cells) == int(lat.sizes[lat.labels[hubs[i]]])
+    it = iter(ps)
+    for j, cj, lbj, okj in zip(todo, c, lb, ok, strict=True):
+        if not okj:
+            continue
+        cost[i, j] = cost[j, i] = cj
+        paths[(i, j)] = next(it)
+        gap = 0.0 if full or cj <= lbj else cj / max(lbj, 1e-12) - 1
+        lat.certificate.pairs += 1
+        lat.certificate.proven += gap == 0.0
+        lat.certificate.gaps.append(gap)
+    return [j for j, okj in zip(todo, ok, strict=True) if not okj]
