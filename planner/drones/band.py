@@ -47,14 +47,23 @@ class Certificate:
     cost factor, admissible). A pair whose band cost is at most that bound is optimal.
     """
 
-    pairs: int = 0  #: pairs routed (all weights)
-    proven: int = 0  #: pairs proven optimal at full resolution
-    gaps: list[float] = field(default_factory=list)  #: bound on the relative gap, per pair
+    #: ``(weight, i, j)`` -> bound on ``cost / optimum - 1`` of the pair's route (0: proven)
+    gaps: dict[tuple[float, int, int], float] = field(default_factory=dict)
+
+    @property
+    def pairs(self) -> int:
+        """Pairs routed (all weights)."""
+        return len(self.gaps)
+
+    @property
+    def proven(self) -> int:
+        """Pairs proven optimal at full resolution."""
+        return sum(g == 0 for g in self.gaps.values())
 
     @property
     def max_gap(self) -> float:
         """Largest bound on ``cost / optimum - 1`` over all pairs (0 when all are proven)."""
-        return max(self.gaps, default=0.0)
+        return max(self.gaps.values(), default=0.0)
 
 
 @dataclass
@@ -212,10 +221,14 @@ def _octile(a: np.ndarray, t: int, nc: int, res: float) -> np.ndarray:
 
 
 def _sweep(
-    lat: BandLattice, cells: np.ndarray, w: float, src: int, targets: np.ndarray
+    lat: BandLattice,
+    band: tuple[np.ndarray, sparse.csr_matrix, np.ndarray],
+    w: float,
+    src: int,
+    targets: np.ndarray,
 ) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
-    """Dijkstra from ``src`` inside ``cells``: costs, paths and out-of-band lower bounds."""
-    g_len, edge = sub_lattice(cells, lat.blocked, lat.resolution_m, lat.local)
+    """Dijkstra from ``src`` inside a band: costs, paths and out-of-band lower bounds."""
+    cells, g_len, edge = band
     g = reweight(g_len, lat.risk.ravel()[cells][None, :], w)
     loc = np.searchsorted(cells, np.append(targets, src))
     dist, pred = csgraph.dijkstra(g, indices=loc[-1:], return_predecessors=True)
@@ -223,12 +236,11 @@ def _sweep(
     ok = np.isfinite(cost)
     paths = extract_paths(pred, np.zeros(int(ok.sum()), dtype=np.int64), loc[:-1][ok])
     paths = [cells[p] for p in paths]
-    rmin = lat.rmin
     b = np.flatnonzero(edge & np.isfinite(dist[0]))
     nc = lat.blocked.shape[1]
     lb = np.array(
         [
-            (dist[0, b] + _octile(cells[b], t, nc, lat.resolution_m) * (1 + w * rmin)).min(
+            (dist[0, b] + _octile(cells[b], t, nc, lat.resolution_m) * (1 + w * lat.rmin)).min(
                 initial=np.inf
             )
             for t in targets
@@ -237,12 +249,13 @@ def _sweep(
     return cost, paths, lb
 
 
-def band_routes(lat: BandLattice, hubs: np.ndarray, w: float) -> Routes:
-    """Routes between all hub pairs at risk weight ``w``, coarse to fine.
+def band_routes(lat: BandLattice, hubs: np.ndarray, weights: list[float]) -> dict[float, Routes]:
+    """Routes between all hub pairs at each risk weight, coarse to fine.
 
-    Each source hub routes once per weight on the coarse lattice; then one full-resolution
-    Dijkstra runs inside the union of the bands around its coarse routes (widened 4× and
-    finally to the whole lattice for a target the band does not reach). Adds the pairs'
+    Each weight routes all pairs on the coarse lattice; then, per source hub, one
+    full-resolution lattice is built over the union of the bands around its coarse routes at
+    all weights, and one Dijkstra per weight runs inside it (the band widened 4×, and finally
+    to the hub's whole component, for a target it does not reach). Adds the pairs'
     optimality bounds to ``lat.certificate``.
 
     Parameters
@@ -251,56 +264,66 @@ def band_routes(lat: BandLattice, hubs: np.ndarray, w: float) -> Routes:
         From :func:`band_lattice`.
     hubs : numpy.ndarray
         Fine flat cell of each hub.
-    w : float
-        Risk weight.
+    weights : list of float
+        Risk weights.
+
+    Returns
+    -------
+    dict
+        Risk weight -> :class:`~planner.drones.lattice.Routes`.
     """
     hubs = np.asarray(hubs, dtype=np.int64)
     k = len(hubs)
-    cost = np.full((k, k), np.inf)
-    cost[np.diag_indices(k)] = 0.0
-    paths: dict[tuple[int, int], np.ndarray] = {}
+    out = {}
+    for w in weights:
+        cost = np.full((k, k), np.inf)
+        cost[np.diag_indices(k)] = 0.0
+        out[w] = Routes(hubs, cost, {})
     if k < 2:
-        return Routes(hubs, cost, paths)
+        return out
     nc, f, ccols = lat.blocked.shape[1], lat.factor, lat.coarse_shape[1]
     hr, hc = np.divmod(hubs, nc)
-    coarse = route_hubs(reweight(lat.coarse_len, lat.coarse_risk, w), (hr // f) * ccols + hc // f)
+    chubs = (hr // f) * ccols + hc // f
+    coarse = {w: route_hubs(reweight(lat.coarse_len, lat.coarse_risk, w), chubs) for w in out}
     half = -(-BAND_CELLS // f)
     for i in range(k - 1):
-        todo = [j for j in range(i + 1, k) if lat.labels[hubs[j]] == lat.labels[hubs[i]] > 0]
+        comp = lat.labels[hubs[i]]
+        same = [j for j in range(i + 1, k) if lat.labels[hubs[j]] == comp > 0]
+        todo = {w: list(same) for w in out}
         for width in (half, 4 * half, None):
-            if not todo:
+            live = [w for w in out if todo[w]]
+            if not live:
                 break
-            cps = [coarse.paths.get((i, j)) for j in todo]
+            cps = [coarse[w].paths.get((i, j)) for w in live for j in todo[w]]
             if width is None or any(p is None for p in cps):
-                cells = np.flatnonzero(lat.labels == lat.labels[hubs[i]])
+                cells = np.flatnonzero(lat.labels == comp)
             else:
                 cells = _band_cells(lat, cps, width)
-            todo = _route_source(lat, cells, w, hubs, i, todo, cost, paths)
-    return Routes(hubs, cost, paths)
+            band = (cells, *sub_lattice(cells, lat.blocked, lat.resolution_m, lat.local))
+            for w in live:
+                todo[w] = _route_source(lat, band, w, i, todo[w], out[w])
+    return out
 
 
 def _route_source(
     lat: BandLattice,
-    cells: np.ndarray,
+    band: tuple[np.ndarray, sparse.csr_matrix, np.ndarray],
     w: float,
-    hubs: np.ndarray,
     i: int,
     todo: list[int],
-    cost: np.ndarray,
-    paths: dict[tuple[int, int], np.ndarray],
+    routes: Routes,
 ) -> list[int]:
-    """Route hub ``i`` to ``todo`` inside ``cells``; return the targets left unreached."""
-    c, ps, lb = _sweep(lat, cells, w, int(hubs[i]), hubs[todo])
+    """Route hub ``i`` to ``todo`` inside ``band``; return the targets left unreached."""
+    hubs = routes.hubs
+    c, ps, lb = _sweep(lat, band, w, int(hubs[i]), hubs[todo])
     ok = np.isfinite(c)
-    full = len(cells) == int(lat.sizes[lat.labels[hubs[i]]])
+    full = len(band[0]) == int(lat.sizes[lat.labels[hubs[i]]])
     it = iter(ps)
     for j, cj, lbj, okj in zip(todo, c, lb, ok, strict=True):
         if not okj:
             continue
-        cost[i, j] = cost[j, i] = cj
-        paths[(i, j)] = next(it)
+        routes.cost[i, j] = routes.cost[j, i] = cj
+        routes.paths[(i, j)] = next(it)
         gap = 0.0 if full or cj <= lbj else cj / max(lbj, 1e-12) - 1
-        lat.certificate.pairs += 1
-        lat.certificate.proven += gap == 0.0
-        lat.certificate.gaps.append(gap)
+        lat.certificate.gaps[(w, i, j)] = gap
     return [j for j, okj in zip(todo, ok, strict=True) if not okj]

@@ -104,7 +104,9 @@ def route_free(
     """
     nodes = hubs.routable["cell"].to_numpy(dtype=np.int64)
     transform, shape = people.grid
-    free = free_router(people, blocked, nodes)
+    wanted = [weights.tiebreak]
+    wanted += list(budget_weights) if weights.budget is not None else [weights.weight]
+    free = free_router(people, blocked, nodes, wanted)
     router = free.route
     short = router(weights.tiebreak)
     pair_w = None
@@ -136,7 +138,11 @@ def route_free(
 
 
 def free_router(
-    people: GroundRisk, blocked: np.ndarray, nodes: np.ndarray, method: str | None = None
+    people: GroundRisk,
+    blocked: np.ndarray,
+    nodes: np.ndarray,
+    weights: list[float],
+    method: str | None = None,
 ) -> FreeRouter:
     """Return the router of one risk weight and the graph whose components tell enclosed hubs.
 
@@ -148,6 +154,8 @@ def free_router(
         Blocked-cell mask.
     nodes : numpy.ndarray
         Lattice cell of each routable hub.
+    weights : list of float
+        The risk weights the router will be asked for (the band router routes them together).
     method : str, optional
         ``band`` (coarse to fine, :mod:`planner.drones.band`) or ``exact``; default from the
         ``PLANNER_DRONE_ROUTER`` environment variable, else ``band``.
@@ -158,18 +166,19 @@ def free_router(
         g_len = lattice_lengths(people.grid.shape, blocked, res)
         return FreeRouter(lambda w: route_hubs(reweight(g_len, people.risk, w), nodes), g_len, None)
     lat = band_lattice(people.risk, blocked, res, nodes)
+    done: dict[float, Routes] = {}
 
     def router(w: float) -> Routes:
-        routes = band_routes(lat, nodes, w)
-        cert = lat.certificate
-        log.info(
-            "band routing w=%g: %d/%d pairs proven optimal, gap bound %.3g",
-            w,
-            cert.proven,
-            cert.pairs,
-            cert.max_gap,
-        )
-        return routes
+        if w not in done:
+            done.update(band_routes(lat, nodes, sorted({w, *weights} - set(done))))
+            cert = lat.certificate
+            log.info(
+                "band routing: %d/%d pairs proven optimal, gap bound %.3g",
+                cert.proven,
+                cert.pairs,
+                cert.max_gap,
+            )
+        return done[w]
 
     return FreeRouter(router, component_graph(lat.labels), lat.certificate)
 

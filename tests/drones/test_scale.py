@@ -35,10 +35,10 @@ def test_band_routes_valid_and_certified(w):
     res = 10.0
     exact = route_hubs(reweight(lattice_lengths(risk.shape, blocked, res), risk, w), hubs)
     lat = band_lattice(risk, blocked, res, hubs)
-    routes = band_routes(lat, hubs, w)
+    routes = band_routes(lat, hubs, [w])[w]
     assert set(routes.paths) == set(exact.paths)
     nc = risk.shape[1]
-    for n, (i, j) in enumerate(sorted(routes.paths)):
+    for i, j in sorted(routes.paths):
         p = routes.paths[(i, j)]
         assert p[0] == hubs[i] and p[-1] == hubs[j]
         assert not blocked.ravel()[p].any()
@@ -48,7 +48,7 @@ def test_band_routes_valid_and_certified(w):
         assert routes.cost[i, j] == pytest.approx(length[0] + w * rk[0], rel=1e-9)
         # never cheaper than the optimum, never above the certified bound
         assert routes.cost[i, j] >= exact.cost[i, j] * (1 - 1e-12)
-        gap = lat.certificate.gaps[n]
+        gap = lat.certificate.gaps[(w, i, j)]
         assert routes.cost[i, j] <= exact.cost[i, j] * (1 + gap) * (1 + 1e-12)
     assert lat.certificate.pairs == len(routes.paths)
 
@@ -57,7 +57,7 @@ def test_band_mostly_optimal_on_smooth_risk():
     risk, blocked, hubs = _city(seed=3)
     w = 1e-6
     exact = route_hubs(reweight(lattice_lengths(risk.shape, blocked, 10.0), risk, w), hubs)
-    routes = band_routes(band_lattice(risk, blocked, 10.0, hubs), hubs, w)
+    routes = band_routes(band_lattice(risk, blocked, 10.0, hubs), hubs, [w])[w]
     k = np.triu_indices(len(hubs), 1)
     ok = np.isfinite(exact.cost[k])
     assert np.max(routes.cost[k][ok] / exact.cost[k][ok]) < 1.01
@@ -72,7 +72,7 @@ def test_band_widens_when_the_band_is_cut(monkeypatch):
     blocked[60, 30] = False  # one fine gap, far from the straight line
     hubs = np.array([20 * n + 5, 20 * n + 58])
     monkeypatch.setattr(band, "BAND_CELLS", 4)
-    routes = band_routes(band_lattice(risk, blocked, 1.0, hubs), hubs, 0.0)
+    routes = band_routes(band_lattice(risk, blocked, 1.0, hubs), hubs, [0.0])[0.0]
     exact = route_hubs(reweight(lattice_lengths(risk.shape, blocked, 1.0), risk, 0.0), hubs)
     assert routes.cost[0, 1] == pytest.approx(exact.cost[0, 1])
 
@@ -87,3 +87,13 @@ def test_component_graph_matches_lattice_components():
     # same partition: a bijection between labels
     pairs = set(zip(want.tolist(), got.tolist(), strict=True))
     assert len(pairs) == len(set(want.tolist())) == len(set(got.tolist()))
+
+
+def test_band_routes_several_weights_at_once():
+    risk, blocked, hubs = _city(seed=2)
+    lat = band_lattice(risk, blocked, 10.0, hubs)
+    both = band_routes(lat, hubs, [1e-6, 3.0])
+    one = band_routes(band_lattice(risk, blocked, 10.0, hubs), hubs, [3.0])[3.0]
+    assert set(both) == {1e-6, 3.0}
+    assert np.all(both[3.0].cost <= one.cost * (1 + 1e-12))  # a union band is never worse
+    assert lat.certificate.pairs == 2 * len(one.paths)
