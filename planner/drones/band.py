@@ -222,14 +222,19 @@ def _octile(a: np.ndarray, t: int, nc: int, res: float) -> np.ndarray:
 
 def _sweep(
     lat: BandLattice,
-    band: tuple[np.ndarray, sparse.csr_matrix, np.ndarray],
+    band: tuple[np.ndarray, sparse.csr_matrix, np.ndarray, np.ndarray],
     w: float,
     src: int,
     targets: np.ndarray,
 ) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
-    """Dijkstra from ``src`` inside a band: costs, paths and out-of-band lower bounds."""
-    cells, g_len, edge = band
-    g = reweight(g_len, lat.risk.ravel()[cells][None, :], w)
+    """Dijkstra from ``src`` inside a band: costs, paths and out-of-band lower bounds.
+
+    ``band`` is ``(cells, edge lengths, band-edge mask, mean risk of each edge)``.
+    """
+    cells, g_len, edge, mid = band
+    g = sparse.csr_matrix(
+        (g_len.data * (1.0 + w * mid), g_len.indices, g_len.indptr), shape=g_len.shape
+    )
     loc = np.searchsorted(cells, np.append(targets, src))
     dist, pred = csgraph.dijkstra(g, indices=loc[-1:], return_predecessors=True)
     cost = dist[0, loc[:-1]]
@@ -299,7 +304,10 @@ def band_routes(lat: BandLattice, hubs: np.ndarray, weights: list[float]) -> dic
                 cells = np.flatnonzero(lat.labels == comp)
             else:
                 cells = _band_cells(lat, cps, width)
-            band = (cells, *sub_lattice(cells, lat.blocked, lat.resolution_m, lat.local))
+            g_len, edge = sub_lattice(cells, lat.blocked, lat.resolution_m, lat.local)
+            r = lat.risk.ravel()[cells]
+            mid = 0.5 * (np.repeat(r, np.diff(g_len.indptr)) + r[g_len.indices])
+            band = (cells, g_len, edge, mid)
             for w in live:
                 todo[w] = _route_source(lat, band, w, i, todo[w], out[w])
     return out
@@ -307,7 +315,7 @@ def band_routes(lat: BandLattice, hubs: np.ndarray, weights: list[float]) -> dic
 
 def _route_source(
     lat: BandLattice,
-    band: tuple[np.ndarray, sparse.csr_matrix, np.ndarray],
+    band: tuple[np.ndarray, sparse.csr_matrix, np.ndarray, np.ndarray],
     w: float,
     i: int,
     todo: list[int],
