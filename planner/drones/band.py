@@ -75,7 +75,7 @@ class BandLattice:
     resolution_m: float
     factor: int  #: coarse factor
     coarse_len: sparse.csr_matrix  #: coarse lattice lengths
-    coarse_risk: np.ndarray  #: coarse risk (mean over the free cells of a block)
+    coarse_risk: np.ndarray  #: coarse risk (least over the free cells of a block)
     coarse_shape: tuple[int, int]
     labels: np.ndarray  #: fine 4-connected component label per flat cell (0: blocked)
     sizes: np.ndarray  #: cells per component label
@@ -103,11 +103,11 @@ def band_lattice(
     cr, cc = -(-nr // f), -(-nc // f)
     free = np.zeros((cr * f, cc * f), dtype=np.float32)
     free[:nr, :nc] = ~blocked
-    rsum = np.zeros_like(free)
-    rsum[:nr, :nc] = np.where(blocked, 0.0, risk)
+    rmin = np.full_like(free, np.inf)
+    rmin[:nr, :nc] = np.where(blocked, np.inf, risk)
     nfree = free.reshape(cr, f, cc, f).sum(axis=(1, 3))
-    csum = rsum.reshape(cr, f, cc, f).sum(axis=(1, 3))
-    crisk = np.where(nfree > 0, csum / np.maximum(nfree, 1), 0.0).astype(float)
+    crisk = rmin.reshape(cr, f, cc, f).min(axis=(1, 3)).astype(float)
+    crisk[~np.isfinite(crisk)] = 0.0
     cblocked = nfree < 0.5 * f * f
     hr, hc = np.divmod(np.asarray(hubs, dtype=np.int64), nc)
     cblocked[hr // f, hc // f] = False
