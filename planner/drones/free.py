@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,6 +12,7 @@ from affine import Affine
 from scipy import sparse
 from shapely.geometry import LineString
 
+from planner.drones.band import Certificate, band_lattice, band_routes, component_graph
 from planner.drones.hubs import HubSet
 from planner.drones.lattice import (
     Routes,
@@ -18,12 +21,34 @@ from planner.drones.lattice import (
     path_measures,
     reweight,
     route_hubs,
+    router_method,
     select_by_budget,
 )
 from planner.drones.network import Network, Weighting
 from planner.drones.risk import GroundRisk
 
-__all__ = ["LatticeGeometry", "budget_routes", "route_free"]
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "FreeRouter",
+    "LatticeGeometry",
+    "Router",
+    "budget_routes",
+    "free_router",
+    "route_free",
+]
+
+#: Routes all hub pairs at one risk weight.
+Router = Callable[[float], Routes]
+
+
+@dataclass
+class FreeRouter:
+    """A free-mode router and what it tells besides routes."""
+
+    route: Router  #: all hub pairs at one risk weight
+    components: sparse.csr_matrix  #: graph whose components tell enclosed hubs
+    certificate: Certificate | None  #: optimality bounds of the band router (None: exact)
 
 
 @dataclass
@@ -79,16 +104,17 @@ def route_free(
     """
     nodes = hubs.routable["cell"].to_numpy(dtype=np.int64)
     transform, shape = people.grid
-    g_len = lattice_lengths(shape, blocked, people.grid.resolution)
-    components = reweight(g_len, people.risk, weights.tiebreak)
-    short = route_hubs(components, nodes)
+    wanted = [weights.tiebreak]
+    wanted += list(budget_weights) if weights.budget is not None else [weights.weight]
+    free = free_router(people, blocked, nodes, wanted)
+    router = free.route
+    short = router(weights.tiebreak)
     pair_w = None
     if weights.budget is not None:
         routes, pair_w = budget_routes(
-            g_len,
+            router,
             people.risk,
             people.grid.resolution,
-            nodes,
             short,
             budget_weights,
             weights.budget,
@@ -97,7 +123,7 @@ def route_free(
     elif weights.weight == weights.tiebreak:
         routes = short
     else:
-        routes = route_hubs(reweight(g_len, people.risk, weights.weight), nodes)
+        routes = router(weights.weight)
     return Network(
         hubs=hubs.hubs,
         routable=hubs.routable,
@@ -105,17 +131,62 @@ def route_free(
         routes=routes,
         shortest=short,
         pair_weight=pair_w,
-        components=components,
+        components=free.components,
         geometry=LatticeGeometry(transform, shape[1]),
         messages=[],
     )
 
 
+def free_router(
+    people: GroundRisk,
+    blocked: np.ndarray,
+    nodes: np.ndarray,
+    weights: list[float],
+    method: str | None = None,
+) -> FreeRouter:
+    """Return the router of one risk weight and the graph whose components tell enclosed hubs.
+
+    Parameters
+    ----------
+    people : GroundRisk
+        The grid and its routing risk.
+    blocked : numpy.ndarray
+        Blocked-cell mask.
+    nodes : numpy.ndarray
+        Lattice cell of each routable hub.
+    weights : list of float
+        The risk weights the router will be asked for (the band router routes them together).
+    method : str, optional
+        ``band`` (coarse to fine, :mod:`planner.drones.band`) or ``exact``; default from the
+        ``PLANNER_DRONE_ROUTER`` environment variable, else ``band``.
+    """
+    method = router_method(method)
+    res = people.grid.resolution
+    if method == "exact":
+        g_len = lattice_lengths(people.grid.shape, blocked, res)
+        return FreeRouter(lambda w: route_hubs(reweight(g_len, people.risk, w), nodes), g_len, None)
+    lat = band_lattice(people.risk, blocked, res, nodes)
+    done: dict[float, Routes] = {}
+
+    def router(w: float) -> Routes:
+        if w not in done:
+            done.update(band_routes(lat, nodes, sorted({w, *weights} - set(done))))
+            cert = lat.certificate
+            log.info(
+                "band routing: %d/%d pairs proven optimal, gap bound %.3g",
+                cert.proven,
+                cert.pairs,
+                cert.max_gap,
+            )
+        return done[w]
+
+    return FreeRouter(router, component_graph(lat.labels), lat.certificate)
+
+
 def budget_routes(
-    g_len: sparse.csr_matrix,
+    router: Router,
     risk: np.ndarray,
     resolution_m: float,
-    nodes: np.ndarray,
     short: Routes,
     weights: list[float],
     budget: float,
@@ -125,15 +196,12 @@ def budget_routes(
 
     Parameters
     ----------
-    g_len : scipy.sparse.csr_matrix
-        The lattice's edge structure (:func:`~planner.drones.lattice.lattice_lengths`);
-        each weight's graph reweights it without rebuilding.
+    router : Router
+        Routes all hub pairs at one risk weight (:func:`free_router`).
     risk : numpy.ndarray
         Routing risk grid.
     resolution_m : float
         Cell size (m).
-    nodes : numpy.ndarray
-        Lattice node of each hub.
     short : Routes
         Shortest routes (weight ``w0``), the detour reference.
     weights : list of float
@@ -151,7 +219,7 @@ def budget_routes(
     keys = list(short.paths)
     cand = [short]
     for w in sorted(set(weights)):
-        cand.append(route_hubs(reweight(g_len, risk, w), nodes))
+        cand.append(router(w))
     lengths, risks = np.zeros((len(cand), len(keys))), np.zeros((len(cand), len(keys)))
     for c, r in enumerate(cand):
         lengths[c], risks[c] = path_measures([r.paths[k] for k in keys], risk, resolution_m)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,6 +14,8 @@ from planner.errors import AnalysisError
 
 __all__ = [
     "OFFSETS",
+    "ROUTER_ENV",
+    "router_method",
     "Routes",
     "cell_centres",
     "extract_paths",
@@ -27,6 +30,24 @@ __all__ = [
 
 #: The 8 neighbour offsets (row, col); the first four are orthogonal.
 OFFSETS = ((0, 1), (1, 0), (0, -1), (-1, 0), (1, 1), (1, -1), (-1, 1), (-1, -1))
+
+#: Environment variable choosing the free-mode router: ``band`` (default, coarse to fine)
+#: or ``exact`` (one full-lattice Dijkstra per hub and weight, the pre-issue-15 method).
+ROUTER_ENV = "PLANNER_DRONE_ROUTER"
+
+
+def router_method(method: str | None = None) -> str:
+    """Return the free-mode router in effect: ``method``, else ``$PLANNER_DRONE_ROUTER``, else band.
+
+    Raises
+    ------
+    AnalysisError
+        For an unknown router name.
+    """
+    method = method or os.environ.get(ROUTER_ENV) or "band"
+    if method not in ("band", "exact"):
+        raise AnalysisError(f"{ROUTER_ENV}: unknown router {method!r} (band or exact)")
+    return method
 
 
 def lattice_graph(

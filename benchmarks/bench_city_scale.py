@@ -1,0 +1,173 @@
+"""Benchmark big cities (issue 15): per-step time and peak memory, band router vs exact.
+
+Cases: ``li`` (the Liechtenstein extract) and Liechtenstein mosaics ``3x1``, ``2x2``, ``3x3``
+(:mod:`mosaic`). For each case it prints the drone step's time and the process's peak RSS
+with the coarse-to-fine band router (the default), and
+
+* ``--old``: the same step with today's exact router (``PLANNER_DRONE_ROUTER=exact``, one
+  full-lattice Dijkstra per hub and risk weight) and the time ratio; refused by the memory
+  guard when it would not fit (``PLANNER_MEMORY_BUDGET_GB``);
+* ``--sample S``: the certificate measured in the same run: for the first ``S`` source hubs,
+  the exact full-resolution optimum of each of their pairs at every candidate risk weight
+  (one full-lattice sweep per source and weight), against the band router's cost, and the
+  band router's own proven bound;
+* ``--steps fiber,plan``: those steps too (their own APIs, default configs).
+
+Run: ``PYTHONPATH=. python benchmarks/bench_city_scale.py --case li --old --sample 9``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from planner import load_city  # noqa: E402
+from planner.drones.airspace import flight_rules, restricted_airspace  # noqa: E402
+from planner.drones.band import band_lattice, band_routes  # noqa: E402
+from planner.drones.corridors import drone_config, plan_corridors  # noqa: E402
+from planner.drones.grid import city_grid, drone_step_bytes  # noqa: E402
+from planner.drones.hubs import site_hubs  # noqa: E402
+from planner.drones.lattice import lattice_lengths, reweight  # noqa: E402
+from planner.drones.risk import ground_risk_model  # noqa: E402
+
+PBF = Path("/work/shared/data/osm/liechtenstein-2021-10-28.osm.pbf")
+
+
+def peak_gb() -> float:
+    """Peak resident memory of this process so far (GB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
+
+
+def load(case: str):
+    """The Liechtenstein city, or a mosaic of it (``NxM``)."""
+    city = load_city(PBF, progress=False)
+    if case != "li":
+        from mosaic import mosaic_city
+
+        a, b = (int(v) for v in case.split("x"))
+        city = mosaic_city(city, a, b)
+    return city
+
+
+def timed_step(name: str, fn, rows: list) -> object:
+    """Run ``fn``, append ``(name, wall seconds, peak GB)`` to ``rows`` and print it."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    out = fn()
+    rows.append((name, time.perf_counter() - t0, peak_gb()))
+    cpu = time.process_time() - c0  # the fair figure on a shared, oversubscribed machine
+    print(
+        f"   {name:<22} {rows[-1][1]:8.1f} s wall {cpu:8.1f} s cpu   peak {rows[-1][2]:5.2f} GB",
+        flush=True,
+    )
+    return out
+
+
+def drones(city, method: str):
+    """The drone step with the given free-mode router."""
+    old = os.environ.get("PLANNER_DRONE_ROUTER")
+    os.environ["PLANNER_DRONE_ROUTER"] = method
+    try:
+        return plan_corridors(city)
+    finally:
+        if old is None:
+            del os.environ["PLANNER_DRONE_ROUTER"]
+        else:
+            os.environ["PLANNER_DRONE_ROUTER"] = old
+
+
+def certificate(city, sources: int) -> None:
+    """Band costs vs the exact full-lattice optimum for the pairs of the first sources."""
+    from scipy.sparse import csgraph
+
+    cfg = drone_config(None)
+    rules = flight_rules(cfg)
+    space = restricted_airspace(city, cfg, rules, city_grid(city, cfg.resolution_m))
+    people = ground_risk_model(city, cfg, people_per_household=cfg.people_per_household)
+    nodes = site_hubs(city, cfg, space, people).routable["cell"].to_numpy(dtype=np.int64)
+    res = people.grid.resolution
+    lat = band_lattice(people.risk, space.blocked, res, nodes)
+    g_len = lattice_lengths(people.grid.shape, space.blocked, res)
+    print(f"   certificate: {len(nodes)} hubs, exact sweeps from the first {sources} hubs")
+    print("   weight  pairs  proven  bound_max  measured_max  measured_mean  band_s  exact_s")
+    worst = 0.0
+    ws = sorted({1e-6, *cfg.budget_weights})
+    t0 = time.perf_counter()
+    allw = band_routes(lat, nodes, ws)
+    tb = (time.perf_counter() - t0) / len(ws)
+    for w in ws:
+        band = allw[w]
+        t0 = time.perf_counter()
+        src = nodes[: min(sources, len(nodes) - 1)]
+        dist = csgraph.dijkstra(reweight(g_len, people.risk, w), indices=src)
+        te = time.perf_counter() - t0
+        ratios = [
+            band.cost[i, j] / dist[i, nodes[j]]
+            for i in range(len(src))
+            for j in range(i + 1, len(nodes))
+            if np.isfinite(dist[i, nodes[j]]) and dist[i, nodes[j]] > 0
+        ]
+        gaps = [g for (wg, _, _), g in lat.certificate.gaps.items() if wg == w]
+        proven = sum(g == 0 for g in gaps)
+        meas = np.array(ratios) - 1
+        worst = max(worst, float(meas.max(initial=0)))
+        print(
+            f"   {w:<7g} {len(gaps):5d}  {proven:6d}  {max(gaps, default=0):9.4f}  "
+            f"{meas.max(initial=0):12.5f}  {meas.mean() if len(meas) else 0:13.5f}  "
+            f"{tb:6.1f}  {te:7.1f}",
+            flush=True,
+        )
+    print(f"   worst measured gap over the sample: {worst:.4%}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--case", default="li", help="li, 3x1, 2x2, 3x3")
+    ap.add_argument("--old", action="store_true", help="also run today's exact router")
+    ap.add_argument("--sample", type=int, default=0, help="source hubs to check exactly")
+    ap.add_argument("--steps", default="", help="extra steps: fiber,plan")
+    args = ap.parse_args()
+    rows: list = []
+    print(f"== case {args.case}")
+    city = timed_step("load (+mosaic)", lambda: load(args.case), rows)
+    _, shape = city_grid(city, 10.0)
+    print(
+        f"   lattice {shape[0]:,} x {shape[1]:,} = {shape[0] * shape[1] / 1e6:.1f} M cells; "
+        f"estimated drone peak band {drone_step_bytes(shape, 'band') / 1e9:.1f} GB, "
+        f"exact {drone_step_bytes(shape, 'exact') / 1e9:.1f} GB"
+    )
+    steps = [s for s in args.steps.split(",") if s]
+    if "fiber" in steps or "plan" in steps:
+        from planner import analyze_fiber, plan_fiber
+
+        fiber = timed_step("fiber", lambda: analyze_fiber(city), rows)
+        if "plan" in steps:
+            timed_step("plan", lambda: plan_fiber(city, fiber), rows)
+    res = timed_step("drones (band)", lambda: drones(city, "band"), rows)
+    print(f"   {len(res.hubs)} hubs, {len(res.corridors)} corridors")
+    if args.old:
+        new = rows[-1][1]
+        try:
+            old = timed_step("drones (exact, today)", lambda: drones(city, "exact"), rows)
+        except Exception as exc:  # the memory guard's refusal
+            print(f"   today's router not run: {exc}")
+        else:
+            cost_new = res.corridors["cost"].to_numpy()
+            cost_old = old.corridors["cost"].to_numpy()
+            print(
+                f"   ratio today/band {rows[-1][1] / new:.1f}x; corridor cost band/exact: "
+                f"max {np.max(cost_new / cost_old):.5f}, mean {np.mean(cost_new / cost_old):.5f}"
+            )
+    if args.sample:
+        certificate(city, args.sample)
+
+
+if __name__ == "__main__":
+    main()
