@@ -12,6 +12,7 @@ import shapely
 from branca.colormap import LinearColormap
 
 from planner._format import format_value, is_money
+from planner._i18n import mark, tr
 from planner.render._columns import require_columns
 from planner.render._geometry import (
     AGGREGATE_CELL_M,
@@ -29,6 +30,7 @@ __all__ = [
     "MAX_VERTICES",
     "LayerBuilder",
     "escape_frame",
+    "field_label",
     "layer_name",
 ]
 
@@ -43,20 +45,25 @@ MAX_SIMPLIFY_M = 64.0
 
 #: Tooltip/popup label of a column (others show their name with spaces).
 FIELD_LABELS = {
-    "distance_m": "distance to fibre (m)",
-    "coverage_pct": "coverage (%)",
-    "fiber_class": "class",
-    "ground_risk": "ground risk (people)",
-    "detour_factor": "detour factor",
-    "buffer_m": "buffer (m)",
-    "ceiling_m": "ceiling (m)",
-    "length_m": "length (m)",
-    "drop_m": "drop length (m)",
-    "cost": "cost",
-    "snapped_m": "moved (m)",
-    "surround_ppl_km2": "people/km² around the hub",
-    "reason": "why this hub",
+    "distance_m": mark("distance to fibre (m)"),
+    "coverage_pct": mark("coverage (%)"),
+    "fiber_class": mark("class"),
+    "ground_risk": mark("ground risk (people)"),
+    "detour_factor": mark("detour factor"),
+    "buffer_m": mark("buffer (m)"),
+    "ceiling_m": mark("ceiling (m)"),
+    "length_m": mark("length (m)"),
+    "drop_m": mark("drop length (m)"),
+    "cost": mark("cost"),
+    "snapped_m": mark("moved (m)"),
+    "surround_ppl_km2": mark("people/km² around the hub"),
+    "reason": mark("why this hub"),
 }
+
+
+def field_label(column: str) -> str:
+    """Return the translated tooltip/popup label of ``column`` (its name with spaces if unlisted)."""
+    return tr(FIELD_LABELS.get(column, column.replace("_", " ")))
 
 
 def escape_frame(
@@ -165,7 +172,7 @@ class LayerBuilder:
         frame = to_wgs84(escape_frame(gdf, fields, keep=keep, layer=name), simplify_m)
         frame = frame[~frame.geometry.is_empty & frame.geometry.notna()]
         cols = list(fields)
-        labels = [FIELD_LABELS.get(c, c.replace("_", " ")) for c in cols]
+        labels = [field_label(c) for c in cols]
         display = f"{name} ({len(frame)})"
         folium.GeoJson(
             frame,
@@ -246,6 +253,6 @@ class LayerBuilder:
 
     def finish(self) -> tuple[folium.Map, dict]:
         """Add the legend and the layer control (last: it sees every layer); return both."""
-        add_legend(self.m, "Legend", self.legend, self.gradients)
+        add_legend(self.m, tr("Legend"), self.legend, self.gradients)
         add_layer_control(self.m)
         return self.m, self.info

@@ -13,6 +13,7 @@ from branca.element import Element
 from folium import plugins
 
 from planner._format import format_value
+from planner._i18n import tr
 from planner.render.offline import add_tile_error_notice
 
 __all__ = ["ATTRIBUTION", "add_layer_control", "add_legend", "base_map", "legend_ramp"]
@@ -26,13 +27,13 @@ _LAYER_CONTROL_CSS = (
 
 
 def _title_box(title: str, source: str | None) -> Element:
-    src = f" &middot; source: {html.escape(source)}" if source else ""
+    src = f" &middot; {tr('source')}: {html.escape(source)}" if source else ""
     return Element(
         '<div class="planner-title" style="position:fixed;top:10px;left:60px;z-index:999;'
         "background:white;padding:4px 10px;border-radius:4px;font:14px sans-serif;"
         'box-shadow:0 1px 4px #888;max-width:60%">'
         f"<b>{html.escape(title)}</b> &middot; {date.today().isoformat()}{src}"
-        f" &middot; data {html.escape(ATTRIBUTION)}</div>"
+        f" &middot; {tr('data')} {html.escape(ATTRIBUTION)}</div>"
     )
 
 
@@ -60,7 +61,7 @@ def base_map(gdf_wgs84: gpd.GeoDataFrame, title: str, source: str | None = None)
     folium.TileLayer("OpenStreetMap", name="OpenStreetMap", attr=ATTRIBUTION).add_to(m)
     folium.TileLayer(
         "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}.png",
-        name="Light basemap",
+        name=tr("Light basemap"),
         attr=f"{ATTRIBUTION}, © CARTO",
         subdomains="abcd",
         show=False,
