@@ -62,7 +62,7 @@ FIELD_LABELS = {
 
 
 def field_label(column: str) -> str:
-    """Return the translated tooltip/popup label of ``column`` (its name with spaces if unlisted)."""
+    """Return the translated popup label of ``column`` (its name with spaces if unlisted)."""
     return tr(FIELD_LABELS.get(column, column.replace("_", " ")))
 
 

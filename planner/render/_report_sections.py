@@ -10,6 +10,7 @@ import pandas as pd
 
 from planner._format import format_value, is_money
 from planner._i18n import mark, tr
+from planner.config.places import PRESET_BY_COUNTRY
 from planner.render import plots
 from planner.render._columns import require_columns
 
@@ -293,15 +294,23 @@ def report_meta(summary: Mapping) -> list[tuple[str, str]]:
 
 def preset_sentence(choice: Mapping) -> str:
     """Return the report line that says which airspace preset was chosen and why."""
-    how = {
-        "config": tr("set in the city config"),
-        "location": tr("chosen from the data's location"),
-        "default": tr("default: location unknown"),
-    }.get(str(choice.get("how")), str(choice.get("how")))
-    country = choice.get("country") or "?"
-    return tr("{preset} ({how}; country {country}, {reason})").format(
-        preset=choice.get("preset"), how=how, country=country, reason=choice.get("reason", "")
-    )
+    preset, how, country = choice.get("preset"), choice.get("how"), choice.get("country")
+    if how == "config":
+        return tr("{preset} (set as drones.preset in the city config)").format(preset=preset)
+    if how != "location" or not country:
+        return tr("{preset} (no location found in the data; EU rules by default)").format(
+            preset=preset
+        )
+    share = format_value(100 * float(choice.get("share") or 0))
+    text = tr(
+        "{preset}, chosen from the data's location: {share} % of sample points lie nearest "
+        "to a place in {country} (offline GeoNames table)"
+    ).format(preset=preset, share=share, country=country)
+    if country not in PRESET_BY_COUNTRY:
+        text += tr("; planner has no preset for {country}, so the EU rules apply").format(
+            country=country
+        )
+    return text
 
 
 def city_data_section(summary: Mapping) -> Section | None:

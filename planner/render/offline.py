@@ -40,9 +40,7 @@ __all__ = [
 ASSETS_ENV_VAR = "PLANNER_ASSETS_DIR"
 
 #: Text of the banner shown when basemap tiles fail to load.
-TILE_ERROR_MESSAGE = mark(
-    "Basemap tiles could not load (offline?) - vector layers are still shown"
-)
+TILE_ERROR_MESSAGE = mark("Basemap tiles could not load (offline?) - vector layers are still shown")
 
 _DOWNLOAD_TIMEOUT_S = 60
 _COMPLETE_MARKER = "complete.json"

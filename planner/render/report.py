@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 from planner._i18n import tr
 from planner.render._report_render import render_html, render_markdown
-from planner.render.fonts import NO_CJK_FONT_MESSAGE, cjk_font, needs_cjk
 from planner.render._report_sections import (
     MAP_TITLES,
     REPORT_FIELDS,
@@ -24,6 +23,7 @@ from planner.render._report_sections import (
     report_meta,
     section,
 )
+from planner.render.fonts import NO_CJK_FONT_MESSAGE, cjk_font, needs_cjk
 
 if TYPE_CHECKING:
     from planner.drones import CorridorResult
