@@ -155,10 +155,10 @@ def describe(summary: dict) -> list[str]:
     if f:
         lines.append(
             tr(
-                "fiber: {coverage_pct:.1f}% of {premises_total} premises passed "
+                "fiber: {coverage} of {premises_total} premises passed "
                 "(target {target_coverage_pct:.0f}%), {premises_unserved} unserved, "
                 "{premises_unreachable} unreachable, {gap_clusters} gap clusters"
-            ).format(**f)
+            ).format(coverage=f"{f['coverage_pct']:.1f}%", **f)
             + (tr(" - GREENFIELD: no fiber assets known") if f.get("greenfield") else "")
         )
     p = summary.get("fiber_plan")

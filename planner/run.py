@@ -20,6 +20,7 @@ from planner._i18n import use_language
 from planner._progress import timed
 from planner.city import City, load_city_from_config
 from planner.config import CityConfig, PresetChoice, choose_preset
+from planner.errors import AnalysisError
 
 if TYPE_CHECKING:
     from planner.drones import CorridorResult
@@ -159,7 +160,19 @@ def step_drones(ctx: RunContext) -> None:
 
     choice = choose_run_preset(ctx.config, ctx.city)
     cfg = ctx.config.drones.model_copy(update={"preset": choice.preset})
-    result = plan_corridors(ctx.city, cfg)
+    try:
+        result = plan_corridors(ctx.city, cfg)
+    except AnalysisError as exc:
+        # e.g. the cn rules' 3 km around every helipad close a whole city centre: the
+        # other analyses still report, and the drones section says why nothing could fly
+        log.warning("drones: no corridors under preset %s: %s", choice.preset, exc)
+        ctx.summary["drones"] = {
+            "preset": choice.preset,
+            "preset_choice": choice.as_dict(),
+            "corridors": [],
+            "infeasible": [str(exc)],
+        }
+        return
     write_outputs(result, ctx.out)
     ctx.results.drones = result
     ctx.summary["drones"] = {**result.summary, "preset_choice": choice.as_dict()}

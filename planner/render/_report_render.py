@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 from planner._i18n import current_language, tr
 from planner.render._report_sections import map_title
+from planner.render.terms import term
 
 __all__ = ["HTML_LANG", "render_html", "render_markdown"]
 
@@ -32,7 +33,7 @@ def _md_table(caption: str, rows: list[dict]) -> list[str]:
     if not rows:
         return [*lines, f"_{tr('none')}_"]
     cols = list(rows[0])
-    lines.append("| " + " | ".join(_md_cell(tr(c)) for c in cols) + " |")
+    lines.append("| " + " | ".join(_md_cell(term(c)) for c in cols) + " |")
     lines.append("|" + "---|" * len(cols))
     return lines + ["| " + " | ".join(_md_cell(r.get(c, "")) for c in cols) + " |" for r in rows]
 
@@ -78,7 +79,7 @@ def _html_table(caption: str, rows: list[dict]) -> str:
     if not rows:
         return f"<p><b>{e(caption)}</b>: {e(tr('none'))}</p>"
     cols = list(rows[0])
-    head = "".join(f"<th>{e(tr(c))}</th>" for c in cols)
+    head = "".join(f"<th>{e(term(c))}</th>" for c in cols)
     body = "".join(
         "<tr>"
         + "".join(

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from planner._format import format_value, is_money
@@ -13,6 +14,7 @@ from planner._i18n import mark, tr
 from planner.config.places import PRESET_BY_COUNTRY
 from planner.render import plots
 from planner.render._columns import require_columns
+from planner.render.terms import term
 
 if TYPE_CHECKING:
     from planner.drones import CorridorResult
@@ -120,7 +122,8 @@ def section(summary: Mapping, name: str) -> dict | None:
 
 
 def _value(name: str, v: object) -> str:
-    return format_value(v, money=is_money(name))
+    text = format_value(v, money=is_money(name))
+    return tr(text) if isinstance(v, (bool, np.bool_)) else text  # yes / no
 
 
 def flatten_assumptions(tree: object, prefix: str = "") -> list[dict]:
@@ -202,10 +205,15 @@ def kpi_rows(kpis: Mapping) -> list[dict]:
         numbers = isinstance(v, (int, float)) and isinstance(target, (int, float))
         met = v >= target if target is not None and numbers else None
         rows.append(
-            {"kpi": k, "value": _value(k, v), "target": _value(k, target), "met": format_value(met)}
+            {
+                "kpi": term(k),
+                "value": _value(k, v),
+                "target": _value(k, target),
+                "met": _value("met", met),
+            }
         )
     rows += [
-        {"kpi": k, "value": _value(k, v), "target": "", "met": ""}
+        {"kpi": term(k), "value": _value(k, v), "target": "", "met": ""}
         for k, v in scalar.items()
         if _is_target(k) and k not in used
     ]
@@ -269,7 +277,7 @@ def table_rows(
 def _scalar_rows(values: Mapping) -> list[dict]:
     """Rows ``{"item", "value"}`` of a summary's scalar entries (assumptions left out)."""
     return [
-        {"item": k, "value": _value(k, v)}
+        {"item": term(k), "value": _value(k, v)}
         for k, v in values.items()
         if not isinstance(v, (Mapping, list, tuple)) and k != "assumptions"
     ]
@@ -301,9 +309,9 @@ def preset_sentence(choice: Mapping) -> str:
         return tr("{preset} (no location found in the data; EU rules by default)").format(
             preset=preset
         )
-    share = format_value(100 * float(choice.get("share") or 0))
+    share = format_value(100 * float(choice.get("share") or 0)) + " %"
     text = tr(
-        "{preset}, chosen from the data's location: {share} % of sample points lie nearest "
+        "{preset}, chosen from the data's location: {share} of sample points lie nearest "
         "to a place in {country} (offline GeoNames table)"
     ).format(preset=preset, share=share, country=country)
     if country not in PRESET_BY_COUNTRY:
@@ -318,7 +326,7 @@ def city_data_section(summary: Mapping) -> Section | None:
     layers = summary.get("layers") or {}
     if not layers:
         return None
-    rows = [{"layer": k, "features": format_value(v)} for k, v in layers.items()]
+    rows = [{"layer": term(k), "features": format_value(v)} for k, v in layers.items()]
     text = tr("Features loaded from OpenStreetMap per layer.")
     return Section(tr("City data"), text, [(tr("Layers"), rows)])
 
@@ -359,8 +367,8 @@ def fiber_part(summary: Mapping, fiber: FiberCoverage | None) -> SectionPart:
     kpis = {k: v for k, v in fsec.items() if k != "assumptions"}
     sec = Section(tr("Fibre coverage"), tables=[(tr("KPIs against targets"), kpi_rows(kpis))])
     if "coverage_pct" in kpis:
-        sec.text = tr("{pct} % of premises are passed by fibre (target {target} %).").format(
-            pct=format_value(kpis.get("coverage_pct")),
+        sec.text = tr("{pct} of premises are passed by fibre (target {target} %).").format(
+            pct=format_value(kpis.get("coverage_pct")) + " %",
             target=format_value(kpis.get("target_coverage_pct")),
         )
     if fiber is not None:
@@ -381,11 +389,11 @@ def _routing_text(psec: Mapping) -> str:
         else tr("a valid bound; the optimum lies between the two")
     )
     return tr(
-        "Street routing costs {cost}, within {gap} % of a certified lower bound on the "
+        "Street routing costs {cost}, within {gap} of a certified lower bound on the "
         "cheapest possible routing ({bound}; {proof})."
     ).format(
         cost=format_value(psec.get("routing_steiner_cost"), money=True),
-        gap=f"{gap:.3f}",
+        gap=f"{gap:.3f} %",
         bound=format_value(psec.get("routing_lower_bound"), money=True),
         proof=proof,
     )

@@ -85,11 +85,31 @@ CITY_LAYER_TITLES = {
 #: Names of the fibre classes and no-fly kinds that layer names and legends show (planner's
 #: own vocabulary, not OSM values; marked so the catalog translates them).
 CATEGORY_WORDS = (
-    *(mark(w) for w in ("passed", "near", "unserved", "unreachable")),
-    *(mark(w) for w in ("aerodrome", "runway", "heliport", "helipad", "military", "prison")),
-    *(mark(w) for w in ("government", "power_line", "power_tower", "mast", "tower", "chimney")),
-    *(mark(w) for w in ("hospital", "school", "university", "railway_station", "water")),
-    *(mark(w) for w in ("park", "forest", "railway", "major_road")),
+    mark("passed"),
+    mark("near"),
+    mark("unserved"),
+    mark("unreachable"),
+    mark("aerodrome"),
+    mark("runway"),
+    mark("heliport"),
+    mark("helipad"),
+    mark("military"),
+    mark("prison"),
+    mark("government"),
+    mark("power_line"),
+    mark("power_tower"),
+    mark("mast"),
+    mark("tower"),
+    mark("chimney"),
+    mark("hospital"),
+    mark("school"),
+    mark("university"),
+    mark("railway_station"),
+    mark("water"),
+    mark("park"),
+    mark("forest"),
+    mark("railway"),
+    mark("major_road"),
 )
 
 #: Colours of the fibre premise classes (passed / near / unserved / unreachable).

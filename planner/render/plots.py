@@ -28,7 +28,9 @@ def _finish(
     ax.set_title(title, parse_math=False)
     if grid:
         ax.grid(alpha=0.3)
-    fig.tight_layout()
+    with glyph_warnings_logged():
+        use_fonts(fig)
+        fig.tight_layout()
     return fig
 
 
