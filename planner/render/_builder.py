@@ -12,7 +12,7 @@ import shapely
 from branca.colormap import LinearColormap
 
 from planner._format import format_value, is_money
-from planner._i18n import mark, tr
+from planner._i18n import tr
 from planner.render._columns import require_columns
 from planner.render._geometry import (
     AGGREGATE_CELL_M,
@@ -22,15 +22,14 @@ from planner.render._geometry import (
     to_wgs84,
 )
 from planner.render._scaffold import add_layer_control, add_legend
+from planner.render.terms import field_label
 
 __all__ = [
-    "FIELD_LABELS",
     "MAX_FEATURES",
     "MAX_SIMPLIFY_M",
     "MAX_VERTICES",
     "LayerBuilder",
     "escape_frame",
-    "field_label",
     "layer_name",
 ]
 
@@ -42,28 +41,6 @@ MAX_VERTICES = 150_000
 #: Largest simplification tolerance the vertex budget may use (m); past it a layer stays
 #: over budget (reported) rather than losing its shape.
 MAX_SIMPLIFY_M = 64.0
-
-#: Tooltip/popup label of a column (others show their name with spaces).
-FIELD_LABELS = {
-    "distance_m": mark("distance to fibre (m)"),
-    "coverage_pct": mark("coverage (%)"),
-    "fiber_class": mark("class"),
-    "ground_risk": mark("ground risk (people)"),
-    "detour_factor": mark("detour factor"),
-    "buffer_m": mark("buffer (m)"),
-    "ceiling_m": mark("ceiling (m)"),
-    "length_m": mark("length (m)"),
-    "drop_m": mark("drop length (m)"),
-    "cost": mark("cost"),
-    "snapped_m": mark("moved (m)"),
-    "surround_ppl_km2": mark("people/km² around the hub"),
-    "reason": mark("why this hub"),
-}
-
-
-def field_label(column: str) -> str:
-    """Return the translated popup label of ``column`` (its name with spaces if unlisted)."""
-    return tr(FIELD_LABELS.get(column, column.replace("_", " ")))
 
 
 def escape_frame(

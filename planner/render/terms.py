@@ -4,7 +4,25 @@ from __future__ import annotations
 
 from planner._i18n import mark, tr
 
-__all__ = ["TERMS", "term"]
+__all__ = ["FIELD_LABELS", "TERMS", "field_label", "term"]
+
+#: Tooltip/popup label of a column (others show their name with spaces).
+FIELD_LABELS = {
+    "distance_m": mark("distance to fibre (m)"),
+    "coverage_pct": mark("coverage (%)"),
+    "fiber_class": mark("class"),
+    "ground_risk": mark("ground risk (people)"),
+    "detour_factor": mark("detour factor"),
+    "buffer_m": mark("buffer (m)"),
+    "ceiling_m": mark("ceiling (m)"),
+    "length_m": mark("length (m)"),
+    "drop_m": mark("drop length (m)"),
+    "cost": mark("cost"),
+    "snapped_m": mark("moved (m)"),
+    "surround_ppl_km2": mark("people/km² around the hub"),
+    "reason": mark("why this hub"),
+}
+
 
 #: Every key's label: the key with spaces for underscores (e.g. ``coverage pct``), marked so
 #: the catalog translates it. A key without a label here shows as the key itself.
@@ -167,20 +185,38 @@ TERMS = (
 )
 
 
-def term(key: str, labels: dict[str, str] | None = None) -> str:
+def _source(key: str) -> str:
+    return FIELD_LABELS.get(key, key.replace("_", " "))
+
+
+def field_label(column: str) -> str:
+    """Return the translated tooltip/popup label of ``column`` (English: its label).
+
+    Parameters
+    ----------
+    column : str
+        A column name.
+
+    Returns
+    -------
+    str
+        Its :data:`FIELD_LABELS` label, else its name with spaces, translated.
+    """
+    return tr(_source(column))
+
+
+def term(key: str) -> str:
     """Return the translated label of data key ``key``, else ``key`` itself (English: the key).
 
     Parameters
     ----------
     key : str
         A column, KPI or layer name such as ``rank_premises``.
-    labels : dict, optional
-        English labels that replace the spaced key (e.g. a popup's ``FIELD_LABELS``).
 
     Returns
     -------
     str
     """
-    source = (labels or {}).get(key, key.replace("_", " "))
+    source = _source(key)
     label = tr(source)
     return key if label == source else label
