@@ -7,13 +7,7 @@ from pathlib import Path
 import osmium
 import pytest
 
-NANJING = (
-    Path(__file__).resolve().parents[3]
-    / "shared"
-    / "data"
-    / "osm"
-    / "nanjing-xinjiekou-2021-06-12.osm"
-)
+NANJING = Path(__file__).resolve().parents[3] / "shared/data/osm/nanjing-xinjiekou-2021-06-12.osm"
 
 #: Chinese names of the synthetic district's features (OSM values: shown as they are).
 HOSPITALS = ("鼓楼医院", "江苏省人民医院")
