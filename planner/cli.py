@@ -177,13 +177,18 @@ def describe(summary: dict) -> list[str]:
 
 def _drones_line(d: dict) -> str:
     """Return the drones summary line, with the reason of the preset choice."""
-    line = tr(
-        "drones: {corridors} corridors, preset {preset}, restricted intersections {restricted}"
-    ).format(
-        corridors=len(d.get("corridors", [])),
-        preset=d.get("preset"),
-        restricted=d.get("restricted_intersections"),
-    )
+    if d.get("infeasible") and not d.get("corridors"):
+        line = tr("drones: no corridors under preset {preset}: {reason}").format(
+            preset=d.get("preset"), reason="; ".join(map(str, d["infeasible"]))
+        )
+    else:
+        line = tr(
+            "drones: {corridors} corridors, preset {preset}, restricted intersections {restricted}"
+        ).format(
+            corridors=len(d.get("corridors", [])),
+            preset=d.get("preset"),
+            restricted=d.get("restricted_intersections"),
+        )
     choice = d.get("preset_choice") or {}
     if choice.get("how") == "location":
         line += tr(" (preset chosen from the data's location: {country})").format(
