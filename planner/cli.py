@@ -10,6 +10,17 @@ from planner import __version__
 from planner._i18n import LANGUAGES, tr, use_language
 from planner.errors import PlannerError
 
+__all__ = [
+    "COMMANDS",
+    "COMMAND_TABLE",
+    "DESCRIPTION",
+    "build_parser",
+    "cmd_run",
+    "config_from_namespace",
+    "describe",
+    "main",
+]
+
 #: Every command: the run steps it executes (None = all) and what it writes.
 COMMAND_TABLE: dict[str, tuple[list[str] | None, str]] = {
     "run": (

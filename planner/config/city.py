@@ -15,6 +15,17 @@ from planner.config.fiber import FiberConfig
 from planner.config.plan import PlanConfig
 from planner.errors import ConfigError
 
+__all__ = [
+    "CityConfig",
+    "MapConfig",
+    "SourceConfig",
+    "StreetConfig",
+    "check_city_name",
+    "config_from_args",
+    "load_config",
+    "slugify",
+]
+
 _SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
