@@ -7,6 +7,7 @@ import logging
 import sys
 
 from planner import __version__
+from planner._i18n import LANGUAGES, tr, use_language
 from planner.errors import PlannerError
 
 __all__ = [
@@ -75,6 +76,7 @@ Examples:
   planner run --pbf ../shared/data/osm/liechtenstein-2021-10-28.osm.pbf
   planner plan --pbf city.osm.pbf --out results
   planner run --place "Vaduz, Liechtenstein" --city vaduz
+  planner run --osm district.osm --lang zh
 
 Map data © OpenStreetMap contributors (ODbL).
 """
@@ -94,6 +96,12 @@ def _source_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-cache", action="store_true", help="reload OSM data, ignore the cache")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     p.add_argument("--debug", action="store_true", help="show full tracebacks")
+    p.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        help="language of the report, maps and summary lines (default: the config's, else en;"
+        " zh = Simplified Chinese)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -122,27 +130,35 @@ def config_from_namespace(ns: argparse.Namespace):
     from planner.config import config_from_args, load_config
 
     base = load_config(ns.config) if ns.config else None
+    lang = getattr(ns, "lang", None)
     if base is None and not (ns.pbf or ns.osm or ns.place):
-        return config_from_args(name=ns.city or "helsinki")
-    return config_from_args(name=ns.city, pbf=ns.pbf, osm=ns.osm, place=ns.place, base=base)
+        return config_from_args(name=ns.city or "helsinki", language=lang)
+    return config_from_args(
+        name=ns.city, pbf=ns.pbf, osm=ns.osm, place=ns.place, base=base, language=lang
+    )
 
 
 def cmd_run(ns: argparse.Namespace) -> int:
     """Run ``planner run`` (every step) or a one-analysis command such as ``planner fiber``."""
+    from tqdm.contrib.logging import logging_redirect_tqdm
+
     from planner.run import run_city
 
     config = config_from_namespace(ns)
-    print(f"planner: running {config.name} from {config.source.describe()}", file=sys.stderr)
-    result = run_city(
-        config,
-        out_root=ns.out,
-        use_cache=not ns.no_cache,
-        progress=not ns.quiet,
-        steps=COMMAND_TABLE[ns.command][0],
-    )
-    for line in describe(result.summary):
-        print(line)
-    print(f"wrote {result.out_dir}/:")
+    with use_language(config.language):
+        running = tr("planner: running {city} from {source}")
+        print(running.format(city=config.name, source=config.source.describe()), file=sys.stderr)
+        with logging_redirect_tqdm(loggers=[logging.getLogger()]):
+            result = run_city(
+                config,
+                out_root=ns.out,
+                use_cache=not ns.no_cache,
+                progress=not ns.quiet,
+                steps=COMMAND_TABLE[ns.command][0],
+            )
+        for line in describe(result.summary):
+            print(line)
+        print(tr("wrote {folder}/:").format(folder=result.out_dir))
     for path in result.files:
         print(f"  {path}")
     return 0
@@ -152,34 +168,60 @@ def describe(summary: dict) -> list[str]:
     """Return the human-readable headline figures of a run."""
     c = summary["layers"]
     lines = [
-        f"{summary['city']}: {c['buildings']} buildings, {c['premises']} premises, "
-        f"{c['streets']} streets, {c['telecom']} telecom assets ({summary['seconds']} s)"
+        tr(
+            "{city}: {buildings} buildings, {premises} premises, {streets} streets, "
+            "{telecom} telecom assets ({seconds} s)"
+        ).format(city=summary["city"], seconds=summary["seconds"], **c)
     ]
     f = summary.get("fiber")
     if f:
         lines.append(
-            f"fiber: {f['coverage_pct']:.1f}% of {f['premises_total']} premises passed "
-            f"(target {f['target_coverage_pct']:.0f}%), {f['premises_unserved']} unserved, "
-            f"{f['premises_unreachable']} unreachable, {f['gap_clusters']} gap clusters"
-            + (" - GREENFIELD: no fiber assets known" if f.get("greenfield") else "")
+            tr(
+                "fiber: {coverage} of {premises_total} premises passed "
+                "(target {target_coverage_pct:.0f}%), {premises_unserved} unserved, "
+                "{premises_unreachable} unreachable, {gap_clusters} gap clusters"
+            ).format(coverage=f"{f['coverage_pct']:.1f}%", **f)
+            + (tr(" - GREENFIELD: no fiber assets known") if f.get("greenfield") else "")
         )
     p = summary.get("fiber_plan")
     if p:
         lines.append(
-            f"plan: {p['route_length_m'] / 1000:.1f} km of new route, capex "
-            f"{p['capex_total']:,.0f} {p['currency']} ({p['capex_per_premise']:,.0f} per premise), "
-            f"coverage after {p['coverage_pct_after']:.1f}%"
+            tr(
+                "plan: {km:.1f} km of new route, capex {capex_total:,.0f} {currency} "
+                "({capex_per_premise:,.0f} per premise), coverage after {coverage_pct_after:.1f}%"
+            ).format(km=p["route_length_m"] / 1000, **p)
         )
     d = summary.get("drones")
     if d:
-        lines.append(
-            f"drones: {len(d.get('corridors', []))} corridors, preset {d.get('preset')}, "
-            f"restricted intersections {d.get('restricted_intersections')}"
-        )
+        lines.append(_drones_line(d))
     r = summary.get("radio")
     if r:
         lines.append(_radio_line(r))
     return lines
+
+
+def _drones_line(d: dict) -> str:
+    """Return the drones summary line, with the reason of the preset choice."""
+    if d.get("infeasible") and not d.get("corridors"):
+        line = tr("drones: no corridors under preset {preset}: {reason}").format(
+            preset=d.get("preset"), reason="; ".join(map(str, d["infeasible"]))
+        )
+    else:
+        line = tr(
+            "drones: {corridors} corridors, preset {preset}, restricted intersections {restricted}"
+        ).format(
+            corridors=len(d.get("corridors", [])),
+            preset=d.get("preset"),
+            restricted=d.get("restricted_intersections"),
+        )
+    choice = d.get("preset_choice") or {}
+    if choice.get("how") == "location":
+        line += tr(" (preset chosen from the data's location: {country})").format(
+            country=choice.get("country")
+        )
+    elif choice.get("how") == "default":
+        line += tr(" (no location found: EU rules by default)")
+    return line
 
 
 def _radio_line(r: dict) -> str:

@@ -12,11 +12,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from planner import __version__
 from planner._files import atomic_dir, write_gpkg, write_json
+from planner._i18n import use_language
 from planner._progress import timed
 from planner.city import City, load_city_from_config
-from planner.config import CityConfig
+from planner.config import CityConfig, PresetChoice, choose_preset
+from planner.errors import AnalysisError
 
 if TYPE_CHECKING:
     from planner.drones import CorridorResult
@@ -32,7 +36,9 @@ __all__ = [
     "RunContext",
     "RunResult",
     "base_summary",
+    "choose_run_preset",
     "run_city",
+    "sample_lonlat",
     "steps_to_run",
 ]
 
@@ -121,14 +127,57 @@ def step_plan(ctx: RunContext) -> None:
     ctx.summary["fiber_plan"] = plan.summary
 
 
+#: Largest number of building centroids the country detection samples.
+LOCATION_SAMPLES = 200
+
+
+def sample_lonlat(city: City, n: int = LOCATION_SAMPLES) -> np.ndarray:
+    """Return up to ``n`` WGS84 points (lon, lat) spread over the city's data.
+
+    Evenly spaced building centroids (deterministic), else the centroid of the extent.
+    """
+    import geopandas as gpd
+
+    if len(city.buildings):
+        pts = city.buildings.geometry.centroid
+        pts = pts.iloc[np.unique(np.linspace(0, len(pts) - 1, min(n, len(pts))).astype(int))]
+    elif city.boundary is not None and not city.boundary.is_empty:
+        pts = gpd.GeoSeries([city.boundary.centroid], crs=city.crs)
+    else:
+        return np.empty((0, 2))
+    wgs = pts.to_crs(4326)
+    return np.column_stack([wgs.x.to_numpy(), wgs.y.to_numpy()])
+
+
+def choose_run_preset(config: CityConfig, city: City) -> PresetChoice:
+    """Return the airspace preset of the run: the config's, or the data's country's (``auto``)."""
+    choice = choose_preset(config.drones.preset, sample_lonlat(city))
+    log.info("airspace preset %s (%s: %s)", choice.preset, choice.how, choice.reason)
+    return choice
+
+
 def step_drones(ctx: RunContext) -> None:
-    """Plan drone corridors; write ``airspace.gpkg`` and ``ground_risk.tif``."""
+    """Plan drone corridors (preset by place); write ``airspace.gpkg`` and ``ground_risk.tif``."""
     from planner.drones import plan_corridors, write_outputs
 
-    result = plan_corridors(ctx.city, ctx.config.drones)
+    choice = choose_run_preset(ctx.config, ctx.city)
+    cfg = ctx.config.drones.model_copy(update={"preset": choice.preset})
+    try:
+        result = plan_corridors(ctx.city, cfg)
+    except AnalysisError as exc:
+        # e.g. the cn rules' 3 km around every helipad close a whole city centre: the
+        # other analyses still report, and the drones section says why nothing could fly
+        log.warning("drones: no corridors under preset %s: %s", choice.preset, exc)
+        ctx.summary["drones"] = {
+            "preset": choice.preset,
+            "preset_choice": choice.as_dict(),
+            "corridors": [],
+            "infeasible": [str(exc)],
+        }
+        return
     write_outputs(result, ctx.out)
     ctx.results.drones = result
-    ctx.summary["drones"] = result.summary
+    ctx.summary["drones"] = {**result.summary, "preset_choice": choice.as_dict()}
 
 
 def step_radio(ctx: RunContext) -> None:
@@ -154,11 +203,14 @@ def step_radio(ctx: RunContext) -> None:
 def step_maps(ctx: RunContext) -> None:
     """Write the maps (HTML), the GeoPackages' QGIS styles, ``planner.qgz`` and ``plan.xlsx``."""
     from planner.render import write_maps
+    from planner.render.basemaps import tianditu_key, use_basemaps
     from planner.render.excel import write_workbook
     from planner.render.qgis import write_layer_styles, write_qgis_project
 
     r = ctx.results
-    write_maps(ctx.out, ctx.city, fiber=r.fiber, plan=r.plan, drones=r.drones, radio=r.radio)
+    maps = ctx.config.maps
+    with use_basemaps(maps.basemaps, tianditu_key(maps.tianditu_key)):
+        write_maps(ctx.out, ctx.city, fiber=r.fiber, plan=r.plan, drones=r.drones, radio=r.radio)
     write_layer_styles(ctx.out)
     write_qgis_project(ctx.out, ctx.city.name, ctx.city.crs)
     write_workbook(ctx.out, ctx.summary, fiber=r.fiber, plan=r.plan, drones=r.drones)
@@ -225,7 +277,11 @@ def run_city(
     out_dir = Path(out_root) / config.name
     t0 = time.perf_counter()
     keep = steps is not None
-    with atomic_dir(out_dir, keep_existing=keep) as tmp, _run_log(tmp):
+    with (
+        use_language(config.language),
+        atomic_dir(out_dir, keep_existing=keep) as tmp,
+        _run_log(tmp),
+    ):
         city = load_city_from_config(config, use_cache=use_cache, progress=progress)
         summary = _previous_summary(tmp) if keep else {}
         summary.update(base_summary(city))
@@ -243,16 +299,54 @@ def run_city(
     return RunResult(out_dir, files, summary, city, ctx.results)
 
 
+#: Loggers of third-party libraries (and Python warnings) whose records go to ``run.log``
+#: only, each message once, so they never interleave with the progress output.
+QUIET_LOGGERS = ("py.warnings", "rasterio", "pyogrio", "fiona", "matplotlib", "pyproj")
+
+
+class _OncePerMessage(logging.Filter):
+    """Let each distinct third-party message through once (planner's own: every one)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[tuple[str, str]] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("planner"):
+            return True
+        key = (record.name, record.getMessage())
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
+
+
 @contextmanager
 def _run_log(folder: Path) -> Iterator[None]:
-    """Copy planner's log records into ``<folder>/run.log`` while the body runs."""
+    """Copy planner's log records into ``<folder>/run.log`` while the body runs.
+
+    Python warnings and the :data:`QUIET_LOGGERS` go there too, once each, and not to the
+    terminal.
+    """
     handler = logging.FileHandler(folder / "run.log", mode="w", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_OncePerMessage())
     root = logging.getLogger("planner")
     root.addHandler(handler)
+    others = [logging.getLogger(name) for name in QUIET_LOGGERS]
+    saved = [(lg.propagate, lg.level) for lg in others]
+    for lg in others:
+        lg.addHandler(handler)
+        lg.propagate = False
+        lg.setLevel(logging.WARNING)
+    logging.captureWarnings(True)
     try:
         yield
     finally:
+        logging.captureWarnings(False)
+        for lg, (propagate, level) in zip(others, saved, strict=True):
+            lg.removeHandler(handler)
+            lg.propagate, lg.level = propagate, level
         root.removeHandler(handler)
         handler.close()
 

@@ -3,6 +3,7 @@
 from planner.config.buildings import BuildingAssumptions
 from planner.config.city import (
     CityConfig,
+    MapConfig,
     SourceConfig,
     StreetConfig,
     check_city_name,
@@ -12,6 +13,7 @@ from planner.config.city import (
 )
 from planner.config.drones import AirspacePreset, DroneConfig, FlightBand, HubConfig, load_preset
 from planner.config.fiber import FiberConfig
+from planner.config.places import PresetChoice, choose_preset
 from planner.config.plan import PlanConfig
 from planner.config.radio import RadioConfig
 
@@ -23,11 +25,14 @@ __all__ = [
     "FiberConfig",
     "FlightBand",
     "HubConfig",
+    "MapConfig",
     "PlanConfig",
+    "PresetChoice",
     "RadioConfig",
     "SourceConfig",
     "StreetConfig",
     "check_city_name",
+    "choose_preset",
     "config_from_args",
     "load_config",
     "load_preset",

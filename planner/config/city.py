@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -17,6 +18,7 @@ from planner.errors import ConfigError
 
 __all__ = [
     "CityConfig",
+    "MapConfig",
     "SourceConfig",
     "StreetConfig",
     "check_city_name",
@@ -76,6 +78,21 @@ class StreetConfig(BaseModel):
     highway_types: list[str] = Field(default_factory=lambda: list(DEFAULT_HIGHWAY_TYPES))
 
 
+class MapConfig(BaseModel):
+    """Basemaps of the HTML maps (tiles are fetched by the viewer's browser, never by planner)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    #: Tile basemaps, the first shown: ``osm``, ``light`` (CARTO) and ``tianditu`` (China's
+    #: national map service, reachable where OSM tiles are slow or blocked; needs a key).
+    basemaps: list[Literal["osm", "light", "tianditu"]] = Field(
+        default_factory=lambda: ["osm", "light"], min_length=1
+    )
+    #: Tianditu browser key (free at the Tianditu console); default: the ``TIANDITU_KEY``
+    #: environment variable. It is written into the map HTML, as any tile key must be.
+    tianditu_key: str | None = None
+
+
 class CityConfig(BaseModel):
     """One city's configuration (``data/cities/<name>.yml``)."""
 
@@ -90,6 +107,10 @@ class CityConfig(BaseModel):
     plan: PlanConfig = Field(default_factory=PlanConfig)
     drones: DroneConfig = Field(default_factory=DroneConfig)
     radio: RadioConfig = Field(default_factory=RadioConfig)
+    #: Language of the report, maps, plots and the CLI's summary lines: ``en`` or ``zh``
+    #: (Simplified Chinese). OSM values (names) are shown as they are in either language.
+    language: Literal["en", "zh"] = "en"
+    maps: MapConfig = Field(default_factory=MapConfig)
     #: Population density GeoTIFF (people/km²): the one population source of the fibre people
     #: counts and the drone ground-risk model (``fiber.population_raster`` and
     #: ``drones.population_raster`` are accepted and must then agree; all three are kept equal).
@@ -222,11 +243,12 @@ def config_from_args(
     osm: str | Path | None = None,
     place: str | None = None,
     base: CityConfig | None = None,
+    language: str | None = None,
 ) -> CityConfig:
     """Build a config from command-line style arguments, overriding ``base``.
 
     The city name defaults to the slug of the file name or place, so any real extract works
-    with defaults.
+    with defaults; ``language`` (``--lang``) overrides the config's.
     """
     data = base.model_dump() if base is not None else {}
     source = None
@@ -238,6 +260,8 @@ def config_from_args(
         source = {"place": place}
     if source is not None:
         data["source"] = source
+    if language is not None:
+        data["language"] = language
     if name is not None:
         data["name"] = name
     elif source is not None or "name" not in data:

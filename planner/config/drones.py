@@ -9,6 +9,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from planner.config import sora
+from planner.config.places import AUTO_PRESET, FALLBACK_PRESET
 from planner.errors import ConfigError, InputFileError
 
 __all__ = [
@@ -182,7 +183,8 @@ def load_preset(name_or_path: str | Path, overrides: dict | None = None) -> Airs
     Parameters
     ----------
     name_or_path : str or Path
-        A shipped preset name (``cn``, ``eu``, ``us``, ``uk``, ``usepe``) or a YAML file path.
+        A shipped preset name (``cn``, ``eu``, ``us``, ``uk``, ``usepe``) or a YAML file path;
+        ``auto`` without a location to choose from loads ``eu``.
     overrides : dict, optional
         Values merged (recursively) over the file, e.g.
         ``{"nofly": {"hospital": {"buffer_m": 200, "source": "city rule"}}}``.
@@ -197,6 +199,8 @@ def load_preset(name_or_path: str | Path, overrides: dict | None = None) -> Airs
     ConfigError
         One line naming the file and field at fault.
     """
+    if str(name_or_path) == AUTO_PRESET:
+        name_or_path = FALLBACK_PRESET
     p = Path(name_or_path)
     if p.suffix not in (".yml", ".yaml"):
         p = PRESET_DIR / f"{name_or_path}.yml"
@@ -269,8 +273,10 @@ class DroneConfig(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
-    #: Rule preset name (``cn``, ``eu``, ``us``, ``uk``, ``usepe``) or YAML path.
-    preset: str = "eu"
+    #: Rule preset name (``cn``, ``eu``, ``us``, ``uk``, ``usepe``) or YAML path; ``auto``
+    #: (default): the preset of the data's country (:func:`planner.config.places.choose_preset`,
+    #: resolved by ``planner run``; ``eu`` where no location is known).
+    preset: str = "auto"
     #: Values merged over the preset, e.g. ``{"nofly": {"hospital": {"buffer_m": 200}}}``.
     overrides: dict[str, Any] | None = None
     #: Flight band in m AGL; default 60-120 m (issue 5; 120 m = EU open-category cap).

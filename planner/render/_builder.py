@@ -12,6 +12,7 @@ import shapely
 from branca.colormap import LinearColormap
 
 from planner._format import format_value, is_money
+from planner._i18n import tr
 from planner.render._columns import require_columns
 from planner.render._geometry import (
     AGGREGATE_CELL_M,
@@ -21,9 +22,9 @@ from planner.render._geometry import (
     to_wgs84,
 )
 from planner.render._scaffold import add_layer_control, add_legend
+from planner.render.terms import field_label
 
 __all__ = [
-    "FIELD_LABELS",
     "MAX_FEATURES",
     "MAX_SIMPLIFY_M",
     "MAX_VERTICES",
@@ -40,23 +41,6 @@ MAX_VERTICES = 150_000
 #: Largest simplification tolerance the vertex budget may use (m); past it a layer stays
 #: over budget (reported) rather than losing its shape.
 MAX_SIMPLIFY_M = 64.0
-
-#: Tooltip/popup label of a column (others show their name with spaces).
-FIELD_LABELS = {
-    "distance_m": "distance to fibre (m)",
-    "coverage_pct": "coverage (%)",
-    "fiber_class": "class",
-    "ground_risk": "ground risk (people)",
-    "detour_factor": "detour factor",
-    "buffer_m": "buffer (m)",
-    "ceiling_m": "ceiling (m)",
-    "length_m": "length (m)",
-    "drop_m": "drop length (m)",
-    "cost": "cost",
-    "snapped_m": "moved (m)",
-    "surround_ppl_km2": "people/km² around the hub",
-    "reason": "why this hub",
-}
 
 
 def escape_frame(
@@ -165,7 +149,7 @@ class LayerBuilder:
         frame = to_wgs84(escape_frame(gdf, fields, keep=keep, layer=name), simplify_m)
         frame = frame[~frame.geometry.is_empty & frame.geometry.notna()]
         cols = list(fields)
-        labels = [FIELD_LABELS.get(c, c.replace("_", " ")) for c in cols]
+        labels = [field_label(c) for c in cols]
         display = f"{name} ({len(frame)})"
         folium.GeoJson(
             frame,
@@ -246,6 +230,6 @@ class LayerBuilder:
 
     def finish(self) -> tuple[folium.Map, dict]:
         """Add the legend and the layer control (last: it sees every layer); return both."""
-        add_legend(self.m, "Legend", self.legend, self.gradients)
+        add_legend(self.m, tr("Legend"), self.legend, self.gradients)
         add_layer_control(self.m)
         return self.m, self.info

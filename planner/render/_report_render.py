@@ -6,9 +6,14 @@ import base64
 import html
 from collections.abc import Mapping
 
-from planner.render._report_sections import MAP_TITLES
+from planner._i18n import current_language, tr
+from planner.render._report_sections import map_title
+from planner.render.terms import term
 
-__all__ = ["render_html", "render_markdown"]
+__all__ = ["HTML_LANG", "render_html", "render_markdown"]
+
+#: The ``lang`` attribute of the report page per planner language.
+HTML_LANG = {"en": "en", "zh": "zh-Hans"}
 
 _CSS = """body{font:14px/1.45 system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
 color:#222}h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;margin-top:1.8em}
@@ -26,9 +31,9 @@ def _md_cell(v: str) -> str:
 def _md_table(caption: str, rows: list[dict]) -> list[str]:
     lines = ["", f"**{_md_cell(caption)}**", ""]
     if not rows:
-        return [*lines, "_none_"]
+        return [*lines, f"_{tr('none')}_"]
     cols = list(rows[0])
-    lines.append("| " + " | ".join(_md_cell(c) for c in cols) + " |")
+    lines.append("| " + " | ".join(_md_cell(term(c)) for c in cols) + " |")
     lines.append("|" + "---|" * len(cols))
     return lines + ["| " + " | ".join(_md_cell(r.get(c, "")) for c in cols) + " |" for r in rows]
 
@@ -54,7 +59,7 @@ def render_markdown(report: Mapping, plot_dir: str = "report_plots") -> str:
         if sec.get("text"):
             lines += [_md_cell(sec["text"]), ""]
         for name in sec.get("links", []):
-            lines.append(f"- [{_md_cell(MAP_TITLES.get(name, name))}]({name})")
+            lines.append(f"- [{_md_cell(map_title(name))}]({name})")
         for caption, rows in sec["tables"]:
             lines += _md_table(caption, rows)
         for name, caption, _ in sec["plots"]:
@@ -65,16 +70,16 @@ def render_markdown(report: Mapping, plot_dir: str = "report_plots") -> str:
 # --------------------------------------------------------------------------- HTML
 def _html_links(names: list[str]) -> str:
     e = html.escape
-    items = "".join(f"<li><a href='{e(n)}'>{e(MAP_TITLES.get(n, n))}</a></li>" for n in names)
+    items = "".join(f"<li><a href='{e(n)}'>{e(map_title(n))}</a></li>" for n in names)
     return f"<ul>{items}</ul>"
 
 
 def _html_table(caption: str, rows: list[dict]) -> str:
     e = html.escape
     if not rows:
-        return f"<p><b>{e(caption)}</b>: none</p>"
+        return f"<p><b>{e(caption)}</b>: {e(tr('none'))}</p>"
     cols = list(rows[0])
-    head = "".join(f"<th>{e(c)}</th>" for c in cols)
+    head = "".join(f"<th>{e(term(c))}</th>" for c in cols)
     body = "".join(
         "<tr>"
         + "".join(
@@ -111,7 +116,7 @@ def render_html(report: Mapping) -> str:
     """
     e = html.escape
     parts = [
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f"<!DOCTYPE html><html lang='{HTML_LANG[current_language()]}'><head><meta charset='utf-8'>",
         f"<title>{e(report['title'])}</title><style>{_CSS}</style></head><body>",
         f"<h1>{e(report['title'])}</h1><ul class='meta'>",
         *(f"<li><b>{e(k)}</b>: {e(str(v))}</li>" for k, v in report["meta"]),

@@ -6,12 +6,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from planner._format import format_value, is_money
+from planner._i18n import mark, tr
+from planner.config.places import PRESET_BY_COUNTRY
 from planner.render import plots
 from planner.render._columns import require_columns
 from planner.render.radio import CIRCLE_SHARE
+from planner.render.terms import term
 
 if TYPE_CHECKING:
     from planner.drones import CorridorResult
@@ -33,9 +37,11 @@ __all__ = [
     "fiber_part",
     "flatten_assumptions",
     "kpi_rows",
+    "map_title",
     "maps_section",
     "plan_part",
     "radio_part",
+    "preset_sentence",
     "records_frame",
     "report_meta",
     "section",
@@ -50,12 +56,13 @@ SECTION_KEYS = {"fiber": "fiber", "plan": "fiber_plan", "drones": "drones", "rad
 KPI_TARGETS = {"mobile_sites_per_10k_people": "mobile_sites_target_per_10k"}
 
 #: Map files written by :func:`planner.render.maps.write_maps`, with their titles.
+#: English source strings (marked for the catalog); show them with :func:`map_title`.
 MAP_TITLES = {
-    "map.html": "Combined city map",
-    "map_fiber_gaps.html": "Fibre gaps",
-    "map_fiber_plan.html": "Fibre plan",
-    "map_airspace.html": "Airspace & corridors",
-    "map_radio.html": "Mobile coverage",
+    "map.html": mark("Combined city map"),
+    "map_fiber_gaps.html": mark("Fibre gaps"),
+    "map_fiber_plan.html": mark("Fibre plan"),
+    "map_airspace.html": mark("Airspace & corridors"),
+    "map_radio.html": mark("Mobile coverage"),
 }
 
 #: Rows of the ranked gap-cluster table.
@@ -121,7 +128,8 @@ def section(summary: Mapping, name: str) -> dict | None:
 
 
 def _value(name: str, v: object) -> str:
-    return format_value(v, money=is_money(name))
+    text = format_value(v, money=is_money(name))
+    return tr(text) if isinstance(v, (bool, np.bool_)) else text  # yes / no
 
 
 def flatten_assumptions(tree: object, prefix: str = "") -> list[dict]:
@@ -203,10 +211,15 @@ def kpi_rows(kpis: Mapping) -> list[dict]:
         numbers = isinstance(v, (int, float)) and isinstance(target, (int, float))
         met = v >= target if target is not None and numbers else None
         rows.append(
-            {"kpi": k, "value": _value(k, v), "target": _value(k, target), "met": format_value(met)}
+            {
+                "kpi": term(k),
+                "value": _value(k, v),
+                "target": _value(k, target),
+                "met": _value("met", met),
+            }
         )
     rows += [
-        {"kpi": k, "value": _value(k, v), "target": "", "met": ""}
+        {"kpi": term(k), "value": _value(k, v), "target": "", "met": ""}
         for k, v in scalar.items()
         if _is_target(k) and k not in used
     ]
@@ -270,7 +283,7 @@ def table_rows(
 def _scalar_rows(values: Mapping) -> list[dict]:
     """Rows ``{"item", "value"}`` of a summary's scalar entries (assumptions left out)."""
     return [
-        {"item": k, "value": _value(k, v)}
+        {"item": term(k), "value": _value(k, v)}
         for k, v in values.items()
         if not isinstance(v, (Mapping, list, tuple)) and k != "assumptions"
     ]
@@ -279,13 +292,39 @@ def _scalar_rows(values: Mapping) -> list[dict]:
 # --------------------------------------------------------------------------- sections
 def report_meta(summary: Mapping) -> list[tuple[str, str]]:
     """Return the report's header lines: city, source, generated, version, data licence."""
-    return [
-        ("city", str(summary.get("city", "city"))),
-        ("source", format_value(summary.get("source"))),
-        ("generated", format_value(summary.get("generated"))),
-        ("planner version", format_value(summary.get("planner_version"))),
-        ("data", format_value(summary.get("attribution", "© OpenStreetMap contributors (ODbL)"))),
+    attribution = summary.get("attribution", "© OpenStreetMap contributors (ODbL)")
+    meta = [
+        (tr("city"), str(summary.get("city", "city"))),
+        (tr("source"), format_value(summary.get("source"))),
+        (tr("generated"), format_value(summary.get("generated"))),
+        (tr("planner version"), format_value(summary.get("planner_version"))),
+        (tr("data"), format_value(attribution)),
     ]
+    preset = (summary.get("drones") or {}).get("preset_choice")
+    if isinstance(preset, Mapping):
+        meta.append((tr("airspace preset"), preset_sentence(preset)))
+    return meta
+
+
+def preset_sentence(choice: Mapping) -> str:
+    """Return the report line that says which airspace preset was chosen and why."""
+    preset, how, country = choice.get("preset"), choice.get("how"), choice.get("country")
+    if how == "config":
+        return tr("{preset} (set as drones.preset in the city config)").format(preset=preset)
+    if how != "location" or not country:
+        return tr("{preset} (no location found in the data; EU rules by default)").format(
+            preset=preset
+        )
+    share = format_value(100 * float(choice.get("share") or 0)) + " %"
+    text = tr(
+        "{preset}, chosen from the data's location: {share} of sample points lie nearest "
+        "to a place in {country} (offline GeoNames table)"
+    ).format(preset=preset, share=share, country=country)
+    if country not in PRESET_BY_COUNTRY:
+        text += tr("; planner has no preset for {country}, so the EU rules apply").format(
+            country=country
+        )
+    return text
 
 
 def city_data_section(summary: Mapping) -> Section | None:
@@ -293,15 +332,18 @@ def city_data_section(summary: Mapping) -> Section | None:
     layers = summary.get("layers") or {}
     if not layers:
         return None
-    rows = [{"layer": k, "features": format_value(v)} for k, v in layers.items()]
-    return Section("City data", "Features loaded from OpenStreetMap per layer.", [("Layers", rows)])
+    rows = [{"layer": term(k), "features": format_value(v)} for k, v in layers.items()]
+    text = tr("Features loaded from OpenStreetMap per layer.")
+    return Section(tr("City data"), text, [(tr("Layers"), rows)])
 
 
 def _cluster_table(clusters: pd.DataFrame) -> tuple[str, list[dict]]:
     df = records_frame(clusters)
     if "rank_premises" in df:
         df = df.sort_values("rank_premises")
-    caption = f"Gap clusters ranked by premises (top {TOP_CLUSTERS} of {len(df)})"
+    caption = tr("Gap clusters ranked by premises (top {top} of {total})").format(
+        top=TOP_CLUSTERS, total=len(df)
+    )
     return caption, table_rows(df, REPORT_FIELDS["gap_clusters"], "gap clusters", TOP_CLUSTERS)
 
 
@@ -313,7 +355,8 @@ def _coverage_plot(fiber: FiberCoverage) -> tuple[str, str, bytes] | None:
     if not len(hexes):
         return None
     require_columns(hexes, REPORT_FIELDS["hexes"], "report plot 'coverage_by_hex'")
-    return "coverage_by_hex", "Coverage by hexagon", plots.to_png(plots.coverage_histogram(hexes))
+    png = plots.to_png(plots.coverage_histogram(hexes))
+    return "coverage_by_hex", tr("Coverage by hexagon"), png
 
 
 def _analysis_summary(summary: Mapping, name: str, own: Mapping | None) -> dict | None:
@@ -328,11 +371,11 @@ def fiber_part(summary: Mapping, fiber: FiberCoverage | None) -> SectionPart:
     if fsec is None:
         return SectionPart(None)
     kpis = {k: v for k, v in fsec.items() if k != "assumptions"}
-    sec = Section("Fibre coverage", tables=[("KPIs against targets", kpi_rows(kpis))])
+    sec = Section(tr("Fibre coverage"), tables=[(tr("KPIs against targets"), kpi_rows(kpis))])
     if "coverage_pct" in kpis:
-        sec.text = (
-            f"{format_value(kpis.get('coverage_pct'))} % of premises are passed by fibre "
-            f"(target {format_value(kpis.get('target_coverage_pct'))} %)."
+        sec.text = tr("{pct} of premises are passed by fibre (target {target} %).").format(
+            pct=format_value(kpis.get("coverage_pct")) + " %",
+            target=format_value(kpis.get("target_coverage_pct")),
         )
     if fiber is not None:
         sec.tables.append(_cluster_table(fiber.gap_clusters))
@@ -347,14 +390,18 @@ def _routing_text(psec: Mapping) -> str:
     if gap is None:
         return ""
     proof = (
-        "the bound is the proven optimum"
+        tr("the bound is the proven optimum")
         if psec.get("routing_bound_is_optimum")
-        else "a valid bound; the optimum lies between the two"
+        else tr("a valid bound; the optimum lies between the two")
     )
-    return (
-        f"Street routing costs {format_value(psec.get('routing_steiner_cost'), money=True)}, "
-        f"within {gap:.3f} % of a certified lower bound on the cheapest possible routing "
-        f"({format_value(psec.get('routing_lower_bound'), money=True)}; {proof})."
+    return tr(
+        "Street routing costs {cost}, within {gap} of a certified lower bound on the "
+        "cheapest possible routing ({bound}; {proof})."
+    ).format(
+        cost=format_value(psec.get("routing_steiner_cost"), money=True),
+        gap=f"{gap:.3f} %",
+        bound=format_value(psec.get("routing_lower_bound"), money=True),
+        proof=proof,
     )
 
 
@@ -363,7 +410,7 @@ def _cost_curve_plot(curve: Sequence[Mapping] | None) -> tuple[str, str, bytes] 
     if not len(df):
         return None
     require_columns(df, REPORT_FIELDS["cost_curve"], "report plot 'cost_curve'")
-    return "cost_curve", "Cost curve (budget mode)", plots.to_png(plots.cost_curve(df))
+    return "cost_curve", tr("Cost curve (budget mode)"), plots.to_png(plots.cost_curve(df))
 
 
 def plan_part(summary: Mapping, plan: FiberPlan | None) -> SectionPart:
@@ -372,11 +419,11 @@ def plan_part(summary: Mapping, plan: FiberPlan | None) -> SectionPart:
     if psec is None:
         return SectionPart(None)
     sec = Section(
-        "Fibre build plan", _routing_text(psec), [("Cost and totals", _scalar_rows(psec))]
+        tr("Fibre build plan"), _routing_text(psec), [(tr("Cost and totals"), _scalar_rows(psec))]
     )
     phases = records_frame(psec.get("phases"))
     if len(phases):
-        sec.tables.append(("Phases", table_rows(phases, list(phases.columns), "phases")))
+        sec.tables.append((tr("Phases"), table_rows(phases, list(phases.columns), "phases")))
     plot = _cost_curve_plot(psec.get("cost_curve"))
     sec.plots += [plot] if plot else []
     return SectionPart(sec, flatten_assumptions(psec.get("assumptions") or {}, "plan."))
@@ -386,12 +433,13 @@ def _corridor_tables(dsec: Mapping, sec: Section, columns: Sequence[str]) -> Non
     """Add the corridor table, the risk-vs-detour plot and the hub table to ``sec``."""
     cdf = records_frame(dsec.get("corridors"))
     if len(cdf):
-        sec.tables.append(("Corridors", table_rows(cdf, columns, "corridors")))
+        rows = table_rows(cdf, columns, "corridors")
+        sec.tables.append((tr("Corridors"), rows))
         png = plots.to_png(plots.risk_vs_detour(cdf))
-        sec.plots.append(("risk_vs_detour", "Ground risk vs detour per corridor", png))
+        sec.plots.append(("risk_vs_detour", tr("Ground risk vs detour per corridor"), png))
     hubs = records_frame(dsec.get("hubs"))
     if len(hubs):
-        sec.tables.append(("Hubs", table_rows(hubs, list(hubs.columns), "hubs")))
+        sec.tables.append((tr("Hubs"), table_rows(hubs, list(hubs.columns), "hubs")))
 
 
 def drone_part(
@@ -412,12 +460,13 @@ def drone_part(
         **({f"band_{k}": v for k, v in band.items()} if isinstance(band, Mapping) else {}),
     }
     sec = Section(
-        "Drone corridors", tables=[("Airspace settings and totals", _scalar_rows(scalars))]
+        tr("Drone corridors"),
+        tables=[(tr("Airspace settings and totals"), _scalar_rows(scalars))],
     )
     columns = [c for c in REPORT_FIELDS["corridors"] if circle_share or c != CIRCLE_SHARE]
     _corridor_tables(dsec, sec, columns)
     if dsec.get("infeasible"):
-        sec.text = "Infeasible: " + "; ".join(map(str, dsec["infeasible"]))
+        sec.text = tr("Infeasible: ") + "; ".join(map(str, dsec["infeasible"]))
     return SectionPart(sec, flatten_assumptions(dsec.get("assumptions") or {}, "drones."))
 
 
@@ -488,20 +537,25 @@ def maps_section(maps: Mapping | None) -> Section | None:
         rows.append(
             {
                 "map": fname,
-                "title": MAP_TITLES.get(fname, fname),
+                "title": map_title(fname),
                 "size_mb": format_value(info.get("size_mb")),
                 "layers": format_value(len(info.get("layers", []))),
-                "aggregated": "; ".join(f"{k}: {v}" for k, v in agg.items()) or "none",
+                "aggregated": "; ".join(f"{k}: {v}" for k, v in agg.items()) or tr("none"),
             }
         )
-    text = "Self-contained HTML maps (open without internet; basemap tiles aside)."
-    return Section("Maps", text, [("Maps", rows)], links=list(maps))
+    text = tr("Self-contained HTML maps (open without internet; basemap tiles aside).")
+    return Section(tr("Maps"), text, [(tr("Maps"), rows)], links=list(maps))
 
 
 def assumptions_section(rows: list[dict]) -> Section:
     """Return the *Assumptions* section: every default with its source."""
-    text = (
+    text = tr(
         "Every default that stands in for missing data, with its source "
         "(an empty source marks a value without a recorded source)."
     )
-    return Section("Assumptions", text, [("Assumptions", rows)])
+    return Section(tr("Assumptions"), text, [(tr("Assumptions"), rows)])
+
+
+def map_title(name: str) -> str:
+    """Return the translated title of map file ``name`` (the file name when unknown)."""
+    return tr(MAP_TITLES[name]) if name in MAP_TITLES else name

@@ -13,11 +13,12 @@ from branca.element import Element
 from folium import plugins
 
 from planner._format import format_value
-from planner.render.offline import add_tile_error_notice
+from planner._i18n import tr
+from planner.render.basemaps import ATTRIBUTION, add_basemaps
+from planner.render.offline import TILE_ERROR_MESSAGE, add_tile_error_notice
 
 __all__ = ["ATTRIBUTION", "add_layer_control", "add_legend", "base_map", "legend_ramp"]
 
-ATTRIBUTION = "© OpenStreetMap contributors (ODbL)"
 
 _LAYER_CONTROL_CSS = (
     "<style>.leaflet-control-layers-list{max-height:60vh;overflow-y:auto;overflow-x:hidden;"
@@ -26,20 +27,21 @@ _LAYER_CONTROL_CSS = (
 
 
 def _title_box(title: str, source: str | None) -> Element:
-    src = f" &middot; source: {html.escape(source)}" if source else ""
+    src = f" &middot; {tr('source')}: {html.escape(source)}" if source else ""
     return Element(
         '<div class="planner-title" style="position:fixed;top:10px;left:60px;z-index:999;'
         "background:white;padding:4px 10px;border-radius:4px;font:14px sans-serif;"
         'box-shadow:0 1px 4px #888;max-width:60%">'
         f"<b>{html.escape(title)}</b> &middot; {date.today().isoformat()}{src}"
-        f" &middot; data {html.escape(ATTRIBUTION)}</div>"
+        f" &middot; {tr('data')} {html.escape(ATTRIBUTION)}</div>"
     )
 
 
 def base_map(gdf_wgs84: gpd.GeoDataFrame, title: str, source: str | None = None) -> folium.Map:
     """Create a folium map fitted to a WGS84 frame.
 
-    OSM and a light basemap, fullscreen, measure tool, mini-map, scale bar, a visible
+    The basemaps of :func:`planner.render.basemaps.use_basemaps` (default OSM and a light
+    one), fullscreen, measure tool, mini-map, scale bar, a visible
     banner when tiles cannot load, and a title box with date, source and attribution.
 
     Parameters
@@ -57,21 +59,14 @@ def base_map(gdf_wgs84: gpd.GeoDataFrame, title: str, source: str | None = None)
     """
     west, south, east, north = gdf_wgs84.total_bounds
     m = folium.Map(tiles=None, control_scale=True, prefer_canvas=True)
-    folium.TileLayer("OpenStreetMap", name="OpenStreetMap", attr=ATTRIBUTION).add_to(m)
-    folium.TileLayer(
-        "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}.png",
-        name="Light basemap",
-        attr=f"{ATTRIBUTION}, © CARTO",
-        subdomains="abcd",
-        show=False,
-    ).add_to(m)
+    add_basemaps(m)
     m.fit_bounds([[south, west], [north, east]])
     plugins.Fullscreen(position="topleft").add_to(m)
     plugins.MeasureControl(
         position="topleft", primary_length_unit="meters", primary_area_unit="sqmeters"
     ).add_to(m)
     plugins.MiniMap(toggle_display=True, position="bottomright").add_to(m)
-    add_tile_error_notice(m)
+    add_tile_error_notice(m, tr(TILE_ERROR_MESSAGE))
     m.get_root().html.add_child(_title_box(title, source))
     return m
 

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from branca.colormap import LinearColormap
 
+from planner._i18n import mark, tr
 from planner.config import sora
 from planner.drones import (
     CORRIDOR_COLUMNS,
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CABINET_POPUP",
+    "CATEGORY_WORDS",
+    "CITY_LAYER_TITLES",
     "CLASS_COLORS",
     "LAYER_STYLE",
     "LAYER_STYLES",
@@ -70,6 +73,46 @@ LAYER_STYLE: dict[str, tuple[str, list[str]]] = {
     "landuse": ("#2a9d8f", ["kind", "name"]),
     "key_places": ("#0077b6", ["kind", "name"]),
 }
+
+#: Display names of the city layers (English source strings, marked for the catalog).
+CITY_LAYER_TITLES = {
+    "streets": mark("streets"),
+    "buildings": mark("buildings"),
+    "telecom": mark("telecom"),
+    "airspace": mark("airspace"),
+    "landuse": mark("landuse"),
+    "key_places": mark("key_places"),
+}
+
+#: Names of the fibre classes and no-fly kinds that layer names and legends show (planner's
+#: own vocabulary, not OSM values; marked so the catalog translates them).
+CATEGORY_WORDS = (
+    mark("passed"),
+    mark("near"),
+    mark("unserved"),
+    mark("unreachable"),
+    mark("aerodrome"),
+    mark("runway"),
+    mark("heliport"),
+    mark("helipad"),
+    mark("military"),
+    mark("prison"),
+    mark("government"),
+    mark("power_line"),
+    mark("power_tower"),
+    mark("mast"),
+    mark("tower"),
+    mark("chimney"),
+    mark("hospital"),
+    mark("school"),
+    mark("university"),
+    mark("railway_station"),
+    mark("water"),
+    mark("park"),
+    mark("forest"),
+    mark("railway"),
+    mark("major_road"),
+)
 
 #: Colours of the fibre premise classes (passed / near / unserved / unreachable).
 CLASS_COLORS = {
@@ -178,12 +221,12 @@ class LayerStyle:
 
 #: The one-colour layers, by their MAP_FIELDS key.
 LAYER_STYLES: dict[str, LayerStyle] = {
-    "gap_clusters": LayerStyle("Gap clusters", "#b2182b", "gap cluster", weight=4),
-    "assets": LayerStyle("Fibre assets", "#2166ac", "existing fibre asset", weight=3),
-    "cabinets": LayerStyle("Cabinets", "#000000", "cabinet", radius=6),
-    "drops": LayerStyle("Drops", "#7570b3", weight=1),
-    "trunk": LayerStyle("Corridor trunk", "#542788", weight=6, simplify_m=1.0),
-    "hubs": LayerStyle("Hubs", "#000080", "drone hub", radius=7),
+    "gap_clusters": LayerStyle(mark("Gap clusters"), "#b2182b", mark("gap cluster"), weight=4),
+    "assets": LayerStyle(mark("Fibre assets"), "#2166ac", mark("existing fibre asset"), weight=3),
+    "cabinets": LayerStyle(mark("Cabinets"), "#000000", mark("cabinet"), radius=6),
+    "drops": LayerStyle(mark("Drops"), "#7570b3", weight=1),
+    "trunk": LayerStyle(mark("Corridor trunk"), "#542788", weight=6, simplify_m=1.0),
+    "hubs": LayerStyle(mark("Hubs"), "#000080", mark("drone hub"), radius=7),
 }
 
 
@@ -204,14 +247,14 @@ def add_styled(b: LayerBuilder, key: str, gdf: gpd.GeoDataFrame, show: bool = Tr
     s = LAYER_STYLES[key]
     b.geojson(
         gdf,
-        s.title,
+        tr(s.title),
         MAP_FIELDS[key],
         color=s.color,
         show=show,
         weight=s.weight,
         radius=s.radius,
         simplify_m=s.simplify_m,
-        legend=s.legend,
+        legend=tr(s.legend) if s.legend else None,
     )
 
 
@@ -239,7 +282,8 @@ def add_city_layers(b: LayerBuilder, city: City, names: list[str] | None = None)
             gdf, agg = b.budget(gdf, name, weight="premises")
             if agg:
                 fields = ["features", "premises"]
-        b.geojson(gdf, name, fields, color=color, show=name not in ("landuse", "streets"))
+        show = name not in ("landuse", "streets")
+        b.geojson(gdf, tr(CITY_LAYER_TITLES.get(name, name)), fields, color=color, show=show)
 
 
 # --------------------------------------------------------------------------- fibre
@@ -279,7 +323,7 @@ def add_hexes(
         ["#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641"],
         vmin=0,
         vmax=100,
-        caption=caption or "Fibre coverage of premises per hexagon (%)",
+        caption=caption or tr("Fibre coverage of premises per hexagon (%)"),
     )
     over = _over_budget_hexes(b, hexes)
     hexes = {r: h for r, h in hexes.items() if r not in over}
@@ -290,7 +334,7 @@ def add_hexes(
         colors = [("#bbbbbb" if pd.isna(v) else cmap(float(v))) for v in pct]
         b.geojson(
             gdf.assign(_fill=colors),
-            f"Coverage hexes r{res}",
+            tr("Coverage hexes r{res}").format(res=res),
             MAP_FIELDS["hexes"],
             color_col="_fill",
             show=res == shown,
@@ -313,12 +357,12 @@ def add_premises(b: LayerBuilder, premises: gpd.GeoDataFrame, show: bool = False
     for kls, color in CLASS_COLORS.items():
         b.geojson(
             frame[frame[col] == kls],
-            f"Premises: {kls}",
+            tr("Premises: {kls}").format(kls=tr(kls)),
             fields,
             color=color,
             show=show,
             radius=3,
-            legend=f"premises {kls}",
+            legend=tr("premises {kls}").format(kls=tr(kls)),
         )
 
 
@@ -344,15 +388,14 @@ def add_routes(b: LayerBuilder, routes: gpd.GeoDataFrame, show: bool = True) -> 
     if merged:
         fields = ["phase", "features", *sums]
     for i, ph in enumerate(phases):
-        label = f"Planned routes: phase {ph}"
         b.geojson(
             routes[routes["phase"] == ph],
-            label,
+            tr("Planned routes: phase {phase}").format(phase=ph),
             fields,
             color=PALETTE[i % len(PALETTE)],
             show=show,
             weight=4,
-            legend=label.lower(),
+            legend=tr("planned routes: phase {phase}").format(phase=ph),
         )
 
 
@@ -381,13 +424,13 @@ def add_nofly(b: LayerBuilder, nofly: gpd.GeoDataFrame, show: bool = True) -> No
     for i, kind in enumerate(sorted(kinds.unique())):
         b.geojson(
             nofly[kinds == kind],
-            f"No-fly: {kind}",
+            tr("No-fly: {kind}").format(kind=tr(kind)),
             MAP_FIELDS["nofly"],
             color=PALETTE[i % len(PALETTE)],
             show=show,
             simplify_m=1.0,
             fill_opacity=0.25,
-            legend=f"no-fly: {kind}",
+            legend=tr("no-fly: {kind}").format(kind=tr(kind)),
         )
 
 
@@ -397,7 +440,7 @@ def add_obstacles(b: LayerBuilder, obstacles: gpd.GeoDataFrame, show: bool = Fal
         return
     frame, agg = b.budget(obstacles, "obstacles")
     fields = ["features"] if agg else MAP_FIELDS["obstacles"]
-    b.geojson(frame, "Obstacles", fields, color="#4d4d4d", show=show, simplify_m=1.0)
+    b.geojson(frame, tr("Obstacles"), fields, color="#4d4d4d", show=show, simplify_m=1.0)
 
 
 def add_risk_overlay(
@@ -420,11 +463,11 @@ def add_risk_overlay(
         Shown at first.
     """
     uri, bounds, (lo, hi) = raster_png(sora.risk_rank(igrc), transform, crs, cmap=RISK_CMAP)
-    name = "Ground risk (iGRC)"
+    name = tr("Ground risk (iGRC)")
     folium.raster_layers.ImageOverlay(
         uri, bounds=bounds, name=layer_name(name), opacity=0.8, show=show, interactive=False
     ).add_to(b.m)
-    caption = "Ground risk class (SORA iGRC)"
+    caption = tr("Ground risk class (SORA iGRC)")
     b.gradient(legend_ramp(RISK_CMAP, lo, hi if hi > lo else lo + 1, caption))
     b.info["layers"].append(name)
     b.info["aggregated"][name] = f"raster shown at <= {MAX_RASTER_PX} px (max resampling)"
@@ -448,11 +491,11 @@ def add_corridors(
         ["#1a9641", "#ffffbf", "#d7191c"],
         vmin=0,
         vmax=hi if hi > 0 else 1,
-        caption="Corridor ground risk (people under the corridor)",
+        caption=tr("Corridor ground risk (people under the corridor)"),
     )
     b.geojson(
         corridors.assign(_color=[cmap(float(v)) for v in risk]),
-        "Drone corridors",
+        tr("Drone corridors"),
         fields or MAP_FIELDS["corridors"],
         color_col="_color",
         show=show,

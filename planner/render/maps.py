@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import folium
 import geopandas as gpd
 
+from planner._i18n import tr
 from planner.render._builder import MAX_FEATURES, LayerBuilder
 from planner.render._scaffold import base_map
 from planner.render.layers import (
@@ -105,7 +106,7 @@ def city_map(city: City) -> folium.Map:
 
 def city_map_info(city: City, max_features: int = MAX_FEATURES) -> MapInfo:
     """Return the city data-layer map and its info (layers, aggregated layers)."""
-    b = new_builder(city, f"planner: {city.name}", max_features)
+    b = new_builder(city, tr("planner: {city}").format(city=city.name), max_features)
     add_city_layers(b, city)
     return b.finish()
 
@@ -142,7 +143,7 @@ def combined_map(
         The dict lists ``layers`` (display names), ``aggregated`` ({layer: how}) and
         ``features`` ({layer: count}).
     """
-    b = new_builder(city, f"planner: {city.name}", max_features)
+    b = new_builder(city, tr("planner: {city}").format(city=city.name), max_features)
     add_city_layers(b, city, ["buildings", "telecom", "key_places"])
     if fiber is not None:
         add_hexes(b, fiber.hexes)
@@ -161,7 +162,7 @@ def combined_map(
 
 def fiber_gaps_map(city: City, fiber: FiberCoverage, max_features: int = MAX_FEATURES) -> MapInfo:
     """Focused map: coverage hexes, premises by class, gap clusters and assets."""
-    b = new_builder(city, f"planner: {city.name} - fibre gaps", max_features)
+    b = new_builder(city, tr("planner: {city} - fibre gaps").format(city=city.name), max_features)
     add_hexes(b, fiber.hexes)
     add_premises(b, fiber.premises, show=True)
     add_gap_clusters(b, fiber.gap_clusters)
@@ -176,7 +177,7 @@ def fiber_plan_map(
     max_features: int = MAX_FEATURES,
 ) -> MapInfo:
     """Focused map: planned routes by phase, cabinets, drops, assets and gap clusters."""
-    b = new_builder(city, f"planner: {city.name} - fibre plan", max_features)
+    b = new_builder(city, tr("planner: {city} - fibre plan").format(city=city.name), max_features)
     _plan_layers(b, plan, show=True)
     if fiber is not None:
         add_assets(b, fiber.assets)
@@ -195,7 +196,8 @@ def airspace_map(
     With ``radio`` the corridor popups show its ``radio_coverage_share`` in place of the
     circle model's ``mobile_coverage_share``.
     """
-    b = new_builder(city, f"planner: {city.name} - airspace & corridors", max_features)
+    title = tr("planner: {city} - airspace & corridors").format(city=city.name)
+    b = new_builder(city, title, max_features)
     add_nofly(b, drones.nofly)
     add_obstacles(b, drones.obstacles)
     _corridor_layers(b, drones, risk_shown=True, radio=radio)

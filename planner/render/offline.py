@@ -22,6 +22,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from planner._files import atomic_path
+from planner._i18n import mark
 from planner.errors import InputFileError, PlannerError
 
 __all__ = [
@@ -39,7 +40,7 @@ __all__ = [
 ASSETS_ENV_VAR = "PLANNER_ASSETS_DIR"
 
 #: Text of the banner shown when basemap tiles fail to load.
-TILE_ERROR_MESSAGE = "Basemap tiles could not load (offline?) - vector layers are still shown"
+TILE_ERROR_MESSAGE = mark("Basemap tiles could not load (offline?) - vector layers are still shown")
 
 _DOWNLOAD_TIMEOUT_S = 60
 _COMPLETE_MARKER = "complete.json"

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from planner._i18n import tr
 from planner.render._report_render import render_html, render_markdown
 from planner.render._report_sections import (
     MAP_TITLES,
@@ -23,6 +24,7 @@ from planner.render._report_sections import (
     report_meta,
     section,
 )
+from planner.render.fonts import NO_CJK_FONT_MESSAGE, cjk_font, needs_cjk
 
 if TYPE_CHECKING:
     from planner.drones import CorridorResult
@@ -34,6 +36,7 @@ __all__ = [
     "MAP_TITLES",
     "REPORT_FIELDS",
     "build_report",
+    "font_notice",
     "flatten_assumptions",
     "kpi_rows",
     "render_html",
@@ -93,10 +96,25 @@ def build_report(
         assumptions_section(assumptions),
     ]
     return {
-        "title": f"planner report: {summary.get('city', 'city')}",
-        "meta": report_meta(summary),
+        "title": tr("planner report: {city}").format(city=summary.get("city", "city")),
+        "meta": report_meta(summary) + font_notice(sections),
         "sections": [s.as_dict() for s in sections if s is not None],
     }
+
+
+def font_notice(sections: list) -> list[tuple[str, str]]:
+    """Return a header line when the report's data need a CJK font the plots cannot find."""
+    texts = (
+        str(v)
+        for s in sections
+        if s is not None
+        for _, rows in s.tables
+        for r in rows
+        for v in r.values()
+    )
+    if cjk_font() is not None or not any(needs_cjk(t) for t in texts):
+        return []
+    return [(tr("fonts"), tr(NO_CJK_FONT_MESSAGE))]
 
 
 def write_report(

@@ -10,6 +10,8 @@ import scipy.sparse as sp
 if TYPE_CHECKING:
     import highspy
 
+from planner._highs import new_highs
+
 __all__ = ["flow_constraints", "flow_model", "highspy_module"]
 
 
@@ -115,8 +117,7 @@ def flow_model(
     lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = ncol, nrow
     integer, continuous = highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous
     lp.integrality_ = [integer] * A2 + [continuous] * (A2 * K)
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
+    h = new_highs()
     h.setOptionValue("time_limit", float(max(time_limit, 1e-3)))
     h.setOptionValue("mip_rel_gap", 1e-9)
     h.setOptionValue("threads", 1)
