@@ -184,16 +184,15 @@ def step_radio(ctx: RunContext) -> None:
     """Model mobile coverage on the ground and along the corridors at flight altitude.
 
     Writes ``radio_coverage.tif`` and ``radio.gpkg``; the corridors and the flight band
-    come from the drone step.
+    come from the drone step (no corridors when it found none: ground and heights only).
     """
     from planner.radio import analyze_radio, write_radio_outputs
 
     drones = ctx.results.drones
-    if drones is None:
-        raise RuntimeError("the radio step needs the drones step's result (see REQUIRES)")
+    corridors = drones.corridors if drones is not None else None
     band = ctx.config.drones.band
     result = analyze_radio(
-        ctx.city, ctx.config.radio, corridors=drones.corridors, band=(band.min_m, band.max_m)
+        ctx.city, ctx.config.radio, corridors=corridors, band=(band.min_m, band.max_m)
     )
     write_radio_outputs(result, ctx.out)
     ctx.results.radio = result

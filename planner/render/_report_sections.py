@@ -474,7 +474,7 @@ def _kpi_row(name: str, k: Mapping | None, unit: str = " %") -> dict:
     """Return a KPI row of a ``{"value", "target", "met"}`` dict of the radio summary."""
     k = k or {}
     value, target = k.get("value"), k.get("target")
-    shown = "n/a" if value is None else f"{format_value(value)}{unit}"
+    shown = tr("n/a") if value is None else f"{format_value(value)}{unit}"
     goal = "" if target is None else f"{format_value(target)}{unit}"
     return {"kpi": name, "value": shown, "target": goal, "met": format_value(k.get("met"))}
 
@@ -483,32 +483,41 @@ def _radio_kpis(rsec: Mapping) -> list[dict]:
     """KPIs against targets: people, area per height, route network, key places, 5G sites."""
     net = rsec.get("route_network") or {}
     at = net.get("height_evaluated_m")
-    rows = [_kpi_row("people covered on the ground", rsec.get("population_covered_ground_pct"))]
+    rows = [_kpi_row(tr("people covered on the ground"), rsec.get("population_covered_ground_pct"))]
     rows += [
-        _kpi_row(f"area covered at {h} m", k)
+        _kpi_row(tr("area covered at {height} m").format(height=h), k)
         for h, k in (rsec.get("area_covered_pct") or {}).items()
     ]
     rows += [
-        _kpi_row(f"route network covered at {format_value(at)} m", net.get("covered_pct")),
-        _kpi_row("longest uncovered stretch", {"value": net.get("longest_uncovered_m")}, " m"),
-        _kpi_row("key places reached (ground)", (rsec.get("key_places") or {}).get("reached_pct")),
-        _kpi_row("5G sites per 10,000 people", rsec.get("sites_5g_per_10k_people"), ""),
+        _kpi_row(
+            tr("route network covered at {height} m").format(height=format_value(at)),
+            net.get("covered_pct"),
+        ),
+        _kpi_row(tr("longest uncovered stretch"), {"value": net.get("longest_uncovered_m")}, " m"),
+        _kpi_row(
+            tr("key places reached (ground)"), (rsec.get("key_places") or {}).get("reached_pct")
+        ),
+        _kpi_row(tr("5G sites per 10,000 people"), rsec.get("sites_5g_per_10k_people"), ""),
     ]
     return rows
 
 
 def _radio_text(rsec: Mapping) -> str:
     values = (rsec.get("assumptions") or {}).get("values") or {}
-    return (
-        f"{format_value(rsec.get('sites'))} sites ({format_value(rsec.get('sites_5g'))} 5G), "
-        f"{format_value(rsec.get('sectors'))} sectors on a {format_value(rsec.get('resolution_m'))}"
-        " m grid; 3GPP TR 38.901 (ground) and TR 36.777 (aerial) path loss over the OSM "
-        "buildings. Covered: RSRP at least "
-        f"{format_value(values.get('rsrp_min_dbm'))} dBm and SINR at least "
-        f"{format_value(values.get('sinr_min_db'))} dB; a KPI is met at or above its target. "
-        "The per-corridor radio_coverage_share (this model, at the corridor altitude) "
-        "replaces the circle estimate of the drone section (mobile_coverage_share: 500 m / "
-        "1 km around OSM masts), which is left out of the drone corridor table."
+    return tr(
+        "{sites} sites ({sites_5g} 5G), {sectors} sectors on a {resolution} m grid; 3GPP TR "
+        "38.901 (ground) and TR 36.777 (aerial) path loss over the OSM buildings. Covered: RSRP "
+        "at least {rsrp} dBm and SINR at least {sinr} dB; a KPI is met at or above its target. "
+        "The per-corridor radio_coverage_share (this model, at the corridor altitude) replaces "
+        "the circle estimate of the drone section (mobile_coverage_share: 500 m / 1 km around "
+        "OSM masts), which is left out of the drone corridor table."
+    ).format(
+        sites=format_value(rsec.get("sites")),
+        sites_5g=format_value(rsec.get("sites_5g")),
+        sectors=format_value(rsec.get("sectors")),
+        resolution=format_value(rsec.get("resolution_m")),
+        rsrp=format_value(values.get("rsrp_min_dbm")),
+        sinr=format_value(values.get("sinr_min_db")),
     )
 
 
@@ -518,12 +527,12 @@ def radio_part(summary: Mapping, radio: RadioCoverage | None) -> SectionPart:
     if rsec is None:
         return SectionPart(None)
     sec = Section(
-        "Mobile coverage", _radio_text(rsec), [("KPIs against targets", _radio_kpis(rsec))]
+        tr("Mobile coverage"), _radio_text(rsec), [(tr("KPIs against targets"), _radio_kpis(rsec))]
     )
     cdf = records_frame(rsec.get("corridors"))
     if len(cdf):
         rows = table_rows(cdf, REPORT_FIELDS["radio_corridors"], "radio corridors")
-        sec.tables.append(("Corridors: coverage at altitude (radio model)", rows))
+        sec.tables.append((tr("Corridors: coverage at altitude (radio model)"), rows))
     return SectionPart(sec, flatten_assumptions(rsec.get("assumptions") or {}, "radio."))
 
 

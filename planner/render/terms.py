@@ -27,6 +27,11 @@ FIELD_LABELS = {
 #: Every key's label: the key with spaces for underscores (e.g. ``coverage pct``), marked so
 #: the catalog translates it. A key without a label here shows as the key itself.
 TERMS = (
+    mark("altitude m"),
+    mark("height evaluated m"),
+    mark("covered m"),
+    mark("radio coverage share"),
+    mark("longest uncovered m"),
     mark("yes"),
     mark("no"),
     mark("admin areas"),

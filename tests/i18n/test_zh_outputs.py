@@ -17,6 +17,9 @@ ALLOWED_WORDS = {
     "planner", "OpenStreetMap", "contributors", "ODbL", "HTML", "SORA", "iGRC", "GeoNames",
     "Steiner", "OLT", "H3", "MB", "drones", "preset", "osm", "xinjiekou", "test", "nanjing",
     "EU", "CN", "cn", "eu",
+    # radio section: standard names, units and the summary fields it names
+    "OSM", "GPP", "TR", "RSRP", "SINR", "dB", "dBm", "radio_coverage_share",
+    "mobile_coverage_share", "radio", "coverage", "share", "mobile",
 }  # fmt: skip
 
 

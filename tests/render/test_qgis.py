@@ -109,7 +109,14 @@ def test_project_references_existing_layers_and_fields(run_out):
     root = _project(run_out)
     assert root.find("projectCrs/spatialrefsys/authid").text == _city_crs(run_out)
     groups = [g.get("name") for g in root.findall("layer-tree-group/layer-tree-group")]
-    assert groups == ["Drones", "Fibre plan", "Fibre coverage", "City data", "Basemap"]
+    assert groups == [
+        "Mobile coverage",
+        "Drones",
+        "Fibre plan",
+        "Fibre coverage",
+        "City data",
+        "Basemap",
+    ]
     tree_ids = {el.get("id") for el in root.iter("layer-tree-layer")}
     layers = root.findall("projectlayers/maplayer")
     assert {ml.find("id").text for ml in layers} == tree_ids
