@@ -1,0 +1,245 @@
+"""Joint plan orchestrator: candidates, coverage matrix, set cover, backhaul, re-route, roll-out."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+
+from planner.city import City
+from planner.config.drones import DroneConfig
+from planner.config.joint import JointConfig
+from planner.config.radio import RadioConfig
+from planner.drones import CorridorResult
+from planner.fiber import FiberCoverage
+from planner.joint.backhaul import (
+    BackhaulGraph,
+    backhaul_graph,
+    joint_routing,
+    nearest_nodes,
+    node_coordinates,
+)
+from planner.joint.candidates import Candidates, site_candidates
+from planner.joint.certify import certify_cover
+from planner.joint.cover import CoverModel, cover_model, exact_covered
+from planner.joint.demand import Demand, corridor_cells, corridor_level, population_cells
+from planner.joint.powers import radio_scene, site_powers
+from planner.joint.reroute import corridor_cover, reroute_corridors
+from planner.joint.result import JointPlan
+from planner.joint.rollout import Item, fibre_items, joint_rollout
+from planner.joint.select import Selection, cover_instance, select_sites
+from planner.joint.tables import joint_summary, joint_tables, write_site_file
+from planner.plan import FiberPlan
+from planner.radio import RadioCoverage, analyze_radio
+
+__all__ = ["plan_joint", "joint_config", "Costed", "site_demands", "costed_candidates"]
+
+
+class _Stopwatch:
+    """Seconds spent per named step."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        t0 = time.perf_counter()
+        yield
+        self.timings[name] = round(time.perf_counter() - t0, 3)
+
+
+def joint_config(config: JointConfig | dict | None) -> JointConfig:
+    """Return ``config`` validated as a :class:`JointConfig` (defaults when None)."""
+    return config if isinstance(config, JointConfig) else JointConfig.parse(config)
+
+
+def site_demands(
+    city: City, radio: RadioCoverage, corridors: gpd.GeoDataFrame, jcfg: JointConfig
+) -> list[Demand]:
+    """The coverage targets: corridor metres at flight altitude, optionally ground people."""
+    shape = radio.covered.shape[1:]
+    cfg = radio.config
+    level = corridor_level(radio.heights_m, corridors, cfg.corridor_altitude_m or max(radio.heights_m))
+    out = [
+        Demand("corridors", corridor_cells(corridors, radio.transform, shape, level),
+               jcfg.corridor_target_pct / 100)
+    ]
+    if jcfg.population_target_pct is not None:
+        out.append(
+            Demand("population", population_cells(city, radio.transform, shape),
+                   jcfg.population_target_pct / 100)
+        )
+    return out
+
+
+@dataclass
+class Costed:
+    """Candidates with their backhaul: street node, lead-in, EUR to the fibre network."""
+
+    cand: Candidates
+    node: np.ndarray
+    backhaul_cost: np.ndarray
+    total_cost: np.ndarray
+    graph: BackhaulGraph
+    node_xy: np.ndarray
+    edge_geoms: np.ndarray
+    lead_in_per_m: float
+
+
+def costed_candidates(
+    city: City,
+    coverage: FiberCoverage,
+    plan: FiberPlan,
+    radio: RadioCoverage,
+    corridors: CorridorResult,
+    jcfg: JointConfig,
+) -> Costed:
+    """Candidates and their cost: equipment plus street backhaul to the plan (one Dijkstra)."""
+    edges = coverage.network.edges
+    node_xy = node_coordinates(city.graph, edges.node_ids)
+    cand = site_candidates(
+        city, radio.sites, corridors.corridors, corridors.hubs, node_xy, jcfg, radio.config
+    )
+    bg = backhaul_graph(plan.steiner_instance)
+    xy = np.column_stack([cand.table.geometry.x, cand.table.geometry.y]) if len(cand.table) else np.zeros((0, 2))
+    node, lead = nearest_nodes(node_xy, xy)
+    per_m = jcfg.lead_in_per_m if jcfg.lead_in_per_m is not None else plan.config.default_trench_per_m
+    street = np.array([bg.dist[bg.index[int(n)]] if int(n) in bg.index else np.inf for n in node])
+    new = (cand.table["kind"] != "upgrade").to_numpy()
+    back = np.where(new, street + lead * per_m + jcfg.backhaul_termination, 0.0)
+    total = cand.table["site_cost"].to_numpy(float) + back
+    return Costed(cand, node, back, total, bg, node_xy, edges.geometry, per_m)
+
+
+def _model(city, radio: RadioCoverage, costed: Costed, demands: list[Demand]) -> CoverModel:
+    """Received power of existing and candidate sites at the demand cells; pairwise matrix."""
+    cfg = radio.config
+    secs = [s for s in (radio.sectors, costed.cand.sectors) if len(s)]
+    fcs = np.concatenate([s["frequency_ghz"].to_numpy(float) for s in secs]) if secs else np.zeros(1)
+    bands = np.unique(np.round(fcs, 4))
+    shape = radio.covered.shape[1:]
+    scene = radio_scene(city, cfg, radio.transform, shape, radio.heights_m, bands)
+    existing = [site_powers(scene, radio.sites, radio.sectors, d.cells) for d in demands]
+    cand = [site_powers(scene, costed.cand.sites, costed.cand.sectors, d.cells) for d in demands]
+    return cover_model(cfg, demands, existing, cand)
+
+
+def _radio_after(
+    city: City, radio: RadioCoverage, costed: Costed, chosen: list[int], corridors, band, work: Path
+) -> RadioCoverage:
+    """The independent check: the radio model run on the existing plus the chosen sites."""
+    path = write_site_file(costed.cand, chosen, work / "joint_sites.gpkg")
+    cfg: RadioConfig = radio.config
+    files = [*cfg.site_files, path] if path is not None else list(cfg.site_files)
+    after = cfg.model_copy(update={"site_files": files})
+    return analyze_radio(city, after, corridors=corridors, band=band)
+
+
+def _site_items(cfg, model: CoverModel, sel: Selection, cost: np.ndarray) -> list[Item]:
+    """Each chosen site as a roll-out step with the exact corridor pct after it."""
+    d = model.demands[0]
+    items = []
+    for i, j in enumerate(sel.chosen):
+        cov = exact_covered(cfg, model, sel.chosen[: i + 1], 0)
+        pct = 100 * float(d.cells.weight[cov].sum()) / max(d.total, 1e-9)
+        items.append(Item("site", float(cost[j]), pct, f"site {j}"))
+    return items
+
+
+def plan_joint(
+    city: City,
+    coverage: FiberCoverage,
+    plan: FiberPlan,
+    corridors: CorridorResult,
+    radio: RadioCoverage | None = None,
+    config: JointConfig | dict | None = None,
+    drones: DroneConfig | None = None,
+    radio_config: RadioConfig | None = None,
+    work_dir: str | Path | None = None,
+) -> JointPlan:
+    """Plan new 5G sites for the drone corridors, their fibre backhaul and one roll-out.
+
+    Parameters
+    ----------
+    city : City
+        The loaded city.
+    coverage, plan : FiberCoverage, FiberPlan
+        The fibre analysis and build plan (its ``steiner_instance`` is re-routed with the sites).
+    corridors : CorridorResult
+        The drone corridors (re-routed coverage-aware when ``drones`` is given).
+    radio : RadioCoverage, optional
+        The radio model on the existing sites with these corridors (computed if None).
+    config : JointConfig or dict, optional
+        The ``joint:`` section (defaults and sources in ``planner.config.joint.SOURCES``).
+    drones : DroneConfig, optional
+        The corridors' config: needed to re-route them coverage-aware (skipped if None).
+    radio_config : RadioConfig, optional
+        Used when ``radio`` is None.
+    work_dir : path, optional
+        Folder for the chosen sites' site file (default: a temporary folder).
+
+    Returns
+    -------
+    JointPlan
+
+    """
+    jcfg, clock = joint_config(config), _Stopwatch()
+    band = (drones.band.min_m, drones.band.max_m) if drones is not None else (60.0, 120.0)
+    with clock("radio_before"):
+        if radio is None:
+            radio = analyze_radio(city, radio_config, corridors=corridors.corridors, band=band)
+    with clock("candidates"):
+        costed = costed_candidates(city, coverage, plan, radio, corridors, jcfg)
+        demands = site_demands(city, radio, corridors.corridors, jcfg)
+    with clock("coverage_matrix"):
+        model = _model(city, radio, costed, demands)
+    with clock("set_cover"):
+        inst = cover_instance(model, costed.total_cost)
+        sel = select_sites(radio.config, model, inst)
+    with clock("certificate"):
+        cert = certify_cover(inst, sel.chosen[: len(sel.chosen) - len(sel.repaired)], jcfg.milp_time_limit_s)
+    with clock("backhaul"):
+        new = [j for j in sel.chosen if costed.cand.table["kind"].iloc[j] != "upgrade"]
+        cfg_p = plan.config
+        routing = joint_routing(
+            plan.steiner_instance, [int(costed.node[j]) for j in new],
+            min(cfg_p.steiner_time_limit_s, 20.0), min(cfg_p.steiner_restarts, 2)
+        )
+    with clock("radio_after"), tempfile.TemporaryDirectory() as tmp:
+        work = Path(work_dir) if work_dir is not None else Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        after = _radio_after(city, radio, costed, sel.chosen, corridors.corridors, band, work)
+    rerouted = None
+    with clock("reroute"):
+        if drones is not None and len(corridors.corridors):
+            rerouted = reroute_corridors(city, drones, after, jcfg)
+    with clock("rollout"):
+        start = (plan.summary["coverage_pct_before"], model_pct(radio))
+        ro = joint_rollout(
+            fibre_items(plan.summary["cost_curve"]),
+            _site_items(radio.config, model, sel, costed.total_cost),
+            start, (jcfg.household_target_pct, jcfg.corridor_target_pct), jcfg.phases,
+        )
+    tables = joint_tables(radio.config, costed, sel, model, routing, ro, plan, city.crs)
+    before, _ = corridor_cover(radio, corridors.corridors)
+    final = rerouted.corridors if rerouted is not None else after.corridors
+    result = JointPlan(
+        config=jcfg, candidates=tables.candidates, sites=tables.sites, sectors=tables.sectors,
+        backhaul=tables.backhaul, corridors_before=before, corridors_after=final,
+        radio_after=after, certificate=cert, routing=routing, phases=ro.phases, curve=ro.curve,
+        rerouted=rerouted.result if rerouted is not None else None, timings=clock.timings,
+    )
+    result.summary = joint_summary(result, radio, model, sel, plan, rerouted, costed)
+    return result
+
+
+def model_pct(radio: RadioCoverage) -> float:
+    """Route-network coverage (pct) the radio model reports (0 when none)."""
+    v = radio.summary.get("route_network", {}).get("covered_pct", {}).get("value")
+    return float(v) if v is not None else 0.0
