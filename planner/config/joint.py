@@ -114,7 +114,7 @@ class JointConfig(BaseModel):
             raise ConfigError.from_validation(where, exc, cls, "joint") from None
 
     def site_cost(self, kind: str) -> float:
-        """Equipment and civil cost of one candidate of ``kind`` (``macro``/``rooftop``/``upgrade``)."""
+        """Return the equipment cost of one candidate of ``kind`` (macro, rooftop, upgrade)."""
         return {"macro": self.cost_new_macro, "rooftop": self.cost_rooftop}.get(
             kind, self.cost_upgrade
         )

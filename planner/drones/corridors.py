@@ -6,7 +6,6 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
-
 from pydantic import ValidationError
 
 from planner.config.drones import DroneConfig
@@ -59,19 +58,16 @@ def plan_corridors(
         The loaded city.
     config : DroneConfig or dict, optional
         The ``drones:`` configuration section; defaults throughout if omitted.
+    air_penalty : numpy.ndarray, optional
+        Extra routing risk per cell of the drone grid (same shape as ``CorridorResult.igrc``),
+        e.g. the uncovered airspace times a weight (``planner.joint``). It is added to the
+        risk used for ROUTING only; the reported ground risk is unchanged.
 
     Returns
     -------
     CorridorResult
         No-fly zones, obstacles, hubs, corridors (risk-aware), trunk network, rasters and
         a ``summary`` for ``summary.json["drones"]``.
-
-    Other Parameters
-    ----------------
-    air_penalty : numpy.ndarray, optional
-        Extra routing risk per cell of the drone grid (same shape as ``CorridorResult.igrc``),
-        e.g. the uncovered airspace times a weight (``planner.joint``). It is added to the
-        risk used for ROUTING only; the reported ground risk is unchanged.
     """
     cfg = drone_config(config)
     household = cfg.people_per_household

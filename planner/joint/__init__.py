@@ -1,4 +1,4 @@
-"""One plan for both networks: 5G sites for the drone corridors, their fibre backhaul, one roll-out."""
+"""One plan for both networks: 5G sites for drone corridors, fibre backhaul, one roll-out."""
 
 from planner.config.joint import JointConfig
 from planner.joint.candidates import CANDIDATE_COLUMNS

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 import shapely
-from shapely.ops import substring
 from scipy.sparse.csgraph import dijkstra
 from scipy.spatial import cKDTree
+from shapely.ops import substring
 
 from planner._csgraph import cheapest_edges, symmetric_csr
 from planner.plan.result import SteinerInstance
@@ -142,4 +142,3 @@ def nearest_nodes(node_xy: np.ndarray, xy: np.ndarray) -> tuple[np.ndarray, np.n
         return np.zeros(len(xy), dtype=int), np.full(len(xy), np.inf)
     d, i = cKDTree(node_xy).query(xy)
     return i.astype(int), d
-

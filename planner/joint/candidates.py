@@ -30,7 +30,7 @@ class Candidates:
 
 
 def thin(xy: np.ndarray, spacing: float) -> np.ndarray:
-    """Indices of the first point per ``spacing`` square (order = priority)."""
+    """Return the indices of the first point per ``spacing`` square (order = priority)."""
     if len(xy) == 0:
         return np.zeros(0, dtype=int)
     key = np.floor(xy / spacing).astype(np.int64)
@@ -137,9 +137,11 @@ def site_candidates(
         near.append(hubs.geometry)
     near_s = gpd.GeoSeries(pd.concat(near, ignore_index=True)) if near else gpd.GeoSeries([])
     parts = [_upgrades(existing), _rooftops(city, jcfg, rcfg), _masts(node_xy, near_s, jcfg, rcfg)]
-    table = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(
-        len(p) for p in parts
-    ) else parts[0]
+    table = (
+        pd.concat([p for p in parts if len(p)], ignore_index=True)
+        if any(len(p) for p in parts)
+        else parts[0]
+    )
     table = gpd.GeoDataFrame(table, geometry="geometry", crs=city.crs).head(jcfg.max_candidates)
     table = table.reset_index(drop=True)
     table.insert(0, "candidate", np.arange(len(table)))

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,7 +47,9 @@ def milp_columns(inst: CoverInstance) -> tuple[sp.csr_matrix, np.ndarray, list[i
             cols.indices[cols.indptr[i] : cols.indptr[i + 1]].tobytes()
             for i in range(cols.shape[0])
         ]
-        uniq, first, inv = np.unique(np.array(keys, dtype=object), return_index=True, return_inverse=True)
+        uniq, first, inv = np.unique(
+            np.array(keys, dtype=object), return_index=True, return_inverse=True
+        )
         w = np.bincount(inv, weights=inst.weight[k][free])
         keep = np.array([len(u) > 0 for u in uniq])
         mats.append(cols[first[keep]])
@@ -52,6 +58,20 @@ def milp_columns(inst: CoverInstance) -> tuple[sp.csr_matrix, np.ndarray, list[i
     if not mats:
         return sp.csr_matrix((0, inst.cost.size), dtype=np.int8), np.zeros(0), []
     return sp.vstack(mats, format="csr"), np.concatenate(weights), demand
+
+
+@contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """Silence C-level stdout (HiGHS prints its banner when a solver is created)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+            yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _model(inst: CoverInstance, cols: sp.csr_matrix, w: np.ndarray, demand: list[int]):
@@ -105,7 +125,8 @@ def certify_cover(inst: CoverInstance, greedy: list[int], time_limit: float) -> 
     if not demand:
         return Certificate(g_cost, 0.0, 0.0, 0, True, 0.0 if g_cost == 0 else None, "trivial", [])
     highspy, lp = _model(inst, cols, w, demand)
-    h = highspy.Highs()
+    with _quiet_stdout():
+        h = highspy.Highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("time_limit", float(time_limit))
     h.setOptionValue("mip_rel_gap", 1e-6)

@@ -6,7 +6,6 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -18,15 +17,9 @@ from planner.config.joint import JointConfig
 from planner.config.radio import RadioConfig
 from planner.drones import CorridorResult
 from planner.fiber import FiberCoverage
-from planner.joint.backhaul import (
-    BackhaulGraph,
-    backhaul_graph,
-    joint_routing,
-    nearest_nodes,
-    node_coordinates,
-)
-from planner.joint.candidates import Candidates, site_candidates
+from planner.joint.backhaul import joint_routing
 from planner.joint.certify import certify_cover
+from planner.joint.costed import Costed, costed_candidates
 from planner.joint.cover import CoverModel, cover_model, exact_covered
 from planner.joint.demand import Demand, corridor_cells, corridor_level, population_cells
 from planner.joint.powers import radio_scene, site_powers
@@ -38,7 +31,7 @@ from planner.joint.tables import joint_summary, joint_tables, write_site_file
 from planner.plan import FiberPlan
 from planner.radio import RadioCoverage, analyze_radio
 
-__all__ = ["plan_joint", "joint_config", "Costed", "site_demands", "costed_candidates"]
+__all__ = ["plan_joint", "joint_config", "site_demands", "cover_model_of", "model_pct"]
 
 
 class _Stopwatch:
@@ -62,66 +55,37 @@ def joint_config(config: JointConfig | dict | None) -> JointConfig:
 def site_demands(
     city: City, radio: RadioCoverage, corridors: gpd.GeoDataFrame, jcfg: JointConfig
 ) -> list[Demand]:
-    """The coverage targets: corridor metres at flight altitude, optionally ground people."""
+    """Return the coverage targets: corridor metres at flight altitude, optionally ground people."""
     shape = radio.covered.shape[1:]
     cfg = radio.config
-    level = corridor_level(radio.heights_m, corridors, cfg.corridor_altitude_m or max(radio.heights_m))
+    level = corridor_level(
+        radio.heights_m, corridors, cfg.corridor_altitude_m or max(radio.heights_m)
+    )
     out = [
-        Demand("corridors", corridor_cells(corridors, radio.transform, shape, level),
-               jcfg.corridor_target_pct / 100)
+        Demand(
+            "corridors",
+            corridor_cells(corridors, radio.transform, shape, level),
+            jcfg.corridor_target_pct / 100,
+        )
     ]
     if jcfg.population_target_pct is not None:
         out.append(
-            Demand("population", population_cells(city, radio.transform, shape),
-                   jcfg.population_target_pct / 100)
+            Demand(
+                "population",
+                population_cells(city, radio.transform, shape),
+                jcfg.population_target_pct / 100,
+            )
         )
     return out
 
 
-@dataclass
-class Costed:
-    """Candidates with their backhaul: street node, lead-in, EUR to the fibre network."""
-
-    cand: Candidates
-    node: np.ndarray
-    backhaul_cost: np.ndarray
-    total_cost: np.ndarray
-    graph: BackhaulGraph
-    node_xy: np.ndarray
-    edge_geoms: np.ndarray
-    lead_in_per_m: float
-
-
-def costed_candidates(
-    city: City,
-    coverage: FiberCoverage,
-    plan: FiberPlan,
-    radio: RadioCoverage,
-    corridors: CorridorResult,
-    jcfg: JointConfig,
-) -> Costed:
-    """Candidates and their cost: equipment plus street backhaul to the plan (one Dijkstra)."""
-    edges = coverage.network.edges
-    node_xy = node_coordinates(city.graph, edges.node_ids)
-    cand = site_candidates(
-        city, radio.sites, corridors.corridors, corridors.hubs, node_xy, jcfg, radio.config
-    )
-    bg = backhaul_graph(plan.steiner_instance)
-    xy = np.column_stack([cand.table.geometry.x, cand.table.geometry.y]) if len(cand.table) else np.zeros((0, 2))
-    node, lead = nearest_nodes(node_xy, xy)
-    per_m = jcfg.lead_in_per_m if jcfg.lead_in_per_m is not None else plan.config.default_trench_per_m
-    street = np.array([bg.dist[bg.index[int(n)]] if int(n) in bg.index else np.inf for n in node])
-    new = (cand.table["kind"] != "upgrade").to_numpy()
-    back = np.where(new, street + lead * per_m + jcfg.backhaul_termination, 0.0)
-    total = cand.table["site_cost"].to_numpy(float) + back
-    return Costed(cand, node, back, total, bg, node_xy, edges.geometry, per_m)
-
-
-def _model(city, radio: RadioCoverage, costed: Costed, demands: list[Demand]) -> CoverModel:
+def cover_model_of(city, radio: RadioCoverage, costed: Costed, demands: list[Demand]) -> CoverModel:
     """Received power of existing and candidate sites at the demand cells; pairwise matrix."""
     cfg = radio.config
     secs = [s for s in (radio.sectors, costed.cand.sectors) if len(s)]
-    fcs = np.concatenate([s["frequency_ghz"].to_numpy(float) for s in secs]) if secs else np.zeros(1)
+    fcs = (
+        np.concatenate([s["frequency_ghz"].to_numpy(float) for s in secs]) if secs else np.zeros(1)
+    )
     bands = np.unique(np.round(fcs, 4))
     shape = radio.covered.shape[1:]
     scene = radio_scene(city, cfg, radio.transform, shape, radio.heights_m, bands)
@@ -133,7 +97,7 @@ def _model(city, radio: RadioCoverage, costed: Costed, demands: list[Demand]) ->
 def _radio_after(
     city: City, radio: RadioCoverage, costed: Costed, chosen: list[int], corridors, band, work: Path
 ) -> RadioCoverage:
-    """The independent check: the radio model run on the existing plus the chosen sites."""
+    """Run the independent check: the radio model on the existing plus the chosen sites."""
     path = write_site_file(costed.cand, chosen, work / "joint_sites.gpkg")
     cfg: RadioConfig = radio.config
     files = [*cfg.site_files, path] if path is not None else list(cfg.site_files)
@@ -198,18 +162,22 @@ def plan_joint(
         costed = costed_candidates(city, coverage, plan, radio, corridors, jcfg)
         demands = site_demands(city, radio, corridors.corridors, jcfg)
     with clock("coverage_matrix"):
-        model = _model(city, radio, costed, demands)
+        model = cover_model_of(city, radio, costed, demands)
     with clock("set_cover"):
         inst = cover_instance(model, costed.total_cost)
         sel = select_sites(radio.config, model, inst)
     with clock("certificate"):
-        cert = certify_cover(inst, sel.chosen[: len(sel.chosen) - len(sel.repaired)], jcfg.milp_time_limit_s)
+        cert = certify_cover(
+            inst, sel.chosen[: len(sel.chosen) - len(sel.repaired)], jcfg.milp_time_limit_s
+        )
     with clock("backhaul"):
         new = [j for j in sel.chosen if costed.cand.table["kind"].iloc[j] != "upgrade"]
         cfg_p = plan.config
         routing = joint_routing(
-            plan.steiner_instance, [int(costed.node[j]) for j in new],
-            min(cfg_p.steiner_time_limit_s, 20.0), min(cfg_p.steiner_restarts, 2)
+            plan.steiner_instance,
+            [int(costed.node[j]) for j in new],
+            min(cfg_p.steiner_time_limit_s, 20.0),
+            min(cfg_p.steiner_restarts, 2),
         )
     with clock("radio_after"), tempfile.TemporaryDirectory() as tmp:
         work = Path(work_dir) if work_dir is not None else Path(tmp)
@@ -224,16 +192,32 @@ def plan_joint(
         ro = joint_rollout(
             fibre_items(plan.summary["cost_curve"]),
             _site_items(radio.config, model, sel, costed.total_cost),
-            start, (jcfg.household_target_pct, jcfg.corridor_target_pct), jcfg.phases,
+            start,
+            (jcfg.household_target_pct, jcfg.corridor_target_pct),
+            jcfg.phases,
         )
     tables = joint_tables(radio.config, costed, sel, model, routing, ro, plan, city.crs)
     before, _ = corridor_cover(radio, corridors.corridors)
     final = rerouted.corridors if rerouted is not None else after.corridors
     result = JointPlan(
-        config=jcfg, candidates=tables.candidates, sites=tables.sites, sectors=tables.sectors,
-        backhaul=tables.backhaul, corridors_before=before, corridors_after=final,
-        radio_after=after, certificate=cert, routing=routing, phases=ro.phases, curve=ro.curve,
-        rerouted=rerouted.result if rerouted is not None else None, timings=clock.timings,
+        config=jcfg,
+        candidates=tables.candidates,
+        sites=tables.sites,
+        sectors=tables.sectors,
+        backhaul=tables.backhaul,
+        corridors_before=before,
+        corridors_after=final,
+        radio_after=after,
+        certificate=cert,
+        routing=routing,
+        phases=ro.phases,
+        curve=ro.curve,
+        rerouted=rerouted.result if rerouted is not None else None,
+        timings=clock.timings,
+        costed=costed,
+        model=model,
+        selection=sel,
+        radio_before=radio,
     )
     result.summary = joint_summary(result, radio, model, sel, plan, rerouted, costed)
     return result

@@ -38,9 +38,10 @@ class CoverModel:
 
 
 def _summed(p: SitePowers) -> SitePowers:
-    """The power of several sites together: max of the best, sum of the totals."""
+    """Return the power of several sites together: max of the best, sum of the totals."""
     if p.best.shape[0] == 0:
-        return SitePowers(np.zeros((1, *p.best.shape[1:]), np.float32), np.zeros_like(p.best[:1]))
+        z = np.zeros((1, *p.best.shape[1:]), np.float32)
+        return SitePowers(z, z.copy())
     return SitePowers(p.best.max(axis=0, keepdims=True), p.total.sum(axis=0, keepdims=True))
 
 
@@ -68,9 +69,7 @@ def cover_model(
     return CoverModel(demands, base, cand, covered, matrix)
 
 
-def exact_covered(
-    cfg: RadioConfig, model: CoverModel, chosen: list[int], k: int
-) -> np.ndarray:
+def exact_covered(cfg: RadioConfig, model: CoverModel, chosen: list[int], k: int) -> np.ndarray:
     """Cells of demand ``k`` covered by the existing sites plus every chosen candidate.
 
     SINR makes coverage non-additive: the chosen sites interfere with each other, so this is

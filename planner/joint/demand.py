@@ -10,8 +10,8 @@ import pandas as pd
 import shapely
 from affine import Affine
 
-from planner.radio.kpis import cell_lookup, population_points
 from planner.joint.powers import Cells
+from planner.radio.kpis import cell_lookup, population_points
 
 __all__ = ["Demand", "corridor_cells", "population_cells", "corridor_level"]
 
@@ -38,9 +38,7 @@ def corridor_level(heights: list[float], corridors: gpd.GeoDataFrame, default: f
     return int(np.argmin(np.abs(np.asarray(heights) - alt)))
 
 
-def _grouped(
-    flat: np.ndarray, weight: np.ndarray, transform: Affine, shape, level: int
-) -> Cells:
+def _grouped(flat: np.ndarray, weight: np.ndarray, transform: Affine, shape, level: int) -> Cells:
     """Sum the weights per grid cell and return the distinct cells with their centres."""
     if flat.size == 0:
         z = np.zeros(0)
@@ -53,9 +51,7 @@ def _grouped(
     return Cells(uniq, x, y, w, level)
 
 
-def corridor_cells(
-    corridors: gpd.GeoDataFrame, transform: Affine, shape, level: int
-) -> Cells:
+def corridor_cells(corridors: gpd.GeoDataFrame, transform: Affine, shape, level: int) -> Cells:
     """Grid cells the merged route network crosses, weighted by the length sampled in each.
 
     Sampling follows :func:`planner.radio.kpis.network_coverage` (every half cell along each

@@ -1,4 +1,4 @@
-"""Received power of each site's sectors at chosen grid cells, exactly as planner.radio computes it."""
+"""Received power of each site's sectors at chosen grid cells, as planner.radio computes it."""
 
 from __future__ import annotations
 
@@ -94,8 +94,10 @@ def _site_cells(scene: RadioScene, site, secs, cells: Cells, band_index: np.ndar
     d2d = np.hypot(dx, dy)
     in_range = d2d <= rng
     det = vis = None
-    if scene.det is not None and scene.surface is not None:
-        hz = horizon(scene.surface, scene.surface_transform, x0, y0, h_bs, float(rng))
+    if scene.det is not None and scene.surface is not None and in_range.any():
+        # radials only as long as the farthest cell evaluated (same sweep, shorter)
+        reach = min(float(rng), float(d2d[in_range].max()) + 2 * abs(scene.transform.a))
+        hz = horizon(scene.surface, scene.surface_transform, x0, y0, h_bs, reach)
         slope = max_obstacle_slope(hz, dx, dy, abs(scene.surface_transform.a))
         det = scene.det.ravel()[cells.flat]
         vis = (np.float32(h_ut - h_bs) / np.maximum(d2d, 1e-3)) >= slope

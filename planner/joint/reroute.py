@@ -30,7 +30,7 @@ class Rerouted:
 
 
 def coverage_grids(radio: RadioCoverage) -> CoverageGrids:
-    """The radio result's grids as :class:`CoverageGrids` (for the corridor KPIs)."""
+    """Return the radio result's grids as :class:`CoverageGrids` (for the corridor KPIs)."""
     return CoverageGrids(
         heights_m=radio.heights_m,
         rsrp_dbm=radio.rsrp_dbm,
@@ -43,7 +43,9 @@ def coverage_grids(radio: RadioCoverage) -> CoverageGrids:
     )
 
 
-def corridor_cover(radio: RadioCoverage, corridors: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, dict]:
+def corridor_cover(
+    radio: RadioCoverage, corridors: gpd.GeoDataFrame
+) -> tuple[gpd.GeoDataFrame, dict]:
     """Per-corridor table and network coverage of ``corridors`` on ``radio``'s grids."""
     grids = coverage_grids(radio)
     return corridor_coverage(grids, corridors, radio.config), network_coverage(
@@ -72,9 +74,7 @@ def _over(table: gpd.GeoDataFrame, limit: float | None) -> int:
     return int((table["longest_uncovered_m"].to_numpy(float) > limit).sum())
 
 
-def reroute_corridors(
-    city, dcfg: DroneConfig, radio: RadioCoverage, jcfg: JointConfig
-) -> Rerouted:
+def reroute_corridors(city, dcfg: DroneConfig, radio: RadioCoverage, jcfg: JointConfig) -> Rerouted:
     """Re-route the corridors preferring covered air; stricter while a stretch is too long.
 
     The weight is ``air_penalty_weight``; with ``max_uncovered_m`` set it is raised 4x (twice

@@ -11,6 +11,9 @@ from planner.config.joint import JointConfig
 from planner.drones import CorridorResult
 from planner.joint.backhaul import Routing
 from planner.joint.certify import Certificate
+from planner.joint.costed import Costed
+from planner.joint.cover import CoverModel
+from planner.joint.select import Selection
 from planner.radio import RadioCoverage
 
 __all__ = ["SITE_COLUMNS", "BACKHAUL_COLUMNS", "JointPlan"]
@@ -54,9 +57,13 @@ class JointPlan:
     rerouted: CorridorResult | None = None
     summary: dict = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    costed: Costed | None = field(default=None, repr=False)  #: candidates priced
+    model: CoverModel | None = field(default=None, repr=False)  #: the coverage matrix
+    selection: Selection | None = field(default=None, repr=False)  #: the greedy's picks
+    radio_before: RadioCoverage | None = field(default=None, repr=False)  #: existing sites
 
     def layers(self) -> dict[str, gpd.GeoDataFrame]:
-        """The GeoDataFrame layers of ``sites.gpkg`` by name."""
+        """Return the GeoDataFrame layers of ``sites.gpkg`` by name."""
         return {
             "sites": self.sites,
             "sectors": self.sectors,

@@ -41,7 +41,7 @@ class JointRollout:
 
 
 def fibre_items(cost_curve: list[dict]) -> list[Item]:
-    """The fibre plan's budget curve as steps (increments between its points)."""
+    """Return the fibre plan's budget curve as steps (increments between its points)."""
     items, prev = [], 0.0
     for p in cost_curve:
         c = float(p["cost"])
@@ -96,15 +96,24 @@ def joint_rollout(
 
     """
     steps = _merge(fib, site, start, target)
-    now, total, curve = list(start), 0.0, [{"cost": 0.0, "household_pct": start[0],
-                                            "corridor_pct": start[1], "kind": "today"}]
+    now, total, curve = (
+        list(start),
+        0.0,
+        [{"cost": 0.0, "household_pct": start[0], "corridor_pct": start[1], "kind": "today"}],
+    )
     meet_at = None
     for it in steps:
         total += it.cost
         k = 0 if it.kind == "fibre" else 1
         now[k] = max(now[k], it.reach)
-        curve.append({"cost": round(total, 2), "household_pct": round(now[0], 3),
-                      "corridor_pct": round(now[1], 3), "kind": it.kind})
+        curve.append(
+            {
+                "cost": round(total, 2),
+                "household_pct": round(now[0], 3),
+                "corridor_pct": round(now[1], 3),
+                "kind": it.kind,
+            }
+        )
         if meet_at is None and now[0] >= target[0] and now[1] >= target[1]:
             meet_at = len(curve) - 1
     end = meet_at if meet_at is not None else len(curve) - 1

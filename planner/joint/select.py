@@ -42,7 +42,7 @@ class Selection:
 
 
 def cover_instance(model: CoverModel, cost: np.ndarray) -> CoverInstance:
-    """The pairwise coverage matrix as a partial set-cover instance."""
+    """Return the pairwise coverage matrix as a partial set-cover instance."""
     deficit = []
     for d, base in zip(model.demands, model.base_covered, strict=True):
         need = d.target * d.total - float(d.cells.weight[base].sum())
@@ -113,7 +113,7 @@ def _exact_shares(cfg: RadioConfig, model: CoverModel, chosen: list[int]) -> lis
 
 
 def _best_addition(cfg: RadioConfig, model: CoverModel, chosen: list[int], cost: np.ndarray):
-    """The candidate adding the most normalised exact shortfall per EUR (blocks, vectorised)."""
+    """Return the candidate adding the most exact shortfall per EUR (vectorised blocks)."""
     best_j, best_v = -1, 0.0
     free = np.setdiff1d(np.arange(model.n), chosen)
     for k, d in enumerate(model.demands):

@@ -106,7 +106,12 @@ def joint_tables(
         geometry=[lines[i] for i in keep],
         crs=crs,
     )
-    return JointTables(table, sites[[*SITE_COLUMNS, "geometry"]], sectors, backhaul[[*BACKHAUL_COLUMNS, "geometry"]])
+    return JointTables(
+        table,
+        sites[[*SITE_COLUMNS, "geometry"]],
+        sectors,
+        backhaul[[*BACKHAUL_COLUMNS, "geometry"]],
+    )
 
 
 def _kinds(df: pd.DataFrame) -> dict[str, int]:
@@ -115,7 +120,11 @@ def _kinds(df: pd.DataFrame) -> dict[str, int]:
 
 def _length_km(G, T, base) -> float:
     extra = [(a, b) for a, b in T.edges if not base.has_edge(a, b)]
-    return round(sum(float(G.edges[e].get("b", 0.0)) - float(G.edges[e].get("a", 0.0)) for e in extra) / 1000, 3)
+    return round(
+        sum(float(G.edges[e].get("b", 0.0)) - float(G.edges[e].get("a", 0.0)) for e in extra)
+        / 1000,
+        3,
+    )
 
 
 def _lead_in(costed, idx: np.ndarray, jcfg) -> float:
@@ -127,11 +136,17 @@ def _lead_in(costed, idx: np.ndarray, jcfg) -> float:
     return float(d.sum() * costed.lead_in_per_m)
 
 
-def joint_summary(res: JointPlan, radio, model: CoverModel, sel: Selection, plan, rerouted, costed) -> dict:
+def joint_summary(
+    res: JointPlan, radio, model: CoverModel, sel: Selection, plan, rerouted, costed
+) -> dict:
     """``summary.json["joint_plan"]``: targets, sites, coverage claim, certificate, costs."""
     cfg = radio.config
     d = model.demands[0]
-    planned = 100 * float(d.cells.weight[exact_covered(cfg, model, sel.chosen, 0)].sum()) / max(d.total, 1e-9)
+    planned = (
+        100
+        * float(d.cells.weight[exact_covered(cfg, model, sel.chosen, 0)].sum())
+        / max(d.total, 1e-9)
+    )
     after_net = res.radio_after.summary["route_network"]
     sites = res.sites
     new = sites[sites["kind"] != "upgrade"]
@@ -144,7 +159,8 @@ def joint_summary(res: JointPlan, radio, model: CoverModel, sel: Selection, plan
     backhaul_eur = r.backhaul_cost + term + lead_in
     fibre_eur = float(plan.summary["capex_total"])
     cost = {
-        "met": bool(after_net["covered_pct"]["met"]) and plan.summary["coverage_pct_after"] >= res.config.household_target_pct,
+        "met": bool(after_net["covered_pct"]["met"])
+        and plan.summary["coverage_pct_after"] >= res.config.household_target_pct,
         "total_eur": round(fibre_eur + site_eur + backhaul_eur, 2),
         "fibre_km": round(plan.summary["route_length_m"] / 1000, 3),
         "fibre_eur": round(fibre_eur, 2),
@@ -175,7 +191,9 @@ def joint_summary(res: JointPlan, radio, model: CoverModel, sel: Selection, plan
             "corridor_pct_after": after_net["covered_pct"]["value"],
             "corridor_target_met": after_net["covered_pct"]["met"],
             "longest_uncovered_m_after": after_net.get("longest_uncovered_m"),
-            "population_pct_after": res.radio_after.summary["population_covered_ground_pct"]["value"],
+            "population_pct_after": res.radio_after.summary["population_covered_ground_pct"][
+                "value"
+            ],
         },
         "certificate": {
             "greedy_cost": c.greedy_cost,
