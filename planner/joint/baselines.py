@@ -34,7 +34,11 @@ def _population_model(city: City, plan: JointPlan) -> CoverModel:
         [s["frequency_ghz"].to_numpy(float) for s in (radio.sectors, costed.cand.sectors) if len(s)]
     )
     scene = radio_scene(
-        city, radio.config, radio.transform, radio.covered.shape[1:], radio.heights_m,
+        city,
+        radio.config,
+        radio.transform,
+        radio.covered.shape[1:],
+        radio.heights_m,
         np.unique(np.round(fcs, 4)),
     )
     ex = site_powers(scene, radio.sites, radio.sectors, cells)

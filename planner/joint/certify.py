@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from planner.joint.select import CoverInstance
+from planner.joint.select import CoverInstance, Selection
 
-__all__ = ["Certificate", "certify_cover", "milp_columns"]
+__all__ = ["Certificate", "better_of", "certify_cover", "milp_columns"]
 
 
 @dataclass
@@ -154,3 +154,11 @@ def certify_cover(inst: CoverInstance, greedy: list[int], time_limit: float) -> 
         status=status,
         chosen=chosen,
     )
+
+
+def better_of(inst: CoverInstance, greedy: Selection, cert: Certificate) -> Selection:
+    """Return the greedy's picks, or the MILP's when it found a cheaper cover."""
+    if cert.optimum_cost is None or not cert.chosen or cert.optimum_cost >= cert.greedy_cost - 0.01:
+        greedy.source = "greedy"
+        return greedy
+    return Selection(chosen=list(cert.chosen), gains=[], met=True, source="milp")

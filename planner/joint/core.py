@@ -18,7 +18,7 @@ from planner.config.radio import RadioConfig
 from planner.drones import CorridorResult
 from planner.fiber import FiberCoverage
 from planner.joint.backhaul import joint_routing
-from planner.joint.certify import certify_cover
+from planner.joint.certify import better_of, certify_cover
 from planner.joint.costed import Costed, costed_candidates
 from planner.joint.cover import CoverModel, cover_model, exact_covered
 from planner.joint.demand import Demand, corridor_cells, corridor_level, population_cells
@@ -26,7 +26,7 @@ from planner.joint.powers import radio_scene, site_powers
 from planner.joint.reroute import corridor_cover, reroute_corridors
 from planner.joint.result import JointPlan
 from planner.joint.rollout import Item, fibre_items, joint_rollout
-from planner.joint.select import Selection, cover_instance, select_sites
+from planner.joint.select import Selection, cover_instance, lazy_greedy, select_sites
 from planner.joint.tables import joint_summary, joint_tables, write_site_file
 from planner.plan import FiberPlan
 from planner.radio import RadioCoverage, analyze_radio
@@ -165,11 +165,11 @@ def plan_joint(
         model = cover_model_of(city, radio, costed, demands)
     with clock("set_cover"):
         inst = cover_instance(model, costed.total_cost)
-        sel = select_sites(radio.config, model, inst)
+        greedy = lazy_greedy(inst)
     with clock("certificate"):
-        cert = certify_cover(
-            inst, sel.chosen[: len(sel.chosen) - len(sel.repaired)], jcfg.milp_time_limit_s
-        )
+        cert = certify_cover(inst, greedy.chosen, jcfg.milp_time_limit_s)
+    with clock("sinr_repair"):
+        sel = select_sites(radio.config, model, inst, better_of(inst, greedy, cert))
     with clock("backhaul"):
         new = [j for j in sel.chosen if costed.cand.table["kind"].iloc[j] != "upgrade"]
         cfg_p = plan.config

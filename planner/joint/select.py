@@ -12,7 +12,14 @@ from planner.config.radio import RadioConfig
 from planner.joint.cover import BLOCK, CoverModel, exact_covered
 from planner.joint.powers import coverage_of
 
-__all__ = ["Selection", "CoverInstance", "cover_instance", "lazy_greedy", "select_sites"]
+__all__ = [
+    "Selection",
+    "CoverInstance",
+    "cover_instance",
+    "lazy_greedy",
+    "prune",
+    "select_sites",
+]
 
 
 @dataclass
@@ -39,6 +46,7 @@ class Selection:
     met: bool  #: the greedy reached every deficit (pairwise model)
     repaired: list[int] = field(default_factory=list)  #: picks added by the SINR repair
     exact_met: bool = False
+    source: str = "greedy"  #: "greedy" or "milp" (the certificate found a cheaper cover)
 
 
 def cover_instance(model: CoverModel, cost: np.ndarray) -> CoverInstance:
@@ -102,7 +110,32 @@ def lazy_greedy(inst: CoverInstance) -> Selection:
             covered[k][m.indices[m.indptr[j] : m.indptr[j + 1]]] = True
             got[k] += raw[k]
     met = all(got[k] >= inst.deficit[k] for k in range(len(got)))
+    if met:
+        chosen, gains = prune(inst, chosen, gains)
     return Selection(chosen=chosen, gains=gains, met=met)
+
+
+def _meets(inst: CoverInstance, picks: list[int]) -> bool:
+    for k, m in enumerate(inst.matrix):
+        if inst.deficit[k] <= 0:
+            continue
+        cov = inst.base[k].copy()
+        if picks:
+            cov[np.unique(m[picks].indices)] = True
+        got = float(inst.weight[k][cov].sum()) - float(inst.weight[k][inst.base[k]].sum())
+        if got < inst.deficit[k]:
+            return False
+    return True
+
+
+def prune(inst: CoverInstance, chosen: list[int], gains: list) -> tuple[list[int], list]:
+    """Reverse delete: drop picks, dearest first, whose removal keeps every target met."""
+    keep = list(chosen)
+    for j in sorted(chosen, key=lambda j: -inst.cost[j]):
+        trial = [i for i in keep if i != j]
+        if _meets(inst, trial):
+            keep = trial
+    return keep, [g for j, g in zip(chosen, gains, strict=True) if j in keep]
 
 
 def _exact_shares(cfg: RadioConfig, model: CoverModel, chosen: list[int]) -> list[float]:
@@ -136,14 +169,16 @@ def _best_addition(cfg: RadioConfig, model: CoverModel, chosen: list[int], cost:
     return best_j
 
 
-def select_sites(cfg: RadioConfig, model: CoverModel, inst: CoverInstance) -> Selection:
-    """Lazy greedy on the pairwise matrix, then add sites until the exact model meets targets.
+def select_sites(
+    cfg: RadioConfig, model: CoverModel, inst: CoverInstance, start: Selection
+) -> Selection:
+    """Add sites to ``start`` (the pairwise solution) until the exact model meets the targets.
 
     The exact model counts the chosen sites' interference on each other (SINR); each repair
     step adds the candidate with the most exact shortfall covered per EUR.
     """
-    sel = lazy_greedy(inst)
-    chosen = list(sel.chosen)
+    chosen = list(start.chosen)
+    sel = Selection(chosen=chosen, gains=list(start.gains), met=start.met, source=start.source)
     while True:
         shares = _exact_shares(cfg, model, chosen)
         if all(s >= d.target - 1e-12 for s, d in zip(shares, model.demands, strict=True)):
@@ -154,5 +189,4 @@ def select_sites(cfg: RadioConfig, model: CoverModel, inst: CoverInstance) -> Se
             break
         chosen.append(j)
         sel.repaired.append(j)
-    sel.chosen = chosen
     return sel

@@ -203,6 +203,7 @@ def joint_summary(
             "bound_is_optimum": c.is_optimum,
             "gap_pct": c.gap_pct,
             "status": c.status,
+            "solution_used": sel.source,
         },
         "backhaul": {
             "routing": r.method,
