@@ -9,7 +9,7 @@ from planner.config.radio import RadioConfig
 
 #: A radio set-up that needs several new sites on the small sample: no existing sites and a
 #: short aerial range, so that coverage is not met by one rooftop.
-SHORT_RANGE = {"use_osm_sites": False, "max_range_air_m": 700.0}
+SHORT_RANGE = {"use_osm_sites": False, "max_range_air_m": 350.0}
 
 
 @pytest.fixture(scope="session")
