@@ -6,6 +6,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -17,15 +18,15 @@ from planner.config.joint import JointConfig
 from planner.config.radio import RadioConfig
 from planner.drones import CorridorResult
 from planner.fiber import FiberCoverage
-from planner.joint.backhaul import joint_routing
-from planner.joint.certify import better_of, certify_cover
+from planner.joint.backhaul import Routing, joint_routing
+from planner.joint.certify import Certificate, better_of, certify_cover
 from planner.joint.costed import Costed, costed_candidates
 from planner.joint.cover import CoverModel, cover_model, exact_covered
 from planner.joint.demand import Demand, corridor_cells, corridor_level, population_cells
 from planner.joint.powers import radio_scene, site_powers
-from planner.joint.reroute import corridor_cover, reroute_corridors
+from planner.joint.reroute import Rerouted, corridor_cover, reroute_corridors
 from planner.joint.result import JointPlan
-from planner.joint.rollout import Item, fibre_items, joint_rollout
+from planner.joint.rollout import Item, JointRollout, fibre_items, joint_rollout
 from planner.joint.select import Selection, cover_instance, lazy_greedy, select_sites
 from planner.joint.tables import joint_summary, joint_tables, write_site_file
 from planner.plan import FiberPlan
@@ -116,6 +117,77 @@ def _site_items(cfg, model: CoverModel, sel: Selection, cost: np.ndarray) -> lis
     return items
 
 
+def _route_backhaul(plan: FiberPlan, costed: Costed, sel: Selection):
+    """Joint Steiner routing of homes and the chosen new sites (upgrades have backhaul)."""
+    kind = costed.cand.table["kind"].to_numpy()
+    new = [int(costed.node[j]) for j in sel.chosen if kind[j] != "upgrade"]
+    cfg = plan.config
+    return joint_routing(
+        plan.steiner_instance,
+        new,
+        min(cfg.steiner_time_limit_s, 20.0),
+        min(cfg.steiner_restarts, 2),
+    )
+
+
+def _rollout(plan, radio, model: CoverModel, sel: Selection, costed: Costed, jcfg: JointConfig):
+    """Merge the fibre budget curve and the sites into one roll-out."""
+    return joint_rollout(
+        fibre_items(plan.summary["cost_curve"]),
+        _site_items(radio.config, model, sel, costed.total_cost),
+        (plan.summary["coverage_pct_before"], model_pct(radio)),
+        (jcfg.household_target_pct, jcfg.corridor_target_pct),
+        jcfg.phases,
+    )
+
+
+@dataclass
+class _Steps:
+    """The results of the joint plan's steps, in order."""
+
+    jcfg: JointConfig
+    radio: RadioCoverage
+    costed: Costed
+    model: CoverModel
+    cert: Certificate
+    sel: Selection
+    routing: Routing
+    after: RadioCoverage
+    rerouted: Rerouted | None
+    ro: JointRollout
+
+
+def _assemble(st: _Steps, city: City, plan: FiberPlan, corridors, timings: dict) -> JointPlan:
+    """Build the tables, the JointPlan and its summary from the steps' results."""
+    tables = joint_tables(
+        st.radio.config, st.costed, st.sel, st.model, st.routing, st.ro, plan, city.crs
+    )
+    before, _ = corridor_cover(st.radio, corridors.corridors)
+    final = st.rerouted.corridors if st.rerouted is not None else st.after.corridors
+    result = JointPlan(
+        config=st.jcfg,
+        candidates=tables.candidates,
+        sites=tables.sites,
+        sectors=tables.sectors,
+        backhaul=tables.backhaul,
+        corridors_before=before,
+        corridors_after=final,
+        radio_after=st.after,
+        certificate=st.cert,
+        routing=st.routing,
+        phases=st.ro.phases,
+        curve=st.ro.curve,
+        rerouted=st.rerouted.result if st.rerouted is not None else None,
+        timings=timings,
+        costed=st.costed,
+        model=st.model,
+        selection=st.sel,
+        radio_before=st.radio,
+    )
+    result.summary = joint_summary(result, st.radio, st.model, st.sel, plan, st.rerouted, st.costed)
+    return result
+
+
 def plan_joint(
     city: City,
     coverage: FiberCoverage,
@@ -171,14 +243,7 @@ def plan_joint(
     with clock("sinr_repair"):
         sel = select_sites(radio.config, model, inst, better_of(inst, greedy, cert))
     with clock("backhaul"):
-        new = [j for j in sel.chosen if costed.cand.table["kind"].iloc[j] != "upgrade"]
-        cfg_p = plan.config
-        routing = joint_routing(
-            plan.steiner_instance,
-            [int(costed.node[j]) for j in new],
-            min(cfg_p.steiner_time_limit_s, 20.0),
-            min(cfg_p.steiner_restarts, 2),
-        )
+        routing = _route_backhaul(plan, costed, sel)
     with clock("radio_after"), tempfile.TemporaryDirectory() as tmp:
         work = Path(work_dir) if work_dir is not None else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
@@ -188,39 +253,14 @@ def plan_joint(
         if drones is not None and len(corridors.corridors):
             rerouted = reroute_corridors(city, drones, after, jcfg)
     with clock("rollout"):
-        start = (plan.summary["coverage_pct_before"], model_pct(radio))
-        ro = joint_rollout(
-            fibre_items(plan.summary["cost_curve"]),
-            _site_items(radio.config, model, sel, costed.total_cost),
-            start,
-            (jcfg.household_target_pct, jcfg.corridor_target_pct),
-            jcfg.phases,
-        )
-    tables = joint_tables(radio.config, costed, sel, model, routing, ro, plan, city.crs)
-    before, _ = corridor_cover(radio, corridors.corridors)
-    final = rerouted.corridors if rerouted is not None else after.corridors
-    result = JointPlan(
-        config=jcfg,
-        candidates=tables.candidates,
-        sites=tables.sites,
-        sectors=tables.sectors,
-        backhaul=tables.backhaul,
-        corridors_before=before,
-        corridors_after=final,
-        radio_after=after,
-        certificate=cert,
-        routing=routing,
-        phases=ro.phases,
-        curve=ro.curve,
-        rerouted=rerouted.result if rerouted is not None else None,
-        timings=clock.timings,
-        costed=costed,
-        model=model,
-        selection=sel,
-        radio_before=radio,
+        ro = _rollout(plan, radio, model, sel, costed, jcfg)
+    return _assemble(
+        _Steps(jcfg, radio, costed, model, cert, sel, routing, after, rerouted, ro),
+        city,
+        plan,
+        corridors,
+        clock.timings,
     )
-    result.summary = joint_summary(result, radio, model, sel, plan, rerouted, costed)
-    return result
 
 
 def model_pct(radio: RadioCoverage) -> float:

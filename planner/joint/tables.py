@@ -136,41 +136,90 @@ def _lead_in(costed, idx: np.ndarray, jcfg) -> float:
     return float(d.sum() * costed.lead_in_per_m)
 
 
-def joint_summary(
-    res: JointPlan, radio, model: CoverModel, sel: Selection, plan, rerouted, costed
-) -> dict:
-    """``summary.json["joint_plan"]``: targets, sites, coverage claim, certificate, costs."""
-    cfg = radio.config
-    d = model.demands[0]
-    planned = (
-        100
-        * float(d.cells.weight[exact_covered(cfg, model, sel.chosen, 0)].sum())
-        / max(d.total, 1e-9)
-    )
-    after_net = res.radio_after.summary["route_network"]
+def _cost_block(res: JointPlan, plan, costed, after_net: dict) -> dict:
+    """``cost_to_meet_both``: the parts of the cost of the whole plan."""
     sites = res.sites
     new = sites[sites["kind"] != "upgrade"]
-    site_eur = float(sites["site_cost"].sum())
-    r = res.routing
-    inst = plan.steiner_instance
-    backhaul_km = _length_km(inst.graph, r.joint_tree, inst.tree)
+    r, inst = res.routing, plan.steiner_instance
     term = float(len(new)) * res.config.backhaul_termination
     lead_in = _lead_in(costed, new["candidate"].to_numpy(int), res.config)
     backhaul_eur = r.backhaul_cost + term + lead_in
     fibre_eur = float(plan.summary["capex_total"])
-    cost = {
-        "met": bool(after_net["covered_pct"]["met"])
-        and plan.summary["coverage_pct_after"] >= res.config.household_target_pct,
+    site_eur = float(sites["site_cost"].sum())
+    household_met = plan.summary["coverage_pct_after"] >= res.config.household_target_pct
+    return {
+        "met": bool(after_net["covered_pct"]["met"]) and bool(household_met),
         "total_eur": round(fibre_eur + site_eur + backhaul_eur, 2),
         "fibre_km": round(plan.summary["route_length_m"] / 1000, 3),
         "fibre_eur": round(fibre_eur, 2),
         "sites_new": int(len(new)),
         "sites_upgraded": int(len(sites) - len(new)),
         "sites_eur": round(site_eur, 2),
-        "backhaul_km": backhaul_km,
+        "backhaul_km": _length_km(inst.graph, r.joint_tree, inst.tree),
         "backhaul_eur": round(backhaul_eur, 2),
+        "termination_eur": round(term, 2),
+        "lead_in_eur": round(lead_in, 2),
     }
-    c = res.certificate
+
+
+def _backhaul_block(r: Routing, km: float) -> dict:
+    return {
+        "routing": r.method,
+        "homes_trench_eur": round(r.homes_cost, 2),
+        "joint_trench_eur": round(r.joint_cost, 2),
+        "separate_trench_eur": round(r.separate_cost, 2),
+        "saving_vs_separate_eur": round(r.separate_cost - r.joint_cost, 2),
+        "km": km,
+    }
+
+
+def _certificate_block(c, sel: Selection) -> dict:
+    return {
+        "greedy_cost": c.greedy_cost,
+        "lower_bound": c.lower_bound,
+        "optimum_cost": c.optimum_cost,
+        "optimum_sites": c.optimum_sites,
+        "bound_is_optimum": c.is_optimum,
+        "gap_pct": c.gap_pct,
+        "status": c.status,
+        "solution_used": sel.source,
+    }
+
+
+def _coverage_block(res: JointPlan, radio, model: CoverModel, sel: Selection) -> dict:
+    d = model.demands[0]
+    cov = exact_covered(radio.config, model, sel.chosen, 0)
+    planned = 100 * float(d.cells.weight[cov].sum()) / max(d.total, 1e-9)
+    after = res.radio_after.summary
+    net = after["route_network"]
+    return {
+        "corridor_pct_before": radio.summary["route_network"]["covered_pct"]["value"],
+        "corridor_pct_planned": round(planned, 3),
+        "corridor_pct_after": net["covered_pct"]["value"],
+        "corridor_target_met": net["covered_pct"]["met"],
+        "longest_uncovered_m_after": net.get("longest_uncovered_m"),
+        "population_pct_after": after["population_covered_ground_pct"]["value"],
+    }
+
+
+def _rerouted_block(rerouted) -> dict:
+    return {
+        "rerouted": True,
+        "air_penalty_weight": rerouted.weight,
+        "corridor_pct_rerouted": rerouted.network.get("covered_pct"),
+        "longest_uncovered_m": rerouted.network.get("longest_uncovered_m"),
+        "over_max_uncovered": rerouted.over_max_uncovered,
+        "nofly_intersections": rerouted.result.summary.get("restricted_intersections"),
+    }
+
+
+def joint_summary(
+    res: JointPlan, radio, model: CoverModel, sel: Selection, plan, rerouted, costed
+) -> dict:
+    """``summary.json["joint_plan"]``: targets, sites, coverage claim, certificate, costs."""
+    sites = res.sites
+    n_new = int((sites["kind"] != "upgrade").sum())
+    cost = _cost_block(res, plan, costed, res.radio_after.summary["route_network"])
     out = {
         "targets": {
             "household_pct": res.config.household_target_pct,
@@ -180,57 +229,19 @@ def joint_summary(
         "candidates": {"total": int(len(res.candidates)), **_kinds(res.candidates)},
         "sites": {
             "chosen": int(len(sites)),
-            "new": int(len(new)),
-            "upgraded": int(len(sites) - len(new)),
+            "new": n_new,
+            "upgraded": int(len(sites) - n_new),
             "by_kind": _kinds(sites) if len(sites) else {},
             "added_for_sinr": len(sel.repaired),
         },
-        "coverage": {
-            "corridor_pct_before": radio.summary["route_network"]["covered_pct"]["value"],
-            "corridor_pct_planned": round(planned, 3),
-            "corridor_pct_after": after_net["covered_pct"]["value"],
-            "corridor_target_met": after_net["covered_pct"]["met"],
-            "longest_uncovered_m_after": after_net.get("longest_uncovered_m"),
-            "population_pct_after": res.radio_after.summary["population_covered_ground_pct"][
-                "value"
-            ],
-        },
-        "certificate": {
-            "greedy_cost": c.greedy_cost,
-            "lower_bound": c.lower_bound,
-            "optimum_cost": c.optimum_cost,
-            "optimum_sites": c.optimum_sites,
-            "bound_is_optimum": c.is_optimum,
-            "gap_pct": c.gap_pct,
-            "status": c.status,
-            "solution_used": sel.source,
-        },
-        "backhaul": {
-            "routing": r.method,
-            "homes_trench_eur": round(r.homes_cost, 2),
-            "joint_trench_eur": round(r.joint_cost, 2),
-            "separate_trench_eur": round(r.separate_cost, 2),
-            "saving_vs_separate_eur": round(r.separate_cost - r.joint_cost, 2),
-            "termination_eur": round(term, 2),
-            "lead_in_eur": round(lead_in, 2),
-            "km": backhaul_km,
-        },
+        "coverage": _coverage_block(res, radio, model, sel),
+        "certificate": _certificate_block(res.certificate, sel),
+        "backhaul": _backhaul_block(res.routing, cost["backhaul_km"]),
         "cost_to_meet_both": cost,
-        "rollout": {
-            "meet_both_on_curve": bool(res.phases is not None),
-            "phases": res.phases.to_dict("records"),
-            "budget_curve": res.curve,
-        },
+        "rollout": {"phases": res.phases.to_dict("records"), "budget_curve": res.curve},
         "seconds": res.timings,
         "assumptions": res.config.report(),
     }
     if rerouted is not None:
-        out["corridors"] = {
-            "rerouted": True,
-            "air_penalty_weight": rerouted.weight,
-            "corridor_pct_rerouted": rerouted.network.get("covered_pct"),
-            "longest_uncovered_m": rerouted.network.get("longest_uncovered_m"),
-            "over_max_uncovered": rerouted.over_max_uncovered,
-            "nofly_intersections": rerouted.result.summary.get("restricted_intersections"),
-        }
+        out["corridors"] = _rerouted_block(rerouted)
     return out
