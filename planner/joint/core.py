@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import tempfile
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 
+from planner._progress import timed
 from planner.city import City
 from planner.config.drones import DroneConfig
 from planner.config.joint import JointConfig
@@ -33,19 +31,6 @@ from planner.plan import FiberPlan
 from planner.radio import RadioCoverage, analyze_radio
 
 __all__ = ["plan_joint", "joint_config", "site_demands", "cover_model_of", "model_pct"]
-
-
-class _Stopwatch:
-    """Seconds spent per named step."""
-
-    def __init__(self) -> None:
-        self.timings: dict[str, float] = {}
-
-    @contextmanager
-    def __call__(self, name: str) -> Iterator[None]:
-        t0 = time.perf_counter()
-        yield
-        self.timings[name] = round(time.perf_counter() - t0, 3)
 
 
 def joint_config(config: JointConfig | dict | None) -> JointConfig:
@@ -225,41 +210,41 @@ def plan_joint(
     JointPlan
 
     """
-    jcfg, clock = joint_config(config), _Stopwatch()
+    jcfg, timings = joint_config(config), {}
     band = (drones.band.min_m, drones.band.max_m) if drones is not None else (60.0, 120.0)
-    with clock("radio_before"):
+    with timed(timings, "radio_before", 3):
         if radio is None:
             radio = analyze_radio(city, radio_config, corridors=corridors.corridors, band=band)
-    with clock("candidates"):
+    with timed(timings, "candidates", 3):
         costed = costed_candidates(city, coverage, plan, radio, corridors, jcfg)
         demands = site_demands(city, radio, corridors.corridors, jcfg)
-    with clock("coverage_matrix"):
+    with timed(timings, "coverage_matrix", 3):
         model = cover_model_of(city, radio, costed, demands)
-    with clock("set_cover"):
+    with timed(timings, "set_cover", 3):
         inst = cover_instance(model, costed.total_cost)
         greedy = lazy_greedy(inst)
-    with clock("certificate"):
+    with timed(timings, "certificate", 3):
         cert = certify_cover(inst, greedy.chosen, jcfg.milp_time_limit_s)
-    with clock("sinr_repair"):
+    with timed(timings, "sinr_repair", 3):
         sel = select_sites(radio.config, model, inst, better_of(inst, greedy, cert))
-    with clock("backhaul"):
+    with timed(timings, "backhaul", 3):
         routing = _route_backhaul(plan, costed, sel)
-    with clock("radio_after"), tempfile.TemporaryDirectory() as tmp:
+    with timed(timings, "radio_after", 3), tempfile.TemporaryDirectory() as tmp:
         work = Path(work_dir) if work_dir is not None else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         after = _radio_after(city, radio, costed, sel.chosen, corridors.corridors, band, work)
     rerouted = None
-    with clock("reroute"):
+    with timed(timings, "reroute", 3):
         if drones is not None and len(corridors.corridors):
             rerouted = reroute_corridors(city, drones, after, jcfg)
-    with clock("rollout"):
+    with timed(timings, "rollout", 3):
         ro = _rollout(plan, radio, model, sel, costed, jcfg)
     return _assemble(
         _Steps(jcfg, radio, costed, model, cert, sel, routing, after, rerouted, ro),
         city,
         plan,
         corridors,
-        clock.timings,
+        timings,
     )
 
 
