@@ -5,7 +5,7 @@ corridor coverage including the radio model; the joint plan's cost against (1) s
 without regard to corridors (population-only greedy, extended until the same corridor
 coverage) and (2) backhaul routed separately from the fibre-to-homes network.
 
-Run: ``python benchmarks/bench_joint.py [--sample] [--no-osm-sites]``
+Run: ``python benchmarks/bench_joint.py [--sample] [--no-osm-sites] [--air-range M]``
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "osm"
 LI = SHARED / "liechtenstein-2021-10-28.osm.pbf"
 
 
-def run_case(name: str, city, use_osm_sites: bool) -> dict:
+def run_case(name: str, city, use_osm_sites: bool, air_range: float | None = None) -> dict:
     """Time one city end to end and compare with the baselines."""
     t0 = time.perf_counter()
     cov = analyze_fiber(city)
@@ -39,7 +39,8 @@ def run_case(name: str, city, use_osm_sites: bool) -> dict:
     corr = plan_corridors(city, dc)
     t_prep = time.perf_counter() - t0
     t1 = time.perf_counter()
-    rcfg = RadioConfig(use_osm_sites=use_osm_sites)
+    extra = {"max_range_air_m": air_range} if air_range else {}
+    rcfg = RadioConfig(use_osm_sites=use_osm_sites, **extra)
     radio = analyze_radio(city, rcfg, corridors=corr.corridors, band=(dc.band.min_m, dc.band.max_m))
     res = plan_joint(city, cov, plan, corr, radio=radio, drones=dc)
     t_joint = time.perf_counter() - t1
@@ -73,9 +74,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sample", action="store_true", help="Helsinki sample only")
     ap.add_argument("--no-osm-sites", action="store_true", help="start from no existing sites")
+    ap.add_argument("--air-range", type=float, default=None, help="max_range_air_m (m)")
     args = ap.parse_args()
     if args.sample or not LI.exists():
-        run_case("helsinki", load_city(progress=False), not args.no_osm_sites)
+        run_case("helsinki", load_city(progress=False), not args.no_osm_sites, args.air_range)
         return
     run_case("liechtenstein", load_city(LI, progress=False), not args.no_osm_sites)
 
