@@ -89,9 +89,10 @@ def _model(inst: CoverInstance, cols: sp.csr_matrix, w: np.ndarray, demand: list
     A = sp.vstack([a, cov_rows], format="csc")
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = n + m, A.shape[0]
-    lp.col_cost_ = np.concatenate([inst.cost, np.zeros(m)])
+    usable = np.isfinite(inst.cost)  # a candidate without backhaul route cannot be built
+    lp.col_cost_ = np.concatenate([np.where(usable, inst.cost, 0.0), np.zeros(m)])
     lp.col_lower_ = np.zeros(n + m)
-    lp.col_upper_ = np.ones(n + m)
+    lp.col_upper_ = np.concatenate([usable.astype(float), np.ones(m)])
     lp.row_lower_ = np.concatenate([np.full(m, -np.inf), [inst.deficit[k] for k in ks]])
     lp.row_upper_ = np.concatenate([np.zeros(m), np.full(len(ks), np.inf)])
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise

@@ -15,6 +15,7 @@ from planner.config.drones import DroneConfig
 from planner.config.joint import JointConfig
 from planner.config.radio import RadioConfig
 from planner.drones import CorridorResult
+from planner.errors import AnalysisError
 from planner.fiber import FiberCoverage
 from planner.joint.backhaul import Routing, joint_routing
 from planner.joint.certify import Certificate, better_of, certify_cover
@@ -211,6 +212,8 @@ def plan_joint(
 
     """
     jcfg, timings = joint_config(config), {}
+    if plan.steiner_instance is None or coverage.network is None:
+        raise AnalysisError("joint plan: the fibre plan has no routing instance to add sites to")
     band = (drones.band.min_m, drones.band.max_m) if drones is not None else (60.0, 120.0)
     with timed(timings, "radio_before", 3):
         if radio is None:

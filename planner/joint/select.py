@@ -91,7 +91,7 @@ def lazy_greedy(inst: CoverInstance) -> Selection:
     heap = []
     for j in range(n):
         _, v = _gain(inst, covered, got, j)
-        if v > 0:
+        if v > 0 and np.isfinite(inst.cost[j]):
             heap.append((-v / max(inst.cost[j], 1e-9), j))
     heapq.heapify(heap)
     chosen, gains = [], []
@@ -162,6 +162,8 @@ def _best_addition(cfg: RadioConfig, model: CoverModel, chosen: list[int], cost:
             js = free[s : s + BLOCK]
             b, t = np.maximum(b0, cand.best[js]), t0 + cand.total[js]
             for i, j in enumerate(js):
+                if not np.isfinite(cost[j]):
+                    continue
                 w = float(d.cells.weight[coverage_of(cfg, b[i], t[i])].sum())
                 v = (w - float(d.cells.weight[now].sum())) / need / max(cost[j], 1e-9)
                 if v > best_v:

@@ -85,3 +85,34 @@ def test_certificate_lower_bound_under_time_limit():
     cert = certify_cover(inst, sel.chosen, 0.05)
     if cert.lower_bound is not None:
         assert cert.lower_bound <= cert.greedy_cost + 1e-6
+
+
+def test_unreachable_candidate_never_chosen():
+    inst = _instance(3)
+    best = lazy_greedy(inst).chosen[0]
+    inst.cost[best] = np.inf
+    sel = lazy_greedy(inst)
+    assert best not in sel.chosen
+    cert = certify_cover(inst, sel.chosen, 5.0)
+    assert best not in cert.chosen
+
+
+def test_bad_joint_config_is_one_line():
+    import pytest
+
+    from planner.config.joint import JointConfig
+    from planner.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="corridor_target_pct"):
+        JointConfig.parse({"corridor_target_pct": 150})
+
+
+def test_rollout_meets_both_and_phases():
+    from planner.joint.rollout import Item, joint_rollout
+
+    fib = [Item("fibre", 10.0, 50.0, "a"), Item("fibre", 10.0, 85.0, "b")]
+    site = [Item("site", 5.0, 60.0, "s1"), Item("site", 5.0, 95.0, "s2")]
+    ro = joint_rollout(fib, site, (20.0, 10.0), (80.0, 90.0), 2)
+    assert ro.meet["met"] and ro.meet["cost"] == 30.0
+    assert ro.phases["fibre_cost"].sum() + ro.phases["radio_cost"].sum() == 30.0
+    assert ro.phases["sites"].sum() == 2
