@@ -171,6 +171,7 @@ def _assemble(st: _Steps, city: City, plan: FiberPlan, corridors, timings: dict)
         radio_before=st.radio,
     )
     result.summary = joint_summary(result, st.radio, st.model, st.sel, plan, st.rerouted, st.costed)
+    result.summary["rollout"]["meet_both"] = st.ro.meet
     return result
 
 
