@@ -111,8 +111,8 @@ def _route_backhaul(plan: FiberPlan, costed: Costed, sel: Selection):
     return joint_routing(
         plan.steiner_instance,
         new,
-        min(cfg.steiner_time_limit_s, 20.0),
-        min(cfg.steiner_restarts, 2),
+        min(cfg.steiner_time_limit_s, 10.0),
+        min(cfg.steiner_restarts, 1),
     )
 
 
