@@ -116,3 +116,19 @@ def test_rollout_meets_both_and_phases():
     assert ro.meet["met"] and ro.meet["cost"] == 30.0
     assert ro.phases["fibre_cost"].sum() + ro.phases["radio_cost"].sum() == 30.0
     assert ro.phases["sites"].sum() == 2
+
+
+def test_greedy_prefix_within_one_minus_1_over_e_of_best_k_cover():
+    for seed in range(6):
+        inst = _instance(seed, n=10, m=30)
+        inst.cost[:] = 1.0
+        inst.deficit[0] = float(inst.weight[0].sum()) + 1.0  # never met: no pruning
+        order = lazy_greedy(inst).chosen
+        a, w = inst.matrix[0].toarray(), inst.weight[0]
+        for k in range(1, min(4, len(order)) + 1):
+            got = float(w[a[order[:k]].any(axis=0)].sum())
+            best = max(
+                float(w[a[list(s)].any(axis=0)].sum())
+                for s in itertools.combinations(range(a.shape[0]), k)
+            )
+            assert got >= (1 - 1 / math.e) * best - 1e-9
