@@ -13,11 +13,13 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import sys
 import time
 from pathlib import Path
 
 from planner.city import load_city
 from planner.config.drones import DroneConfig
+from planner.config.plan import PlanConfig
 from planner.config.radio import RadioConfig
 from planner.drones import plan_corridors
 from planner.fiber import analyze_fiber
@@ -30,20 +32,29 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "osm"
 LI = SHARED / "liechtenstein-2021-10-28.osm.pbf"
 
 
+def log(msg: str) -> None:
+    """Progress line on stderr."""
+    print(time.strftime("%H:%M:%S"), msg, file=sys.stderr, flush=True)
+
+
 def run_case(name: str, city, use_osm_sites: bool, air_range: float | None = None) -> dict:
     """Time one city end to end and compare with the baselines."""
     t0 = time.perf_counter()
     cov = analyze_fiber(city)
-    plan = plan_fiber(city, cov)
+    log(f"fibre {time.perf_counter() - t0:.1f} s")
+    plan = plan_fiber(city, cov, PlanConfig(optimality_bound=False))
+    log(f"plan {time.perf_counter() - t0:.1f} s")
     dc = DroneConfig()
     corr = plan_corridors(city, dc)
     t_prep = time.perf_counter() - t0
+    log(f"corridors {t_prep:.1f} s")
     t1 = time.perf_counter()
     extra = {"max_range_air_m": air_range} if air_range else {}
     rcfg = RadioConfig(use_osm_sites=use_osm_sites, **extra)
     radio = analyze_radio(city, rcfg, corridors=corr.corridors, band=(dc.band.min_m, dc.band.max_m))
     res = plan_joint(city, cov, plan, corr, radio=radio, drones=dc)
     t_joint = time.perf_counter() - t1
+    log(f"joint {t_joint:.1f} s: {res.timings}")
     base = population_only_baseline(city, res)
     s = res.summary
     joint_sites = float(res.sites["total_cost"].sum())
