@@ -31,7 +31,14 @@ from planner.joint.tables import joint_summary, joint_tables, write_site_file
 from planner.plan import FiberPlan
 from planner.radio import RadioCoverage, analyze_radio
 
-__all__ = ["plan_joint", "joint_config", "site_demands", "cover_model_of", "model_pct"]
+__all__ = [
+    "plan_joint",
+    "joint_config",
+    "site_demands",
+    "cover_model_of",
+    "model_pct",
+    "rerouted_better",
+]
 
 
 def joint_config(config: JointConfig | dict | None) -> JointConfig:
@@ -149,7 +156,9 @@ def _assemble(st: _Steps, city: City, plan: FiberPlan, corridors, timings: dict)
         st.radio.config, st.costed, st.sel, st.model, st.routing, st.ro, plan, city.crs
     )
     before, _ = corridor_cover(st.radio, corridors.corridors)
-    final = st.rerouted.corridors if st.rerouted is not None else st.after.corridors
+    final = st.after.corridors
+    if st.rerouted is not None and rerouted_better(st.rerouted, st.after):
+        final = st.rerouted.corridors
     result = JointPlan(
         config=st.jcfg,
         candidates=tables.candidates,
@@ -163,7 +172,9 @@ def _assemble(st: _Steps, city: City, plan: FiberPlan, corridors, timings: dict)
         routing=st.routing,
         phases=st.ro.phases,
         curve=st.ro.curve,
-        rerouted=st.rerouted.result if st.rerouted is not None else None,
+        rerouted=st.rerouted.result
+        if st.rerouted is not None and rerouted_better(st.rerouted, st.after)
+        else None,
         timings=timings,
         costed=st.costed,
         model=st.model,
@@ -250,6 +261,12 @@ def plan_joint(
         corridors,
         timings,
     )
+
+
+def rerouted_better(rerouted: Rerouted, after: RadioCoverage) -> bool:
+    """Keep the re-routed corridors only when their coverage is at least the original's."""
+    new = rerouted.network.get("covered_pct")
+    return new is not None and new >= model_pct(after) - 1e-9
 
 
 def model_pct(radio: RadioCoverage) -> float:

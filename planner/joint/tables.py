@@ -213,6 +213,10 @@ def _rerouted_block(rerouted) -> dict:
     }
 
 
+def _corridors_block(rerouted, used: bool) -> dict:
+    return {**_rerouted_block(rerouted), "used": "rerouted" if used else "original"}
+
+
 def joint_summary(
     res: JointPlan, radio, model: CoverModel, sel: Selection, plan, rerouted, costed
 ) -> dict:
@@ -243,5 +247,5 @@ def joint_summary(
         "assumptions": res.config.report(),
     }
     if rerouted is not None:
-        out["corridors"] = _rerouted_block(rerouted)
+        out["corridors"] = _corridors_block(rerouted, res.rerouted is not None)
     return out
