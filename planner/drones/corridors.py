@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
+import numpy as np
 from pydantic import ValidationError
 
 from planner.config.drones import DroneConfig
@@ -43,7 +45,11 @@ def drone_config(config: DroneConfig | dict | None) -> DroneConfig:
         raise ConfigError.from_validation("drones config", exc, DroneConfig, "drones") from None
 
 
-def plan_corridors(city: City, config: DroneConfig | dict | None = None) -> CorridorResult:
+def plan_corridors(
+    city: City,
+    config: DroneConfig | dict | None = None,
+    air_penalty: np.ndarray | None = None,
+) -> CorridorResult:
     """Plan risk-aware drone corridors between hubs.
 
     Parameters
@@ -52,6 +58,10 @@ def plan_corridors(city: City, config: DroneConfig | dict | None = None) -> Corr
         The loaded city.
     config : DroneConfig or dict, optional
         The ``drones:`` configuration section; defaults throughout if omitted.
+    air_penalty : numpy.ndarray, optional
+        Extra routing risk per cell of the drone grid (same shape as ``CorridorResult.igrc``),
+        e.g. the uncovered airspace times a weight (``planner.joint``). It is added to the
+        risk used for ROUTING only; the reported ground risk is unchanged.
 
     Returns
     -------
@@ -66,10 +76,13 @@ def plan_corridors(city: City, config: DroneConfig | dict | None = None) -> Corr
     people = ground_risk_model(city, cfg, people_per_household=household)
     hubs = site_hubs(city, cfg, space, people)
     weights = weighting(cfg)
+    routing = people
+    if air_penalty is not None:
+        routing = replace(people, risk=people.risk + np.asarray(air_penalty, people.risk.dtype))
     network = (
-        route_free(hubs, people, space.blocked, weights, cfg.budget_weights)
+        route_free(hubs, routing, space.blocked, weights, cfg.budget_weights)
         if cfg.mode == "free"
-        else route_streets(city, cfg, hubs, space, rules, people, weights)
+        else route_streets(city, cfg, hubs, space, rules, routing, weights)
     )
     links = connect_hubs(network, cfg.od_pairs, weights.weight, space.nofly)
     table = corridor_table(links, metric_inputs(city, cfg, rules, space, people), city.crs)

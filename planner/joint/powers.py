@@ -1,0 +1,176 @@
+"""Received power of each site's sectors at chosen grid cells, as planner.radio computes it."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+from affine import Affine
+
+from planner.config.radio import RadioConfig
+from planner.radio.analysis import radio_grid
+from planner.radio.antenna import af_table, sector_gain_dbi
+from planner.radio.coverage import (
+    Link,
+    antenna_for,
+    distance_index,
+    link_loss_db,
+    noise_dbm_per_re,
+    re_power_offset_db,
+)
+from planner.radio.los import height_surface, horizon, known_mask, max_obstacle_slope
+
+__all__ = ["Cells", "RadioScene", "SitePowers", "radio_scene", "site_powers", "coverage_of"]
+
+
+@dataclass
+class Cells:
+    """Grid cells to evaluate at one UE height: flat index, centre and weight (m or people)."""
+
+    flat: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    weight: np.ndarray
+    level: int
+
+
+@dataclass
+class RadioScene:
+    """What a point evaluation needs of the radio grid: surface, blocking mask, bands."""
+
+    cfg: RadioConfig
+    transform: Affine
+    shape: tuple[int, int]
+    heights: list[float]
+    surface: np.ndarray | None
+    surface_transform: Affine | None
+    det: np.ndarray | None
+    bands: np.ndarray
+
+
+@dataclass
+class SitePowers:
+    """Per site: best-sector and summed received power (mW/RE) per band at the cells.
+
+    ``best`` and ``total`` have shape ``(sites, bands, cells)`` (float32).
+    """
+
+    best: np.ndarray
+    total: np.ndarray
+
+
+def radio_scene(
+    city, cfg: RadioConfig, transform: Affine, shape, heights, bands: np.ndarray
+) -> RadioScene:
+    """Rebuild the building surface and blocking mask ``analyze_radio`` uses (same rules)."""
+    surface = s_tr = det = None
+    if cfg.blocking != "off":
+        base = height_surface(city.buildings, transform, shape)
+        res = cfg.surface_resolution_m or cfg.resolution_m
+        surface, s_tr = base, transform
+        if res != cfg.resolution_m:
+            s_tr, s_shape = radio_grid(city, res)
+            surface = height_surface(city.buildings, s_tr, s_shape)
+        det = (
+            np.ones(shape, dtype=bool)
+            if cfg.blocking == "on"
+            else known_mask(base, cfg.resolution_m, cfg.known_radius_m)
+        )
+        if not det.any():
+            det = None
+    return RadioScene(cfg, transform, tuple(shape), list(heights), surface, s_tr, det, bands)
+
+
+def _site_cells(scene: RadioScene, site, secs, cells: Cells, band_index: np.ndarray):
+    """``(best, total)`` of one site's sectors at ``cells``, shape ``(bands, cells)``."""
+    cfg = scene.cfg
+    h_ut = scene.heights[cells.level]
+    rng = cfg.max_range_ground_m if h_ut <= 22.5 else cfg.max_range_air_m
+    x0, y0, h_bs = float(site.geometry.x), float(site.geometry.y), float(site.height_m)
+    dx = (cells.x - x0).astype(np.float32)
+    dy = (cells.y - y0).astype(np.float32)
+    d2d = np.hypot(dx, dy)
+    in_range = d2d <= rng
+    det = vis = None
+    if scene.det is not None and scene.surface is not None and in_range.any():
+        # radials only as long as the farthest cell evaluated (same sweep, shorter)
+        reach = min(float(rng), float(d2d[in_range].max()) + 2 * abs(scene.transform.a))
+        hz = horizon(scene.surface, scene.surface_transform, x0, y0, h_bs, reach)
+        slope = max_obstacle_slope(hz, dx, dy, abs(scene.surface_transform.a))
+        det = scene.det.ravel()[cells.flat]
+        vis = (np.float32(h_ut - h_bs) / np.maximum(d2d, 1e-3)) >= slope
+    link = Link(dx, dy, d2d, h_bs, h_ut, str(site.scenario), distance_index(d2d))
+    zen = np.degrees(np.arctan2(d2d, np.float32(h_ut - h_bs)))
+    phi = np.degrees(np.arctan2(dx, dy))
+    nb = len(scene.bands)
+    best = np.zeros((nb, d2d.size), np.float32)
+    total = np.zeros((nb, d2d.size), np.float32)
+    cache: dict[float, np.ndarray] = {}
+    re_off = re_power_offset_db(cfg)
+    for row, b in zip(secs.itertuples(), band_index, strict=True):
+        fc = float(row.frequency_ghz)
+        if fc not in cache:
+            cache[fc] = link_loss_db(link, fc, cfg, det, vis)[0]
+        ant = antenna_for(row, cfg)
+        g = sector_gain_dbi(ant, zen, phi - np.float32(row.azimuth_deg), af_table(ant))
+        re_dbm = np.float32(float(row.tx_power_dbm) - re_off)
+        p = np.exp((re_dbm + g - cache[fc]) * np.float32(math.log(10) / 10))
+        p *= in_range
+        total[b] += p
+        np.maximum(best[b], p, out=best[b])
+    return best, total
+
+
+def site_powers(
+    scene: RadioScene, sites: gpd.GeoDataFrame, sectors: gpd.GeoDataFrame, cells: Cells
+) -> SitePowers:
+    """Received power of every site at ``cells`` (one array pass per sector, no per-cell loop).
+
+    Parameters
+    ----------
+    scene : RadioScene
+        From :func:`radio_scene`.
+    sites, sectors : GeoDataFrame
+        As built by :func:`planner.radio.sites.build_sites`.
+    cells : Cells
+        The cells and their UE height level.
+
+    Returns
+    -------
+    SitePowers
+
+    """
+    n = len(sites)
+    best = np.zeros((n, len(scene.bands), cells.flat.size), np.float32)
+    total = np.zeros_like(best)
+    if n == 0 or cells.flat.size == 0:
+        return SitePowers(best, total)
+    fcs = np.round(sectors["frequency_ghz"].to_numpy(float), 4)
+    band_index = np.searchsorted(scene.bands, fcs)
+    groups = sectors.groupby("site").indices
+    for s, idx in groups.items():
+        idx = np.sort(idx)
+        best[int(s)], total[int(s)] = _site_cells(
+            scene, sites.iloc[int(s)], sectors.iloc[idx], cells, band_index[idx]
+        )
+    return SitePowers(best, total)
+
+
+def coverage_of(cfg: RadioConfig, best: np.ndarray, total: np.ndarray) -> np.ndarray:
+    """Covered cells from per-band best and total power ``(bands, cells)``: RSRP and SINR rules.
+
+    The serving band is the one with the best RSRP; SINR counts every other sector on it,
+    scaled by ``interference_load`` (as :mod:`planner.radio.coverage`; median, no margin).
+    """
+    b = np.argmax(best, axis=0)
+    bb = np.take_along_axis(best, b[None], axis=0)[0]
+    tt = np.take_along_axis(total, b[None], axis=0)[0]
+    noise = 10 ** (noise_dbm_per_re(cfg) / 10)
+    interf = cfg.interference_load * np.maximum(tt - bb, 0.0)
+    has = bb > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rsrp = np.where(has, 10 * np.log10(bb), -np.inf)
+        sinr = np.where(has, 10 * np.log10(bb / (interf + noise)), -np.inf)
+    return has & (rsrp >= cfg.rsrp_min_dbm) & (sinr >= cfg.sinr_min_db)

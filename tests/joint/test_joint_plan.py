@@ -1,0 +1,82 @@
+"""The joint plan end to end on the Helsinki sample: claims, checks, outputs."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pyogrio
+
+from planner.config.radio import RadioConfig
+from planner.joint import SITE_COLUMNS, write_joint_outputs
+from planner.joint.cover import exact_covered
+from planner.joint.tables import write_site_file
+from planner.radio import analyze_radio
+from tests.joint.conftest import SHORT_RANGE
+
+
+def test_meets_corridor_target_with_several_sites(joint):
+    s = joint.summary
+    assert s["sites"]["chosen"] >= 2
+    assert s["coverage"]["corridor_pct_before"] < 90
+    assert s["coverage"]["corridor_pct_after"] >= 90
+    assert list(joint.sites.columns) == [*SITE_COLUMNS, "geometry"]
+    json.dumps(s)
+
+
+def test_claim_equals_independent_radio_recomputation(joint, planned_city, tmp_path):
+    city, _, _, dc, corr = planned_city
+    path = write_site_file(joint.costed.cand, list(joint.selection.chosen), tmp_path / "s.gpkg")
+    cfg = RadioConfig(**SHORT_RANGE, site_files=[path])
+    again = analyze_radio(city, cfg, corridors=corr.corridors, band=(dc.band.min_m, dc.band.max_m))
+    claim = joint.summary["coverage"]["corridor_pct_after"]
+    assert again.summary["route_network"]["covered_pct"]["value"] == claim
+    # the planner's own SINR-aware model agrees with the radio model
+    assert abs(joint.summary["coverage"]["corridor_pct_planned"] - claim) <= 1.0
+
+
+def test_point_model_matches_radio_grid(joint):
+    """Coverage of the existing+chosen sites at the demand cells equals the radio grids'."""
+    d = joint.model.demands[0]
+    mine = exact_covered(joint.radio_before.config, joint.model, joint.selection.chosen, 0)
+    grid = joint.radio_after.covered[d.cells.level].ravel()[d.cells.flat]
+    assert (mine == grid).mean() >= 0.99
+
+
+def test_joint_routing_never_dearer_than_separate(joint):
+    r = joint.routing
+    assert r.joint_cost <= r.separate_cost + 1e-6
+    assert r.joint_cost >= r.homes_cost - 1e-6
+    b = joint.summary["backhaul"]
+    assert b["saving_vs_separate_eur"] >= 0
+
+
+def test_corridors_rerouted_cross_no_nofly_zone(joint):
+    c = joint.summary["corridors"]
+    assert c["nofly_intersections"] == 0
+    assert c["corridor_pct_rerouted"] is not None
+
+
+def test_cost_to_meet_both_parts_add_up(joint):
+    m = joint.summary["cost_to_meet_both"]
+    total = m["fibre_eur"] + m["sites_eur"] + m["backhaul_eur"]
+    assert abs(total - m["total_eur"]) < 1.0
+    assert m["sites_new"] + m["sites_upgraded"] == joint.summary["sites"]["chosen"]
+    curve = joint.summary["rollout"]["budget_curve"]
+    costs = [p["cost"] for p in curve]
+    assert costs == sorted(costs)
+    assert len(joint.phases) == joint.config.phases
+
+
+def test_certificate_bounds_greedy(joint):
+    c = joint.summary["certificate"]
+    if c["lower_bound"] is not None:
+        assert c["lower_bound"] <= c["greedy_cost"] + 1e-6
+
+
+def test_write_outputs(joint, tmp_path):
+    paths = write_joint_outputs(joint, tmp_path)
+    assert (tmp_path / "sites.gpkg") in paths
+    layers = {name for name, _ in pyogrio.list_layers(tmp_path / "sites.gpkg")}
+    assert {"sites", "sectors", "backhaul", "corridors_before", "corridors_after"} <= layers
+    assert np.isfinite(joint.sites["total_cost"]).all()
