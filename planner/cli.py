@@ -52,6 +52,12 @@ COMMAND_TABLE: dict[str, tuple[list[str] | None, str]] = {
         "TR 38.901 / TR 36.777 over OSM buildings; radio_coverage.tif, radio.gpkg,\n"
         "summary 'radio'). Runs the drones step first for its corridors.",
     ),
+    "plan-sites": (
+        ["fiber", "plan", "drones", "radio", "joint", "maps", "report"],
+        "one plan for both networks: new 5G sites that cover the drone corridors, fibre\n"
+        "backhaul to each, the cost to meet both 2027 targets (sites.gpkg, joint_phases.csv,\n"
+        "summary 'joint_plan'), with the maps and the report.",
+    ),
     "map": (
         ["fiber", "plan", "drones", "radio", "maps", "report"],
         "re-run the analyses and write the self-contained maps (map*.html) and the\n"
@@ -63,7 +69,7 @@ DESCRIPTION = (
     "planner: gigabit-fiber and low-altitude drone-corridor planning from OpenStreetMap data.\n\n"
     "Commands:\n"
     + "".join(
-        f"  {name:<7}" + text.replace("\n", "\n         ") + "\n"
+        f"  {name:<11}" + text.replace("\n", "\n             ") + "\n"
         for name, (_, text) in COMMAND_TABLE.items()
     )
     + """

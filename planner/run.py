@@ -25,6 +25,7 @@ from planner.errors import AnalysisError
 if TYPE_CHECKING:
     from planner.drones import CorridorResult
     from planner.fiber import FiberCoverage
+    from planner.joint import JointPlan
     from planner.plan import FiberPlan
     from planner.radio import RadioCoverage
 
@@ -32,6 +33,7 @@ __all__ = [
     "ALL_STEPS",
     "REQUIRES",
     "STEPS",
+    "DEFAULT_STEPS",
     "AnalysisResults",
     "RunContext",
     "RunResult",
@@ -45,10 +47,18 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Every step of a full run, in order. ``planner fiber`` etc. run a subset.
-ALL_STEPS = ["layers", "fiber", "plan", "drones", "radio", "maps", "report"]
+ALL_STEPS = ["layers", "fiber", "plan", "drones", "radio", "joint", "maps", "report"]
+
+#: Steps of ``planner run``: every step but the joint site plan (``planner plan-sites``), which
+#: takes minutes on a country-sized city (see docs/joint.md).
+DEFAULT_STEPS = [s for s in ALL_STEPS if s != "joint"]
 
 #: Steps whose results a step consumes; they run first when a subset is asked for.
-REQUIRES: dict[str, list[str]] = {"plan": ["fiber"], "radio": ["drones"]}
+REQUIRES: dict[str, list[str]] = {
+    "plan": ["fiber"],
+    "radio": ["drones"],
+    "joint": ["fiber", "plan", "drones", "radio"],
+}
 
 
 @dataclass
@@ -59,6 +69,7 @@ class AnalysisResults:
     plan: FiberPlan | None = None
     drones: CorridorResult | None = None
     radio: RadioCoverage | None = None
+    joint: JointPlan | None = None
 
 
 @dataclass
@@ -199,6 +210,29 @@ def step_radio(ctx: RunContext) -> None:
     ctx.summary["radio"] = result.summary
 
 
+def step_joint(ctx: RunContext) -> None:
+    """Plan 5G sites, backhaul and one roll-out; write ``sites.gpkg`` and ``joint_phases.csv``."""
+    from planner.joint import plan_joint, write_joint_outputs
+
+    r = ctx.results
+    if r.fiber is None or r.plan is None or r.drones is None:
+        raise RuntimeError("the joint step needs the fiber, plan and drones results")
+    joint = plan_joint(
+        ctx.city,
+        r.fiber,
+        r.plan,
+        r.drones,
+        radio=r.radio,
+        config=ctx.config.joint,
+        drones=ctx.config.drones,
+        radio_config=ctx.config.radio,
+        work_dir=ctx.out,
+    )
+    write_joint_outputs(joint, ctx.out)
+    r.joint = joint
+    ctx.summary["joint_plan"] = joint.summary
+
+
 def step_maps(ctx: RunContext) -> None:
     """Write the maps (HTML), the GeoPackages' QGIS styles, ``planner.qgz`` and ``plan.xlsx``."""
     from planner.render import write_maps
@@ -209,7 +243,15 @@ def step_maps(ctx: RunContext) -> None:
     r = ctx.results
     maps = ctx.config.maps
     with use_basemaps(maps.basemaps, tianditu_key(maps.tianditu_key)):
-        write_maps(ctx.out, ctx.city, fiber=r.fiber, plan=r.plan, drones=r.drones, radio=r.radio)
+        write_maps(
+            ctx.out,
+            ctx.city,
+            fiber=r.fiber,
+            plan=r.plan,
+            drones=r.drones,
+            radio=r.radio,
+            joint=r.joint,
+        )
     write_layer_styles(ctx.out)
     write_qgis_project(ctx.out, ctx.city.name, ctx.city.crs)
     write_workbook(ctx.out, ctx.summary, fiber=r.fiber, plan=r.plan, drones=r.drones)
@@ -220,7 +262,15 @@ def step_report(ctx: RunContext) -> None:
     from planner.render import write_report
 
     r = ctx.results
-    write_report(ctx.out, ctx.summary, fiber=r.fiber, plan=r.plan, drones=r.drones, radio=r.radio)
+    write_report(
+        ctx.out,
+        ctx.summary,
+        fiber=r.fiber,
+        plan=r.plan,
+        drones=r.drones,
+        radio=r.radio,
+        joint=r.joint,
+    )
 
 
 STEPS: dict[str, Callable[[RunContext], None]] = {
@@ -229,6 +279,7 @@ STEPS: dict[str, Callable[[RunContext], None]] = {
     "plan": step_plan,
     "drones": step_drones,
     "radio": step_radio,
+    "joint": step_joint,
     "maps": step_maps,
     "report": step_report,
 }
@@ -236,7 +287,7 @@ STEPS: dict[str, Callable[[RunContext], None]] = {
 
 def steps_to_run(steps: list[str] | None) -> list[str]:
     """Return the steps to run in order: the ones asked for plus the ones they require."""
-    wanted = set(steps or ALL_STEPS)
+    wanted = set(steps or DEFAULT_STEPS)
     for name in list(wanted):
         wanted.update(REQUIRES.get(name, []))
     return [s for s in ALL_STEPS if s in wanted]

@@ -13,6 +13,7 @@ from planner.config.city import (
 )
 from planner.config.drones import AirspacePreset, DroneConfig, FlightBand, HubConfig, load_preset
 from planner.config.fiber import FiberConfig
+from planner.config.joint import JointConfig
 from planner.config.places import PresetChoice, choose_preset
 from planner.config.plan import PlanConfig
 from planner.config.radio import RadioConfig
@@ -25,6 +26,7 @@ __all__ = [
     "FiberConfig",
     "FlightBand",
     "HubConfig",
+    "JointConfig",
     "MapConfig",
     "PlanConfig",
     "PresetChoice",

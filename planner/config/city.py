@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from planner.config.buildings import DEFAULT_HIGHWAY_TYPES, BuildingAssumptions
 from planner.config.drones import DroneConfig
 from planner.config.fiber import FiberConfig
+from planner.config.joint import JointConfig
 from planner.config.plan import PlanConfig
 from planner.config.radio import RadioConfig
 from planner.errors import ConfigError
@@ -107,6 +108,7 @@ class CityConfig(BaseModel):
     plan: PlanConfig = Field(default_factory=PlanConfig)
     drones: DroneConfig = Field(default_factory=DroneConfig)
     radio: RadioConfig = Field(default_factory=RadioConfig)
+    joint: JointConfig = Field(default_factory=JointConfig)
     #: Language of the report, maps, plots and the CLI's summary lines: ``en`` or ``zh``
     #: (Simplified Chinese). OSM values (names) are shown as they are in either language.
     language: Literal["en", "zh"] = "en"

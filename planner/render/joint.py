@@ -3,22 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import matplotlib.pyplot as plt
 import pandas as pd
 from branca.colormap import LinearColormap
 
-from planner.joint import JointPlan
 from planner.render import plots
 from planner.render._builder import LayerBuilder
-from planner.render._report_sections import Section, records_frame, table_rows
+from planner.render._report_sections import (
+    Section,
+    SectionPart,
+    flatten_assumptions,
+    records_frame,
+    table_rows,
+)
+
+if TYPE_CHECKING:
+    from planner.joint import JointPlan
 
 __all__ = [
     "JOINT_MAP_FIELDS",
     "JOINT_SECTION_TITLE",
     "SITE_KIND_COLORS",
     "add_joint_layers",
+    "joint_part",
     "joint_section",
     "budget_curve_figure",
 ]
@@ -137,3 +147,12 @@ def joint_section(joint: Mapping) -> Section:
         png = plots.to_png(budget_curve_figure(curve))
         sec.plots.append(("joint_budget_curve", "Coverage per budget (fibre and radio)", png))
     return sec
+
+
+def joint_part(summary: Mapping, joint: JointPlan | None) -> SectionPart:
+    """Return the joint-plan section and its assumption rows (no section when it did not run)."""
+    jsec = summary.get("joint_plan") or (joint.summary if joint is not None else None)
+    if not jsec:
+        return SectionPart(None)
+    rows = flatten_assumptions(jsec.get("assumptions") or {}, "joint.")
+    return SectionPart(joint_section(jsec), rows)

@@ -14,6 +14,7 @@ import geopandas as gpd
 from planner._i18n import tr
 from planner.render._builder import MAX_FEATURES, LayerBuilder
 from planner.render._scaffold import base_map
+from planner.render.joint import add_joint_layers
 from planner.render.layers import (
     add_assets,
     add_cabinets,
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from planner.city import City
     from planner.drones import CorridorResult
     from planner.fiber import FiberCoverage
+    from planner.joint import JointPlan
     from planner.plan import FiberPlan
     from planner.radio import RadioCoverage
 
@@ -118,6 +120,7 @@ def combined_map(
     drones: CorridorResult | None = None,
     max_features: int = MAX_FEATURES,
     radio: RadioCoverage | None = None,
+    joint: JointPlan | None = None,
 ) -> MapInfo:
     """Return the combined city map with every analysis given, and its info dict.
 
@@ -136,6 +139,8 @@ def combined_map(
     radio : RadioCoverage, optional
         Mobile coverage per height (hidden at first) and the sites; its per-corridor
         share replaces the circle model's in the corridor popups.
+    joint : JointPlan, optional
+        The joint plan: corridors by coverage before and after, new sites, backhaul.
 
     Returns
     -------
@@ -157,6 +162,8 @@ def combined_map(
         _corridor_layers(b, drones, risk_shown=False, radio=radio)
     if radio is not None:
         add_radio_layers(b, radio, show_level=None, corridors_shown=False)
+    if joint is not None:
+        add_joint_layers(b, joint)
     return b.finish()
 
 
@@ -225,9 +232,12 @@ def _map_jobs(
     drones: CorridorResult | None,
     max_features: int,
     radio: RadioCoverage | None = None,
+    joint: JointPlan | None = None,
 ) -> list[tuple[str, Callable[[], MapInfo]]]:
     """Return the maps to write for the analyses given: ``(file name, builder)``, combined first."""
-    jobs = [("map.html", lambda: combined_map(city, fiber, plan, drones, max_features, radio))]
+    jobs = [
+        ("map.html", lambda: combined_map(city, fiber, plan, drones, max_features, radio, joint))
+    ]
     if fiber is not None:
         jobs.append(("map_fiber_gaps.html", lambda: fiber_gaps_map(city, fiber, max_features)))
     if plan is not None:
@@ -249,6 +259,7 @@ def write_maps(
     drones: CorridorResult | None = None,
     max_features: int = MAX_FEATURES,
     radio: RadioCoverage | None = None,
+    joint: JointPlan | None = None,
 ) -> list[Path]:
     """Write the combined map and the focused maps as self-contained HTML files.
 
@@ -274,6 +285,8 @@ def write_maps(
         Per-layer feature budget before grid aggregation.
     radio : RadioCoverage, optional
         Result of :func:`planner.radio.analyze_radio`.
+    joint : JointPlan, optional
+        Result of :func:`planner.joint.plan_joint` (layers in the combined map).
 
     Returns
     -------
@@ -283,7 +296,7 @@ def write_maps(
     out_dir = Path(out_dir)
     written: list[Path] = []
     meta: dict[str, dict] = {}
-    for fname, build in _map_jobs(city, fiber, plan, drones, max_features, radio):
+    for fname, build in _map_jobs(city, fiber, plan, drones, max_features, radio, joint):
         m, info = build()
         path = save_self_contained(m, out_dir / fname)
         info["size_mb"] = round(path.stat().st_size / 1e6, 3)

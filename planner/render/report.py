@@ -25,10 +25,12 @@ from planner.render._report_sections import (
     section,
 )
 from planner.render.fonts import NO_CJK_FONT_MESSAGE, cjk_font, needs_cjk
+from planner.render.joint import joint_part
 
 if TYPE_CHECKING:
     from planner.drones import CorridorResult
     from planner.fiber import FiberCoverage
+    from planner.joint import JointPlan
     from planner.plan import FiberPlan
     from planner.radio import RadioCoverage
 
@@ -53,6 +55,7 @@ def build_report(
     drones: CorridorResult | None = None,
     maps: Mapping | None = None,
     radio: RadioCoverage | None = None,
+    joint: JointPlan | None = None,
 ) -> dict:
     """Collect the report content: sections of tables and plots (PNG bytes).
 
@@ -73,6 +76,9 @@ def build_report(
     radio : RadioCoverage, optional
         Its ``summary`` stands in for a missing ``radio`` section; with either, the drone
         corridor table leaves out the circle model's share (the radio section replaces it).
+    joint : JointPlan, optional
+        Its ``summary`` stands in for a missing ``joint_plan`` section ("What it takes to meet
+        the 2027 targets").
 
     Returns
     -------
@@ -86,6 +92,7 @@ def build_report(
         plan_part(summary, plan),
         drone_part(summary, drones, circle_share=mobile.section is None),
         mobile,
+        joint_part(summary, joint),
     ]
     assumptions = flatten_assumptions(summary.get("assumptions") or {}, "city.")
     assumptions += [row for part in parts for row in part.assumptions]
@@ -125,6 +132,7 @@ def write_report(
     drones: CorridorResult | None = None,
     maps: Mapping | None = None,
     radio: RadioCoverage | None = None,
+    joint: JointPlan | None = None,
 ) -> list[Path]:
     """Write ``report.html`` (self-contained), ``report.md`` and ``report_plots/*.png``.
 
@@ -140,6 +148,8 @@ def write_report(
         ``maps.json`` content; read from ``out_dir/maps.json`` when omitted and present.
     radio : RadioCoverage, optional
         The radio result, see :func:`build_report`.
+    joint : JointPlan, optional
+        The joint plan, see :func:`build_report`.
 
     Returns
     -------
@@ -149,7 +159,9 @@ def write_report(
     out_dir = Path(out_dir)
     if maps is None and (out_dir / "maps.json").is_file():
         maps = json.loads((out_dir / "maps.json").read_text(encoding="utf-8"))
-    report = build_report(summary, fiber=fiber, plan=plan, drones=drones, maps=maps, radio=radio)
+    report = build_report(
+        summary, fiber=fiber, plan=plan, drones=drones, maps=maps, radio=radio, joint=joint
+    )
     written = []
     pngs = [(n, png) for sec in report["sections"] for n, _, png in sec["plots"]]
     if pngs:
