@@ -11,6 +11,10 @@ from planner.errors import PlannerError
 
 __all__ = [
     "COMMANDS",
+    "EXIT_BAD_INPUT",
+    "EXIT_INTERNAL",
+    "EXIT_OK",
+    "EXIT_PARTIAL",
     "COMMAND_TABLE",
     "DESCRIPTION",
     "build_parser",
@@ -20,6 +24,12 @@ __all__ = [
     "describe",
     "main",
 ]
+
+#: Exit codes (documented in README.md and docs/robustness.md).
+EXIT_OK = 0  #: every step ran
+EXIT_BAD_INPUT = 2  #: bad input (config, file, place, output folder): nothing was written
+EXIT_INTERNAL = 3  #: internal error (a bug): nothing was written
+EXIT_PARTIAL = 4  #: outputs written, but some analyses could not run (summary.json "steps")
 
 #: Every command: the run steps it executes (None = all) and what it writes.
 COMMAND_TABLE: dict[str, tuple[list[str] | None, str]] = {
@@ -145,7 +155,9 @@ def cmd_run(ns: argparse.Namespace) -> int:
     print(f"wrote {result.out_dir}/:")
     for path in result.files:
         print(f"  {path}")
-    return 0
+    for name, status in result.incomplete.items():
+        print(f"planner: step {name} {status.status}: {status.reason}", file=sys.stderr)
+    return EXIT_PARTIAL if result.incomplete else EXIT_OK
 
 
 def describe(summary: dict) -> list[str]:
@@ -227,21 +239,27 @@ def main(argv: list[str] | None = None) -> int:
     except PlannerError as exc:
         if ns.debug:
             raise
-        print(f"planner: error: {exc}", file=sys.stderr)
-        return 2
+        print(f"planner: error: {_one_line(str(exc))}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("planner: interrupted; earlier outputs left intact", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug or an unexpected library failure: still one line
         if ns.debug:
             raise
-        first = str(exc).splitlines()[0][:300] if str(exc) else ""
         print(
-            f"planner: internal error: {type(exc).__name__}: {first} "
+            f"planner: internal error: {type(exc).__name__}: {_one_line(str(exc), 300)} "
             "(rerun with --debug for the traceback)",
             file=sys.stderr,
         )
-        return 3
+        return EXIT_INTERNAL
+
+
+def _one_line(text: str, limit: int = 500) -> str:
+    """Return the first line of ``text``, control characters escaped, at most ``limit`` long."""
+    first = text.splitlines()[0] if text else ""
+    first = "".join(c if c.isprintable() else repr(c)[1:-1] for c in first)
+    return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from planner._files import atomic_dir, write_gpkg, write_json
 from planner._progress import timed
 from planner.city import City, load_city_from_config
 from planner.config import CityConfig
+from planner.errors import AnalysisError, EmptyAreaError, InputFileError
 
 if TYPE_CHECKING:
     from planner.drones import CorridorResult
@@ -26,11 +27,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ALL_STEPS",
+    "RECOVERABLE",
     "REQUIRES",
     "STEPS",
+    "SUMMARY_SECTION",
     "AnalysisResults",
     "RunContext",
     "RunResult",
+    "StepStatus",
     "base_summary",
     "run_city",
     "steps_to_run",
@@ -43,6 +47,25 @@ ALL_STEPS = ["layers", "fiber", "plan", "drones", "radio", "maps", "report"]
 
 #: Steps whose results a step consumes; they run first when a subset is asked for.
 REQUIRES: dict[str, list[str]] = {"plan": ["fiber"], "radio": ["drones"]}
+
+#: Errors that make one step fail while the others still run (the input cannot support that
+#: analysis). Any other exception is a bug and still aborts the whole run.
+RECOVERABLE = (AnalysisError, EmptyAreaError, InputFileError)
+
+#: The ``summary.json`` section each analysis step writes (default: the step's name).
+SUMMARY_SECTION = {"plan": "fiber_plan"}
+
+
+@dataclass(frozen=True)
+class StepStatus:
+    """How one step of a run ended: ``ok``, ``failed`` (with why) or ``skipped`` (with why)."""
+
+    status: str
+    reason: str | None = None
+
+    def as_dict(self) -> dict:
+        """Return the ``summary.json`` ``steps`` entry of this step."""
+        return {"status": self.status, "reason": self.reason}
 
 
 @dataclass
@@ -76,6 +99,12 @@ class RunResult:
     summary: dict = field(default_factory=dict)
     city: City | None = None
     results: AnalysisResults = field(default_factory=AnalysisResults)
+    steps: dict[str, StepStatus] = field(default_factory=dict)
+
+    @property
+    def incomplete(self) -> dict[str, StepStatus]:
+        """Return the steps that failed or were skipped, by name."""
+        return {n: s for n, s in self.steps.items() if s.status != "ok"}
 
 
 def base_summary(city: City) -> dict:
@@ -230,17 +259,50 @@ def run_city(
         summary = _previous_summary(tmp) if keep else {}
         summary.update(base_summary(city))
         ctx = RunContext(config, city, tmp, summary, progress=progress)
-        timings = summary.setdefault("step_seconds", {})
-        for name in steps_to_run(steps):
-            log.info("step %s ...", name)
-            with timed(timings, name):
-                STEPS[name](ctx)
+        statuses = _run_steps(ctx, steps_to_run(steps))
         summary["seconds"] = round(time.perf_counter() - t0, 2)
         write_json(summary, tmp / "summary.json")
         log.info("run of %s finished in %.1f s", config.name, summary["seconds"])
         names = sorted(p.name for p in tmp.iterdir() if not p.name.startswith("."))
     files = [out_dir / n for n in names]
-    return RunResult(out_dir, files, summary, city, ctx.results)
+    return RunResult(out_dir, files, summary, city, ctx.results, statuses)
+
+
+def _run_steps(ctx: RunContext, names: list[str]) -> dict[str, StepStatus]:
+    """Run ``names`` in order; a step failing on its input is recorded, not fatal.
+
+    A step whose required step (:data:`REQUIRES`) did not succeed is skipped. Each
+    status goes to ``summary["steps"]`` as soon as it is known, so the report lists them.
+    """
+    timings = ctx.summary.setdefault("step_seconds", {})
+    record = ctx.summary.setdefault("steps", {})
+    statuses: dict[str, StepStatus] = {}
+    for name in names:
+        missing = [r for r in REQUIRES.get(name, []) if statuses.get(r, _OK).status != "ok"]
+        if missing:
+            status = StepStatus("skipped", f"needs the {missing[0]} step, which did not run")
+        else:
+            status = _run_step(ctx, name, timings)
+        statuses[name] = status
+        record[name] = status.as_dict()
+        if status.status != "ok":
+            ctx.summary.pop(SUMMARY_SECTION.get(name, name), None)  # no stale section
+            log.warning("step %s %s: %s", name, status.status, status.reason)
+    return statuses
+
+
+_OK = StepStatus("ok")
+
+
+def _run_step(ctx: RunContext, name: str, timings: dict) -> StepStatus:
+    """Run one step; return ``failed`` with the error's line if the input cannot support it."""
+    log.info("step %s ...", name)
+    try:
+        with timed(timings, name):
+            STEPS[name](ctx)
+    except RECOVERABLE as exc:
+        return StepStatus("failed", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    return _OK
 
 
 @contextmanager

@@ -140,3 +140,28 @@ def test_outputs_written_without_gdal_warnings(tmp_path, recwarn):
     assert gdal == []
     assert {n for n, _ in pyogrio.list_layers(path)} == {"a", "b"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.gpkg"]
+
+
+def test_failed_analysis_keeps_the_other_results(tmp_path, capsys):
+    """One hub: drones fails, radio is skipped, fiber/plan/maps/report still written; exit 4."""
+    cfg = tmp_path / "onehub.yml"
+    cfg.write_text(
+        "name: onehub\nsource: {sample: helsinki}\n"
+        "drones:\n  hubs:\n    - {name: only, lon: 24.94, lat: 60.17}\n",
+        encoding="utf-8",
+    )
+    assert main(["run", str(cfg), "--out", str(tmp_path / "out"), "-q"]) == 4
+    err = capsys.readouterr().err
+    failed = [line for line in err.splitlines() if line.startswith("planner: step ")]
+    assert len(failed) == 2 and "drones failed: drones.hubs: fewer than 2 hubs" in failed[0]
+    assert "radio skipped" in failed[1] and "internal error" not in err
+    out = tmp_path / "out" / "onehub"
+    summary = json.loads((out / "summary.json").read_text())
+    steps = summary["steps"]
+    assert steps["drones"]["status"] == "failed" and "list hubs" in steps["drones"]["reason"]
+    assert steps["radio"]["status"] == "skipped" and "drones step" in steps["radio"]["reason"]
+    assert all(steps[s]["status"] == "ok" for s in ("layers", "fiber", "plan", "maps", "report"))
+    assert "fiber_plan" in summary and "drones" not in summary and "radio" not in summary
+    for name in ("fiber.gpkg", "bom.csv", "map.html", "report.html"):
+        assert (out / name).is_file()
+    assert not (out / "airspace.gpkg").exists()
