@@ -21,6 +21,7 @@ __all__ = [
     "atomic_dir",
     "atomic_path",
     "clean_stale_temporaries",
+    "finite_json",
     "json_default",
     "write_gpkg",
     "write_json",
@@ -219,8 +220,27 @@ def json_default(obj):
 
 
 def write_json(data: dict, path: str | Path) -> Path:
-    """Write ``data`` as indented JSON (atomically: temp file + rename)."""
+    """Write ``data`` as indented, strictly valid JSON (atomically: temp file + rename).
+
+    Non-finite numbers (``inf``, ``nan``), which JSON cannot hold, are written as ``null``
+    with a warning naming the key; the file never contains bare ``Infinity`` or ``NaN``.
+    """
+    clean = finite_json(data)
     with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=2, default=json_default, ensure_ascii=False)
+        json.dump(clean, fh, indent=2, default=json_default, ensure_ascii=False, allow_nan=False)
         fh.write("\n")
     return Path(path)
+
+
+def finite_json(value: object, where: str = "") -> object:
+    """Return ``value`` with every non-finite float (also numpy's) replaced by ``None``."""
+    if isinstance(value, dict):
+        return {k: finite_json(v, f"{where}.{k}" if where else str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite_json(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, np.ndarray):
+        return finite_json(value.tolist(), where)
+    if isinstance(value, float | np.floating) and not math.isfinite(value):
+        log.warning("%s: non-finite value %s written as null", where or "value", value)
+        return None
+    return value
