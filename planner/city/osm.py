@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import bz2
+import codecs
+import gzip
 import json
 import logging
+import re
+import shutil
 import struct
+import tempfile
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,10 +32,13 @@ __all__ = [
     "STREET_KEYS",
     "RawOSM",
     "check_pbf",
+    "normalised_xml",
+    "read_local",
     "read_online",
     "read_pbf",
     "read_xml",
     "sample_path",
+    "sniff_format",
 ]
 
 log = logging.getLogger(__name__)
@@ -303,19 +313,20 @@ def _from_osmnx(
 
 def read_xml(path: str | Path, highway_types: list[str]) -> RawOSM:
     """Read a local ``.osm`` or ``.osm.bz2`` XML file with osmnx."""
-    import osmnx as ox
-
     path = Path(path)
-    if not path.is_file():
-        raise InputFileError(f"{path}: file not found")
-    with path.open("rb") as fh:
-        head = fh.read(512)
-    if not (head.startswith(b"BZh") or b"<osm" in head or head.lstrip().startswith(b"<?xml")):
-        raise InputFileError(f"{path}: not an OSM XML file (.osm or .osm.bz2)")
+    if sniff_format(path) != "xml":
+        raise InputFileError(f"{path}: not an OSM XML file (.osm, .osm.bz2 or .osm.gz)")
+    with normalised_xml(path) as plain:
+        return _read_plain_xml(path, plain, highway_types)
+
+
+def _read_plain_xml(path: Path, plain: Path, highway_types: list[str]) -> RawOSM:
+    """Read the UTF-8 OSM XML file ``plain`` (a normalised copy of ``path``) with osmnx."""
+    import osmnx as ox
 
     def graph_loader() -> nx.MultiDiGraph:
         try:
-            return ox.graph_from_xml(path, bidirectional=True, simplify=True, retain_all=True)
+            return ox.graph_from_xml(plain, bidirectional=True, simplify=True, retain_all=True)
         except Exception as exc:  # xml.sax errors, bz2 errors
             if isinstance(exc, ValueError | ox._errors.InsufficientResponseError):
                 raise
@@ -323,13 +334,132 @@ def read_xml(path: str | Path, highway_types: list[str]) -> RawOSM:
 
     def feature_loader(tags: dict) -> gpd.GeoDataFrame:
         try:
-            return ox.features_from_xml(path, tags=tags)
+            return ox.features_from_xml(plain, tags=tags)
         except Exception as exc:
             if isinstance(exc, ValueError | ox._errors.InsufficientResponseError):
                 raise
             raise InputFileError(f"{path}: unreadable OSM XML ({_short(exc)})") from None
 
     return _from_osmnx(graph_loader, feature_loader, str(path), highway_types)
+
+
+#: Magic bytes of the compressions an XML extract may come in.
+_GZIP, _BZIP2 = b"\x1f\x8b", b"BZh"
+_BOMS = {codecs.BOM_UTF8: "utf-8-sig", codecs.BOM_UTF16_LE: "utf-16", codecs.BOM_UTF16_BE: "utf-16"}
+_DECLARED_TEXT = re.compile(r"""^(<\?xml[^>]*?encoding\s*=\s*)["'][^"']*["']""")
+_DECLARED = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
+
+
+def _open_decompressed(path: Path, head: bytes):
+    """Open ``path`` for reading bytes, decompressing gzip / bzip2 found by magic bytes."""
+    if head.startswith(_GZIP):
+        return gzip.open(path, "rb")
+    if head.startswith(_BZIP2):
+        return bz2.open(path, "rb")
+    return path.open("rb")
+
+
+def sniff_format(path: Path) -> str | None:
+    """Return ``"pbf"`` or ``"xml"`` from the content of ``path`` (not its name), else None.
+
+    gzip and bzip2 are recognised by their magic bytes and looked inside; XML by an
+    ``<?xml`` declaration or an ``<osm`` root after an optional byte-order mark.
+
+    Raises
+    ------
+    InputFileError
+        When the file is missing or cannot be read.
+    """
+    if not path.is_file():
+        raise InputFileError(f"{path}: file not found")
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4)
+        with _open_decompressed(path, head) as fh:
+            start = fh.read(1024)
+    except (OSError, EOFError, ValueError) as exc:
+        raise InputFileError(f"{path}: unreadable or corrupt file ({_short(exc)})") from None
+    for bom in _BOMS:
+        if start.startswith(bom):
+            start = start[len(bom) :].decode(_BOMS[bom], "ignore").encode("utf-8", "ignore")
+    text = start.lstrip()
+    if text.startswith(b"<?xml") or text.startswith(b"<osm") or text.startswith(b"<!--"):
+        return "xml"
+    if len(head) == 4 and 0 < struct.unpack(">I", head)[0] <= 64 * 1024 and b"OSMHeader" in start:
+        return "pbf"
+    return None
+
+
+@contextmanager
+def normalised_xml(path: Path) -> Iterator[Path]:
+    """Yield a plain UTF-8 copy of the OSM XML file ``path`` (or ``path`` if already one).
+
+    Decompresses gzip / bzip2 (by magic bytes), drops a byte-order mark and transcodes
+    the declared encoding (e.g. ISO-8859-1) to UTF-8, rewriting the declaration. The XML
+    is then parsed by the standard library's expat, which expands no external entities
+    and refuses entity-expansion bombs.
+    """
+    with path.open("rb") as fh:
+        head = fh.read(4)
+    with _open_decompressed(path, head) as fh:
+        start = fh.read(1024)
+    encoding = _xml_encoding(start)
+    if not head.startswith((_GZIP, _BZIP2)) and encoding == "utf-8" and path.suffix != ".bz2":
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="planner-xml-") as tmp:
+        plain = Path(tmp) / "plain.osm"
+        try:
+            _transcode(path, head, encoding, plain)
+        except (OSError, EOFError, ValueError, LookupError) as exc:
+            raise InputFileError(f"{path}: unreadable OSM XML ({_short(exc)})") from None
+        yield plain
+
+
+def _xml_encoding(start: bytes) -> str:
+    """Return the Python codec of an XML file from its byte-order mark or declaration."""
+    for bom, codec in _BOMS.items():
+        if start.startswith(bom):
+            return codec
+    match = _DECLARED.match(start)
+    name = match.group(1).decode("ascii").lower() if match else "utf-8"
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        raise InputFileError(f"unknown XML encoding {name!r}") from None
+
+
+def _transcode(path: Path, head: bytes, encoding: str, out: Path) -> None:
+    """Copy ``path`` to ``out`` decompressed, as UTF-8, its declaration saying so."""
+    with _open_decompressed(path, head) as src, out.open("wb") as dst:
+        if encoding == "utf-8":
+            shutil.copyfileobj(src, dst)
+            return
+        reader = codecs.getreader(encoding)(src, errors="strict")
+        first = reader.read(4096)
+        first = re.sub(
+            r"""^(\ufeff)?(<\?xml[^>]*?encoding\s*=\s*)["'][^"']*["']""", r"\2'UTF-8'", first
+        )
+        dst.write(first.encode("utf-8"))
+        while chunk := reader.read(1 << 20):
+            dst.write(chunk.encode("utf-8"))
+
+
+def read_local(path: Path, highway_types: list[str]) -> RawOSM:
+    """Read a local extract as what its content is (PBF or XML), whatever its name.
+
+    Raises
+    ------
+    InputFileError
+        When the content is neither an OSM PBF nor OSM XML.
+    """
+    kind = sniff_format(path)
+    if kind == "xml":
+        return read_xml(path, highway_types)
+    if kind == "pbf":
+        return read_pbf(path, highway_types)
+    check_pbf(path)  # the precise reason (empty, truncated, no OSMHeader)
+    raise InputFileError(f"{path}: neither an OSM PBF nor an OSM XML file")
 
 
 def read_online(

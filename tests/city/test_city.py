@@ -154,3 +154,73 @@ def test_key_place_mapped_twice_counts_once():
     out = drop_points_in_same_kind_areas(gdf)
     assert sorted(out["kind"]) == ["hospital", "hospital", "school"]
     assert (out.geom_type == "Point").sum() == 2  # the school inside and the far hospital stay
+
+
+_XML_BODY = """<osm version="0.6" generator="hand">
+ <node id="1" lat="60.17" lon="24.94" version="1"/>
+ <node id="2" lat="60.17" lon="24.941" version="1"/>
+ <node id="3" lat="60.1705" lon="24.941" version="1"/>
+ <node id="4" lat="60.1705" lon="24.94" version="1"/>
+ <way id="10" version="1"><nd ref="1"/><nd ref="2"/>
+  <tag k="highway" v="residential"/><tag k="name" v="K\u00f6lner Stra\u00dfe"/></way>
+ <way id="11" version="1"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/><nd ref="1"/>
+  <tag k="building" v="yes"/><tag k="name" v="M\u00fcller &amp; S\u00f6hne"/></way>
+</osm>
+"""
+
+
+def _load_tiny(path):
+    city = load_city(path, use_cache=False, progress=False)
+    assert len(city.buildings) == 1 and city.graph.number_of_edges() == 2
+    return city
+
+
+def test_xml_declared_latin1(tmp_path):
+    path = tmp_path / "latin.osm"
+    decl = "<?xml version='1.0' encoding='ISO-8859-1'?>\n"
+    path.write_bytes((decl + _XML_BODY).encode("latin-1"))
+    _load_tiny(path)
+
+
+def test_xml_with_utf8_bom(tmp_path):
+    path = tmp_path / "bom.osm"
+    path.write_bytes(b"\xef\xbb\xbf<?xml version='1.0' encoding='UTF-8'?>\n" + _XML_BODY.encode())
+    _load_tiny(path)
+
+
+def test_xml_behind_pbf_name_and_gzip_by_magic(tmp_path):
+    renamed = tmp_path / "really-xml.osm.pbf"
+    renamed.write_text(_XML_BODY, encoding="utf-8")
+    _load_tiny(renamed)
+    import gzip
+
+    gz = tmp_path / "packed.osm"
+    gz.write_bytes(gzip.compress(_XML_BODY.encode()))
+    _load_tiny(gz)
+
+
+def test_xml_entities_not_expanded(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOPSECRET", encoding="utf-8")
+    xxe = (
+        f'<?xml version="1.0"?>\n<!DOCTYPE osm [<!ENTITY x SYSTEM "file://{secret}">]>\n'
+        + _XML_BODY.replace("residential", "residential").replace("K\u00f6lner", "&x;")
+    )
+    path = tmp_path / "xxe.osm"
+    path.write_text(xxe, encoding="utf-8")
+    try:
+        city = load_city(path, use_cache=False, progress=False)
+    except InputFileError as exc:
+        assert "TOPSECRET" not in str(exc) and "\n" not in str(exc)
+    else:
+        assert "TOPSECRET" not in city.streets.to_json()
+    lol = "".join(
+        f'<!ENTITY l{i} "{("&l%d;" % (i - 1)) * 10 if i else "lol"}">' for i in range(10)
+    )
+    bomb = f'<?xml version="1.0"?>\n<!DOCTYPE osm [{lol}]>\n' + _XML_BODY.replace(
+        "K\u00f6lner", "&l9;"
+    )
+    path = tmp_path / "bomb.osm"
+    path.write_text(bomb, encoding="utf-8")
+    with pytest.raises(InputFileError, match="bomb.osm"):
+        load_city(path, use_cache=False, progress=False)
