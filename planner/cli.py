@@ -131,10 +131,28 @@ def config_from_namespace(ns: argparse.Namespace):
     """Turn parsed CLI arguments into a validated CityConfig."""
     from planner.config import config_from_args, load_config
 
+    _check_text_args(ns)
     base = load_config(ns.config) if ns.config else None
     if base is None and not (ns.pbf or ns.osm or ns.place):
         return config_from_args(name=ns.city or "helsinki")
     return config_from_args(name=ns.city, pbf=ns.pbf, osm=ns.osm, place=ns.place, base=base)
+
+
+def _check_text_args(ns: argparse.Namespace) -> None:
+    """Refuse empty or control-character values of the text options, in one line."""
+    from planner.errors import ConfigError
+
+    for opt in ("config", "pbf", "osm", "place", "city", "out"):
+        value = getattr(ns, opt, None)
+        if value is None:
+            continue
+        flag = opt if opt == "config" else f"--{opt}"
+        if not value.strip():
+            raise ConfigError(f"command line: {flag} is empty")
+        if any(not c.isprintable() for c in value):
+            raise ConfigError(
+                f"command line: {flag} {_one_line(repr(value), 120)} holds control characters"
+            )
 
 
 def cmd_run(ns: argparse.Namespace) -> int:

@@ -13,7 +13,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from planner import __version__
-from planner._files import atomic_dir, write_gpkg, write_json
+from planner._files import (
+    atomic_dir,
+    check_output_folder,
+    is_write_refusal,
+    output_error,
+    write_gpkg,
+    write_json,
+)
 from planner._progress import timed
 from planner.city import City, load_city_from_config
 from planner.config import CityConfig
@@ -252,6 +259,19 @@ def run_city(
     The folder is replaced atomically: a failed or killed run leaves the previous outputs.
     """
     out_dir = Path(out_root) / config.name
+    check_output_folder(out_dir)  # before the long load: a bad --out fails at once
+    try:
+        return _run(config, out_dir, use_cache, progress, steps)
+    except OSError as exc:
+        if is_write_refusal(exc):
+            raise output_error(out_dir, exc) from None
+        raise
+
+
+def _run(
+    config: CityConfig, out_dir: Path, use_cache: bool, progress: bool, steps: list[str] | None
+) -> RunResult:
+    """Run the steps into a temporary folder swapped into ``out_dir`` (see :func:`run_city`)."""
     t0 = time.perf_counter()
     keep = steps is not None
     with atomic_dir(out_dir, keep_existing=keep) as tmp, _run_log(tmp):

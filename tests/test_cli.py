@@ -165,3 +165,41 @@ def test_failed_analysis_keeps_the_other_results(tmp_path, capsys):
     for name in ("fiber.gpkg", "bom.csv", "map.html", "report.html"):
         assert (out / name).is_file()
     assert not (out / "airspace.gpkg").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--place", ""],
+        ["--place", "Vaduz\x00"],
+        ["--city", "a\x00b"],
+        ["--pbf", "  "],
+    ],
+)
+def test_empty_or_control_character_arguments(tmp_path, capsys, args):
+    assert main(["run", *args, "--out", str(tmp_path), "-q"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("planner: error: command line:") and "\n" not in err
+    assert not any(tmp_path.iterdir())
+
+
+def _bad_out(tmp_path, kind):
+    if kind == "file":
+        (tmp_path / "f").write_text("x")
+        return tmp_path / "f"
+    if kind == "below_file":
+        (tmp_path / "f").write_text("x")
+        return tmp_path / "f" / "sub"
+    if kind == "city_is_file":
+        (tmp_path / "helsinki").write_text("x")
+        return tmp_path
+    return "/proc/planner-no-such-folder"
+
+
+@pytest.mark.parametrize("kind", ["file", "below_file", "city_is_file", "proc"])
+def test_unusable_output_folder_is_one_line(tmp_path, capsys, kind):
+    out = _bad_out(tmp_path, kind)
+    assert main(["run", "--out", str(out), "-q"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and err[1].startswith("planner: error: ")  # "running ..." + error
+    assert "internal error" not in err[1]

@@ -214,9 +214,7 @@ def test_xml_entities_not_expanded(tmp_path):
         assert "TOPSECRET" not in str(exc) and "\n" not in str(exc)
     else:
         assert "TOPSECRET" not in city.streets.to_json()
-    lol = "".join(
-        f'<!ENTITY l{i} "{("&l%d;" % (i - 1)) * 10 if i else "lol"}">' for i in range(10)
-    )
+    lol = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10 if i else "lol"}">' for i in range(10))
     bomb = f'<?xml version="1.0"?>\n<!DOCTYPE osm [{lol}]>\n' + _XML_BODY.replace(
         "K\u00f6lner", "&l9;"
     )
