@@ -22,7 +22,7 @@ from planner.city.layers import (
     telecom_layer,
 )
 from planner.city.model import City
-from planner.city.osm import RawOSM, read_local, read_online, read_pbf, sample_path
+from planner.city.osm import RawOSM, clean_raw, read_local, read_online, read_pbf, sample_path
 from planner.city.streets import graph_from_segments, major_roads, project_graph
 from planner.config import CityConfig, config_from_args, load_config
 from planner.config.buildings import MAJOR_ROAD_TYPES, STREET_SOURCE
@@ -124,6 +124,7 @@ def _build_city(config: CityConfig, progress: bool = True) -> City:
     bar = steps(["read OSM", "street graph", "buildings", "layers"], progress, config.name)
     with bar:
         raw, source = _read_raw(config)
+        dropped = clean_raw(raw)
         bar.advance()
         if len(raw.buildings) == 0:
             raise EmptyAreaError(f"{source}: no buildings in this area")
@@ -165,6 +166,7 @@ def _build_city(config: CityConfig, progress: bool = True) -> City:
             },
             "streets": {"highway_types": config.streets.highway_types, "source": STREET_SOURCE},
             "crs": "configured" if config.crs else "local UTM zone chosen from the data's centroid",
+            "dropped_at_load": dropped,
         },
     )
     _warn_sparse(city)

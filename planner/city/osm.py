@@ -19,6 +19,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
+import numpy as np
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
@@ -32,6 +33,7 @@ __all__ = [
     "STREET_KEYS",
     "RawOSM",
     "check_pbf",
+    "clean_raw",
     "normalised_xml",
     "read_local",
     "read_online",
@@ -502,3 +504,99 @@ def read_online(
         )
     except OSError as exc:
         raise InputFileError(f"{what}: download failed ({_short(exc)})") from None
+
+
+#: Margin around the street network's core box (0.5-99.5 % quantiles of its points) within
+#: which features are kept: the larger of this many degrees and the box's own span.
+OUTLIER_MARGIN_DEG = 0.05
+
+
+def _valid_rows(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    """Return a mask of rows whose coordinates are finite and within lon/lat range."""
+    if len(gdf) == 0:
+        return np.ones(0, dtype=bool)
+    b = gdf.geometry.bounds.to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(b).all(axis=1)
+        ok &= (b[:, 0] >= -180) & (b[:, 2] <= 180) & (b[:, 1] >= -90) & (b[:, 3] <= 90)
+    return ok
+
+
+def _street_points(raw: RawOSM) -> np.ndarray:
+    """Return the (lon, lat) of the street network's points (segment bounds or graph nodes)."""
+    if raw.segments is not None:
+        b = raw.segments.geometry.bounds.to_numpy(dtype=float)
+        return np.vstack([b[:, :2], b[:, 2:]]) if len(b) else np.empty((0, 2))
+    xy = [(d.get("x"), d.get("y")) for _, d in raw.graph.nodes(data=True)]
+    return np.asarray(xy, dtype=float).reshape(-1, 2)
+
+
+def _study_box(points: np.ndarray) -> tuple[float, float, float, float] | None:
+    """Return the core box of the street points widened by the outlier margin (or None)."""
+    if len(points) < 2:
+        return None
+    lo = np.quantile(points, 0.005, axis=0)
+    hi = np.quantile(points, 0.995, axis=0)
+    margin = np.maximum(hi - lo, OUTLIER_MARGIN_DEG)
+    return (*(lo - margin), *(hi + margin))
+
+
+def _inside(gdf: gpd.GeoDataFrame, box: tuple[float, float, float, float]) -> np.ndarray:
+    """Return a mask of rows whose bounds intersect ``box``."""
+    b = gdf.geometry.bounds.to_numpy(dtype=float)
+    w, s, e, n = box
+    return (b[:, 2] >= w) & (b[:, 0] <= e) & (b[:, 3] >= s) & (b[:, 1] <= n)
+
+
+def _clean_graph(graph: nx.MultiDiGraph, box: tuple | None) -> int:
+    """Remove graph nodes with bad coordinates or outside ``box``; return how many."""
+    bad = []
+    for node, d in graph.nodes(data=True):
+        x, y = float(d.get("x", np.nan)), float(d.get("y", np.nan))
+        ok = np.isfinite(x) and np.isfinite(y) and -180 <= x <= 180 and -90 <= y <= 90
+        if ok and box is not None:
+            ok = box[0] <= x <= box[2] and box[1] <= y <= box[3]
+        if not ok:
+            bad.append(node)
+    graph.remove_nodes_from(bad)
+    return len(bad)
+
+
+def clean_raw(raw: RawOSM) -> dict[str, int]:
+    """Drop what cannot be planned on, in place; return the counts for the summary.
+
+    Removed: features with NaN, infinite or out-of-range coordinates (never passed to
+    GEOS), features outside the study box (the street network's 0.5-99.5 % quantile box
+    widened by its own span, at least :data:`OUTLIER_MARGIN_DEG`), so one stray feature
+    on the other side of the world cannot size the rasters, and buildings listed twice
+    (the same OSM type and id).
+    """
+    counts = {"bad_coordinates": 0, "outside_study_area": 0, "duplicate_buildings": 0}
+    for name in ("buildings", "features", "addresses", "segments"):
+        gdf = getattr(raw, name)
+        if gdf is None or len(gdf) == 0:
+            continue
+        ok = _valid_rows(gdf)
+        counts["bad_coordinates"] += int((~ok).sum())
+        setattr(raw, name, gdf[ok].reset_index(drop=True))
+    if raw.graph is not None:
+        counts["bad_coordinates"] += _clean_graph(raw.graph, None)
+    box = _study_box(_street_points(raw))
+    if box is not None:
+        for name in ("buildings", "features", "addresses", "segments"):
+            gdf = getattr(raw, name)
+            if gdf is None or len(gdf) == 0:
+                continue
+            ok = _inside(gdf, box)
+            counts["outside_study_area"] += int((~ok).sum())
+            setattr(raw, name, gdf[ok].reset_index(drop=True))
+        if raw.graph is not None:
+            counts["outside_study_area"] += _clean_graph(raw.graph, box)
+    ids = raw.buildings[["osm_type", "osm_id"]]
+    dup = ids.notna().all(axis=1).to_numpy() & ids.duplicated().to_numpy()
+    counts["duplicate_buildings"] = int(dup.sum())
+    raw.buildings = raw.buildings[~dup].reset_index(drop=True)
+    for what, n in counts.items():
+        if n:
+            log.warning("dropped %d input features: %s", n, what.replace("_", " "))
+    return counts

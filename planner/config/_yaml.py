@@ -88,5 +88,6 @@ def read_yaml(path: Path, what: str = "config file") -> object:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}:" if mark is not None else ""
         problem = getattr(exc, "problem", None) if mark is not None else str(exc)
+        problem = problem.splitlines()[0][:120] if problem else None
         detail = f" ({problem})" if problem else ""
         raise ConfigError(f"{path}:{where} not valid YAML{detail}") from None
