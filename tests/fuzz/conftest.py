@@ -40,3 +40,13 @@ def fuzz_scale(request) -> float:
 def cases(quick: int) -> int:
     """Return the number of hypothesis examples for a test with ``quick`` CI cases."""
     return int(quick * float(os.environ.get("PLANNER_FUZZ_SCALE", "1")))
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests.fuzz.hostile import OUTCOMES
+
+    if OUTCOMES:
+        total = sum(OUTCOMES.values())
+        terminalreporter.write_line(
+            f"fuzz cases: {total} ({OUTCOMES['ok']} ran, {OUTCOMES['refused']} refused in one line)"
+        )

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 from hypothesis import strategies as st
 
 from planner.errors import PlannerError
 
-__all__ = ["check_outcome", "coords", "hostile_text", "osm_xml"]
+__all__ = ["OUTCOMES", "check_outcome", "coords", "hostile_text", "osm_xml"]
 
 #: Strings that break naive code: control characters, markup, huge, paths, format codes.
 _NASTY = [
@@ -63,17 +64,23 @@ def _esc(text: str) -> str:
 @st.composite
 def osm_xml(draw) -> str:
     """A small OSM XML document around central Helsinki, with hostile parts mixed in."""
-    n_nodes = draw(st.integers(2, 12))
+    n_nodes = draw(st.integers(4, 14))
     base = [(24.94 + 0.0005 * (i % 4), 60.17 + 0.0005 * (i // 4)) for i in range(n_nodes)]
     nodes = []
     for i, (lon, lat) in enumerate(base, start=1):
-        if draw(st.booleans()) and draw(st.booleans()):
+        if i > 4 and draw(st.booleans()):
             lon, lat = draw(coords)
-        nid = draw(st.sampled_from([i, i, i, 1]))  # sometimes a duplicate id
+        nid = draw(st.sampled_from([i, i, i, 1])) if i > 4 else i  # sometimes a duplicate id
         nodes.append(f'<node id="{nid}" lat="{lat!r}" lon="{lon!r}" version="1"/>')
-    ways = []
+    ways = [  # a valid street and building, so most cases reach the later stages
+        '<way id="1" version="1"><nd ref="1"/><nd ref="2"/>'
+        '<tag k="highway" v="residential"/></way>',
+        '<way id="2" version="1"><nd ref="1"/><nd ref="2"/><nd ref="4"/><nd ref="3"/><nd ref="1"/>'
+        '<tag k="building" v="yes"/></way>',
+    ]
     for w in range(draw(st.integers(0, 6))):
-        refs = draw(st.lists(st.integers(0, n_nodes + 2), min_size=0, max_size=8))
+        ref = st.integers(1, n_nodes) if draw(st.integers(0, 9)) else st.integers(0, n_nodes + 2)
+        refs = draw(st.lists(ref, min_size=0, max_size=8))
         if draw(st.booleans()) and refs:
             refs.append(refs[0])  # closed ring (maybe degenerate)
         kind = draw(st.sampled_from(["highway", "building", "building", "highway", "landuse"]))
@@ -104,6 +111,10 @@ def osm_xml(draw) -> str:
     )
 
 
+#: Outcome counts of the session ("ok", "refused"), reported at the end of a fuzz run.
+OUTCOMES: Counter = Counter()
+
+
 def check_outcome(call) -> str:
     """Run ``call``; return "ok" or "refused"; fail on any non-PlannerError or bad message."""
     try:
@@ -112,5 +123,7 @@ def check_outcome(call) -> str:
         msg = str(exc)
         assert msg and "\n" not in msg, f"not one line: {msg!r}"
         assert "Traceback" not in msg and "internal error" not in msg
+        OUTCOMES["refused"] += 1
         return "refused"
+    OUTCOMES["ok"] += 1
     return "ok"
