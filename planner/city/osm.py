@@ -506,8 +506,10 @@ def read_online(
         raise InputFileError(f"{what}: download failed ({_short(exc)})") from None
 
 
-#: Margin around the street network's core box (0.5-99.5 % quantiles of its points) within
-#: which features are kept: the larger of this many degrees and the box's own span.
+#: Study box: the street points' interquartile box widened on each side by this many times
+#: its own size (a city spread evenly over its extract keeps all of it and 2.5 times its
+#: span beyond), and by at least :data:`OUTLIER_MARGIN_DEG` degrees (about 5 km).
+OUTLIER_IQR_FACTOR = 3.0
 OUTLIER_MARGIN_DEG = 0.05
 
 
@@ -535,9 +537,11 @@ def _study_box(points: np.ndarray) -> tuple[float, float, float, float] | None:
     """Return the core box of the street points widened by the outlier margin (or None)."""
     if len(points) < 2:
         return None
-    lo = np.quantile(points, 0.005, axis=0)
-    hi = np.quantile(points, 0.995, axis=0)
-    margin = np.maximum(hi - lo, OUTLIER_MARGIN_DEG)
+    points = points[np.isfinite(points).all(axis=1)]
+    if len(points) < 2:
+        return None
+    lo, hi = np.quantile(points, 0.25, axis=0), np.quantile(points, 0.75, axis=0)
+    margin = np.maximum(OUTLIER_IQR_FACTOR * (hi - lo), OUTLIER_MARGIN_DEG)
     return (*(lo - margin), *(hi + margin))
 
 
@@ -562,34 +566,36 @@ def _clean_graph(graph: nx.MultiDiGraph, box: tuple | None) -> int:
     return len(bad)
 
 
-def clean_raw(raw: RawOSM) -> dict[str, int]:
-    """Drop what cannot be planned on, in place; return the counts for the summary.
-
-    Removed: features with NaN, infinite or out-of-range coordinates (never passed to
-    GEOS), features outside the study box (the street network's 0.5-99.5 % quantile box
-    widened by its own span, at least :data:`OUTLIER_MARGIN_DEG`), so one stray feature
-    on the other side of the world cannot size the rasters, and buildings listed twice
-    (the same OSM type and id).
-    """
-    counts = {"bad_coordinates": 0, "outside_study_area": 0, "duplicate_buildings": 0}
+def _filter_layers(raw: RawOSM, keep: Callable[[gpd.GeoDataFrame], np.ndarray]) -> int:
+    """Keep the rows of every raw layer where ``keep`` is True; return how many were dropped."""
+    dropped = 0
     for name in ("buildings", "features", "addresses", "segments"):
         gdf = getattr(raw, name)
         if gdf is None or len(gdf) == 0:
             continue
-        ok = _valid_rows(gdf)
-        counts["bad_coordinates"] += int((~ok).sum())
+        ok = keep(gdf)
+        dropped += int((~ok).sum())
         setattr(raw, name, gdf[ok].reset_index(drop=True))
+    return dropped
+
+
+def clean_raw(raw: RawOSM) -> dict[str, int]:
+    """Drop what cannot be planned on, in place; return the counts for the summary.
+
+    Removed: features with NaN, infinite or out-of-range coordinates (never passed to
+    GEOS), features outside the study box (the street points' interquartile box widened by
+    :data:`OUTLIER_IQR_FACTOR` times its size, at least :data:`OUTLIER_MARGIN_DEG`), so one
+    stray feature on the other side of the world cannot size the rasters, and buildings
+    listed twice
+    (the same OSM type and id).
+    """
+    counts = {"bad_coordinates": 0, "outside_study_area": 0, "duplicate_buildings": 0}
+    counts["bad_coordinates"] = _filter_layers(raw, _valid_rows)
     if raw.graph is not None:
         counts["bad_coordinates"] += _clean_graph(raw.graph, None)
     box = _study_box(_street_points(raw))
     if box is not None:
-        for name in ("buildings", "features", "addresses", "segments"):
-            gdf = getattr(raw, name)
-            if gdf is None or len(gdf) == 0:
-                continue
-            ok = _inside(gdf, box)
-            counts["outside_study_area"] += int((~ok).sum())
-            setattr(raw, name, gdf[ok].reset_index(drop=True))
+        counts["outside_study_area"] = _filter_layers(raw, lambda gdf: _inside(gdf, box))
         if raw.graph is not None:
             counts["outside_study_area"] += _clean_graph(raw.graph, box)
     ids = raw.buildings[["osm_type", "osm_id"]]

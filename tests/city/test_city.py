@@ -222,3 +222,27 @@ def test_xml_entities_not_expanded(tmp_path):
     path.write_text(bomb, encoding="utf-8")
     with pytest.raises(InputFileError, match="bomb.osm"):
         load_city(path, use_cache=False, progress=False)
+
+
+def test_stray_feature_and_duplicate_ways_dropped(tmp_path):
+    """A building + street on the other side of the world and a duplicated way are dropped."""
+    path = tmp_path / "stray.osm.pbf"
+    mut = osmium.osm.mutable
+    grid = [(24.94 + 0.001 * i, 60.17 + 0.001 * j) for j in range(4) for i in range(4)]
+    far = [(-150.0, -40.0), (-149.999, -40.0), (-149.999, -39.999)]
+    with osmium.SimpleWriter(str(path)) as w:
+        for i, (lon, lat) in enumerate(grid + far, start=1):
+            w.add_node(mut.Node(id=i, location=(lon, lat), version=1))
+        for r in range(4):  # four streets
+            nodes = [4 * r + 1, 4 * r + 2, 4 * r + 3, 4 * r + 4]
+            w.add_way(mut.Way(id=100 + r, nodes=nodes, tags={"highway": "residential"}, version=1))
+        ring = [1, 2, 6, 5, 1]
+        w.add_way(mut.Way(id=200, nodes=ring, tags={"building": "house"}, version=1))
+        w.add_way(mut.Way(id=200, nodes=ring, tags={"building": "house"}, version=1))
+        w.add_way(mut.Way(id=201, nodes=[17, 18], tags={"highway": "residential"}, version=1))
+        w.add_way(mut.Way(id=202, nodes=[17, 18, 19, 17], tags={"building": "yes"}, version=1))
+    city = load_city(path, use_cache=False, progress=False)
+    dropped = city.assumptions["dropped_at_load"]
+    assert len(city.buildings) == 1 and dropped["duplicate_buildings"] == 1
+    assert dropped["outside_study_area"] >= 2
+    assert city.boundary.bounds[0] > 24  # the stray street and building did not stretch it
