@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
+from planner.city.buildings import parse_number
 from planner.city.streets import main_highway
 from planner.errors import EmptyAreaError, InputFileError, PlaceNotFoundError
 
@@ -30,6 +31,7 @@ __all__ = [
     "BUILDING_KEYS",
     "FEATURE_KEYS",
     "FEATURE_TAGS",
+    "TAG_MAXIMA",
     "STREET_KEYS",
     "RawOSM",
     "check_pbf",
@@ -566,6 +568,32 @@ def _clean_graph(graph: nx.MultiDiGraph, box: tuple | None) -> int:
     return len(bad)
 
 
+#: Largest value kept of a numeric building tag; larger ones (``height=99999999999999999999``)
+#: are clamped to it and counted. 1,000 m: above the tallest building (828 m); 200 levels
+#: (the tallest have 163); 10,000 flats (the largest residential blocks have a few thousand).
+TAG_MAXIMA: dict[str, float] = {
+    "height": 1000.0,
+    "min_height": 1000.0,
+    "roof:height": 1000.0,
+    "building:levels": 200.0,
+    "building:flats": 10_000.0,
+}
+
+
+def _clamp_tags(buildings: gpd.GeoDataFrame) -> int:
+    """Clamp numeric building tags above :data:`TAG_MAXIMA` in place; return how many."""
+    clamped = 0
+    for key, limit in TAG_MAXIMA.items():
+        if key not in buildings or len(buildings) == 0:
+            continue
+        values = parse_number(buildings[key], feet_aware=key.endswith("height"))
+        over = (values > limit).to_numpy()
+        if over.any():
+            buildings.loc[over, key] = f"{limit:g}"
+            clamped += int(over.sum())
+    return clamped
+
+
 def _filter_layers(raw: RawOSM, keep: Callable[[gpd.GeoDataFrame], np.ndarray]) -> int:
     """Keep the rows of every raw layer where ``keep`` is True; return how many were dropped."""
     dropped = 0
@@ -586,7 +614,7 @@ def clean_raw(raw: RawOSM) -> dict[str, int]:
     GEOS), features outside the study box (the street points' interquartile box widened by
     :data:`OUTLIER_IQR_FACTOR` times its size, at least :data:`OUTLIER_MARGIN_DEG`), so one
     stray feature on the other side of the world cannot size the rasters, and buildings
-    listed twice
+    listed twice. Numeric building tags above :data:`TAG_MAXIMA` are clamped to it
     (the same OSM type and id).
     """
     counts = {"bad_coordinates": 0, "outside_study_area": 0, "duplicate_buildings": 0}
@@ -602,7 +630,8 @@ def clean_raw(raw: RawOSM) -> dict[str, int]:
     dup = ids.notna().all(axis=1).to_numpy() & ids.duplicated().to_numpy()
     counts["duplicate_buildings"] = int(dup.sum())
     raw.buildings = raw.buildings[~dup].reset_index(drop=True)
+    counts["clamped_building_tags"] = _clamp_tags(raw.buildings)
     for what, n in counts.items():
         if n:
-            log.warning("dropped %d input features: %s", n, what.replace("_", " "))
+            log.warning("input features: %d %s (dropped or clamped)", n, what.replace("_", " "))
     return counts

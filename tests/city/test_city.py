@@ -246,3 +246,17 @@ def test_stray_feature_and_duplicate_ways_dropped(tmp_path):
     assert len(city.buildings) == 1 and dropped["duplicate_buildings"] == 1
     assert dropped["outside_study_area"] >= 2
     assert city.boundary.bounds[0] > 24  # the stray street and building did not stretch it
+
+
+def test_overflowing_height_and_levels_tags_clamped(tmp_path):
+    path = tmp_path / "tall.osm"
+    body = _XML_BODY.replace(
+        '<tag k="building" v="yes"/>',
+        '<tag k="building" v="apartments"/><tag k="height" v="99999999999999999999"/>'
+        '<tag k="building:levels" v="99999999999999999999"/>',
+    )
+    path.write_text(body, encoding="utf-8")
+    city = load_city(path, use_cache=False, progress=False)
+    b = city.buildings.iloc[0]
+    assert b["height_m"] <= 1000 and 0 <= city.counts()["premises"] < 10**7
+    assert city.assumptions["dropped_at_load"]["clamped_building_tags"] == 2
