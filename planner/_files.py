@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import math
@@ -17,10 +18,16 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from planner.errors import InputFileError
+
 __all__ = [
     "atomic_dir",
     "atomic_path",
+    "check_output_folder",
     "clean_stale_temporaries",
+    "finite_json",
+    "is_write_refusal",
+    "output_error",
     "json_default",
     "write_gpkg",
     "write_json",
@@ -42,9 +49,13 @@ def atomic_dir(final: str | Path, keep_existing: bool = False) -> Iterator[Path]
     run (one analysis) updates some files and keeps the others.
     """
     final = Path(final)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    clean_stale_temporaries(final)
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{final.name}-", dir=final.parent))
+    check_output_folder(final)
+    try:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        clean_stale_temporaries(final)
+        tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{final.name}-", dir=final.parent))
+    except OSError as exc:
+        raise output_error(final, exc) from None
     if keep_existing and final.is_dir():
         _copy_regular_files(final, tmp)
     (tmp / ".pid").write_text(str(os.getpid()))
@@ -61,6 +72,39 @@ def atomic_dir(final: str | Path, keep_existing: bool = False) -> Iterator[Path]
     os.replace(tmp, final)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+#: OS errors that mean "this output folder cannot be written", not a bug.
+_WRITE_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.ENOTDIR}
+
+
+def output_error(folder: Path, exc: OSError) -> InputFileError:
+    """Return the one-line error for an output folder the OS refuses to write."""
+    reason = exc.strerror or type(exc).__name__
+    return InputFileError(f"{folder}: cannot write the output folder ({reason})")
+
+
+def is_write_refusal(exc: OSError) -> bool:
+    """Return True when ``exc`` is the OS refusing a write (permission, read-only, disk full)."""
+    return exc.errno in _WRITE_ERRNOS
+
+
+def check_output_folder(final: str | Path) -> None:
+    """Raise InputFileError (one line) unless ``final`` can become an output folder.
+
+    Refused: ``final`` or one of its parents is an existing non-folder (a regular file,
+    a device), or the nearest existing parent is not writable.
+    """
+    final = Path(final)
+    if final.exists() and not final.is_dir():
+        raise InputFileError(f"{final}: exists and is not a folder; remove it or choose --out")
+    parent = final.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputFileError(f"{parent}: is a file, not a folder; choose another --out")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise InputFileError(f"{parent}: output folder is not writable; choose another --out")
 
 
 def _copy_regular_files(src: Path, dst: Path) -> None:
@@ -219,8 +263,27 @@ def json_default(obj):
 
 
 def write_json(data: dict, path: str | Path) -> Path:
-    """Write ``data`` as indented JSON (atomically: temp file + rename)."""
+    """Write ``data`` as indented, strictly valid JSON (atomically: temp file + rename).
+
+    Non-finite numbers (``inf``, ``nan``), which JSON cannot hold, are written as ``null``
+    with a warning naming the key; the file never contains bare ``Infinity`` or ``NaN``.
+    """
+    clean = finite_json(data)
     with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=2, default=json_default, ensure_ascii=False)
+        json.dump(clean, fh, indent=2, default=json_default, ensure_ascii=False, allow_nan=False)
         fh.write("\n")
     return Path(path)
+
+
+def finite_json(value: object, where: str = "") -> object:
+    """Return ``value`` with every non-finite float (also numpy's) replaced by ``None``."""
+    if isinstance(value, dict):
+        return {k: finite_json(v, f"{where}.{k}" if where else str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite_json(v, f"{where}[{i}]") for i, v in enumerate(value)]
+    if isinstance(value, np.ndarray):
+        return finite_json(value.tolist(), where)
+    if isinstance(value, float | np.floating) and not math.isfinite(value):
+        log.warning("%s: non-finite value %s written as null", where or "value", value)
+        return None
+    return value

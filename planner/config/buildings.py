@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field, field_validator
+
+from planner.config._strict import STRICT
 
 __all__ = [
     "DEFAULT_HIGHWAY_TYPES",
     "MAJOR_ROAD_TYPES",
+    "MAX_LEVELS",
     "SOURCES",
     "STREET_SOURCE",
     "BuildingAssumptions",
@@ -63,6 +66,10 @@ SOURCES: dict[str, str] = {
 }
 
 
+#: Most storeys a building type may default to.
+MAX_LEVELS = 200
+
+
 class BuildingAssumptions(BaseModel):
     """Defaults for building heights, households and premises when tags are missing.
 
@@ -70,9 +77,10 @@ class BuildingAssumptions(BaseModel):
     written to ``summary.json`` together with :data:`SOURCES`.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     metres_per_level: float = Field(3.0, gt=0, le=10)
+    #: Default storeys per ``building=*`` type; each 0..200 (the tallest buildings have ~160).
     default_levels: dict[str, float] = Field(
         default_factory=lambda: {
             "house": 2,
@@ -104,10 +112,10 @@ class BuildingAssumptions(BaseModel):
             "other": 2,
         }
     )
-    floor_area_per_household_m2: float = Field(90.0, gt=0)
-    people_per_household: float = Field(2.3, gt=0)
-    min_premise_footprint_m2: float = Field(30.0, ge=0)
-    house_max_footprint_m2: float = Field(200.0, ge=0)
+    floor_area_per_household_m2: float = Field(90.0, ge=1, le=10_000)
+    people_per_household: float = Field(2.3, gt=0, le=100)
+    min_premise_footprint_m2: float = Field(30.0, ge=0, le=1000)
+    house_max_footprint_m2: float = Field(200.0, ge=0, le=100_000)
     generic_buildings_residential: bool = True
     residential_types: list[str] = Field(
         default_factory=lambda: [
@@ -182,6 +190,15 @@ class BuildingAssumptions(BaseModel):
     def report(self) -> dict:
         """Return the values in use with their sources, for ``summary.json``."""
         return {"values": self.model_dump(), "sources": SOURCES}
+
+    @field_validator("default_levels")
+    @classmethod
+    def _levels(cls, v: dict[str, float]) -> dict[str, float]:
+        bad = {k: x for k, x in v.items() if not 0 <= x <= MAX_LEVELS}
+        if bad:
+            k = next(iter(bad))
+            raise ValueError(f"default_levels[{k!r}] = {bad[k]} must be 0..{MAX_LEVELS}")
+        return v
 
 
 #: Street classes kept in the street graph (fiber is trenched along these; drones follow them).

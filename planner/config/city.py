@@ -6,9 +6,10 @@ import re
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
+from planner.config._strict import STRICT
+from planner.config._yaml import read_yaml
 from planner.config.buildings import DEFAULT_HIGHWAY_TYPES, BuildingAssumptions
 from planner.config.drones import DroneConfig
 from planner.config.fiber import FiberConfig
@@ -37,7 +38,7 @@ class SourceConfig(BaseModel):
     ``pbf`` / ``osm`` paths are resolved relative to the config file.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     sample: str | None = None
     pbf: Path | None = None
@@ -74,7 +75,7 @@ class SourceConfig(BaseModel):
 class StreetConfig(BaseModel):
     """Which OSM highway classes form the street graph."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     highway_types: list[str] = Field(default_factory=lambda: list(DEFAULT_HIGHWAY_TYPES))
 
@@ -82,7 +83,7 @@ class StreetConfig(BaseModel):
 class MapConfig(BaseModel):
     """Basemaps of the HTML maps (tiles are fetched by the viewer's browser, never by planner)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     #: Tile basemaps, the first shown: ``osm``, ``light`` (CARTO) and ``tianditu`` (China's
     #: national map service, reachable where OSM tiles are slow or blocked; needs a key).
@@ -97,7 +98,7 @@ class MapConfig(BaseModel):
 class CityConfig(BaseModel):
     """One city's configuration (``data/cities/<name>.yml``)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     name: str
     source: SourceConfig = Field(default_factory=lambda: SourceConfig(sample="helsinki"))
@@ -159,7 +160,23 @@ class CityConfig(BaseModel):
             raise ValueError(f"unknown CRS {v!r}") from exc
         if not crs.is_projected:
             raise ValueError(f"{v!r} is not a projected CRS in metres")
+        _check_transform(crs, v)
         return v
+
+
+def _check_transform(crs, text: str) -> None:
+    """Raise ValueError unless WGS84 degrees can be projected to ``crs`` (an Earth CRS)."""
+    from pyproj import Transformer
+    from pyproj.exceptions import ProjError
+
+    area = crs.area_of_use
+    lon, lat = ((area.west + area.east) / 2, (area.south + area.north) / 2) if area else (0, 0)
+    try:
+        x, y = Transformer.from_crs(4326, crs, always_xy=True).transform(lon, lat)
+    except ProjError:
+        raise ValueError(f"{text!r}: cannot project WGS84 coordinates to this CRS") from None
+    if not (abs(x) < 1e9 and abs(y) < 1e9):
+        raise ValueError(f"{text!r}: cannot project WGS84 coordinates to this CRS")
 
 
 def check_city_name(name: str) -> str:
@@ -210,12 +227,7 @@ def load_config(path: str | Path) -> CityConfig:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: config file not found")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        where = f" line {line + 1}" if line is not None else ""
-        raise ConfigError(f"{path}:{where} not valid YAML") from None
+    data = read_yaml(path)
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of keys at the top level")
     data.setdefault("name", slugify(path.stem))

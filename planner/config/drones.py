@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from planner.config import sora
+from planner.config._strict import MIN_RESOLUTION_M, STRICT
+from planner.config._yaml import read_yaml
 from planner.config.places import AUTO_PRESET, FALLBACK_PRESET
 from planner.errors import ConfigError, InputFileError
 
@@ -101,7 +102,7 @@ DEFAULT_LANDUSE_FACTORS = {
 class CitedValue(BaseModel):
     """A metre value with the rule or assumption it comes from."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     value_m: float = Field(gt=0)
     source: str = Field(min_length=3)
 
@@ -109,7 +110,7 @@ class CitedValue(BaseModel):
 class NoFlyRule(BaseModel):
     """No-fly rule for one feature kind: lateral buffer and optional ceiling (m AGL)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     buffer_m: float = Field(ge=0)
     ceiling_m: float | None = Field(default=None, gt=0)
     source: str = Field(min_length=3)
@@ -118,7 +119,7 @@ class NoFlyRule(BaseModel):
 class AirspacePreset(BaseModel):
     """A national or project rule set (``planner/data/airspace/*.yml``)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     name: str
     title: str = ""
     altitude_cap: CitedValue
@@ -138,7 +139,7 @@ class AirspacePreset(BaseModel):
 class FlightBand(BaseModel):
     """Altitude band (m above ground) in which corridors are flown."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     min_m: float = Field(default=60.0, ge=0)
     max_m: float = Field(default=120.0, gt=0)
 
@@ -209,10 +210,7 @@ def load_preset(name_or_path: str | Path, overrides: dict | None = None) -> Airs
             raise ConfigError(f"drones.preset: unknown airspace preset {name_or_path!r}; {known}")
     if not p.is_file():
         raise InputFileError(f"{p}: airspace preset file not found")
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{p}: not valid YAML ({str(exc).splitlines()[0]})") from None
+    raw = read_yaml(p, "airspace preset file")
     if not isinstance(raw, dict):
         raise ConfigError(f"{p}: expected a mapping at the top level")
     if overrides:
@@ -260,7 +258,7 @@ AUTO_HUB_SPACING_CAP_M = 1000.0
 class HubConfig(BaseModel):
     """A named hub (vertiport, hospital pad, depot) in WGS84 degrees."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     name: str = Field(min_length=1)
     lon: float = Field(ge=-180, le=180)
     lat: float = Field(ge=-90, le=90)
@@ -272,7 +270,7 @@ class DroneConfig(BaseModel):
     Every default is documented next to its field.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     #: Rule preset name (``cn``, ``eu``, ``us``, ``uk``, ``usepe``) or YAML path; ``auto``
     #: (default): the preset of the data's country (:func:`planner.config.places.choose_preset`,
     #: resolved by ``planner run``; ``eu`` where no location is known).
@@ -286,7 +284,7 @@ class DroneConfig(BaseModel):
     #: ``free`` lattice or ``streets`` (Metropolis-style, above the street graph).
     mode: Literal["free", "streets"] = "free"
     #: Raster / lattice cell size (m); issue 5 suggests 10-25 m.
-    resolution_m: float = Field(default=10.0, gt=0)
+    resolution_m: float = Field(default=10.0, ge=MIN_RESOLUTION_M)
     #: Fixed weight ``w`` in edge cost = length × (1 + w × risk) for all pairs. Setting it
     #: turns ``detour_budget`` off. None (default): free mode routes by ``detour_budget``;
     #: streets mode (and free mode with ``detour_budget: null``) uses
@@ -303,7 +301,9 @@ class DroneConfig(BaseModel):
     detour_budget: float | None = Field(default=1.10, ge=1)
     #: Candidate weights for ``detour_budget``: log-spaced; w = 10 is within 0.1 % of the
     #: least-exposure path's risk on the Liechtenstein and Monaco benchmark runs.
-    budget_weights: list[float] = Field(default_factory=lambda: [0.03, 0.1, 0.3, 1.0, 3.0, 10.0])
+    budget_weights: list[float] = Field(
+        default_factory=lambda: [0.03, 0.1, 0.3, 1.0, 3.0, 10.0], min_length=1, max_length=64
+    )
     #: Heights (m) per obstacle kind where OSM has none, merged over
     #: :data:`~planner.airspace.DEFAULT_OBSTACLE_HEIGHT_M` (planner assumptions).
     obstacle_heights: dict[str, float] | None = None
@@ -362,7 +362,7 @@ class DroneConfig(BaseModel):
     mast_radius_m: float = Field(default=1000.0, gt=0)
     #: Population density GeoTIFF (people/km²) instead of the building occupancy model.
     population_raster: str | None = None
-    m2_per_person: float = Field(default=DEFAULT_OCCUPANCY["m2_per_person"], gt=0)
+    m2_per_person: float = Field(default=DEFAULT_OCCUPANCY["m2_per_person"], ge=1)
     window_m: float = Field(default=DEFAULT_OCCUPANCY["window_m"], gt=0)
     landuse_factors: dict[str, float] | None = None
 
@@ -373,6 +373,14 @@ class DroneConfig(BaseModel):
             return sora.UA_CLASSES[sora.ua_class_index(v)].name
         except ConfigError as exc:
             raise ValueError(str(exc).removeprefix("ua_class: ")) from None
+
+    @field_validator("budget_weights", "landuse_factors", "obstacle_heights")
+    @classmethod
+    def _non_negative(cls, v: list[float] | dict[str, float] | None, info):
+        values = list(v.values()) if isinstance(v, dict) else list(v or [])
+        if any(x < 0 for x in values):
+            raise ValueError(f"{info.field_name} must not be negative (got {min(values)})")
+        return v
 
     @field_validator("hubs")
     @classmethod

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
+
+from planner.config._strict import MIN_RESOLUTION_M, STRICT
 
 __all__ = ["MOBILE_SOURCES", "SOURCES", "FiberConfig"]
 
@@ -78,7 +80,7 @@ class FiberConfig(BaseModel):
     Every default stands in for data a city rarely has; see :data:`SOURCES`.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     drop_limit_m: float = Field(152.4, gt=0, description="passed: fibre within this (m)")
     near_m: float = Field(500.0, gt=0, description="near: fibre within this (m)")
@@ -103,7 +105,7 @@ class FiberConfig(BaseModel):
     mobile_sites_per_10k_target: float = Field(12.0, ge=0)
     key_place_radius_m: float = Field(500.0, gt=0)
     h3_resolutions: list[int] = Field(default_factory=lambda: [8, 9])
-    raster_resolution_m: float = Field(100.0, gt=0)
+    raster_resolution_m: float = Field(100.0, ge=MIN_RESOLUTION_M)
 
     @field_validator("h3_resolutions")
     @classmethod

@@ -6,13 +6,13 @@ from pathlib import Path
 
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     field_validator,
     model_validator,
 )
 
+from planner.config._strict import MAX_MONEY, STRICT
 from planner.errors import ConfigError
 
 #: USD -> EUR conversion used for the US survey figures (ECB reference rate, 2024 average 0.924).
@@ -98,7 +98,7 @@ class PlanConfig(BaseModel):
     :data:`SOURCES`. The drop limit is taken from :class:`planner.fiber.FiberConfig`.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
 
     currency: str = "EUR"
     trench_per_m: dict[str, float] = Field(default_factory=_trench)
@@ -144,10 +144,12 @@ class PlanConfig(BaseModel):
     @field_validator("trench_per_m")
     @classmethod
     def _trench_pos(cls, v: dict[str, float]) -> dict[str, float]:
-        bad = {k: x for k, x in v.items() if not x > 0}
+        bad = {k: x for k, x in v.items() if not 0 < x <= MAX_MONEY}
         if bad:
             k = next(iter(bad))
-            raise ValueError(f"trench_per_m[{k!r}] = {bad[k]} must be > 0")
+            raise ValueError(
+                f"trench_per_m[{k!r}] = {bad[k]} must be > 0 and at most {MAX_MONEY:g}"
+            )
         return v
 
     @field_validator(
@@ -164,8 +166,8 @@ class PlanConfig(BaseModel):
     )
     @classmethod
     def _positive(cls, v: float | None, info) -> float | None:
-        if v is not None and not v > 0:
-            raise ValueError(f"{info.field_name} = {v} must be > 0")
+        if v is not None and not 0 < v <= MAX_MONEY:
+            raise ValueError(f"{info.field_name} = {v} must be > 0 and at most {MAX_MONEY:g}")
         return v
 
     @field_validator("split_ratio", "first_level_ratio")

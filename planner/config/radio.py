@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
+from planner.config._strict import MIN_RESOLUTION_M, STRICT
 from planner.errors import ConfigError
 
 __all__ = ["SOURCES", "TARGET_SOURCES", "RadioTargets", "RadioConfig", "DEFAULT_BAND_GHZ"]
@@ -155,7 +156,7 @@ TARGET_SOURCES: dict[str, str] = {
 class RadioTargets(BaseModel):
     """KPI targets of the radio analysis (sources in :data:`TARGET_SOURCES`)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     route_coverage_pct: float = Field(90.0, ge=0, le=100)
     sites_per_10k: float = Field(12.0, ge=0)
     key_places_pct: float = Field(95.0, ge=0, le=100)
@@ -169,10 +170,10 @@ class RadioConfig(BaseModel):
     Every default and its source is in :data:`SOURCES`; :meth:`report` returns both.
     """
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = STRICT
     site_files: list[Path] = Field(default_factory=list)
     use_osm_sites: bool = True
-    resolution_m: float = Field(20.0, gt=0)
+    resolution_m: float = Field(20.0, ge=MIN_RESOLUTION_M)
     ground_height_m: float = Field(1.5, gt=0)
     heights_m: list[float] | None = None
     frequency_ghz: float = Field(3.5, gt=0.4, le=100)
@@ -198,7 +199,7 @@ class RadioConfig(BaseModel):
     rma_street_width_m: float = Field(20.0, ge=5, le=50)
     blocking: Literal["auto", "on", "off"] = "auto"
     known_radius_m: float = Field(100.0, ge=0)
-    surface_resolution_m: float | None = Field(None, gt=0)
+    surface_resolution_m: float | None = Field(None, ge=MIN_RESOLUTION_M)
     max_range_ground_m: float = Field(5000.0, gt=0)
     max_range_air_m: float = Field(10000.0, gt=0)
     rsrp_min_dbm: float = -110.0

@@ -1,0 +1,72 @@
+"""Fuzz the whole CLI on tiny hostile extracts and configs: exit 0, 2 or 4, one-line errors."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from planner.cli import main
+from tests.fuzz.conftest import cases
+from tests.fuzz.hostile import OUTCOMES, hostile_text, osm_xml
+
+#: ``run`` / ``plan`` are left out until the plan step handles an area with no premise to
+#: plan for (see test_plan_on_a_tiny_area and docs/robustness.md).
+_COMMANDS = st.sampled_from(["fiber", "drones", "radio"])
+_SECTIONS = st.sampled_from(
+    [
+        {},
+        {"drones": {"hubs": [{"name": "a", "lon": 24.94, "lat": 60.17}]}},
+        {"drones": {"hubs": [{"name": "a", "lon": 24.94, "lat": 60.17}] * 2}},
+        {"fiber": {"asset_files": ["missing.geojson"]}},
+        {"plan": {"budget": 1.0}},
+        {"buildings": {"min_premise_footprint_m2": 1000}},
+    ]
+)
+
+
+def _check_cli(capsys, argv: list[str]) -> None:
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code in (0, 2, 4), f"exit {code}: {err[-500:]}"
+    assert "internal error" not in err and "Traceback" not in err
+    if code == 2:
+        last = err.strip().splitlines()[-1]
+        assert last.startswith("planner: error: ")
+    OUTCOMES["ok" if code in (0, 4) else "refused"] += 1
+
+
+@settings(max_examples=cases(12))
+@given(doc=osm_xml(), command=_COMMANDS, section=_SECTIONS, name=hostile_text)
+def test_cli_on_hostile_inputs(tmp_path_factory, capsys, doc, command, section, name):
+    folder = tmp_path_factory.mktemp("cli")
+    (folder / "city.osm").write_text(doc, encoding="utf-8")
+    config = {"name": "fuzz", "source": {"osm": "city.osm"}, **section}
+    if name.isidentifier() and name.islower():
+        config["name"] = name[:60]
+    (folder / "c.yml").write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    _check_cli(capsys, [command, str(folder / "c.yml"), "--out", str(folder / "out"), "-q"])
+
+
+_TINY = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6">
+<node id="1" lat="60.17" lon="24.94" version="1"/>
+<node id="2" lat="60.17" lon="24.9405" version="1"/>
+<node id="3" lat="60.1705" lon="24.9405" version="1"/>
+<node id="4" lat="60.1705" lon="24.94" version="1"/>
+<way id="1" version="1"><nd ref="1"/><nd ref="2"/><tag k="highway" v="residential"/></way>
+<way id="2" version="1"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/><nd ref="1"/>
+<tag k="building" v="yes"/></way>
+</osm>
+"""
+
+
+@pytest.mark.xfail(
+    reason="found by the fuzz suite: plan.architecture.group_splitters raises IndexError "
+    "when no premise is left to plan for (planner/plan, not fixed in this branch)",
+    strict=True,
+)
+def test_plan_on_a_tiny_area(tmp_path, capsys):
+    (tmp_path / "city.osm").write_text(_TINY, encoding="utf-8")
+    _check_cli(capsys, ["run", "--osm", str(tmp_path / "city.osm"), "--out", str(tmp_path), "-q"])
