@@ -143,7 +143,8 @@ def test_outputs_written_without_gdal_warnings(tmp_path, recwarn):
 
 
 def test_failed_analysis_keeps_the_other_results(tmp_path, capsys):
-    """One hub: drones fails, radio is skipped, fiber/plan/maps/report still written; exit 4."""
+    """One hub: drones fails and says why; radio runs on the ground and heights without
+    corridors; fiber/plan/maps/report are still written; exit 4."""
     cfg = tmp_path / "onehub.yml"
     cfg.write_text(
         "name: onehub\nsource: {sample: helsinki}\n"
@@ -153,16 +154,20 @@ def test_failed_analysis_keeps_the_other_results(tmp_path, capsys):
     assert main(["run", str(cfg), "--out", str(tmp_path / "out"), "-q"]) == 4
     err = capsys.readouterr().err
     failed = [line for line in err.splitlines() if line.startswith("planner: step ")]
-    assert len(failed) == 2 and "drones failed: drones.hubs: fewer than 2 hubs" in failed[0]
-    assert "radio skipped" in failed[1] and "internal error" not in err
+    assert len(failed) == 1 and "drones failed: drones.hubs: fewer than 2 hubs" in failed[0]
+    assert "internal error" not in err
     out = tmp_path / "out" / "onehub"
     summary = json.loads((out / "summary.json").read_text())
     steps = summary["steps"]
     assert steps["drones"]["status"] == "failed" and "list hubs" in steps["drones"]["reason"]
-    assert steps["radio"]["status"] == "skipped" and "drones step" in steps["radio"]["reason"]
-    assert all(steps[s]["status"] == "ok" for s in ("layers", "fiber", "plan", "maps", "report"))
-    assert "fiber_plan" in summary and "drones" not in summary and "radio" not in summary
-    for name in ("fiber.gpkg", "bom.csv", "map.html", "report.html"):
+    ok = ("layers", "fiber", "plan", "radio", "maps", "report")
+    assert all(steps[s]["status"] == "ok" for s in ok)
+    assert "fiber_plan" in summary and "radio" in summary
+    assert (
+        summary["drones"]["corridors"] == []
+        and "fewer than 2 hubs" in summary["drones"]["infeasible"][0]
+    )
+    for name in ("fiber.gpkg", "bom.csv", "map.html", "report.html", "radio.gpkg"):
         assert (out / name).is_file()
     assert not (out / "airspace.gpkg").exists()
 

@@ -12,7 +12,6 @@ import shapely
 from fiber_helpers import city, random_assets
 
 import planner.fiber as fiber_mod
-import planner.plan.core as plan_core
 from planner.config import FiberConfig, PlanConfig
 from planner.errors import InputFileError
 from planner.fiber import analyze_fiber
@@ -23,22 +22,6 @@ from planner.plan import edge_costs, plan_fiber
 def cov_assets():
     c = city("helsinki")
     return c, analyze_fiber(c, FiberConfig(), assets=random_assets(c, 4, seed=3))
-
-
-def test_plan_reuses_network_and_sources_of_coverage(cov_assets, monkeypatch):
-    c, cov = cov_assets
-    assert cov.network is not None and cov.sources is not None and len(cov.sources)
-
-    def boom(*a, **k):
-        raise AssertionError("recomputed")
-
-    monkeypatch.setattr(plan_core, "asset_sources", boom)
-    monkeypatch.setattr(fiber_mod.FiberNetwork, "from_graph", classmethod(boom))
-    plan = plan_fiber(c, cov, PlanConfig())
-    assert plan.summary["premises_targeted"] > 0
-    # an explicit network= still works (and is the one used)
-    plan2 = plan_fiber(c, cov, PlanConfig(), network=cov.network)
-    assert plan2.summary["capex_total"] == pytest.approx(plan.summary["capex_total"])
 
 
 def test_assets_all_off_network_are_greenfield(caplog):

@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from fiber_helpers import city, random_assets
 
-import planner.fiber.coverage as coverage_mod
 from planner.config import FiberConfig, PlanConfig
 from planner.errors import AnalysisError
 from planner.fiber import analyze_fiber
@@ -47,8 +46,11 @@ def test_plan_uses_the_coverage_network_and_sources(with_assets, monkeypatch):
     def boom(*a, **k):
         raise AssertionError("the plan rebuilt what the coverage holds")
 
-    monkeypatch.setattr(coverage_mod, "asset_sources", boom)
-    monkeypatch.setattr(coverage_mod.FiberNetwork, "from_graph", classmethod(boom))
+    import planner.fiber.placement as placement_mod
+    from planner.fiber import FiberNetwork
+
+    monkeypatch.setattr(placement_mod, "asset_sources", boom)
+    monkeypatch.setattr(FiberNetwork, "from_graph", classmethod(boom))
     p = plan_fiber(c, cov, PlanConfig(optimality_bound=False))
     assert p.summary["premises_targeted"] > 0
     G = p.steiner_instance.graph

@@ -50,7 +50,8 @@ def test_coverage_tif_is_cog_with_band_names(run_dir, summary):
 
 
 def test_radio_gpkg_layers(run_dir, summary):
-    layers = {name for name, _ in pyogrio.list_layers(run_dir / RADIO_GPKG)}
+    # layer_styles: the QGIS styles every GeoPackage of a run carries (docs/qgis.md)
+    layers = {name for name, _ in pyogrio.list_layers(run_dir / RADIO_GPKG)} - {"layer_styles"}
     assert layers == {"sites", "sectors", "corridors"}
     sites = gpd.read_file(run_dir / RADIO_GPKG, layer="sites")
     assert len(sites) == summary["radio"]["sites"] >= 1
