@@ -218,7 +218,9 @@ def radio_map(
     max_features: int = MAX_FEATURES,
 ) -> MapInfo:
     """Focused map: mobile coverage per height, sites with their parameters, corridor coverage."""
-    b = new_builder(city, f"planner: {city.name} - mobile coverage", max_features)
+    b = new_builder(
+        city, tr("planner: {city} - mobile coverage").format(city=city.name), max_features
+    )
     if drones is not None:
         add_hubs(b, drones.hubs, show=False)
     add_radio_layers(b, radio)

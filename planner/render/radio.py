@@ -11,6 +11,7 @@ import pandas as pd
 from branca.colormap import LinearColormap
 
 from planner._format import format_value
+from planner._i18n import tr
 from planner.radio import COVERED_SHARE
 from planner.render._builder import LayerBuilder, layer_name
 from planner.render._overlay import MAX_RASTER_PX, raster_png
@@ -97,7 +98,7 @@ def add_radio_coverage(b: LayerBuilder, radio: RadioCoverage, show_level: int | 
         uri, bounds, _ = raster_png(
             grid, radio.transform, radio.crs, cmap=COVERAGE_CMAP, vmin=vmin, vmax=vmax
         )
-        name = f"Mobile coverage at {h:g} m"
+        name = tr("Mobile coverage at {height} m").format(height=f"{h:g}")
         folium.raster_layers.ImageOverlay(
             uri, bounds=bounds, name=layer_name(name), show=i == show_level, interactive=False
         ).add_to(b.m)
@@ -153,7 +154,7 @@ def add_radio_sites(b: LayerBuilder, radio: RadioCoverage) -> None:
     """
     b.geojson(
         site_table(radio),
-        "Mobile sites",
+        tr("Mobile sites"),
         [*MAP_FIELDS["radio_sites"], "sectors"],
         color="#4b0082",
         radius=6,
@@ -178,11 +179,14 @@ def add_radio_corridors(b: LayerBuilder, radio: RadioCoverage, show: bool = True
         return
     share = pd.to_numeric(corr[COVERED_SHARE], errors="coerce").fillna(0.0)
     cmap = LinearColormap(
-        _SHARE_COLORS, vmin=0, vmax=1, caption="Corridor share covered at altitude (radio model)"
+        _SHARE_COLORS,
+        vmin=0,
+        vmax=1,
+        caption=tr("Corridor share covered at altitude (radio model)"),
     )
     b.geojson(
         corr.assign(_color=[cmap(float(v)) for v in share]),
-        "Corridor mobile coverage",
+        tr("Corridor mobile coverage"),
         MAP_FIELDS["radio_corridors"],
         color_col="_color",
         show=show,
