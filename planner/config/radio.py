@@ -30,7 +30,8 @@ SOURCES: dict[str, str] = {
     ),
     "use_osm_sites": (
         "on: city.telecom features with mobile=True (man_made=mast/tower with "
-        "tower:type=communication or communication:mobile_phone=*)"
+        "tower:type=communication or communication:mobile_phone=*, and man_made=antenna with "
+        "tower:type=communication, communication:mobile_phone other than no, or location=roof)"
     ),
     "resolution_m": "20 m grid: issue 11 benchmark setting (Liechtenstein, 20 m)",
     "ground_height_m": "1.5 m: UE height of 3GPP TR 38.901 Table 7.4.1-1 (outdoor UE)",
@@ -67,8 +68,10 @@ SOURCES: dict[str, str] = {
         "38.901 UMa uses 25 m, RMa 35 m)"
     ),
     "rooftop_mount_m": (
-        "3 m above the roof (building height_m) for rooftop sites: planner assumption for a "
-        "pole or wall mount above the parapet"
+        "3 m above the roof for a site on a building without an antenna height: planner "
+        "assumption for a pole or wall mount above the parapet (no published typical value "
+        "found). The roof is the building's height_m, which excludes rooftop equipment (OSM "
+        "Key:roof:height / Key:height: roof-mounted antennas are not part of the building)"
     ),
     "scenario": (
         "auto: per site, UMi for antennas at or below umi_max_height_m (street-level small "
