@@ -139,15 +139,20 @@ SOURCES: dict[str, str] = {
 #: Sources of the KPI targets of :class:`RadioTargets`.
 TARGET_SOURCES: dict[str, str] = {
     "route_coverage_pct": (
-        "90 %: ground mobile network coverage of public low-altitude routes by 2027 "
-        "(five-ministry opinion on low-altitude infrastructure, Feb 2026)"
+        "90 %: ground mobile network coverage of public low-altitude routes by 2027 (MIIT and "
+        "four other departments, implementation opinion on strengthening the ICT industry to "
+        "support low-altitude infrastructure, 10 Feb 2026; below 300 m by 5G beam "
+        "optimisation, antenna adjustment and new sites)"
     ),
     "sites_per_10k": (
         "12 5G base stations per 10,000 people: MIIT 'gigabit city' evaluation indicators (2021)"
     ),
     "key_places_pct": (
-        "95 %: 5G reach of key places (tier-3 hospitals, universities, tourism areas, "
-        "class-2+ railway stations, airports), MIIT 'gigabit city' indicators (2021)"
+        "95 %: 5G reach of key places (tier-3 public hospitals, key universities, culture and "
+        "tourism areas, class-2+ passenger railway stations, trunk airports, key roads), MIIT "
+        "'gigabit city' indicators (2021) as cited in issue 11; MIIT's reports give the "
+        "achieved reach (>80 % in 2022, >99.5 % in 2023). Key roads and tourism areas are "
+        "not in the OSM key-place layer"
     ),
     "population_pct": (
         "95 % of people covered outdoors on the ground: planner assumption (no MIIT figure)"
