@@ -161,6 +161,10 @@ def _fail(path: Path | str, row: int | None, field: str, msg: str) -> InputFileE
 def osm_sites(city: City) -> gpd.GeoDataFrame:
     """Mobile sites from ``city.telecom`` (features with ``mobile``), one row per site.
 
+    Masts and towers with ``tower:type=communication`` or ``communication:mobile_phone``, and
+    ``man_made=antenna`` features (kind ``antenna``, see
+    :func:`planner.city.layers.mobile_antenna`), rooftop ones included.
+
     Parameters
     ----------
     city : City
