@@ -29,12 +29,27 @@ def _select(
 _MOBILE_VALUES = ["yes", "gsm", "lte", "5g", "umts"]
 
 
+def mobile_antenna(f: gpd.GeoDataFrame) -> pd.Series:
+    """Mask of ``man_made=antenna`` features that carry mobile antennas (issue 11).
+
+    An antenna counts with ``tower:type=communication``, with ``communication:mobile_phone``
+    set to anything but ``no``, or on a roof (``location=roof|rooftop``: mapped rooftop
+    antennas are base stations; ``communication:mobile_phone=no`` still excludes them). A
+    bare ``man_made=antenna`` may be a TV or amateur-radio antenna and is left out.
+    """
+    mobile_tag = _tag(f, "communication:mobile_phone")
+    not_no = mobile_tag.isna() | mobile_tag.ne("no")
+    tagged = _tag(f, "tower:type").eq("communication") | (mobile_tag.notna() & mobile_tag.ne("no"))
+    roof = _tag(f, "location").isin(["roof", "rooftop"]) & not_no
+    return _tag(f, "man_made").eq("antenna") & (tagged.fillna(False) | roof.fillna(False))
+
+
 def telecom_layer(f: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Return fixed and mobile network assets: exchanges, cabinets, connection points, masts.
 
     Returns a GeoDataFrame with ``kind`` (``exchange``, ``cabinet``, ``connection_point``,
-    ``distribution_point``, ``fibre_line``, ``mast``, ``tower``), ``operator``, ``height_m``,
-    ``mobile`` (carries mobile antennas) and ``fibre`` (fixed-network fibre asset).
+    ``distribution_point``, ``fibre_line``, ``mast``, ``tower``, ``antenna``), ``operator``,
+    ``height_m``, ``mobile`` (carries mobile antennas) and ``fibre`` (fixed-network fibre asset).
     """
     telecom = _tag(f, "telecom")
     man_made = _tag(f, "man_made")
@@ -53,6 +68,7 @@ def telecom_layer(f: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         ("fibre_line", medium.isin(["fibre", "fiber"]) & telecom.isin(["line", "cable"])),
         ("tower", comm_tower & man_made.ne("mast")),
         ("mast", (man_made.eq("mast") & (tower_type.isna() | tower_type.eq("communication")))),
+        ("antenna", mobile_antenna(f)),
         ("mast", mobile_tag.isin(_MOBILE_VALUES)),
         ("fibre_line", medium.isin(["fibre", "fiber"])),
     ]
@@ -60,7 +76,7 @@ def telecom_layer(f: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     out["height_m"] = parse_number(out.pop("height"))
     medium = out.pop("telecom:medium").astype("string").str.lower()
     mobile = out.pop("communication:mobile_phone").astype("string").str.lower()
-    out["mobile"] = out["kind"].isin(["mast", "tower"]) | mobile.isin(_MOBILE_VALUES)
+    out["mobile"] = out["kind"].isin(["mast", "tower", "antenna"]) | mobile.isin(_MOBILE_VALUES)
     out["fibre"] = medium.isin(["fibre", "fiber"]) | out["kind"].isin(
         ["exchange", "cabinet", "connection_point", "distribution_point", "fibre_line"]
     )
@@ -171,6 +187,7 @@ def counts(layers: dict[str, gpd.GeoDataFrame]) -> dict[str, int]:
 
 
 __all__ = [
+    "mobile_antenna",
     "telecom_layer",
     "airspace_layer",
     "landuse_layer",

@@ -31,6 +31,7 @@ __all__ = [
     "BUILDING_KEYS",
     "FEATURE_KEYS",
     "FEATURE_TAGS",
+    "RADIO_SITE_MAN_MADE",
     "TAG_MAXIMA",
     "STREET_KEYS",
     "RawOSM",
@@ -84,6 +85,13 @@ FEATURE_TAGS: dict[str, bool | list[str]] = {
     "healthcare": ["hospital"],
     "boundary": ["administrative"],
 }
+
+#: ``man_made`` values fetched only as mobile-site candidates of the radio model (issue 11):
+#: antennas, mostly on rooftops. :func:`planner.city.layers.telecom_layer` keeps those with
+#: ``tower:type=communication``, ``communication:mobile_phone`` or ``location=roof``; no other
+#: layer reads them.
+RADIO_SITE_MAN_MADE: list[str] = ["antenna"]
+FEATURE_TAGS["man_made"] = [*FEATURE_TAGS["man_made"], *RADIO_SITE_MAN_MADE]
 
 #: Tag keys kept as columns on every raw feature frame.
 FEATURE_KEYS: list[str] = sorted(

@@ -30,7 +30,8 @@ SOURCES: dict[str, str] = {
     ),
     "use_osm_sites": (
         "on: city.telecom features with mobile=True (man_made=mast/tower with "
-        "tower:type=communication or communication:mobile_phone=*)"
+        "tower:type=communication or communication:mobile_phone=*, and man_made=antenna with "
+        "tower:type=communication, communication:mobile_phone other than no, or location=roof)"
     ),
     "resolution_m": "20 m grid: issue 11 benchmark setting (Liechtenstein, 20 m)",
     "ground_height_m": "1.5 m: UE height of 3GPP TR 38.901 Table 7.4.1-1 (outdoor UE)",
@@ -49,8 +50,9 @@ SOURCES: dict[str, str] = {
     "sector_azimuths_deg": "3 sectors at 0/120/240 deg: the standard tri-sector macro site",
     "mech_tilt_deg": "0 deg mechanical downtilt: modern macro panels tilt electrically",
     "elec_tilt_deg": (
-        "6 deg electrical downtilt: planner assumption, a typical urban macro setting "
-        "(operators use about 2-10 deg; denser grids tilt more)"
+        "6 deg electrical downtilt: the IMT macro base-station downtilt of ITU-R M.2292 "
+        "Table 4 (3-6 GHz: 18 dBi, 65 deg, 6 deg; as quoted by a public implementation, not "
+        "checked against the report); the TR 38.901 7.8 calibration uses 12 deg"
     ),
     "h_beamwidth_deg": "65 deg: 3GPP TR 38.901 Table 7.3-1 element, horizontal 3 dB beamwidth",
     "v_beamwidth_deg": "65 deg: 3GPP TR 38.901 Table 7.3-1 element, vertical 3 dB beamwidth",
@@ -61,14 +63,20 @@ SOURCES: dict[str, str] = {
         "8 vertically stacked elements (one column of a TR 38.901 7.3 panel, M=8), giving "
         "8 + 9 = 17 dBi and a ~8 deg vertical beam like a commercial macro panel; 1 = bare element"
     ),
-    "element_spacing_wl": "0.8 wavelength vertical spacing: d_V of TR 36.873 / TR 38.901 panels",
+    "element_spacing_wl": (
+        "0.8 wavelength vertical spacing: planner choice for a ~8 deg vertical beam with 8 "
+        "elements (QuaDRiGa's 3GPP array default and its TR 38.901 calibration use 0.5; 0.8 "
+        "is the FD-MIMO vertical spacing of TR 36.897, not verified)"
+    ),
     "mast_height_m": (
         "30 m antenna height on a mast or tower without a height tag: planner assumption (TR "
         "38.901 UMa uses 25 m, RMa 35 m)"
     ),
     "rooftop_mount_m": (
-        "3 m above the roof (building height_m) for rooftop sites: planner assumption for a "
-        "pole or wall mount above the parapet"
+        "3 m above the roof for a site on a building without an antenna height: planner "
+        "assumption for a pole or wall mount above the parapet (no published typical value "
+        "found). The roof is the building's height_m, which excludes rooftop equipment (OSM "
+        "Key:roof:height / Key:height: roof-mounted antennas are not part of the building)"
     ),
     "scenario": (
         "auto: per site, UMi for antennas at or below umi_max_height_m (street-level small "
@@ -136,15 +144,20 @@ SOURCES: dict[str, str] = {
 #: Sources of the KPI targets of :class:`RadioTargets`.
 TARGET_SOURCES: dict[str, str] = {
     "route_coverage_pct": (
-        "90 %: ground mobile network coverage of public low-altitude routes by 2027 "
-        "(five-ministry opinion on low-altitude infrastructure, Feb 2026)"
+        "90 %: ground mobile network coverage of public low-altitude routes by 2027 (MIIT and "
+        "four other departments, implementation opinion on strengthening the ICT industry to "
+        "support low-altitude infrastructure, 10 Feb 2026; below 300 m by 5G beam "
+        "optimisation, antenna adjustment and new sites)"
     ),
     "sites_per_10k": (
         "12 5G base stations per 10,000 people: MIIT 'gigabit city' evaluation indicators (2021)"
     ),
     "key_places_pct": (
-        "95 %: 5G reach of key places (tier-3 hospitals, universities, tourism areas, "
-        "class-2+ railway stations, airports), MIIT 'gigabit city' indicators (2021)"
+        "95 %: 5G reach of key places (tier-3 public hospitals, key universities, culture and "
+        "tourism areas, class-2+ passenger railway stations, trunk airports, key roads), MIIT "
+        "'gigabit city' indicators (2021) as cited in issue 11; MIIT's reports give the "
+        "achieved reach (>80 % in 2022, >99.5 % in 2023). Key roads and tourism areas are "
+        "not in the OSM key-place layer"
     ),
     "population_pct": (
         "95 % of people covered outdoors on the ground: planner assumption (no MIIT figure)"

@@ -6,13 +6,14 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+import shapely
 from affine import Affine
 from scipy.special import ndtri
 
 from planner.config.radio import RadioConfig
 from planner.radio.antenna import SectorAntenna, af_table, sector_gain_dbi
 from planner.radio.los import horizon, max_obstacle_slope
-from planner.radio.pathloss import los_probability, pathloss, shadow_sigma
+from planner.radio.pathloss import C, is_aerial, los_probability, pathloss, shadow_sigma
 
 __all__ = [
     "CoverageGrids",
@@ -300,7 +301,7 @@ def _finish(model: _Model, acc: _Accumulator, sectors, sites) -> CoverageGrids:
         sinr = np.where(has, 10 * np.log10(best / (interf + noise)), np.nan).astype(np.float32)
     site_of = sectors["site"].to_numpy(np.int32) if len(sectors) else np.zeros(0, np.int32)
     site = np.where(has, site_of[np.maximum(server, 0)] if len(site_of) else -1, -1)
-    margin = _margin(cfg, model.heights, sites, site, los, has)
+    margin = _margin(model, sites, sectors, site, server, los, has)
     covered = has & (rsrp - margin >= cfg.rsrp_min_dbm) & (sinr >= cfg.sinr_min_db)
     shape3 = (n_h, rows, cols)
     return CoverageGrids(
@@ -315,20 +316,42 @@ def _finish(model: _Model, acc: _Accumulator, sectors, sites) -> CoverageGrids:
     )
 
 
-def _margin(cfg: RadioConfig, heights, sites, site, los, has) -> np.ndarray:
+def _margin(model: _Model, sites, sectors, site, server, los, has) -> np.ndarray:
     """Shadow-fading margin ``z(p) σ_SF`` of the serving link (0 at the median, p = 0.5)."""
+    cfg = model.cfg
     margin = np.zeros(site.shape, dtype=np.float32)
     if cfg.location_probability <= 0.5 or not len(sites):
         return margin
     z = float(ndtri(cfg.location_probability))
     scen = sites["scenario"].to_numpy()
-    for hi, h in enumerate(heights):
+    for hi, h in enumerate(model.heights):
         for s in ("UMa", "UMi", "RMa"):
             on = has[hi] & (scen[np.maximum(site[hi], 0)] == s)
             for flag in (True, False):
                 sel = on & (los[hi] == flag)
                 margin[hi, sel] = z * shadow_sigma(s, h, flag)
+        rma_los = has[hi] & (scen[np.maximum(site[hi], 0)] == "RMa") & los[hi]
+        if not is_aerial("RMa", h) and rma_los.any():
+            far = _beyond_rma_breakpoint(model, sites, sectors, site[hi], server[hi], rma_los, h)
+            margin[hi, far] = z * shadow_sigma("RMa", h, True, beyond_breakpoint=True)
     return margin
+
+
+def _beyond_rma_breakpoint(model: _Model, sites, sectors, site, server, sel, h_ut: float):
+    """Cells of ``sel`` farther from their serving site than the RMa breakpoint distance."""
+    idx = np.flatnonzero(sel)
+    r, c = np.divmod(idx, model.shape[1])
+    t = model.transform  # north-up grid
+    x, y = t.c + t.a * (c + 0.5), t.f + t.e * (r + 0.5)
+    sxy = shapely.get_coordinates(sites.geometry.to_numpy())
+    s = site[idx]
+    d2d = np.hypot(x - sxy[s, 0], y - sxy[s, 1])
+    fc = sectors["frequency_ghz"].to_numpy(float)[server[idx]]
+    h_bs = sites["height_m"].to_numpy(float)[s]
+    d_bp = 2 * np.pi * h_bs * h_ut * fc * 1e9 / C
+    out = np.zeros(sel.shape, dtype=bool)
+    out[idx[d2d > d_bp]] = True
+    return out
 
 
 def compute_coverage(

@@ -340,7 +340,7 @@ def pathloss(
     raise ValueError(f"unknown scenario {scenario!r}")
 
 
-def shadow_sigma(scenario: str, h_ut: float, los: bool) -> float:
+def shadow_sigma(scenario: str, h_ut: float, los: bool, beyond_breakpoint: bool = False) -> float:
     """Shadow-fading standard deviation (dB), TR 38.901 Table 7.4.1-1 / TR 36.777 Table B-2.
 
     Parameters
@@ -351,6 +351,8 @@ def shadow_sigma(scenario: str, h_ut: float, los: bool) -> float:
         UE height (m).
     los : bool
         Line of sight.
+    beyond_breakpoint : bool
+        RMa ground LOS beyond the breakpoint distance d_BP (PL2): 6 dB instead of 4 dB.
 
     Returns
     -------
@@ -363,5 +365,7 @@ def shadow_sigma(scenario: str, h_ut: float, los: bool) -> float:
         if scenario == "UMi":
             return float(max(5 * np.exp(-0.01 * h_ut), 2.0)) if los else 8.0
         return float(4.2 * np.exp(-0.0046 * h_ut)) if los else 6.0
+    if scenario == "RMa" and los and beyond_breakpoint:
+        return 6.0
     table = {"UMa": (4.0, 6.0), "UMi": (4.0, 7.82), "RMa": (4.0, 8.0)}
     return table[scenario][0 if los else 1]

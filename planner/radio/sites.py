@@ -161,6 +161,10 @@ def _fail(path: Path | str, row: int | None, field: str, msg: str) -> InputFileE
 def osm_sites(city: City) -> gpd.GeoDataFrame:
     """Mobile sites from ``city.telecom`` (features with ``mobile``), one row per site.
 
+    Masts and towers with ``tower:type=communication`` or ``communication:mobile_phone``, and
+    ``man_made=antenna`` features (kind ``antenna``, see
+    :func:`planner.city.layers.mobile_antenna`), rooftop ones included.
+
     Parameters
     ----------
     city : City
@@ -448,24 +452,40 @@ def read_site_file(path: str | Path, city: City, cfg: RadioConfig) -> pd.DataFra
 # ----------------------------------------------------------------- defaults
 
 
+def _roof_heights(pts: np.ndarray, city: City) -> np.ndarray:
+    """Height (m) of the tallest building each point stands in or on (NaN = none)."""
+    top = np.full(len(pts), np.nan)
+    b = getattr(city, "buildings", None)
+    if not len(pts) or b is None or len(b) == 0:
+        return top
+    # "intersects": a rooftop antenna node is often a vertex of the building outline
+    pidx, bidx = b.sindex.query(pts, predicate="intersects")
+    if pidx.size:
+        hb = pd.to_numeric(b["height_m"], errors="coerce").to_numpy(float)[bidx]
+        np.fmax.at(top, pidx, hb)
+    return top
+
+
 def _site_heights(
-    pts: np.ndarray, tagged: np.ndarray, city: City, cfg: RadioConfig
+    pts: np.ndarray, tagged: np.ndarray, from_osm: np.ndarray, city: City, cfg: RadioConfig
 ) -> tuple[np.ndarray, list[str]]:
-    """Antenna height per site: tagged, else rooftop (building + mount), else mast default."""
+    """Antenna height per site and where it came from.
+
+    A file's ``height_m`` is above ground. An OSM ``height`` on a site standing on a building
+    is above ground too unless it does not exceed the roof (then it can only be the antenna's
+    own height above the roof: roof + tag). Without a height: on a building, its ``height_m``
+    plus ``rooftop_mount_m``; elsewhere ``mast_height_m``.
+    """
     h = tagged.astype(float).copy()
     src = np.where(np.isfinite(h), "given", "").astype(object)
-    b = getattr(city, "buildings", None)
-    need = ~np.isfinite(h)
-    if need.any() and b is not None and len(b):
-        pidx, bidx = b.sindex.query(pts[need], predicate="within")  # (point, building)
-        if pidx.size:
-            hb = pd.to_numeric(b["height_m"], errors="coerce").to_numpy(float)[bidx]
-            top = np.full(int(need.sum()), np.nan)
-            np.fmax.at(top, pidx, hb)
-            sub = np.flatnonzero(need)
-            roof = np.isfinite(top)
-            h[sub[roof]] = top[roof] + cfg.rooftop_mount_m
-            src[sub[roof]] = "rooftop"
+    roof = _roof_heights(pts, city)
+    on_roof = np.isfinite(roof)
+    above_roof = on_roof & np.isfinite(h) & from_osm & (h <= roof)
+    h[above_roof] = roof[above_roof] + h[above_roof]
+    src[above_roof] = "rooftop + tagged height"
+    need = ~np.isfinite(h) & on_roof
+    h[need] = roof[need] + cfg.rooftop_mount_m
+    src[need] = "rooftop"
     mast = ~np.isfinite(h)
     h[mast] = cfg.mast_height_m
     src[mast] = "mast default"
@@ -520,7 +540,8 @@ def build_sites(
         return _empty(city)
     first = raw.groupby("site_id", sort=False).head(1).reset_index(drop=True)
     pts = first["geometry"].to_numpy()
-    hs, hsrc = _site_heights(pts, first["height_m"].to_numpy(float), city, cfg)
+    from_osm = (first["source"] == "osm").to_numpy(bool)
+    hs, hsrc = _site_heights(pts, first["height_m"].to_numpy(float), from_osm, city, cfg)
     if people_xy is None or people is None:
         people_xy, people = _building_people(city)
     pxy, ppl = people_xy, people

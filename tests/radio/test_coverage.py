@@ -136,6 +136,33 @@ def test_location_probability_margin(toy_city, tmp_path):
     assert (p90.covered <= med.covered).all() and p90.covered.sum() < med.covered.sum()
 
 
+def test_rma_los_sigma_beyond_breakpoint(tmp_path):
+    # one 30 m RMa site at 0.9 GHz, no buildings, blocking on: every ground cell is LOS.
+    # TR 38.901: sigma_SF = 4 dB up to d_BP = 2 pi hBS hUT fc / c = 848.2 m, 6 dB beyond
+    city = make_city([(1990, 1990, 5, 5, 3)])
+    rows = [{"site_id": "R", "x": 100, "y": 100, "height_m": 30, "technology": "GSM"}]
+    cfg = cfg_for(tmp_path, rows, scenario="RMa", blocking="on", location_probability=0.9)
+    sites, sectors = load_sites(city, cfg)
+    tr, shape = radio_grid(city, cfg.resolution_m)
+    surface, s_tr, det = _blocking(city, cfg, tr, shape)
+    g = compute_coverage(sites, sectors, tr, shape, [1.5, 60.0], cfg, surface, s_tr, det)
+    z = 1.2815516
+    d_bp = 2 * np.pi * 30 * 1.5 * 0.9e9 / 3e8
+    margin = g.margin_db[0]
+    assert sectors["frequency_ghz"].eq(0.9).all() and sites["scenario"].eq("RMa").all()
+    rows_i, cols_i = np.indices(margin.shape)
+    x, y = tr.c + tr.a * (cols_i + 0.5), tr.f + tr.e * (rows_i + 0.5)
+    d = np.hypot(x - (X0 + 100), y - (Y0 + 100))
+    has = np.isfinite(g.rsrp_dbm[0])
+    near, far = has & (d < d_bp - 30), has & (d > d_bp + 30)
+    assert near.any() and far.any()
+    assert np.allclose(margin[near], 4 * z, atol=1e-4)
+    assert np.allclose(margin[far], 6 * z, atol=1e-4)
+    # aerial RMa-AV LOS at 60 m: 4.2 exp(-0.0046 h) everywhere, no breakpoint
+    aer = np.isfinite(g.rsrp_dbm[1])
+    assert np.allclose(g.margin_db[1][aer], 4.2 * np.exp(-0.0046 * 60) * z, atol=1e-4)
+
+
 def test_outputs_cog_and_gpkg(toy_city, tmp_path):
     res = analyze_radio(toy_city, cfg_for(tmp_path))
     paths = write_radio_outputs(res, tmp_path / "out")

@@ -208,3 +208,8 @@ def test_shadow_sigma_values():
     assert pl.shadow_sigma("RMa", 100.0, True) == pytest.approx(4.2 * math.exp(-0.0046 * 100))
     assert pl.shadow_sigma("UMa", 1.5, False) == 6.0
     assert pl.shadow_sigma("UMi", 1.5, False) == 7.82
+    # TR 38.901 RMa LOS: 4 dB for PL1 (d2D <= d_BP), 6 dB for PL2; NLOS 8 dB
+    assert pl.shadow_sigma("RMa", 1.5, True) == 4.0
+    assert pl.shadow_sigma("RMa", 1.5, True, beyond_breakpoint=True) == 6.0
+    assert pl.shadow_sigma("RMa", 1.5, False, beyond_breakpoint=True) == 8.0
+    assert pl.shadow_sigma("UMa", 1.5, True, beyond_breakpoint=True) == 4.0

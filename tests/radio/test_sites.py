@@ -151,3 +151,29 @@ def test_missing_file_and_type(toy_city, tmp_path):
     p = tmp_path / "x.txt"
     p.write_text("a")
     assert "unknown site file type" in _err(toy_city, p)
+
+
+def _gdf(rows: list[dict], crs=CRS_UTM) -> gpd.GeoDataFrame:
+    pts = [shapely.Point(X0 + r.pop("x"), Y0 + r.pop("y")) for r in rows]
+    return gpd.GeoDataFrame(pd.DataFrame(rows), geometry=pts, crs=crs)
+
+
+def test_bad_geo_files_one_line(toy_city, tmp_path):
+    # negative height and power in a GeoPackage: row and field named
+    gdf = _gdf([{"x": 500, "y": 500, "height_m": 20.0}, {"x": 600, "y": 600, "height_m": -4.0}])
+    gdf.to_file(tmp_path / "neg.gpkg", driver="GPKG")
+    assert "row 2, field 'height_m'" in _err(toy_city, tmp_path / "neg.gpkg")
+    gdf = _gdf([{"x": 500, "y": 500, "tx_power_dbm": -1.0}])
+    gdf.to_file(tmp_path / "negp.geojson", driver="GeoJSON")
+    assert "row 1, field 'tx_power_dbm'" in _err(toy_city, tmp_path / "negp.geojson")
+    # UTM metres labelled as Web Mercator: the points land far from the city
+    gdf = _gdf([{"x": 500, "y": 500}, {"x": 700, "y": 700}]).set_crs(3857, allow_override=True)
+    gdf.to_file(tmp_path / "crs.gpkg", driver="GPKG")
+    msg = _err(toy_city, tmp_path / "crs.gpkg")
+    assert "row 1, field 'geometry': site lies" in msg and "CRS" in msg
+    # an unknown column in a GeoJSON
+    gdf = _gdf([{"x": 500, "y": 500, "hieght_m": 3.0}])
+    gdf.to_file(tmp_path / "col.geojson", driver="GeoJSON")
+    assert "unknown column 'hieght_m' (did you mean 'height_m'?)" in _err(
+        toy_city, tmp_path / "col.geojson"
+    )
