@@ -59,9 +59,9 @@ log = logging.getLogger(__name__)
 #: Every step of a full run, in order. ``planner fiber`` etc. run a subset.
 ALL_STEPS = ["layers", "fiber", "plan", "drones", "radio", "joint", "maps", "report"]
 
-#: Steps of ``planner run``: every step but the joint site plan (``planner plan-sites``), which
-#: takes minutes on a country-sized city (see docs/joint.md).
-DEFAULT_STEPS = [s for s in ALL_STEPS if s != "joint"]
+#: Steps of ``planner run``: every step. The joint site plan runs when its inputs (fiber,
+#: plan, drones, radio) succeeded and is skipped, with the reason, otherwise (docs/joint.md).
+DEFAULT_STEPS = list(ALL_STEPS)
 
 #: Steps whose results a step consumes; they run first when a subset is asked for.
 REQUIRES: dict[str, list[str]] = {

@@ -1,0 +1,48 @@
+"""``planner run`` includes the joint site plan by default (summary, sites.gpkg, map, report)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from planner.render.joint import JOINT_SECTION_TITLE
+from planner.run import DEFAULT_STEPS, REQUIRES, steps_to_run
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory):
+    """The default ``planner run`` of the Helsinki sample (OSM sites)."""
+    from planner.config import CityConfig
+    from planner.run import run_city
+
+    root = tmp_path_factory.mktemp("joint-run")
+    return run_city(CityConfig(name="helsinki"), out_root=root, progress=False)
+
+
+def test_joint_is_a_default_step_after_its_inputs():
+    assert "joint" in DEFAULT_STEPS
+    order = steps_to_run(None)
+    assert all(order.index(r) < order.index("joint") for r in REQUIRES["joint"])
+
+
+def test_default_run_records_the_joint_plan(default_run):
+    assert default_run.steps["joint"].status == "ok"
+    summary = json.loads((default_run.out_dir / "summary.json").read_text(encoding="utf-8"))
+    jp = summary["joint_plan"]
+    assert summary["steps"]["joint"]["status"] == "ok"
+    # the sample's mast already covers the corridors: nothing to build, nothing recomputed
+    cov = jp["coverage"]
+    assert cov["corridor_pct_after"] == summary["radio"]["route_network"]["covered_pct"]["value"]
+    if jp["sites"]["chosen"] == 0:
+        assert jp["cost_to_meet_both"]["sites_eur"] == 0
+        assert jp["coverage"]["corridor_pct_planned"] == cov["corridor_pct_after"]
+    names = {p.name for p in default_run.files}
+    assert {"sites.gpkg", "joint_phases.csv"} <= names
+
+
+def test_default_run_map_and_report_have_the_joint_part(default_run):
+    report = (default_run.out_dir / "report.md").read_text(encoding="utf-8")
+    assert JOINT_SECTION_TITLE in report
+    page = (default_run.out_dir / "map.html").read_text(encoding="utf-8")
+    assert "Corridor coverage after the plan" in page
