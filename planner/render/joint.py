@@ -20,6 +20,7 @@ from planner.render._report_sections import (
     records_frame,
     table_rows,
 )
+from planner.render.fonts import glyph_warnings_logged
 from planner.render.terms import term
 
 if TYPE_CHECKING:
@@ -149,7 +150,9 @@ def budget_curve_figure(curve: pd.DataFrame) -> plt.Figure:
     ax.set_ylim(0, 100)
     ax.legend(loc="lower right")
     ax.set_title(tr("Joint roll-out: coverage per budget"))
-    fig.tight_layout()
+    with glyph_warnings_logged():
+        plots.use_fonts(fig)  # the CJK font chain before the layout measures the labels
+        fig.tight_layout()
     return fig
 
 
