@@ -100,7 +100,9 @@ def cover_model_of(city, radio: RadioCoverage, costed: Costed, demands: list[Dem
     bands = np.unique(np.round(fcs, 4))
     shape = radio.covered.shape[1:]
     scene = radio_scene(city, cfg, radio.transform, shape, radio.heights_m, bands)
+    scene.store = True  # keep the existing sites' horizons for their upgrade candidates
     existing = [site_powers(scene, radio.sites, radio.sectors, d.cells) for d in demands]
+    scene.store = False
     n = len(costed.cand.sites)
     if targets_met(demands, existing_cover(cfg, existing)[1]):
         return cover_model(cfg, demands, existing, None, n)  # nothing to build: no powers

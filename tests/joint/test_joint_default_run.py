@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from planner.render.joint import JOINT_SECTION_TITLE
@@ -46,3 +47,26 @@ def test_default_run_map_and_report_have_the_joint_part(default_run):
     assert JOINT_SECTION_TITLE in report
     page = (default_run.out_dir / "map.html").read_text(encoding="utf-8")
     assert "Corridor coverage after the plan" in page
+
+
+def test_upgrade_reuses_its_sites_horizon_with_the_same_powers(default_run):
+    """The horizon cache (existing site -> its upgrade candidate) changes no power."""
+    from planner.joint.core import joint_config, site_demands
+    from planner.joint.powers import radio_scene, site_powers
+
+    r = default_run.results
+    radio, costed, city = r.radio, r.joint.costed, default_run.city
+    up = costed.cand.table.index[costed.cand.table["kind"] == "upgrade"].to_numpy()
+    assert len(up) == len(radio.sites) > 0
+    cells = site_demands(city, radio, r.drones.corridors, joint_config(None))[0].cells
+    bands = np.unique(np.round(costed.cand.sectors["frequency_ghz"].to_numpy(float), 4))
+    args = (city, radio.config, radio.transform, radio.covered.shape[1:], radio.heights_m, bands)
+    cached, fresh = radio_scene(*args), radio_scene(*args)
+    cached.store = True
+    site_powers(cached, radio.sites, radio.sectors, cells)
+    cached.store = False
+    assert len(cached.horizons) == len(radio.sites)
+    a = site_powers(cached, costed.cand.sites, costed.cand.sectors, cells)
+    b = site_powers(fresh, costed.cand.sites, costed.cand.sectors, cells)
+    assert not fresh.horizons
+    assert np.array_equal(a.best, b.best) and np.array_equal(a.total, b.total)
