@@ -70,3 +70,24 @@ def test_upgrade_reuses_its_sites_horizon_with_the_same_powers(default_run):
     b = site_powers(fresh, costed.cand.sites, costed.cand.sectors, cells)
     assert not fresh.horizons
     assert np.array_equal(a.best, b.best) and np.array_equal(a.total, b.total)
+
+
+def test_default_run_leaves_joint_out_when_an_input_failed(monkeypatch, tmp_path):
+    """Drones failing: the default run does not list joint as a further partial result."""
+    import planner.run as run
+    from planner.config import CityConfig
+    from planner.errors import AnalysisError
+
+    def fails(ctx):
+        raise AnalysisError("no corridors")
+
+    fake = dict.fromkeys(run.STEPS, lambda ctx: None)
+    fake["drones"] = fails
+    monkeypatch.setattr(run, "STEPS", fake)
+    res = run.run_city(CityConfig(name="helsinki"), out_root=tmp_path, progress=False)
+    assert "joint" not in res.steps and list(res.incomplete) == ["drones"]
+    asked = run.run_city(
+        CityConfig(name="helsinki"), out_root=tmp_path, progress=False, steps=["joint"]
+    )
+    assert asked.steps["joint"].status == "skipped"
+    assert "drones" in asked.steps["joint"].reason
