@@ -70,3 +70,43 @@ def test_reroute_config_keeps_the_weights_in_use(planned_city):
     assert max(dc.budget_weights) in cfg.budget_weights
     fixed = DroneConfig(risk_weight=1.0)
     assert reroute_config(fixed, corr.corridors) is fixed
+
+
+def test_weight_escalates_while_worse_or_a_stretch_is_too_long(monkeypatch):
+    """The loop's rule with a stub router: x4 per attempt, three attempts at most."""
+    import geopandas as gpd
+
+    from planner.config.joint import JointConfig
+    from planner.joint import reroute
+
+    seen = []  # the penalty weight of each plan_corridors call
+    pcts = {2.0: 80.0, 8.0: 85.0, 32.0: 95.0}  # network coverage (pct) at each weight
+
+    class Res:
+        corridors, summary = gpd.GeoDataFrame(), {}
+
+    def route(city, cfg, air_penalty):
+        seen.append(air_penalty)
+        return Res()
+
+    def cover(radio, corridors):
+        gap = 500.0 if seen[-1] < 8 else 100.0
+        return gpd.GeoDataFrame({"longest_uncovered_m": [gap]}), {"covered_pct": pcts[seen[-1]]}
+
+    monkeypatch.setattr(reroute, "penalty_level", lambda radio, c: 0)
+    monkeypatch.setattr(reroute, "reroute_config", lambda dcfg, c: dcfg)
+    monkeypatch.setattr(reroute, "air_penalty", lambda radio, city, cfg, w, lvl: w)
+    monkeypatch.setattr(reroute, "plan_corridors", route)
+    monkeypatch.setattr(reroute, "corridor_cover", cover)
+
+    class Radio:
+        heights_m = [120.0]
+
+    # worse than the original 90 % until the third attempt
+    out = reroute.reroute_corridors(None, None, Radio(), JointConfig(), None, 90.0)
+    assert seen == [2.0, 8.0, 32.0] and out.attempts == 3 and out.weight == 32.0
+    # not worse than 50 %, but a 500 m stretch over the 200 m limit once
+    seen.clear()
+    cfg = JointConfig(max_uncovered_m=200)
+    out = reroute.reroute_corridors(None, None, Radio(), cfg, None, 50.0)
+    assert seen == [2.0, 8.0] and out.over_max_uncovered == 0 and out.attempts == 2
