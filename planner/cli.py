@@ -37,8 +37,8 @@ COMMAND_TABLE: dict[str, tuple[list[str] | None, str]] = {
     "run": (
         None,
         "load a city and run every analysis; writes <out>/<city>/: layers.gpkg, fiber.gpkg,\n"
-        "fiber_plan.gpkg, bom.csv, airspace.gpkg, radio.gpkg, GeoTIFFs, map*.html,\n"
-        "report.html/.md, summary.json, run.log. With no source it uses the built-in\n"
+        "fiber_plan.gpkg, bom.csv, airspace.gpkg, radio.gpkg, sites.gpkg, GeoTIFFs,\n"
+        "map*.html, report.html/.md, summary.json, run.log. With no source it uses the built-in\n"
         "central-Helsinki sample.",
     ),
     "fiber": (

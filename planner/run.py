@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ALL_STEPS",
+    "OPTIONAL_DEFAULT",
     "RECOVERABLE",
     "REQUIRES",
     "STEPS",
@@ -59,9 +60,13 @@ log = logging.getLogger(__name__)
 #: Every step of a full run, in order. ``planner fiber`` etc. run a subset.
 ALL_STEPS = ["layers", "fiber", "plan", "drones", "radio", "joint", "maps", "report"]
 
-#: Steps of ``planner run``: every step but the joint site plan (``planner plan-sites``), which
-#: takes minutes on a country-sized city (see docs/joint.md).
-DEFAULT_STEPS = [s for s in ALL_STEPS if s != "joint"]
+#: Steps of ``planner run``: every step. The joint site plan runs when its inputs (fiber,
+#: plan, drones, radio) succeeded and is skipped, with the reason, otherwise (docs/joint.md).
+DEFAULT_STEPS = list(ALL_STEPS)
+
+#: Steps of the default run that run only when their inputs succeeded; otherwise they are
+#: left out (logged, not a partial result). Asked for explicitly, a missing input skips them.
+OPTIONAL_DEFAULT = frozenset({"joint"})
 
 #: Steps whose results a step consumes; they run first when a subset is asked for.
 REQUIRES: dict[str, list[str]] = {
@@ -383,7 +388,8 @@ def _run(
         summary = _previous_summary(tmp) if keep else {}
         summary.update(base_summary(city))
         ctx = RunContext(config, city, tmp, summary, progress=progress)
-        statuses = _run_steps(ctx, steps_to_run(steps))
+        optional = OPTIONAL_DEFAULT if steps is None else frozenset()
+        statuses = _run_steps(ctx, steps_to_run(steps), optional)
         summary["seconds"] = round(time.perf_counter() - t0, 2)
         write_json(summary, tmp / "summary.json")
         log.info("run of %s finished in %.1f s", config.name, summary["seconds"])
@@ -392,17 +398,23 @@ def _run(
     return RunResult(out_dir, files, summary, city, ctx.results, statuses)
 
 
-def _run_steps(ctx: RunContext, names: list[str]) -> dict[str, StepStatus]:
+def _run_steps(
+    ctx: RunContext, names: list[str], optional: frozenset[str] = frozenset()
+) -> dict[str, StepStatus]:
     """Run ``names`` in order; a step failing on its input is recorded, not fatal.
 
-    A step whose required step (:data:`REQUIRES`) did not succeed is skipped. Each
-    status goes to ``summary["steps"]`` as soon as it is known, so the report lists them.
+    A step whose required step (:data:`REQUIRES`) did not succeed is skipped, or left out
+    when it is in ``optional`` (:data:`OPTIONAL_DEFAULT` in the default run). Each status
+    goes to ``summary["steps"]`` as soon as it is known, so the report lists them.
     """
     timings = ctx.summary.setdefault("step_seconds", {})
     record = ctx.summary.setdefault("steps", {})
     statuses: dict[str, StepStatus] = {}
     for name in names:
         missing = [r for r in REQUIRES.get(name, []) if statuses.get(r, _OK).status != "ok"]
+        if missing and name in optional:
+            log.info("step %s not run: needs the %s step", name, missing[0])
+            continue
         section = SUMMARY_SECTION.get(name, name)
         before = ctx.summary.get(section)
         if missing:

@@ -19,6 +19,11 @@ SOURCES: dict[str, str] = {
         "none: ground population coverage is optional (issue 12); set e.g. 95 to also cover "
         "the people on the ground"
     ),
+    "key_places_target_pct": (
+        "none: the key places are an optional objective (issue 12: 'optionally the population "
+        "on the ground and the key places'); set 95 for the MIIT 'gigabit city' indicator of "
+        "5G reach of key places (2021; the radio model's targets.key_places_pct)"
+    ),
     "cost_new_macro": (
         "120000 EUR per new macro site (greenfield mast, civil works, power, RAN equipment): "
         "planner assumption of the order of magnitude used in techno-economic 5G studies "
@@ -77,6 +82,7 @@ class JointConfig(BaseModel):
     corridor_target_pct: float = Field(90.0, gt=0, le=100)
     household_target_pct: float = Field(80.0, gt=0, le=100)
     population_target_pct: float | None = Field(None, gt=0, le=100)
+    key_places_target_pct: float | None = Field(None, gt=0, le=100)
     cost_new_macro: float = Field(120_000.0, ge=0)
     cost_rooftop: float = Field(60_000.0, ge=0)
     cost_upgrade: float = Field(15_000.0, ge=0)

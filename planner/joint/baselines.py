@@ -65,8 +65,11 @@ def population_only_baseline(city: City, plan: JointPlan) -> Baseline:
     goal = 100 * float(d.cells.weight[exact_covered(cfg, model, plan.selection.chosen, 0)].sum())
     goal /= max(d.total, 1e-9)
     chosen: list[int] = []
-    pct, top = 0.0, (0.0, 0)
     best, total = model.base[0].best[0].copy(), model.base[0].total[0].copy()
+    pct = 100 * float(d.cells.weight[coverage_of(cfg, best, total)].sum()) / max(d.total, 1e-9)
+    if pct >= goal - 1e-9:  # the existing sites reach it: nothing to build either way
+        return Baseline(sites=0, cost=0.0, corridor_pct=round(pct, 3), reached=True)
+    top = (pct, 0)
     for j in order:
         chosen.append(int(j))
         np.maximum(best, model.cand[0].best[j], out=best)

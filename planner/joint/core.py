@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,10 +23,22 @@ from planner.fiber import FiberCoverage
 from planner.joint.backhaul import Routing, joint_routing
 from planner.joint.certify import Certificate, better_of, certify_cover
 from planner.joint.costed import Costed, costed_candidates
-from planner.joint.cover import CoverModel, cover_model, exact_covered
-from planner.joint.demand import Demand, corridor_cells, corridor_level, population_cells
+from planner.joint.cover import (
+    CoverModel,
+    cover_model,
+    exact_covered,
+    existing_cover,
+    targets_met,
+)
+from planner.joint.demand import (
+    Demand,
+    corridor_cells,
+    corridor_level,
+    key_place_cells,
+    population_cells,
+)
 from planner.joint.powers import radio_scene, site_powers
-from planner.joint.reroute import Rerouted, corridor_cover, reroute_corridors
+from planner.joint.reroute import Rerouted, corridor_cover, penalty_level, reroute_corridors
 from planner.joint.result import JointPlan
 from planner.joint.rollout import Item, JointRollout, fibre_items, joint_rollout
 from planner.joint.select import Selection, cover_instance, lazy_greedy, select_sites
@@ -49,7 +64,7 @@ def joint_config(config: JointConfig | dict | None) -> JointConfig:
 def site_demands(
     city: City, radio: RadioCoverage, corridors: gpd.GeoDataFrame, jcfg: JointConfig
 ) -> list[Demand]:
-    """Return the coverage targets: corridor metres at flight altitude, optionally ground people."""
+    """Return the coverage targets: corridor metres at flight altitude; people, key places."""
     shape = radio.covered.shape[1:]
     cfg = radio.config
     level = corridor_level(
@@ -62,19 +77,21 @@ def site_demands(
             jcfg.corridor_target_pct / 100,
         )
     ]
-    if jcfg.population_target_pct is not None:
-        out.append(
-            Demand(
-                "population",
-                population_cells(city, radio.transform, shape),
-                jcfg.population_target_pct / 100,
-            )
-        )
+    ground = (
+        ("population", jcfg.population_target_pct, population_cells),
+        ("key_places", jcfg.key_places_target_pct, key_place_cells),
+    )
+    for name, pct, cells in ground:
+        if pct is not None:
+            out.append(Demand(name, cells(city, radio.transform, shape), pct / 100))
     return out
 
 
 def cover_model_of(city, radio: RadioCoverage, costed: Costed, demands: list[Demand]) -> CoverModel:
-    """Received power of existing and candidate sites at the demand cells; pairwise matrix."""
+    """Received power of existing and candidate sites at the demand cells; pairwise matrix.
+
+    When the existing sites already meet every target, the candidates' powers are skipped.
+    """
     cfg = radio.config
     secs = [s for s in (radio.sectors, costed.cand.sectors) if len(s)]
     fcs = (
@@ -83,7 +100,12 @@ def cover_model_of(city, radio: RadioCoverage, costed: Costed, demands: list[Dem
     bands = np.unique(np.round(fcs, 4))
     shape = radio.covered.shape[1:]
     scene = radio_scene(city, cfg, radio.transform, shape, radio.heights_m, bands)
+    scene.store = True  # keep the existing sites' horizons for their upgrade candidates
     existing = [site_powers(scene, radio.sites, radio.sectors, d.cells) for d in demands]
+    scene.store = False
+    n = len(costed.cand.sites)
+    if targets_met(demands, existing_cover(cfg, existing)[1]):
+        return cover_model(cfg, demands, existing, None, n)  # nothing to build: no powers
     cand = [site_powers(scene, costed.cand.sites, costed.cand.sectors, d.cells) for d in demands]
     return cover_model(cfg, demands, existing, cand)
 
@@ -91,11 +113,20 @@ def cover_model_of(city, radio: RadioCoverage, costed: Costed, demands: list[Dem
 def _radio_after(
     city: City, radio: RadioCoverage, costed: Costed, chosen: list[int], corridors, band, work: Path
 ) -> RadioCoverage:
-    """Run the independent check: the radio model on the existing plus the chosen sites."""
+    """Run the independent check: the radio model on the existing plus the chosen sites.
+
+    With no site chosen the network is the existing one: ``radio`` itself is the answer.
+    Only the ground and the corridors' evaluated height are modelled (the claim's level).
+    """
+    if not chosen:
+        return radio
     path = write_site_file(costed.cand, chosen, work / "joint_sites.gpkg")
     cfg: RadioConfig = radio.config
     files = [*cfg.site_files, path] if path is not None else list(cfg.site_files)
-    after = cfg.model_copy(update={"site_files": files})
+    # only the height the corridors are evaluated at (each height is computed on its own)
+    level = penalty_level(radio, corridors)
+    heights = [radio.heights_m[level]] if level > 0 else cfg.heights_m
+    after = cfg.model_copy(update={"site_files": files, "heights_m": heights})
     return analyze_radio(city, after, corridors=corridors, band=band)
 
 
@@ -150,7 +181,9 @@ class _Steps:
     ro: JointRollout
 
 
-def _assemble(st: _Steps, city: City, plan: FiberPlan, corridors, timings: dict) -> JointPlan:
+def _assemble(
+    st: _Steps, city: City, plan: FiberPlan, corridors, timings: dict, cpu: dict
+) -> JointPlan:
     """Build the tables, the JointPlan and its summary from the steps' results."""
     tables = joint_tables(
         st.radio.config, st.costed, st.sel, st.model, st.routing, st.ro, plan, city.crs
@@ -176,6 +209,7 @@ def _assemble(st: _Steps, city: City, plan: FiberPlan, corridors, timings: dict)
         if st.rerouted is not None and rerouted_better(st.rerouted, st.after)
         else None,
         timings=timings,
+        cpu_timings=cpu,
         costed=st.costed,
         model=st.model,
         selection=st.sel,
@@ -184,6 +218,15 @@ def _assemble(st: _Steps, city: City, plan: FiberPlan, corridors, timings: dict)
     result.summary = joint_summary(result, st.radio, st.model, st.sel, plan, st.rerouted, st.costed)
     result.summary["rollout"]["meet_both"] = st.ro.meet
     return result
+
+
+@contextmanager
+def _timed(timings: dict, cpu: dict, name: str, digits: int = 3) -> Iterator[None]:
+    """Record the body's wall seconds as ``timings[name]`` and its CPU seconds in ``cpu``."""
+    c0 = time.process_time()
+    with timed(timings, name, digits):
+        yield
+    cpu[name] = round(time.process_time() - c0, digits)
 
 
 def plan_joint(
@@ -223,36 +266,34 @@ def plan_joint(
     JointPlan
 
     """
-    jcfg, timings = joint_config(config), {}
+    jcfg, timings, cpu = joint_config(config), {}, {}
     if plan.steiner_instance is None or coverage.network is None:
         raise AnalysisError("joint plan: the fibre plan has no routing instance to add sites to")
     band = (drones.band.min_m, drones.band.max_m) if drones is not None else (60.0, 120.0)
-    with timed(timings, "radio_before", 3):
+    with _timed(timings, cpu, "radio_before", 3):
         if radio is None:
             radio = analyze_radio(city, radio_config, corridors=corridors.corridors, band=band)
-    with timed(timings, "candidates", 3):
+    with _timed(timings, cpu, "candidates", 3):
         costed = costed_candidates(city, coverage, plan, radio, corridors, jcfg)
         demands = site_demands(city, radio, corridors.corridors, jcfg)
-    with timed(timings, "coverage_matrix", 3):
+    with _timed(timings, cpu, "coverage_matrix", 3):
         model = cover_model_of(city, radio, costed, demands)
-    with timed(timings, "set_cover", 3):
+    with _timed(timings, cpu, "set_cover", 3):
         inst = cover_instance(model, costed.total_cost)
         greedy = lazy_greedy(inst)
-    with timed(timings, "certificate", 3):
+    with _timed(timings, cpu, "certificate", 3):
         cert = certify_cover(inst, greedy.chosen, jcfg.milp_time_limit_s)
-    with timed(timings, "sinr_repair", 3):
+    with _timed(timings, cpu, "sinr_repair", 3):
         sel = select_sites(radio.config, model, inst, better_of(inst, greedy, cert))
-    with timed(timings, "backhaul", 3):
+    with _timed(timings, cpu, "backhaul", 3):
         routing = _route_backhaul(plan, costed, sel)
-    with timed(timings, "radio_after", 3), tempfile.TemporaryDirectory() as tmp:
+    with _timed(timings, cpu, "radio_after", 3), tempfile.TemporaryDirectory() as tmp:
         work = Path(work_dir) if work_dir is not None else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         after = _radio_after(city, radio, costed, sel.chosen, corridors.corridors, band, work)
-    rerouted = None
-    with timed(timings, "reroute", 3):
-        if drones is not None and len(corridors.corridors):
-            rerouted = reroute_corridors(city, drones, after, jcfg)
-    with timed(timings, "rollout", 3):
+    with _timed(timings, cpu, "reroute", 3):
+        rerouted = _reroute(city, drones, after, jcfg, corridors)
+    with _timed(timings, cpu, "rollout", 3):
         ro = _rollout(plan, radio, model, sel, costed, jcfg)
     return _assemble(
         _Steps(jcfg, radio, costed, model, cert, sel, routing, after, rerouted, ro),
@@ -260,7 +301,20 @@ def plan_joint(
         plan,
         corridors,
         timings,
+        cpu,
     )
+
+
+def _reroute(city, drones, after: RadioCoverage, jcfg: JointConfig, corridors) -> Rerouted | None:
+    """Re-route the corridors coverage-aware, unless there is nothing to gain.
+
+    Skipped without the drone config, without corridors, or when the corridors are already
+    fully covered after the plan (no route can cover more).
+    """
+    pct = model_pct(after)
+    if drones is None or len(corridors.corridors) == 0 or pct >= 100.0:
+        return None
+    return reroute_corridors(city, drones, after, jcfg, corridors.corridors, pct)
 
 
 def rerouted_better(rerouted: Rerouted, after: RadioCoverage) -> bool:

@@ -11,7 +11,15 @@ from planner.config.radio import RadioConfig
 from planner.joint.demand import Demand
 from planner.joint.powers import SitePowers, coverage_of
 
-__all__ = ["CoverModel", "cover_model", "exact_covered", "BLOCK"]
+__all__ = [
+    "BLOCK",
+    "CoverModel",
+    "cover_model",
+    "exact_covered",
+    "existing_cover",
+    "no_gain",
+    "targets_met",
+]
 
 #: Candidates evaluated together when the per-candidate state is materialised (memory bound).
 BLOCK = 64
@@ -59,13 +67,46 @@ def _pairwise(cfg: RadioConfig, base: SitePowers, cand: SitePowers) -> sp.csr_ma
     return sp.vstack(out, format="csr")
 
 
-def cover_model(
-    cfg: RadioConfig, demands: list[Demand], existing: list[SitePowers], cand: list[SitePowers]
-) -> CoverModel:
-    """Build the coverage matrix per demand from the existing and candidate powers."""
+def existing_cover(
+    cfg: RadioConfig, existing: list[SitePowers]
+) -> tuple[list[SitePowers], list[np.ndarray]]:
+    """Return the summed power of the existing sites per demand, and the cells they cover."""
     base = [_summed(p) for p in existing]
-    covered = [coverage_of(cfg, b.best[0], b.total[0]) for b in base]
-    matrix = [_pairwise(cfg, b, c) for b, c in zip(base, cand, strict=True)]
+    return base, [coverage_of(cfg, b.best[0], b.total[0]) for b in base]
+
+
+def targets_met(demands: list[Demand], covered: list[np.ndarray]) -> bool:
+    """Return whether the existing sites alone reach every demand's target (nothing to build)."""
+    return all(
+        float(d.cells.weight[c].sum()) >= d.target * d.total - 1e-9
+        for d, c in zip(demands, covered, strict=True)
+    )
+
+
+def no_gain(n: int, base: SitePowers) -> SitePowers:
+    """Return zero power of ``n`` candidates (read-only views), for when nothing must be built."""
+    z = np.broadcast_to(np.zeros((1, *base.best.shape[1:]), np.float32), (n, *base.best.shape[1:]))
+    return SitePowers(z, z)
+
+
+def cover_model(
+    cfg: RadioConfig,
+    demands: list[Demand],
+    existing: list[SitePowers],
+    cand: list[SitePowers] | None,
+    n: int = 0,
+) -> CoverModel:
+    """Build the coverage matrix per demand from the existing and candidate powers.
+
+    ``cand`` None means the targets are met without new sites (:func:`targets_met`): the
+    ``n`` candidates get zero power and an empty matrix, and no power is computed for them.
+    """
+    base, covered = existing_cover(cfg, existing)
+    if cand is None:
+        cand = [no_gain(n, b) for b in base]
+        matrix = [sp.csr_matrix((n, b.best.shape[-1]), dtype=bool) for b in base]
+    else:
+        matrix = [_pairwise(cfg, b, c) for b, c in zip(base, cand, strict=True)]
     return CoverModel(demands, base, cand, covered, matrix)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -48,6 +48,10 @@ class RadioScene:
     surface_transform: Affine | None
     det: np.ndarray | None
     bands: np.ndarray
+    #: horizons by (x, y, antenna height, reach), kept while ``store`` is set (the existing
+    #: sites): an upgrade candidate reuses its existing site's instead of sweeping again
+    horizons: dict = field(default_factory=dict)
+    store: bool = False
 
 
 @dataclass
@@ -97,7 +101,12 @@ def _site_cells(scene: RadioScene, site, secs, cells: Cells, band_index: np.ndar
     if scene.det is not None and scene.surface is not None and in_range.any():
         # radials only as long as the farthest cell evaluated (same sweep, shorter)
         reach = min(float(rng), float(d2d[in_range].max()) + 2 * abs(scene.transform.a))
-        hz = horizon(scene.surface, scene.surface_transform, x0, y0, h_bs, reach)
+        key = (x0, y0, h_bs, reach)
+        hz = scene.horizons.get(key)
+        if hz is None:
+            hz = horizon(scene.surface, scene.surface_transform, x0, y0, h_bs, reach)
+            if scene.store:
+                scene.horizons[key] = hz
         slope = max_obstacle_slope(hz, dx, dy, abs(scene.surface_transform.a))
         det = scene.det.ravel()[cells.flat]
         vis = (np.float32(h_ut - h_bs) / np.maximum(d2d, 1e-3)) >= slope

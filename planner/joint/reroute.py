@@ -6,16 +6,31 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 
 from planner.config.drones import DroneConfig
 from planner.config.joint import JointConfig
 from planner.drones import CorridorResult, plan_corridors
 from planner.drones.grid import city_grid
+from planner.joint.demand import corridor_level
 from planner.radio import RadioCoverage
 from planner.radio.coverage import CoverageGrids
 from planner.radio.kpis import cell_lookup, corridor_coverage, network_coverage
 
-__all__ = ["Rerouted", "air_penalty", "coverage_grids", "corridor_cover", "reroute_corridors"]
+__all__ = [
+    "ESCALATION",
+    "Rerouted",
+    "air_penalty",
+    "coverage_grids",
+    "corridor_cover",
+    "penalty_level",
+    "reroute_config",
+    "reroute_corridors",
+]
+
+#: Factor the air-penalty weight is raised by, at most twice, while the re-routed corridors
+#: cover less than the original ones or a stretch exceeds ``max_uncovered_m``.
+ESCALATION = 4.0
 
 
 @dataclass
@@ -27,6 +42,8 @@ class Rerouted:
     network: dict  #: network_coverage of the re-routed corridors
     weight: float  #: the air-penalty weight used
     over_max_uncovered: int  #: corridors whose longest uncovered stretch exceeds the option
+    attempts: int = 1  #: plan_corridors runs (the weight escalated ``attempts - 1`` times)
+    level_m: float = 0.0  #: the height (m) whose uncovered air is penalised
 
 
 def coverage_grids(radio: RadioCoverage) -> CoverageGrids:
@@ -53,19 +70,52 @@ def corridor_cover(
     )
 
 
-def air_penalty(radio: RadioCoverage, city, dcfg: DroneConfig, weight: float) -> np.ndarray:
-    """``weight`` where the air at the band's middle height is not covered, on the drone grid."""
+def penalty_level(radio: RadioCoverage, corridors: gpd.GeoDataFrame) -> int:
+    """Height level the corridors' coverage is evaluated at (``network_coverage``'s rule).
+
+    The penalty must describe the air the claim is measured in: the corridors' altitude
+    (the top of the band by default), not the band's middle.
+    """
+    default = radio.config.corridor_altitude_m or max(radio.heights_m)
+    return corridor_level(radio.heights_m, corridors, default)
+
+
+def air_penalty(
+    radio: RadioCoverage, city, dcfg: DroneConfig, weight: float, level: int | None = None
+) -> np.ndarray:
+    """``weight`` where the air at height level ``level`` is not covered, on the drone grid.
+
+    ``level`` defaults to the top radio height (the corridors' default altitude).
+    """
     grid = city_grid(city, dcfg.resolution_m)
-    mid = (dcfg.band.min_m + dcfg.band.max_m) / 2
-    level = int(np.argmin(np.abs(np.asarray(radio.heights_m) - mid)))
+    lvl = len(radio.heights_m) - 1 if level is None else int(level)
     rows, cols = grid.shape
     t = grid.transform
     x = t.c + t.a * (np.arange(cols) + 0.5)
     y = t.f + t.e * (np.arange(rows) + 0.5)
     xx, yy = np.meshgrid(x, y)
     idx, inside = cell_lookup(radio.transform, radio.covered.shape[1:], xx.ravel(), yy.ravel())
-    ok = radio.covered[level].ravel()[idx] & inside
+    ok = radio.covered[lvl].ravel()[idx] & inside
     return (np.float32(weight) * (~ok)).reshape(grid.shape).astype(np.float32)
+
+
+def reroute_config(dcfg: DroneConfig, corridors: gpd.GeoDataFrame) -> DroneConfig:
+    """Return the re-route's drone config: the detour sweep limited to the weights in use.
+
+    In budget mode each pair's corridor is picked among the routes of ``budget_weights``;
+    re-routing keeps the ground-risk weights the original corridors chose (always with the
+    largest one, so the penalty can pull a route away), one Dijkstra sweep per weight less.
+    """
+    if dcfg.mode != "free" or dcfg.risk_weight is not None or dcfg.detour_budget is None:
+        return dcfg
+    if "risk_weight" not in corridors or len(corridors) == 0:
+        return dcfg
+    used = pd.to_numeric(corridors["risk_weight"], errors="coerce").dropna().unique()
+    keep = sorted({float(w) for w in used if float(w) in set(dcfg.budget_weights)})
+    if not keep:
+        return dcfg
+    keep = sorted({*keep, max(dcfg.budget_weights)})
+    return dcfg.model_copy(update={"budget_weights": keep})
 
 
 def _over(table: gpd.GeoDataFrame, limit: float | None) -> int:
@@ -74,18 +124,31 @@ def _over(table: gpd.GeoDataFrame, limit: float | None) -> int:
     return int((table["longest_uncovered_m"].to_numpy(float) > limit).sum())
 
 
-def reroute_corridors(city, dcfg: DroneConfig, radio: RadioCoverage, jcfg: JointConfig) -> Rerouted:
-    """Re-route the corridors preferring covered air; stricter while a stretch is too long.
+def reroute_corridors(
+    city,
+    dcfg: DroneConfig,
+    radio: RadioCoverage,
+    jcfg: JointConfig,
+    original: gpd.GeoDataFrame,
+    original_pct: float,
+) -> Rerouted:
+    """Re-route the corridors preferring covered air; stricter while they are worse.
 
-    The weight is ``air_penalty_weight``; with ``max_uncovered_m`` set it is raised 4x (twice
-    at most) while some corridor's longest uncovered stretch exceeds it.
+    The uncovered air is taken at the height the corridors are evaluated at
+    (:func:`penalty_level`) on ``radio`` (the network after the plan). The weight starts at
+    ``air_penalty_weight`` and is raised :data:`ESCALATION` times (twice at most) while the
+    re-routed network covers less than ``original_pct`` or, with ``max_uncovered_m`` set,
+    some corridor's longest uncovered stretch exceeds it. The caller keeps the original
+    corridors when the last attempt still covers less.
     """
-    weight = jcfg.air_penalty_weight
-    for attempt in range(3):
-        res = plan_corridors(city, dcfg, air_penalty=air_penalty(radio, city, dcfg, weight))
+    weight, level = jcfg.air_penalty_weight, penalty_level(radio, original)
+    cfg = reroute_config(dcfg, original)
+    for attempt in range(1, 4):
+        res = plan_corridors(city, cfg, air_penalty=air_penalty(radio, city, cfg, weight, level))
         table, net = corridor_cover(radio, res.corridors)
         over = _over(table, jcfg.max_uncovered_m)
-        if over == 0 or attempt == 2 or weight == 0:
+        worse = (net.get("covered_pct") or 0.0) < original_pct - 1e-9
+        if not (over or worse) or attempt == 3 or weight == 0:
             break
-        weight *= 4
-    return Rerouted(res, table, net, weight, over)
+        weight *= ESCALATION
+    return Rerouted(res, table, net, weight, over, attempt, float(radio.heights_m[level]))

@@ -56,7 +56,8 @@ class JointPlan:
     curve: list[dict]
     rerouted: CorridorResult | None = None
     summary: dict = field(default_factory=dict)
-    timings: dict[str, float] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)  #: wall seconds per step
+    cpu_timings: dict[str, float] = field(default_factory=dict)  #: CPU seconds per step
     costed: Costed | None = field(default=None, repr=False)  #: candidates priced
     model: CoverModel | None = field(default=None, repr=False)  #: the coverage matrix
     selection: Selection | None = field(default=None, repr=False)  #: the greedy's picks

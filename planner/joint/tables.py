@@ -199,6 +199,7 @@ def _coverage_block(res: JointPlan, radio, model: CoverModel, sel: Selection) ->
         "corridor_target_met": net["covered_pct"]["met"],
         "longest_uncovered_m_after": net.get("longest_uncovered_m"),
         "population_pct_after": after["population_covered_ground_pct"]["value"],
+        "key_places_pct_after": after["key_places"]["reached_pct"]["value"],
     }
 
 
@@ -209,6 +210,8 @@ def _rerouted_block(rerouted) -> dict:
         "corridor_pct_rerouted": rerouted.network.get("covered_pct"),
         "longest_uncovered_m": rerouted.network.get("longest_uncovered_m"),
         "over_max_uncovered": rerouted.over_max_uncovered,
+        "penalised_height_m": rerouted.level_m,
+        "attempts": rerouted.attempts,
         "nofly_intersections": rerouted.result.summary.get("restricted_intersections"),
     }
 
@@ -229,6 +232,7 @@ def joint_summary(
             "household_pct": res.config.household_target_pct,
             "corridor_pct": res.config.corridor_target_pct,
             "population_pct": res.config.population_target_pct,
+            "key_places_pct": res.config.key_places_target_pct,
         },
         "candidates": {"total": int(len(res.candidates)), **_kinds(res.candidates)},
         "sites": {
@@ -244,8 +248,11 @@ def joint_summary(
         "cost_to_meet_both": cost,
         "rollout": {"phases": res.phases.to_dict("records"), "budget_curve": res.curve},
         "seconds": res.timings,
+        "cpu_seconds": res.cpu_timings,
         "assumptions": res.config.report(),
     }
     if rerouted is not None:
         out["corridors"] = _corridors_block(rerouted, res.rerouted is not None)
+    else:
+        out["corridors"] = {"rerouted": False, "used": "original"}
     return out

@@ -10,6 +10,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from branca.colormap import LinearColormap
 
+from planner._i18n import mark, tr
 from planner.render import plots
 from planner.render._builder import LayerBuilder
 from planner.render._report_sections import (
@@ -19,12 +20,16 @@ from planner.render._report_sections import (
     records_frame,
     table_rows,
 )
+from planner.render.fonts import glyph_warnings_logged
+from planner.render.terms import term
 
 if TYPE_CHECKING:
     from planner.joint import JointPlan
 
 __all__ = [
+    "CERTIFICATE_STATUS",
     "JOINT_MAP_FIELDS",
+    "JOINT_TERMS",
     "JOINT_SECTION_TITLE",
     "SITE_KIND_COLORS",
     "add_joint_layers",
@@ -33,8 +38,8 @@ __all__ = [
     "budget_curve_figure",
 ]
 
-#: Title of the report section.
-JOINT_SECTION_TITLE = "What it takes to meet the 2027 targets"
+#: Title of the report section (English; translated when rendered).
+JOINT_SECTION_TITLE = mark("What it takes to meet the 2027 targets")
 #: Colour of the chosen sites by kind.
 SITE_KIND_COLORS = {"macro": "#d95f02", "rooftop": "#7570b3", "upgrade": "#1b9e77"}
 #: Popup fields of the joint layers.
@@ -43,13 +48,47 @@ JOINT_MAP_FIELDS = {
     "sites": ["site_id", "kind", "height_m", "phase", "total_cost", "corridor_gain_m"],
     "backhaul": ["site_id", "length_m", "cost"],
 }
+#: Labels of the joint plan's data keys (table headers, popups, cost items), for the catalog.
+JOINT_TERMS = (
+    mark("site id"),
+    mark("total cost"),
+    mark("corridor gain m"),
+    mark("fibre cost"),
+    mark("radio cost"),
+    mark("sites"),
+    mark("household pct"),
+    mark("corridor pct"),
+    mark("total eur"),
+    mark("fibre km"),
+    mark("fibre eur"),
+    mark("sites new"),
+    mark("sites upgraded"),
+    mark("sites eur"),
+    mark("backhaul km"),
+    mark("backhaul eur"),
+    mark("termination eur"),
+    mark("lead in eur"),
+    mark("macro"),
+    mark("rooftop"),
+    mark("upgrade"),
+)
+#: HiGHS model statuses the certificate may report, translated in the report text.
+CERTIFICATE_STATUS = {
+    "Optimal": mark("optimal"),
+    "trivial": mark("trivial (nothing to build)"),
+    "Time limit reached": mark("time limit reached"),
+    "Infeasible": mark("infeasible"),
+}
 
 
 def _coverage_layer(b: LayerBuilder, corridors: gpd.GeoDataFrame, title: str, show: bool):
     if len(corridors) == 0:
         return None
     cmap = LinearColormap(
-        ["#d7191c", "#ffffbf", "#1a9641"], vmin=0, vmax=1, caption="Corridor radio coverage share"
+        ["#d7191c", "#ffffbf", "#1a9641"],
+        vmin=0,
+        vmax=1,
+        caption=tr("Corridor radio coverage share"),
     )
     share = pd.to_numeric(corridors["radio_coverage_share"], errors="coerce").fillna(0.0)
     b.geojson(
@@ -74,43 +113,46 @@ def add_joint_layers(b: LayerBuilder, result: JointPlan) -> None:
     result : JointPlan
         From :func:`planner.joint.plan_joint`.
     """
-    _coverage_layer(b, result.corridors_before, "Corridor coverage before", False)
-    cmap = _coverage_layer(b, result.corridors_after, "Corridor coverage after the plan", True)
+    _coverage_layer(b, result.corridors_before, tr("Corridor coverage before"), False)
+    cmap = _coverage_layer(b, result.corridors_after, tr("Corridor coverage after the plan"), True)
     if cmap is not None:
         b.gradient(cmap)
     if len(result.backhaul):
         b.geojson(
             result.backhaul,
-            "Site backhaul (fibre)",
+            tr("Site backhaul (fibre)"),
             JOINT_MAP_FIELDS["backhaul"],
             color="#e7298a",
             weight=3,
-            legend="site backhaul",
+            legend=tr("site backhaul"),
         )
     for kind, color in SITE_KIND_COLORS.items():
         sites = result.sites[result.sites["kind"] == kind]
         if len(sites):
             b.geojson(
                 sites,
-                f"New 5G sites: {kind}",
+                tr("New 5G sites: {kind}").format(kind=tr(kind)),
                 JOINT_MAP_FIELDS["sites"],
                 color=color,
                 radius=7,
-                legend=f"5G site ({kind})",
+                legend=tr("5G site ({kind})").format(kind=tr(kind)),
             )
 
 
 def budget_curve_figure(curve: pd.DataFrame) -> plt.Figure:
     """Household and corridor coverage against the joint budget (one roll-out)."""
     fig, ax = plt.subplots(figsize=(7, 3.5))
-    ax.step(curve["cost"] / 1e6, curve["household_pct"], where="post", label="household gigabit %")
-    ax.step(curve["cost"] / 1e6, curve["corridor_pct"], where="post", label="corridor coverage %")
-    ax.set_xlabel("cumulative cost (million EUR)")
+    cost = curve["cost"] / 1e6
+    ax.step(cost, curve["household_pct"], where="post", label=tr("household gigabit (%)"))
+    ax.step(cost, curve["corridor_pct"], where="post", label=tr("corridor coverage (%)"))
+    ax.set_xlabel(tr("cumulative cost (million EUR)"))
     ax.set_ylabel("%")
     ax.set_ylim(0, 100)
     ax.legend(loc="lower right")
-    ax.set_title("Joint roll-out: coverage per budget")
-    fig.tight_layout()
+    ax.set_title(tr("Joint roll-out: coverage per budget"))
+    with glyph_warnings_logged():
+        plots.use_fonts(fig)  # the CJK font chain before the layout measures the labels
+        fig.tight_layout()
     return fig
 
 
@@ -127,25 +169,39 @@ def joint_section(joint: Mapping) -> Section:
     Section
     """
     m, c, cov = joint["cost_to_meet_both"], joint["certificate"], joint["coverage"]
-    verdict = "meets both targets" if m["met"] else "does NOT meet both targets"
-    text = (
-        f"The plan {verdict} for {m['total_eur']:,.0f} EUR: {m['fibre_km']:.1f} km of fibre "
-        f"({m['fibre_eur']:,.0f} EUR), {m['sites_new']} new and {m['sites_upgraded']} upgraded "
-        f"5G sites ({m['sites_eur']:,.0f} EUR) and {m['backhaul_km']:.1f} km of extra backhaul "
-        f"trench ({m['backhaul_eur']:,.0f} EUR). Corridor coverage goes from "
-        f"{cov['corridor_pct_before']} % to {cov['corridor_pct_after']} % (radio model "
-        f"recomputed on the chosen sites). Site choice certificate: {c['status']}, gap "
-        f"{c['gap_pct']} % to the lower bound."
+    verdict = tr("meets both targets") if m["met"] else tr("does NOT meet both targets")
+    status = CERTIFICATE_STATUS.get(str(c["status"]))
+    text = tr(
+        "The plan {verdict} for {total} EUR: {fibre_km} km of fibre ({fibre_eur} EUR), "
+        "{new} new and {upgraded} upgraded 5G sites ({sites_eur} EUR) and {backhaul_km} km of "
+        "extra backhaul trench ({backhaul_eur} EUR). Corridor coverage goes from {before} to "
+        "{after} (radio model recomputed on the chosen sites). Site choice certificate: "
+        "{status}, gap {gap} to the lower bound."
+    ).format(
+        verdict=verdict,
+        total=f"{m['total_eur']:,.0f}",
+        fibre_km=f"{m['fibre_km']:.1f}",
+        fibre_eur=f"{m['fibre_eur']:,.0f}",
+        new=m["sites_new"],
+        upgraded=m["sites_upgraded"],
+        sites_eur=f"{m['sites_eur']:,.0f}",
+        backhaul_km=f"{m['backhaul_km']:.1f}",
+        backhaul_eur=f"{m['backhaul_eur']:,.0f}",
+        before=f"{cov['corridor_pct_before']} %",
+        after=f"{cov['corridor_pct_after']} %",
+        status=tr(status) if status else c["status"],
+        gap=f"{c['gap_pct']} %",
     )
-    parts = [{"item": k, "value": v} for k, v in m.items()]
-    sec = Section(JOINT_SECTION_TITLE, text, [("Cost to meet both targets", parts)])
+    parts = [{"item": term(k), "value": v} for k, v in m.items()]
+    sec = Section(tr(JOINT_SECTION_TITLE), text, [(tr("Cost to meet both targets"), parts)])
     phases = records_frame(joint["rollout"]["phases"])
     if len(phases):
-        sec.tables.append(("Joint phases", table_rows(phases, list(phases.columns), "phases")))
+        rows = table_rows(phases, list(phases.columns), "phases")
+        sec.tables.append((tr("Joint phases"), rows))
     curve = records_frame(joint["rollout"]["budget_curve"])
     if len(curve):
         png = plots.to_png(budget_curve_figure(curve))
-        sec.plots.append(("joint_budget_curve", "Coverage per budget (fibre and radio)", png))
+        sec.plots.append(("joint_budget_curve", tr("Coverage per budget (fibre and radio)"), png))
     return sec
 
 

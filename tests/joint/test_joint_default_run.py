@@ -1,0 +1,93 @@
+"""``planner run`` includes the joint site plan by default (summary, sites.gpkg, map, report)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from planner.render.joint import JOINT_SECTION_TITLE
+from planner.run import DEFAULT_STEPS, REQUIRES, steps_to_run
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory):
+    """The default ``planner run`` of the Helsinki sample (OSM sites)."""
+    from planner.config import CityConfig
+    from planner.run import run_city
+
+    root = tmp_path_factory.mktemp("joint-run")
+    return run_city(CityConfig(name="helsinki"), out_root=root, progress=False)
+
+
+def test_joint_is_a_default_step_after_its_inputs():
+    assert "joint" in DEFAULT_STEPS
+    order = steps_to_run(None)
+    assert all(order.index(r) < order.index("joint") for r in REQUIRES["joint"])
+
+
+def test_default_run_records_the_joint_plan(default_run):
+    assert default_run.steps["joint"].status == "ok"
+    summary = json.loads((default_run.out_dir / "summary.json").read_text(encoding="utf-8"))
+    jp = summary["joint_plan"]
+    assert summary["steps"]["joint"]["status"] == "ok"
+    # the sample's mast already covers the corridors: nothing to build, nothing recomputed
+    cov = jp["coverage"]
+    assert cov["corridor_pct_after"] == summary["radio"]["route_network"]["covered_pct"]["value"]
+    if jp["sites"]["chosen"] == 0:
+        assert jp["cost_to_meet_both"]["sites_eur"] == 0
+        assert jp["coverage"]["corridor_pct_planned"] == cov["corridor_pct_after"]
+    names = {p.name for p in default_run.files}
+    assert {"sites.gpkg", "joint_phases.csv"} <= names
+
+
+def test_default_run_map_and_report_have_the_joint_part(default_run):
+    report = (default_run.out_dir / "report.md").read_text(encoding="utf-8")
+    assert JOINT_SECTION_TITLE in report
+    page = (default_run.out_dir / "map.html").read_text(encoding="utf-8")
+    assert "Corridor coverage after the plan" in page
+
+
+def test_upgrade_reuses_its_sites_horizon_with_the_same_powers(default_run):
+    """The horizon cache (existing site -> its upgrade candidate) changes no power."""
+    from planner.joint.core import joint_config, site_demands
+    from planner.joint.powers import radio_scene, site_powers
+
+    r = default_run.results
+    radio, costed, city = r.radio, r.joint.costed, default_run.city
+    up = costed.cand.table.index[costed.cand.table["kind"] == "upgrade"].to_numpy()
+    assert len(up) == len(radio.sites) > 0
+    cells = site_demands(city, radio, r.drones.corridors, joint_config(None))[0].cells
+    bands = np.unique(np.round(costed.cand.sectors["frequency_ghz"].to_numpy(float), 4))
+    args = (city, radio.config, radio.transform, radio.covered.shape[1:], radio.heights_m, bands)
+    cached, fresh = radio_scene(*args), radio_scene(*args)
+    cached.store = True
+    site_powers(cached, radio.sites, radio.sectors, cells)
+    cached.store = False
+    assert len(cached.horizons) == len(radio.sites)
+    a = site_powers(cached, costed.cand.sites, costed.cand.sectors, cells)
+    b = site_powers(fresh, costed.cand.sites, costed.cand.sectors, cells)
+    assert not fresh.horizons
+    assert np.array_equal(a.best, b.best) and np.array_equal(a.total, b.total)
+
+
+def test_default_run_leaves_joint_out_when_an_input_failed(monkeypatch, tmp_path):
+    """Drones failing: the default run does not list joint as a further partial result."""
+    import planner.run as run
+    from planner.config import CityConfig
+    from planner.errors import AnalysisError
+
+    def fails(ctx):
+        raise AnalysisError("no corridors")
+
+    fake = dict.fromkeys(run.STEPS, lambda ctx: None)
+    fake["drones"] = fails
+    monkeypatch.setattr(run, "STEPS", fake)
+    res = run.run_city(CityConfig(name="helsinki"), out_root=tmp_path, progress=False)
+    assert "joint" not in res.steps and list(res.incomplete) == ["drones"]
+    asked = run.run_city(
+        CityConfig(name="helsinki"), out_root=tmp_path, progress=False, steps=["joint"]
+    )
+    assert asked.steps["joint"].status == "skipped"
+    assert "drones" in asked.steps["joint"].reason
