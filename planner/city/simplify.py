@@ -58,8 +58,9 @@ def simplified_gdfs(
     Interstitial (non-endpoint) nodes are chained by pointer doubling over directed edges
     (each edge into an interstitial node continues with the edge out of it to its other
     neighbour), so the work is O(E log L) in numpy for chains of length L. The merged edges
-    are added in osmnx's order (endpoints in the iteration order of the same Python set,
-    successors in adjacency order), which fixes the edge keys and the graph's edge order.
+    are added in osmnx's order (osmnx walks its endpoints in the order of a Python set, but
+    only the order of one endpoint's merged edges matters, and that is its adjacency order),
+    which fixes the edge keys and the graph's edge order.
     """
     ids = nodes.index
     n = len(ids)
@@ -71,8 +72,6 @@ def simplified_gdfs(
         return None
     root, depth = _chain_roots(nxt, ~end[v])
     start = np.flatnonzero(end[u] & ~end[v])
-    rank = _endpoint_rank(ids, end)
-    start = start[np.lexsort((start, rank[u[start]]))]
     chains = _merged_edges(nodes, edges, attrs, (u, v, root, depth), start)
     kept = np.flatnonzero(end[u] & end[v])
     table = _edge_order(u, v, edges["key"].to_numpy(), kept, (start, root), len(edges))
@@ -134,14 +133,6 @@ def _chain_roots(nxt: np.ndarray, moves: np.ndarray) -> tuple[np.ndarray, np.nda
         depth = depth + depth[jump]
         jump = jump[jump]
     return jump, depth
-
-
-def _endpoint_rank(ids: pd.Index, end: np.ndarray) -> np.ndarray:
-    """Rank of each endpoint in the iteration order of osmnx's endpoint set."""
-    endpoints = {node for node, flag in zip(ids.tolist(), end.tolist(), strict=True) if flag}
-    rank = np.full(len(ids), -1, dtype=np.int64)
-    rank[ids.get_indexer(list(endpoints))] = np.arange(len(endpoints))
-    return rank
 
 
 def _merged_edges(
