@@ -10,7 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from branca.element import Element
+from branca.element import Element, MacroElement
 from folium.elements import ElementAddToElement, IncludeStatement
 from folium.features import GeoJsonStyleMapper
 from folium.utilities import get_obj_in_upper_tree
@@ -115,6 +115,33 @@ def _multi(geoms: np.ndarray, build) -> list[list]:
     return _split(build(parts), np.bincount(at, minlength=len(geoms)))
 
 
+def _style_map(layer: folium.GeoJson, func) -> dict | None:
+    """Return folium's style map (style JSON -> feature ids), serialising each style once.
+
+    Returns None (use folium's own mapper) when a style holds an element or unhashable value.
+    """
+    mapping: dict = {}
+    keys: dict = {}
+    path = layer.feature_identifier.split(".")[1:]
+    for feature in layer.data["features"]:
+        content = func(feature)
+        try:
+            items = tuple(content.items())
+            key = keys.get(items)
+        except TypeError:
+            return None
+        if key is None:
+            if any(isinstance(v, MacroElement) for v in content.values()):
+                return None
+            key = keys[items] = GeoJsonStyleMapper._to_key(content)
+        value = feature
+        for step in path:
+            value = value[step]
+        mapping.setdefault(key, []).append(value)
+    GeoJsonStyleMapper._set_default_key(mapping)
+    return mapping
+
+
 class RawElement(Element):
     """An element whose rendering is its text, as ``Element(text)`` gives without Jinja.
 
@@ -136,9 +163,10 @@ class GeoJsonLayer(folium.GeoJson):
     """:class:`folium.GeoJson` whose big script is added as a :class:`RawElement`.
 
     ``render`` is folium's ``GeoJson.render`` + ``Layer.render`` + ``Class.render`` +
-    ``MacroElement.render`` (folium 0.20) with that one change; the page is byte-identical
-    for data without Jinja syntax (``tests/render/test_maps_fast.py`` checks it against
-    stock folium).
+    ``MacroElement.render`` (folium 0.20) with that change (a script holding Jinja syntax,
+    which folium relies on for element-valued styles, still goes through Jinja) and a style
+    map that serialises each distinct style once; the page is byte-identical
+    (``tests/render/test_maps_fast.py`` checks it against stock folium).
     """
 
     def render(self, **kwargs: Any) -> None:
@@ -147,7 +175,9 @@ class GeoJsonLayer(folium.GeoJson):
         if (self.style or self.highlight) and self.data["features"]:
             mapper = GeoJsonStyleMapper(self.data, self.feature_identifier, self)
             if self.style:
-                self.style_map = mapper.get_style_map(self.style_function)
+                self.style_map = _style_map(self, self.style_function) or mapper.get_style_map(
+                    self.style_function
+                )
             if self.highlight:
                 self.highlight_map = mapper.get_highlight_map(self.highlight_function)
         if self.show:
@@ -169,6 +199,9 @@ class GeoJsonLayer(folium.GeoJson):
                 box.add_child(Element(macro(self, kwargs)), name=self.get_name())
         script = module.get("script")
         if script is not None:
-            figure.script.add_child(RawElement(script(self, kwargs)), name=self.get_name())
+            text = script(self, kwargs)
+            raw = not any(mark in text for mark in ("{{", "{%", "{#"))
+            element = RawElement(text) if raw else Element(text)
+            figure.script.add_child(element, name=self.get_name())
         for element in self._children.values():
             element.render(**kwargs)
