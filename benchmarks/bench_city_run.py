@@ -54,9 +54,9 @@ def child(case: str, steps: list[str] | None) -> dict:
     rows: dict[str, dict] = {}
     load0 = os.getloadavg()
 
-    def measure(name, fn, *args):
+    def measure(name, fn, *args, **kwargs):
         t, c = time.perf_counter(), time.process_time()
-        out = fn(*args)
+        out = fn(*args, **kwargs)
         rows[name] = {
             "wall": time.perf_counter() - t,
             "cpu": time.process_time() - c,
