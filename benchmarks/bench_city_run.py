@@ -162,9 +162,10 @@ def print_tables(results: list[dict]) -> None:
         "| ratio / premises | ratio / area | verdict |"
     )
     print("|---|---|---|---|---|---|---|---|---|")
-    full = [r for r in results if not r["subset"]]
-    for line in growth_rows(full):
-        print(line)
+    for subset in sorted({tuple(r["subset"] or ()) for r in results}):
+        same = [r for r in results if tuple(r["subset"] or ()) == subset]
+        for line in growth_rows(same):
+            print(line.replace("| ", f"| {','.join(subset) or 'all steps'}: ", 1))
     print()
     print("| target | measured | limit | |")
     print("|---|---|---|---|")
