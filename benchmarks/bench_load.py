@@ -1,7 +1,10 @@
 """Load time and peak memory per shared extract: cold, cached, and osmnx's XML loaders.
 
 Each measurement runs in a fresh subprocess so that peak RSS (ru_maxrss) is its own.
-Run: python benchmarks/bench_load.py [--skip-osmnx]
+The street graph step alone is also timed both ways on the same raw segments in one process:
+``osmnx.simplify_graph`` + ``project_graph`` (the previous method) against the vectorised
+simplification, with a check that the two graphs are identical (order, keys, values, types).
+Run: python benchmarks/bench_load.py [--skip-osmnx] [--streets-only]
 """
 
 from __future__ import annotations
@@ -44,6 +47,65 @@ print(json.dumps({"seconds": secs, "peak_mb": peak, **n}))
 """
 
 
+STREETS = r"""
+import json, sys, time, warnings
+warnings.filterwarnings("ignore")
+from planner.city.load import _choose_crs, _read_raw, resolve_config
+from planner.city.osm import clean_raw
+from planner.city.streets import graph_from_segments
+config = resolve_config(None if sys.argv[1] == "helsinki" else sys.argv[1])
+raw, _ = _read_raw(config)
+clean_raw(raw)
+crs = _choose_crs(config, raw)
+out = {}
+graphs = {}
+for method in ("osmnx", "vectorised"):
+    t, c = time.perf_counter(), time.process_time()
+    graphs[method] = graph_from_segments(raw.segments, crs, method=method)
+    out[method] = [time.perf_counter() - t, time.process_time() - c]
+A, B = graphs["osmnx"], graphs["vectorised"]
+ea, eb = list(A.edges(keys=True, data=True)), list(B.edges(keys=True, data=True))
+same = A.graph == B.graph and list(A.nodes(data=True)) == list(B.nodes(data=True))
+same = same and [e[:3] for e in ea] == [e[:3] for e in eb]
+for (*_, da), (*_, db) in zip(ea, eb):
+    same = same and list(da) == list(db) and all(
+        da[k].equals_exact(db[k], 0) if k == "geometry" else
+        (da[k] == db[k] and type(da[k]) is type(db[k])) for k in da)
+out["identical"] = bool(same)
+out["edges"] = B.number_of_edges()
+out["segments"] = len(raw.segments)
+print(json.dumps(out))
+"""
+
+
+def measure_streets(source: str) -> dict:
+    """Time the street graph step with osmnx and vectorised on the same segments."""
+    out = subprocess.run([sys.executable, "-c", STREETS, source], capture_output=True, text=True)
+    if out.returncode != 0:
+        return {"error": out.stderr.strip().splitlines()[-1] if out.stderr else "failed"}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def print_streets() -> None:
+    """Print the street-graph table: osmnx vs vectorised simplification (wall and CPU)."""
+    print(
+        "| extract | segments | edges | osmnx s (CPU) | vectorised s (CPU) | CPU ratio "
+        "| identical |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for source in ["helsinki", *[str(SHARED / f) for f in FILES]]:
+        r = measure_streets(source)
+        if "error" in r:
+            print(f"| {Path(source).name} | error: {r['error']} |")
+            continue
+        (ow, oc), (vw, vc) = r["osmnx"], r["vectorised"]
+        print(
+            f"| {Path(source).name} | {r['segments']:,} | {r['edges']:,} | {ow:.2f} ({oc:.2f}) "
+            f"| {vw:.2f} ({vc:.2f}) | {oc / vc:.1f}x | {r['identical']} |",
+            flush=True,
+        )
+
+
 def measure(mode: str, path: Path, cache: str) -> dict:
     out = subprocess.run(
         [sys.executable, "-c", CHILD, mode, str(path), cache], capture_output=True, text=True
@@ -65,9 +127,13 @@ def to_xml(pbf: Path, dst: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--skip-osmnx", action="store_true")
+    parser.add_argument("--streets-only", action="store_true")
     args = parser.parse_args()
     if not SHARED.is_dir():
         sys.exit(f"{SHARED} not found: the shared extracts are needed")
+    print_streets()
+    if args.streets_only:
+        return
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for name in FILES:

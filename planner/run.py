@@ -24,6 +24,7 @@ from planner._files import (
     write_json,
 )
 from planner._i18n import use_language
+from planner._progress import steps as step_bar
 from planner._progress import timed
 from planner.city import City, load_city_from_config
 from planner.config import CityConfig, PresetChoice, choose_preset
@@ -290,6 +291,7 @@ def step_maps(ctx: RunContext) -> None:
             drones=r.drones,
             radio=r.radio,
             joint=r.joint,
+            progress=ctx.progress,
         )
     write_layer_styles(ctx.out)
     write_qgis_project(ctx.out, ctx.city.name, ctx.city.crs)
@@ -410,22 +412,25 @@ def _run_steps(
     timings = ctx.summary.setdefault("step_seconds", {})
     record = ctx.summary.setdefault("steps", {})
     statuses: dict[str, StepStatus] = {}
-    for name in names:
-        missing = [r for r in REQUIRES.get(name, []) if statuses.get(r, _OK).status != "ok"]
-        if missing and name in optional:
-            log.info("step %s not run: needs the %s step", name, missing[0])
-            continue
-        section = SUMMARY_SECTION.get(name, name)
-        before = ctx.summary.get(section)
-        if missing:
-            status = StepStatus("skipped", f"needs the {missing[0]} step, which did not run")
-        else:
-            status = _run_step(ctx, name, timings)
-        statuses[name] = status
-        record[name] = status.as_dict()
-        if status.status != "ok" and (missing or ctx.summary.get(section) is before):
-            ctx.summary.pop(section, None)  # no stale section (a failed step may say why)
-            log.warning("step %s %s: %s", name, status.status, status.reason)
+    with step_bar(names, ctx.progress, ctx.config.name) as bar:
+        for name in names:
+            missing = [r for r in REQUIRES.get(name, []) if statuses.get(r, _OK).status != "ok"]
+            if missing and name in optional:
+                log.info("step %s not run: needs the %s step", name, missing[0])
+                bar.advance()
+                continue
+            section = SUMMARY_SECTION.get(name, name)
+            before = ctx.summary.get(section)
+            if missing:
+                status = StepStatus("skipped", f"needs the {missing[0]} step, which did not run")
+            else:
+                status = _run_step(ctx, name, timings)
+            statuses[name] = status
+            record[name] = status.as_dict()
+            if status.status != "ok" and (missing or ctx.summary.get(section) is before):
+                ctx.summary.pop(section, None)  # no stale section (a failed step may say why)
+                log.warning("step %s %s: %s", name, status.status, status.reason)
+            bar.advance()
     return statuses
 
 

@@ -12,6 +12,7 @@ import folium
 import geopandas as gpd
 
 from planner._i18n import tr
+from planner._progress import steps
 from planner.render._builder import MAX_FEATURES, LayerBuilder
 from planner.render._scaffold import base_map
 from planner.render.joint import add_joint_layers
@@ -262,6 +263,7 @@ def write_maps(
     max_features: int = MAX_FEATURES,
     radio: RadioCoverage | None = None,
     joint: JointPlan | None = None,
+    progress: bool = False,
 ) -> list[Path]:
     """Write the combined map and the focused maps as self-contained HTML files.
 
@@ -289,6 +291,8 @@ def write_maps(
         Result of :func:`planner.radio.analyze_radio`.
     joint : JointPlan, optional
         Result of :func:`planner.joint.plan_joint` (layers in the combined map).
+    progress : bool
+        Show a progress bar over the map files.
 
     Returns
     -------
@@ -298,13 +302,16 @@ def write_maps(
     out_dir = Path(out_dir)
     written: list[Path] = []
     meta: dict[str, dict] = {}
-    for fname, build in _map_jobs(city, fiber, plan, drones, max_features, radio, joint):
-        m, info = build()
-        path = save_self_contained(m, out_dir / fname)
-        info["size_mb"] = round(path.stat().st_size / 1e6, 3)
-        meta[fname] = info
-        written.append(path)
-        log.info("%s: %.2f MB, %d layers", fname, info["size_mb"], len(info["layers"]))
+    jobs = _map_jobs(city, fiber, plan, drones, max_features, radio, joint)
+    with steps([fname for fname, _ in jobs], progress, "maps") as bar:
+        for fname, build in jobs:
+            m, info = build()
+            path = save_self_contained(m, out_dir / fname)
+            info["size_mb"] = round(path.stat().st_size / 1e6, 3)
+            meta[fname] = info
+            written.append(path)
+            log.info("%s: %.2f MB, %d layers", fname, info["size_mb"], len(info["layers"]))
+            bar.advance()
     meta_path = out_dir / "maps.json"
     meta_path.write_text(json.dumps(meta, indent=1, ensure_ascii=False), encoding="utf-8")
     written.append(meta_path)
