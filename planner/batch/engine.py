@@ -22,6 +22,7 @@ from planner.batch.cluster import (
     connect,
     dashboard_link,
     task_memory,
+    warm_workers,
     worker_memory,
 )
 from planner.batch.hashing import job_hash
@@ -43,14 +44,20 @@ class CityOutcome:
     """What happened to one city of a batch.
 
     ``status`` is ``ran``, ``unchanged`` (inputs and config as in the last successful run:
-    skipped) or ``failed`` (``error`` says why, after the retries).
+    skipped) or ``failed`` (``error`` says why, after the retries). ``started`` (Unix
+    time) and ``seconds`` are the task's start and wall time on its worker,
+    ``cpu_seconds`` the worker process's CPU time during the task and
+    ``task_cpu_seconds`` that of the task's own thread.
     """
 
     city: str
     status: str
     error: str | None = None
     summary: dict | None = None
+    started: float | None = None
     seconds: float | None = None
+    cpu_seconds: float | None = None
+    task_cpu_seconds: float | None = None
     worker: str | None = None
     pid: int | None = None
     peak_rss: int | None = None
@@ -120,7 +127,8 @@ def _outcome(job: CityJob, fut: Any, digest: str, out_root: Path) -> CityOutcome
         attempts = 0
     if fut.status == "finished":
         r = fut.result()
-        keep = ("summary", "seconds", "worker", "pid", "peak_rss", "error")
+        keep = ("summary", "started", "seconds", "cpu_seconds", "task_cpu_seconds")
+        keep += ("worker", "pid", "peak_rss", "error")
         return CityOutcome(
             job.name, r["status"], attempts=attempts, hash=digest, **{k: r.get(k) for k in keep}
         )
@@ -138,6 +146,40 @@ def _outcome(job: CityJob, fut: Any, digest: str, out_root: Path) -> CityOutcome
 def _save_state(out_root: Path, o: CityOutcome) -> None:
     state = {k: v for k, v in o.__dict__.items() if k != "summary"}
     write_json(state, _state_path(out_root, o.city))
+
+
+def _split_unchanged(
+    jobs: list[CityJob], out_root: Path, steps: list[str] | None, force: bool
+) -> tuple[list[tuple[CityJob, str]], dict[str, CityOutcome]]:
+    """Return the (job, hash) pairs to run, largest extract first, and the unchanged cities."""
+    todo, unchanged = [], {}
+    for job in sorted(jobs, key=lambda j: (-_source_bytes(j), j.name)):
+        digest = job_hash(job.config, steps)
+        prev = None if force else _unchanged(out_root, job, digest)
+        if prev is None:
+            todo.append((job, digest))
+        else:
+            unchanged[job.name] = prev
+    return todo, unchanged
+
+
+def _slots(client: Any) -> int:
+    """Return how many tasks the cluster runs at once: its workers' threads (at least 1)."""
+    workers = client.scheduler_info(n_workers=-1).get("workers", {})
+    return max(1, sum(int(w.get("nthreads") or 1) for w in workers.values()))
+
+
+def _submit(client: Any, job: CityJob, payload: dict, retries: int, priority: int) -> Any:
+    mem = task_memory(_source_bytes(job), worker_memory(client))
+    return client.submit(
+        run_city_task,
+        payload,
+        key=f"planner-city-{job.name}-{uuid.uuid4().hex[:8]}",
+        retries=retries,
+        pure=False,
+        priority=priority,
+        resources={MEMORY_RESOURCE: mem} if mem else None,
+    )
 
 
 def execute(
@@ -176,40 +218,41 @@ def execute(
     -------
     list of CityOutcome
         Sorted by city name, whatever the completion order.
+
+    Notes
+    -----
+    Cities go to the cluster largest extract first, and only as many at a time as the
+    cluster has worker threads: the next city is submitted when one finishes, so it
+    starts on whichever worker is free (greedy longest-first list scheduling). Submitting
+    every city at once would let the scheduler place each on a worker at submission
+    (tasks with resource restrictions are not queued), before any run time is known.
     """
     from distributed import as_completed
 
     out_root = Path(out_root)
-    memories = worker_memory(client)
-    outcomes: dict[str, CityOutcome] = {}
-    futures: dict[Any, tuple[CityJob, str]] = {}
+    todo, outcomes = _split_unchanged(jobs, out_root, steps, force)
     bar = tqdm(total=len(jobs), desc="cities", unit="city", disable=not progress, leave=False)
-    todo = sorted(jobs, key=lambda j: (-_source_bytes(j), j.name))  # largest first
-    for rank, job in enumerate(todo):
-        digest = job_hash(job.config, steps)
-        prev = None if force else _unchanged(out_root, job, digest)
-        if prev is not None:
-            outcomes[job.name] = prev
-            bar.update(1)
-            continue
-        mem = task_memory(_source_bytes(job), memories)
-        fut = client.submit(
-            run_city_task,
-            _payload(job, out_root, steps, use_cache),
-            key=f"planner-city-{job.name}-{uuid.uuid4().hex[:8]}",
-            retries=retries,
-            pure=False,
-            priority=len(todo) - rank,
-            resources={MEMORY_RESOURCE: mem} if mem else None,
-        )
-        futures[fut] = (job, digest)
+    bar.update(len(outcomes))
+    futures: dict[Any, tuple[CityJob, str]] = {}
+    done = as_completed()
+
+    def top_up() -> None:
+        while todo and len(futures) < _slots(client):
+            job, digest = todo.pop(0)
+            payload = _payload(job, out_root, steps, use_cache)
+            fut = _submit(client, job, payload, retries, priority=len(todo))
+            futures[fut] = (job, digest)
+            done.add(fut)
+
     try:
-        for fut in as_completed(list(futures)):
-            job, digest = futures[fut]
+        top_up()
+        for fut in done:
+            job, digest = futures.pop(fut)
             outcomes[job.name] = o = _outcome(job, fut, digest, out_root)
             _save_state(out_root, o)
             bar.set_postfix_str(f"{job.name} {o.status}")
             bar.update(1)
+            top_up()
     except BaseException:
         client.cancel(list(futures))
         raise
@@ -305,7 +348,9 @@ def run_batch(
     say = echo or (lambda _line: None)
     out_root = Path(out_root)
     with ExitStack() as stack:
-        if client is None and scheduler is not None:  # unreachable: fail before the split
+        if client is not None:
+            warm_workers(client)  # connect() does it for the clients it makes
+        elif scheduler is not None:  # unreachable: fail before the split
             client = stack.enter_context(connect(scheduler))
         plan = plan_batch(region, admin_level, within, batch_file, out_root)
         for b in plan.skipped:

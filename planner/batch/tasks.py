@@ -71,8 +71,12 @@ def run_city_task(payload: dict[str, Any]) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``status`` ("ran" or "failed"), ``summary`` or ``error``, ``seconds``, ``worker``,
-        ``pid`` and ``peak_rss`` (the worker process's peak resident memory in bytes).
+        ``status`` ("ran" or "failed"), ``summary`` or ``error``, ``started`` (Unix
+        time), ``seconds``, ``worker``,
+        ``pid``, ``peak_rss`` (the worker process's peak resident memory in bytes),
+        ``cpu_seconds`` (CPU time, user + system, of the whole worker process during
+        the task: the task, Dask's own threads and any thread the task starts) and
+        ``task_cpu_seconds`` (CPU time of the thread that ran the task).
 
     Notes
     -----
@@ -83,8 +87,8 @@ def run_city_task(payload: dict[str, Any]) -> dict[str, Any]:
     from planner.batch._compat import CityConfig, PlannerError, run_city
 
     config = CityConfig.model_validate(payload["config"])
-    t0 = time.perf_counter()
-    out: dict[str, Any] = {"city": config.name, **_where()}
+    t0, c0, th0 = time.perf_counter(), time.process_time(), time.thread_time()
+    out: dict[str, Any] = {"city": config.name, "started": round(time.time(), 2), **_where()}
     if payload.get("attempts"):
         with Path(payload["attempts"]).open("a", encoding="utf-8") as fh:
             fh.write(f"{out['worker']} {out['pid']}\n")
@@ -102,5 +106,7 @@ def run_city_task(payload: dict[str, Any]) -> dict[str, Any]:
         else:
             out.update(status="ran", summary=result.summary, out_dir=str(result.out_dir))
     out["seconds"] = round(time.perf_counter() - t0, 2)
+    out["cpu_seconds"] = round(time.process_time() - c0, 2)
+    out["task_cpu_seconds"] = round(time.thread_time() - th0, 2)
     out["peak_rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     return out

@@ -202,3 +202,28 @@ def test_resume_skips_unchanged_cities_and_outputs_are_deterministic(
     row = pd.read_csv(out / "region.csv").set_index("city").loc["planken"]
     assert row["target_coverage_pct"] == 95
     assert not math.isnan(row["cost_to_target"])
+
+
+def test_cities_start_largest_extract_first_as_workers_free_up(region_run):
+    """List scheduling: the start order is the submission order, largest extract first.
+
+    With every city submitted at once, the scheduler would place each on a worker at
+    submission and each worker would run its own share, so a smaller city on a worker
+    that finished early would start before a larger one queued on the other.
+    """
+    extracts = region_run["out"] / "_batch" / "extracts"
+    killed = region_run["killed"].get("city")
+    ran = [c for c in region_run["result"].cities if (extracts / f"{c.city}.osm.pbf").is_file()]
+    size = {c.city: (extracts / f"{c.city}.osm.pbf").stat().st_size for c in ran}
+    order = sorted((c for c in ran if c.city != killed), key=lambda c: (-size[c.city], c.city))
+    assert len(order) >= 10 and all(c.started for c in order)
+    late = [
+        (a.city, b.city)
+        for i, a in enumerate(order)
+        for b in order[i + 1 :]
+        if b.started < a.started - 1.0  # submitted later, started more than 1 s earlier
+    ]
+    assert not late, late
+    workers = {c.worker for c in order}
+    assert len(workers) >= 2  # both workers took cities
+    assert all(c.cpu_seconds and c.task_cpu_seconds for c in order if c.status == "ran")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 
 import pytest
 import shapely
@@ -201,3 +202,29 @@ def test_task_memory_and_local_cluster_size():
     n, limit = local_cluster_size(n_cities=1)
     assert n == 1 and limit >= MIN_WORKER_MEMORY
     assert local_cluster_size(n_cities=11, n_workers=2, memory_limit=3 * 10**9) == (2, 3 * 10**9)
+
+
+def test_local_worker_config_shares_cores_and_drops_the_malloc_trim(monkeypatch):
+    from planner.batch.cluster import local_worker_config
+
+    monkeypatch.setattr("os.cpu_count", lambda: 8)
+    cfg = local_worker_config(3)
+    env = cfg["distributed.nanny.pre-spawn-environ"]
+    assert env["MALLOC_TRIM_THRESHOLD_"] is None  # Dask drops a None variable
+    assert env["OMP_NUM_THREADS"] == env["OPENBLAS_NUM_THREADS"] == 2  # 8 // 3
+    assert local_worker_config(16)["distributed.nanny.pre-spawn-environ"]["MKL_NUM_THREADS"] == 1
+    assert cfg["distributed.worker.profile.enabled"] is False
+
+
+def test_the_nanny_spawns_workers_without_the_malloc_trim():
+    pytest.importorskip("distributed")
+    import dask
+    from distributed.nanny import Nanny
+
+    from planner.batch.cluster import local_worker_config
+
+    with dask.config.set(local_worker_config(2)):
+        nanny = Nanny("tcp://127.0.0.1:1", nthreads=1)  # not started: only its settings
+    assert "MALLOC_TRIM_THRESHOLD_" not in nanny.pre_spawn_env
+    threads = str(max(1, (os.cpu_count() or 1) // 2))
+    assert nanny.pre_spawn_env["OMP_NUM_THREADS"] == os.environ.get("OMP_NUM_THREADS", threads)
