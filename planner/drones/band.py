@@ -410,63 +410,65 @@ def band_routes(lat: BandLattice, hubs: np.ndarray, weights: list[float]) -> dic
         comp = lat.labels[hubs[i]]
         same = [j for j in range(i + 1, k) if lat.labels[hubs[j]] == comp > 0]
         if same:
-            reg, sw = _search_source(lat, coarse, hubs, i, same)
-            for w in out:
+            for w, (reg, sw) in _search_source(lat, coarse, hubs, i, same).items():
                 if w not in bounds and not reg.full:
                     bounds[w] = lower_bounds(lat, w, hubs)
-                _record(lat, reg, sw[w], w, i, same, out[w], bounds.get(w))
+                _record(lat, reg, sw, w, i, same, out[w], bounds.get(w))
     return out
 
 
 def _search_source(
     lat: BandLattice, coarse: dict[float, _Coarse], hubs: np.ndarray, i: int, same: list[int]
-) -> tuple[_Region, dict[float, _Sweep]]:
-    """Search hub ``i``'s region for its targets ``same`` at every weight (band, grown, all)."""
+) -> dict[float, tuple[_Region, _Sweep]]:
+    """Search hub ``i``'s targets ``same`` at every weight: band, grown region, component.
+
+    Returns each weight's search region and sweep; a weight whose grown region adds no cell
+    to the band keeps its band sweep.
+    """
     half = -(-BAND_CELLS // lat.factor)
     cps = [coarse[w].paths[(i, j)] for w in coarse for j in same]
     reg = _region(lat, _band_cells(lat, cps, half), False)
-    sw = {w: _sweep(reg, w, int(hubs[i]), hubs[same]) for w in coarse}
-    grown = _grown_cells(lat, coarse, i, same, sw, half)
-    if len(grown):
-        cells = np.union1d(reg.cells, grown)
-        if len(cells) > len(reg.cells):
-            reg = _region(lat, cells, False)
-            sw = {w: _sweep(reg, w, int(hubs[i]), hubs[same]) for w in coarse}
-    if any(not np.isfinite(s.cost).all() for s in sw.values()):
-        comp = np.flatnonzero(lat.labels == lat.labels[hubs[i]])
-        reg = _region(lat, comp, True)
-        sw = {w: _sweep(reg, w, int(hubs[i]), hubs[same]) for w in coarse}
-    return reg, sw
+    out = {w: (reg, _sweep(reg, w, int(hubs[i]), hubs[same])) for w in coarse}
+    inside = np.zeros(lat.blocked.size, dtype=bool)
+    inside[reg.cells] = True
+    grow = {}
+    for w in coarse:
+        cells = _grown_cells(lat, coarse[w], i, same, out[w][1], half)
+        if not inside[cells].all():
+            grow[w] = cells
+    if grow:
+        for cells in grow.values():
+            inside[cells] = True
+        reg = _region(lat, np.flatnonzero(inside), False)
+        out.update({w: (reg, _sweep(reg, w, int(hubs[i]), hubs[same])) for w in grow})
+    if any(not np.isfinite(s.cost).all() for _, s in out.values()):
+        comp = _region(lat, np.flatnonzero(lat.labels == lat.labels[hubs[i]]), True)
+        out = {w: (comp, _sweep(comp, w, int(hubs[i]), hubs[same])) for w in coarse}
+    return out
 
 
 def _grown_cells(
-    lat: BandLattice,
-    coarse: dict[float, _Coarse],
-    i: int,
-    same: list[int],
-    sw: dict[float, _Sweep],
-    half: int,
+    lat: BandLattice, cw: _Coarse, i: int, same: list[int], sw: _Sweep, half: int
 ) -> np.ndarray:
     """Free cells of the blocks whose coarse cost through them is within the band cost.
 
-    A block ``B`` is added for pair ``(i, j)`` at weight ``w`` when ``D_i(B) + D_j(B)`` on
-    the coarse lattice is at most the pair's band cost (dilated by one block); a target the
-    band did not reach adds a 4× wider band around its coarse route instead.
+    A block ``B`` is added for pair ``(i, j)`` when ``D_i(B) + D_j(B)`` on the coarse
+    lattice is at most the pair's band cost (dilated by one block); a target the band did
+    not reach adds a 4× wider band around its coarse route instead.
     """
     shape = lat.coarse_shape
     mask = np.zeros(shape[0] * shape[1], dtype=bool)
     wide = []
-    for w, cw in coarse.items():
-        for n, j in enumerate(same):
-            u = sw[w].cost[n]
-            if np.isfinite(u):
-                mask |= cw.dist[i] + cw.dist[j] <= u * (1 + 1e-6)
-            else:
-                wide.append(cw.paths[(i, j)])
+    for n, j in enumerate(same):
+        u = sw.cost[n]
+        if np.isfinite(u):
+            mask |= cw.dist[i] + cw.dist[j] <= u * (1 + 1e-6)
+        else:
+            wide.append(cw.paths[(i, j)])
     mask = ndimage.maximum_filter(mask.reshape(shape), size=3, mode="constant")
     cells = _block_cells(lat, mask)
     if wide:
-        cells = np.union1d(cells, _band_cells(lat, wide, 4 * half))
+        cells = np.concatenate([cells, _band_cells(lat, wide, 4 * half)])
     return cells
 
 
