@@ -303,22 +303,27 @@ class _Sweep:
 
     cost: np.ndarray  #: cost to each target (inf: not reached)
     paths: list  #: fine path (flat cells) of each reached target
-    dist: np.ndarray  #: cost to every region cell
+    dist: np.ndarray  #: cost to every region cell (inf beyond ``limit``)
+    limit: float  #: the search stopped at this cost
 
 
-def _sweep(reg: _Region, w: float, src: int, targets: np.ndarray) -> _Sweep:
-    """Dijkstra from ``src`` to ``targets`` inside ``reg`` at risk weight ``w``."""
+def _sweep(reg: _Region, w: float, src: int, targets: np.ndarray, limit: float = np.inf) -> _Sweep:
+    """Dijkstra from ``src`` to ``targets`` inside ``reg`` at risk weight ``w``, up to ``limit``.
+
+    ``limit`` at least each target's optimum in the region loses no route (a known path's
+    cost, for instance).
+    """
     g = sparse.csr_matrix(
         (reg.g_len.data * (1.0 + w * reg.mid), reg.g_len.indices, reg.g_len.indptr),
         shape=reg.g_len.shape,
     )
     loc = np.searchsorted(reg.cells, np.append(targets, src))
-    dist, pred = csgraph.dijkstra(g, indices=loc[-1:], return_predecessors=True)
+    dist, pred = csgraph.dijkstra(g, indices=loc[-1:], return_predecessors=True, limit=limit)
     cost = dist[0, loc[:-1]]
     ok = np.isfinite(cost)
     paths = extract_paths(pred, np.zeros(int(ok.sum()), dtype=np.int64), loc[:-1][ok])
     it = iter(reg.cells[p] for p in paths)
-    return _Sweep(cost, [next(it) if o else None for o in ok], dist[0])
+    return _Sweep(cost, [next(it) if o else None for o in ok], dist[0], limit)
 
 
 def _block_cells(lat: BandLattice, mask: np.ndarray, r0: int = 0, c0: int = 0) -> np.ndarray:
@@ -440,7 +445,9 @@ def _search_source(
         for cells in grow.values():
             inside[cells] = True
         reg = _region(lat, np.flatnonzero(inside), False)
-        out.update({w: (reg, _sweep(reg, w, int(hubs[i]), hubs[same])) for w in grow})
+        for w in grow:
+            limit = float(out[w][1].cost.max()) * (1 + 1e-9)  # the band routes' costs
+            out[w] = (reg, _sweep(reg, w, int(hubs[i]), hubs[same], limit))
     if any(not np.isfinite(s.cost).all() for _, s in out.values()):
         comp = _region(lat, np.flatnonzero(lat.labels == lat.labels[hubs[i]]), True)
         out = {w: (comp, _sweep(comp, w, int(hubs[i]), hubs[same])) for w in coarse}
@@ -514,7 +521,7 @@ def _outside_bound(
     hubs, same = targets
     b = np.flatnonzero(reg.edge & np.isfinite(sw.dist))
     if not len(b):
-        return np.full(len(same), np.inf)
+        return np.full(len(same), sw.limit)
     cells = reg.cells[b]
     nc, f = lat.blocked.shape[1], BOUND_FACTOR
     r, c = np.divmod(cells, nc)
@@ -524,4 +531,5 @@ def _outside_bound(
         octile = _octile(cells, int(hubs[j]), nc, lat.resolution_m)
         h = np.maximum(octile * (1 + w * lat.rmin), bounds[j, blk])
         out[n] = float((sw.dist[b] + h).min())
-    return out
+    # a path through a region-edge cell the search did not reach costs more than the limit
+    return np.minimum(out, sw.limit)
