@@ -214,10 +214,8 @@ def corridor_summary(
         Infeasible hubs and unconnected pairs.
     spacing, coverage : float, optional
         Automatic hub spacing (m; None with configured hubs); raster coverage (%).
-    assumptions : dict
-        From :func:`~planner.drones.assumptions.assumptions`.
-    certificate : CertificateSummary, optional
-        From :func:`certificate_summary` (free mode; None in streets mode).
+    assumptions, certificate : dict
+        From :func:`~planner.drones.assumptions.assumptions`; :func:`certificate_summary`.
 
     Returns
     -------
