@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from scipy.sparse import csgraph
 
 from planner.drones import band
-from planner.drones.band import band_lattice, band_routes, lower_bounds
+from planner.drones.band import band_lattice, band_routes, lower_bounds, sub_lattice
 from planner.drones.lattice import lattice_lengths, reweight, route_hubs
 
 
@@ -104,3 +104,20 @@ def test_bound_is_tight_on_uniform_risk_straight_line():
     f = band.BOUND_FACTOR
     r, c = divmod(32 * n + 2, n)  # 58 cells west: exact cost 58 × (1 + 2)
     assert lb[0, (r // f) * (-(-n // f)) + c // f] >= 58 * 3 - 4 * f * 3
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), nr=st.integers(2, 20), nc=st.integers(2, 20))
+def test_sub_lattice_is_the_full_lattice_restricted(seed, nr, nc):
+    """Oracle: the full CSR lattice's submatrix on the chosen cells, and its boundary."""
+    rng = np.random.default_rng(seed)
+    blocked = rng.random((nr, nc)) < 0.3
+    free = np.flatnonzero(~blocked)
+    cells = np.sort(free[rng.random(len(free)) < 0.6])
+    full = lattice_lengths((nr, nc), blocked, 2.0)
+    g, edge = sub_lattice(cells, blocked, 2.0)
+    want = full[cells][:, cells]
+    assert g.has_sorted_indices
+    assert g.nnz == want.nnz and (g != want).nnz == 0
+    outside = np.setdiff1d(np.arange(nr * nc), cells)
+    assert np.array_equal(edge, np.asarray(full[cells][:, outside].sum(axis=1)).ravel() > 0)
