@@ -17,7 +17,7 @@ from planner.drones.hubs import auto_hub_spacing, placed_hubs, site_hubs
 from planner.drones.metrics import geometric_checks, metric_inputs
 from planner.drones.network import weighting
 from planner.drones.pairs import connect_hubs, corridor_table
-from planner.drones.result import CorridorResult, corridor_summary
+from planner.drones.result import CorridorResult, certificate_summary, corridor_summary
 from planner.drones.risk import ground_risk_model
 from planner.drones.streets import route_streets
 from planner.drones.trunk import trunk_network
@@ -104,6 +104,9 @@ def plan_corridors(
         coverage=people.coverage_pct,
         assumptions=assumptions(
             cfg, rules, space.obstacles, household, people.coverage_pct, spacing
+        ),
+        certificate=certificate_summary(
+            network.router, network.gaps, network.routable["name"].tolist(), links.rows
         ),
     )
     return CorridorResult(

@@ -49,6 +49,7 @@ class FreeRouter:
     route: Router  #: all hub pairs at one risk weight
     components: sparse.csr_matrix  #: graph whose components tell enclosed hubs
     certificate: Certificate | None  #: optimality bounds of the band router (None: exact)
+    method: str = "band"  #: the router in effect
 
 
 @dataclass
@@ -134,6 +135,8 @@ def route_free(
         components=free.components,
         geometry=LatticeGeometry(transform, shape[1]),
         messages=[],
+        router=free.method,
+        gaps=None if free.certificate is None else free.certificate.gaps,
     )
 
 
@@ -164,7 +167,9 @@ def free_router(
     res = people.grid.resolution
     if method == "exact":
         g_len = lattice_lengths(people.grid.shape, blocked, res)
-        return FreeRouter(lambda w: route_hubs(reweight(g_len, people.risk, w), nodes), g_len, None)
+        return FreeRouter(
+            lambda w: route_hubs(reweight(g_len, people.risk, w), nodes), g_len, None, "exact"
+        )
     lat = band_lattice(people.risk, blocked, res, nodes)
     done: dict[float, Routes] = {}
 

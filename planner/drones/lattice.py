@@ -202,21 +202,15 @@ def extract_paths(
         ``[target]``, so pass only reachable pairs (as :func:`route_hubs` does).
     """
     sources = np.asarray(sources, dtype=np.int64)
-    cur = np.asarray(targets, dtype=np.int64).copy()
-    steps = [cur.copy()]
-    active = np.ones(len(cur), dtype=bool)
-    while active.any():
-        nxt = np.full(len(cur), -9999, dtype=np.int64)
-        nxt[active] = predecessors[sources[active], cur[active]]
-        active &= nxt >= 0
-        cur = np.where(active, nxt, -1)
-        steps.append(cur.copy())
-    stack = np.vstack(steps)  # (L, P), -1 after a path ends
     out: list[np.ndarray] = []
-    for p in range(stack.shape[1]):
-        seq = stack[:, p]
-        seq = seq[seq >= 0][::-1]
-        out.append(seq)
+    for src, t in zip(sources, np.asarray(targets, dtype=np.int64), strict=True):
+        row = predecessors[src]
+        seq = [int(t)]
+        p = row[t]
+        while p >= 0:
+            seq.append(int(p))
+            p = row[p]
+        out.append(np.array(seq[::-1], dtype=np.int64))
     return out
 
 

@@ -55,6 +55,11 @@ class Network:
     components: sparse.csr_matrix  #: the graph whose components tell unreachable hubs
     geometry: PathGeometry  #: node sequences to lines
     messages: list[str]  #: hubs the router could not use
+    #: free-mode router (``band`` or ``exact``; empty for streets mode)
+    router: str = ""
+    #: band router: ``(weight, i, j)`` -> proven bound on the route's gap to the
+    #: full-resolution optimum (``cost / optimum - 1``; 0: proven optimal)
+    gaps: dict[tuple[float, int, int], float] | None = None
 
 
 def route_weighting(cfg: DroneConfig) -> tuple[float | None, float | None]:

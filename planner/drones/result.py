@@ -25,9 +25,11 @@ __all__ = [
     "TRUNK_COLUMNS",
     "AutoHubSummary",
     "BandSummary",
+    "CertificateSummary",
     "CorridorResult",
     "DroneSummary",
     "HubSummary",
+    "certificate_summary",
     "corridor_summary",
 ]
 
@@ -109,6 +111,20 @@ class AutoHubSummary(TypedDict):
     order: str
 
 
+class CertificateSummary(TypedDict):
+    """How far each free-mode corridor may be from the full-resolution optimum.
+
+    ``gap_bound`` is a proven bound on ``cost / optimum - 1`` at the corridor's risk weight
+    (0: proven optimal); the exact router proves every corridor optimal.
+    """
+
+    router: str
+    corridors: list[dict[str, Any]]
+    proven_optimal: int
+    max_gap_bound: float
+    mean_gap_bound: float
+
+
 class DroneSummary(TypedDict):
     """``summary.json["drones"]``: settings, hubs, corridors, safety checks and totals."""
 
@@ -142,6 +158,7 @@ class DroneSummary(TypedDict):
     auto_hubs: AutoHubSummary | None
     population_raster_coverage_pct: float | None
     assumptions: dict[str, dict[str, Any]]
+    routing_certificate: CertificateSummary | None
 
 
 @dataclass
@@ -177,6 +194,7 @@ def corridor_summary(
     spacing: float | None,
     coverage: float | None,
     assumptions: dict[str, dict[str, Any]],
+    certificate: CertificateSummary | None = None,
 ) -> DroneSummary:
     """Return the ``drones`` section of ``summary.json``.
 
@@ -196,8 +214,8 @@ def corridor_summary(
         Infeasible hubs and unconnected pairs.
     spacing, coverage : float, optional
         Automatic hub spacing (m; None with configured hubs); raster coverage (%).
-    assumptions : dict
-        From :func:`~planner.drones.assumptions.assumptions`.
+    assumptions, certificate : dict
+        From :func:`~planner.drones.assumptions.assumptions`; :func:`certificate_summary`.
 
     Returns
     -------
@@ -240,6 +258,51 @@ def corridor_summary(
         "auto_hubs": None if spacing is None else _auto_hubs(cfg, hubs, spacing),
         "population_raster_coverage_pct": coverage,
         "assumptions": assumptions,
+        "routing_certificate": certificate,
+    }
+
+
+def certificate_summary(
+    router: str,
+    gaps: dict[tuple[float, int, int], float] | None,
+    names: list[str],
+    rows: list[dict],
+) -> CertificateSummary | None:
+    """Return the per-corridor optimality bounds of a free-mode run (None in streets mode).
+
+    Parameters
+    ----------
+    router : str
+        ``band`` or ``exact`` (empty: streets mode).
+    gaps : dict, optional
+        ``(weight, i, j)`` -> bound on the gap (band router).
+    names : list of str
+        Routable hub names, in the router's order.
+    rows : list of dict
+        The corridors' ``from_hub``, ``to_hub`` and ``risk_weight``.
+    """
+    if not router:
+        return None
+    index = {n: k for k, n in enumerate(names)}
+    out = []
+    for r in rows:
+        i, j = sorted((index[r["from_hub"]], index[r["to_hub"]]))
+        gap = 0.0 if gaps is None else gaps.get((r["risk_weight"], i, j), 0.0)
+        out.append(
+            {
+                "from_hub": r["from_hub"],
+                "to_hub": r["to_hub"],
+                "risk_weight": r["risk_weight"],
+                "gap_bound": round(float(gap), 6),
+            }
+        )
+    g = [c["gap_bound"] for c in out]
+    return {
+        "router": router,
+        "corridors": out,
+        "proven_optimal": sum(x == 0 for x in g),
+        "max_gap_bound": max(g, default=0.0),
+        "mean_gap_bound": round(float(np.mean(g)), 6) if g else 0.0,
     }
 
 
