@@ -84,6 +84,7 @@ FEATURE_TAGS: dict[str, bool | list[str]] = {
     "railway": ["rail", "light_rail", "subway", "tram", "station", "halt"],
     "healthcare": ["hospital"],
     "boundary": ["administrative"],
+    "tourism": ["theme_park", "zoo", "aquarium", "museum", "attraction"],  # key places only
 }
 
 #: ``man_made`` values fetched only as mobile-site candidates of the radio model (issue 11):
@@ -109,6 +110,7 @@ FEATURE_KEYS: list[str] = sorted(
         "water",
         "building",
         "location",
+        *("iata", "aerodrome:type", "aerodrome"),  # airports among the key places
     }
 )
 

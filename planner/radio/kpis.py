@@ -10,7 +10,7 @@ import pandas as pd
 import shapely
 from affine import Affine
 
-from planner.config.radio import RadioConfig
+from planner.config.radio import KEY_PLACE_CLASSES, RadioConfig
 from planner.radio.coverage import CoverageGrids
 
 if TYPE_CHECKING:
@@ -20,7 +20,6 @@ __all__ = [
     "CORRIDOR_COLUMNS",
     "COVERED_SHARE",
     "LONGEST_GAP",
-    "KEY_PLACE_KINDS",
     "kpi",
     "cell_lookup",
     "population_points",
@@ -47,14 +46,6 @@ CORRIDOR_COLUMNS = [
     COVERED_SHARE,
     LONGEST_GAP,
 ]
-#: MIIT key-place classes that OSM layers provide, with the layer and ``kind`` they come from.
-KEY_PLACE_KINDS: dict[str, tuple[str, str]] = {
-    "hospital": ("key_places", "hospital"),
-    "university": ("key_places", "university"),
-    "railway_station": ("key_places", "railway_station"),
-    "airport": ("airspace", "aerodrome"),
-    "tourism": ("key_places", "tourism"),
-}
 
 
 def kpi(value: float | None, target: float | None) -> dict:
@@ -270,37 +261,36 @@ def network_coverage(
 def key_places_reached(grids: CoverageGrids, city: City, level: int = 0) -> dict:
     """Key places of the MIIT classes whose point is covered on the ground.
 
-    Classes from OSM: hospitals (OSM does not tell tier-3 ones), universities, railway
-    stations (class unknown in OSM), airports (aerodromes) and tourism areas when a
-    ``tourism`` kind exists. Schools are not a MIIT key-place class and are left out.
+    The classes are the ``class`` column of ``city.key_places``
+    (:data:`planner.config.radio.KEY_PLACE_CLASSES`: hospitals, universities, tourism
+    areas, mainline railway stations, airports, each an OSM proxy of its MIIT class);
+    places without a class (schools, halts) are left out.
 
     Returns
     -------
     dict
-        ``total``, ``reached``, ``reached_pct`` and ``by_kind`` (``{kind: [reached, total]}``).
+        ``total``, ``reached``, ``reached_pct`` and ``by_class`` (``{class: [reached,
+        total]}`` for every class, ``[0, 0]`` where the city has none).
 
     """
     shape = grids.covered.shape[1:]
-    total = reached = 0
-    by_kind: dict[str, list[int]] = {}
-    for name, (layer, kind) in KEY_PLACE_KINDS.items():
-        gdf = getattr(city, layer, None)
-        if gdf is None or len(gdf) == 0 or "kind" not in gdf:
-            continue
-        sel = gdf[gdf["kind"] == kind]
-        if len(sel) == 0:
-            continue
-        xy = shapely.get_coordinates(shapely.point_on_surface(sel.geometry.to_numpy()))
+    gdf = getattr(city, "key_places", None)
+    by_class = {name: [0, 0] for name in KEY_PLACE_CLASSES}
+    if gdf is not None and len(gdf) and "class" in gdf:
+        cls = gdf["class"].astype("string").to_numpy(na_value="")
+        xy = shapely.get_coordinates(shapely.point_on_surface(gdf.geometry.to_numpy()))
         idx, inside = cell_lookup(grids.transform, shape, xy[:, 0], xy[:, 1])
-        ok = int((grids.covered[level].ravel()[idx] & inside).sum())
-        by_kind[name] = [ok, int(len(sel))]
-        total += int(len(sel))
-        reached += ok
+        ok = grids.covered[level].ravel()[idx] & inside
+        for name in by_class:
+            sel = cls == name
+            by_class[name] = [int(ok[sel].sum()), int(sel.sum())]
+    total = sum(t for _, t in by_class.values())
+    reached = sum(r for r, _ in by_class.values())
     return {
         "total": total,
         "reached": reached,
         "reached_pct": round(100 * reached / total, 3) if total else None,
-        "by_kind": by_kind,
+        "by_class": by_class,
     }
 
 
