@@ -6,7 +6,6 @@ import geopandas as gpd
 import pandas as pd
 
 from planner.city.buildings import parse_number
-from planner.city.osm import FEATURE_TAGS
 from planner.config.radio import (
     AIRPORT_TYPES,
     KEY_PLACE_CLASSES,
@@ -14,9 +13,6 @@ from planner.config.radio import (
     TOURISM_AREA_AREA_ONLY,
     TOURISM_AREA_TYPES,
 )
-
-#: Tag keys of :data:`planner.city.osm.FEATURE_TAGS` fetched for the key-place layer alone.
-KEY_PLACE_ONLY_TAGS: tuple[str, ...] = ("tourism",)
 
 
 def _tag(f: gpd.GeoDataFrame, key: str) -> pd.Series:
@@ -204,24 +200,14 @@ def key_places_layer(f: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def key_place_only(f: gpd.GeoDataFrame) -> pd.Series:
-    """Mask of features the reader fetched only for the key places (``tourism``).
+    """Mask of features the reader fetched for the key places alone (``key_place_only``).
 
-    :data:`planner.city.osm.FEATURE_TAGS` asks for ``tourism`` values for the key-place layer
-    alone; a feature that no other tag filter matches must not reach the land-use zones or
-    any other layer (:func:`planner.city.load.load_city` leaves these out of them).
+    They come from :data:`planner.city.osm.KEY_PLACE_TAGS` and must not reach the land-use
+    zones or any other layer (:func:`planner.city.load.load_city` leaves them out of those).
     """
-    own = {k: FEATURE_TAGS[k] for k in KEY_PLACE_ONLY_TAGS}
-    others = {k: v for k, v in FEATURE_TAGS.items() if k not in KEY_PLACE_ONLY_TAGS}
-    return _fetched_by(f, own) & ~_fetched_by(f, others)
-
-
-def _fetched_by(f: gpd.GeoDataFrame, tags: dict[str, bool | list[str]]) -> pd.Series:
-    """Mask of rows a reader tag filter (osmnx syntax: any key matches) selects."""
-    hit = pd.Series(False, index=f.index)
-    for key, values in tags.items():
-        if key in f:
-            hit |= f[key].notna() if values is True else f[key].isin(values)
-    return hit
+    if "key_place_only" not in f:
+        return pd.Series(False, index=f.index)
+    return f["key_place_only"].fillna(False).astype(bool)
 
 
 def drop_points_in_same_kind_areas(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -262,7 +248,6 @@ __all__ = [
     "landuse_layer",
     "key_places_layer",
     "key_place_only",
-    "KEY_PLACE_ONLY_TAGS",
     "admin_areas",
     "counts",
 ]

@@ -30,7 +30,7 @@ def make_city(buildings: list[tuple[float, float, float, float, float]] | None =
     )
     empty = gpd.GeoDataFrame({"kind": pd.Series([], dtype="string")}, geometry=[], crs=CRS_UTM)
     kp = gpd.GeoDataFrame(
-        {"kind": ["hospital", "school", "university"]},
+        {"kind": ["hospital", "school", "university"], "class": ["hospital", None, "university"]},
         geometry=shapely.points([X0 + 500, X0 + 1000, X0 + 1900], [Y0 + 500, Y0 + 1000, Y0 + 100]),
         crs=CRS_UTM,
     )

@@ -10,7 +10,7 @@ import pytest
 from affine import Affine
 
 from planner.city import load_city
-from planner.city.osm import FEATURE_TAGS
+from planner.city.osm import KEY_PLACE_TAGS
 from planner.config.radio import KEY_PLACE_CLASSES, TOURISM_AREA_TYPES
 from planner.radio.kpis import key_places_reached
 from planner.render._report_sections import radio_part
@@ -132,7 +132,7 @@ def test_tourism_tags_feed_only_the_key_places(cities):
 
 
 def test_reader_fetches_the_tourism_area_types():
-    assert sorted(FEATURE_TAGS["tourism"]) == sorted(TOURISM_AREA_TYPES)
+    assert sorted(KEY_PLACE_TAGS["tourism"]) == sorted(TOURISM_AREA_TYPES)
 
 
 def test_radio_kpi_and_report_per_class(cities):
