@@ -67,6 +67,21 @@ def write_sites_csv(path, rows: list[dict]) -> str:
     return str(path)
 
 
+def load_osm_text(tmp_path_factory, text: str, name: str):
+    """Load a City from OSM XML ``text`` written to a fresh folder (private cache, no cache)."""
+    from planner.city import load_city
+
+    d = tmp_path_factory.mktemp(name)
+    path = d / f"{name}.osm"
+    path.write_text(text, encoding="utf-8")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("PLANNER_CACHE_DIR", str(d / "cache"))
+    try:
+        return load_city(path, use_cache=False, progress=False)
+    finally:
+        mp.undo()
+
+
 @pytest.fixture
 def toy_city():
     return make_city()

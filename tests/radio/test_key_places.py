@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 from affine import Affine
 
-from planner.city import load_city
 from planner.city.osm import KEY_PLACE_TAGS
 from planner.config.radio import KEY_PLACE_CLASSES, TOURISM_AREA_TYPES
 from planner.radio.kpis import key_places_reached
 from planner.render._report_sections import radio_part
+from tests.radio.conftest import load_osm_text
 
 
 def _node(i: int, lat: float, lon: float, **tags: str) -> str:
@@ -82,21 +82,12 @@ EXPECTED = {  # osm_id: (kind, class)
 }
 
 
-def _load(tmp_path_factory, text: str, name: str):
-    d = tmp_path_factory.mktemp(name)
-    path = d / f"{name}.osm"
-    path.write_text(text, encoding="utf-8")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("PLANNER_CACHE_DIR", str(d / "cache"))
-    try:
-        return load_city(path, use_cache=False, progress=False)
-    finally:
-        mp.undo()
-
-
 @pytest.fixture(scope="module")
 def cities(tmp_path_factory):
-    return _load(tmp_path_factory, OSM, "places"), _load(tmp_path_factory, NO_TOURISM, "plain")
+    return (
+        load_osm_text(tmp_path_factory, OSM, "places"),
+        load_osm_text(tmp_path_factory, NO_TOURISM, "plain"),
+    )
 
 
 def test_every_class_and_proxy(cities):
