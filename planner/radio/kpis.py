@@ -27,6 +27,7 @@ __all__ = [
     "area_covered",
     "corridor_coverage",
     "network_coverage",
+    "key_place_points",
     "key_places_reached",
     "sites_per_10k",
 ]
@@ -258,6 +259,30 @@ def network_coverage(
     }
 
 
+def key_place_points(city: City) -> tuple[np.ndarray, np.ndarray]:
+    """Points and MIIT classes of the city's key places that have a class.
+
+    Parameters
+    ----------
+    city : City
+        Its ``key_places`` layer (``class`` column, :data:`KEY_PLACE_CLASSES`).
+
+    Returns
+    -------
+    tuple of ndarray
+        ``(xy (n, 2), class (n,))``: each place's ``point_on_surface`` in the city CRS;
+        places without a class (schools, halts) are left out.
+
+    """
+    gdf = getattr(city, "key_places", None)
+    if gdf is None or len(gdf) == 0 or "class" not in gdf:
+        return np.zeros((0, 2)), np.zeros(0, dtype=object)
+    cls = gdf["class"].astype("string")
+    keep = cls.isin(list(KEY_PLACE_CLASSES)).fillna(False).to_numpy(bool)
+    pts = shapely.point_on_surface(gdf.geometry.to_numpy()[keep])
+    return shapely.get_coordinates(pts).reshape(-1, 2), cls.to_numpy(dtype=object)[keep]
+
+
 def key_places_reached(grids: CoverageGrids, city: City, level: int = 0) -> dict:
     """Key places of the MIIT classes whose point is covered on the ground.
 
@@ -274,16 +299,13 @@ def key_places_reached(grids: CoverageGrids, city: City, level: int = 0) -> dict
 
     """
     shape = grids.covered.shape[1:]
-    gdf = getattr(city, "key_places", None)
-    by_class = {name: [0, 0] for name in KEY_PLACE_CLASSES}
-    if gdf is not None and len(gdf) and "class" in gdf:
-        cls = gdf["class"].astype("string").to_numpy(na_value="")
-        xy = shapely.get_coordinates(shapely.point_on_surface(gdf.geometry.to_numpy()))
-        idx, inside = cell_lookup(grids.transform, shape, xy[:, 0], xy[:, 1])
-        ok = grids.covered[level].ravel()[idx] & inside
-        for name in by_class:
-            sel = cls == name
-            by_class[name] = [int(ok[sel].sum()), int(sel.sum())]
+    xy, cls = key_place_points(city)
+    idx, inside = cell_lookup(grids.transform, shape, xy[:, 0], xy[:, 1])
+    ok = grids.covered[level].ravel()[idx] & inside
+    by_class = {}
+    for name in KEY_PLACE_CLASSES:
+        sel = cls == name
+        by_class[name] = [int(ok[sel].sum()), int(sel.sum())]
     total = sum(t for _, t in by_class.values())
     reached = sum(r for r, _ in by_class.values())
     return {
