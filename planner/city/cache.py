@@ -29,8 +29,9 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Bumped whenever the cached City layout changes, so stale caches are ignored. 5: a folder of
-#: GeoPackage + JSON instead of a pickle (issue #16), graph tags in a fixed order.
-CACHE_VERSION = f"{__version__}-6"
+#: GeoPackage + JSON instead of a pickle (issue #16), graph tags in a fixed order. 7: key
+#: places with a MIIT ``class`` column, tourism areas and airports.
+CACHE_VERSION = f"{__version__}-7"
 
 
 def cache_dir() -> Path:

@@ -6,6 +6,13 @@ import geopandas as gpd
 import pandas as pd
 
 from planner.city.buildings import parse_number
+from planner.config.radio import (
+    AIRPORT_TYPES,
+    KEY_PLACE_CLASSES,
+    NON_MAINLINE_STATIONS,
+    TOURISM_AREA_AREA_ONLY,
+    TOURISM_AREA_TYPES,
+)
 
 
 def _tag(f: gpd.GeoDataFrame, key: str) -> pd.Series:
@@ -141,18 +148,66 @@ def landuse_layer(f: gpd.GeoDataFrame, major_roads: gpd.GeoDataFrame) -> gpd.Geo
     )
 
 
+def _tourism_area(f: gpd.GeoDataFrame) -> pd.Series:
+    """Mask of tourism areas: :data:`TOURISM_AREA_TYPES`, some only as polygons."""
+    tourism = _tag(f, "tourism")
+    is_area = pd.Series(f.geom_type.isin(["Polygon", "MultiPolygon"]), index=f.index)
+    point_ok = [t for t in TOURISM_AREA_TYPES if t not in TOURISM_AREA_AREA_ONLY]
+    return tourism.isin(point_ok) | (tourism.isin(TOURISM_AREA_AREA_ONLY) & is_area)
+
+
+def _airport(f: gpd.GeoDataFrame) -> pd.Series:
+    """Mask of airports: aerodromes with an ``iata`` code or of an :data:`AIRPORT_TYPES` type."""
+    typed = _tag(f, "aerodrome:type").isin(AIRPORT_TYPES) | _tag(f, "aerodrome").isin(AIRPORT_TYPES)
+    return _tag(f, "aeroway").eq("aerodrome") & (_tag(f, "iata").notna() | typed)
+
+
+def _mainline_station(f: gpd.GeoDataFrame) -> pd.Series:
+    """Mask of mainline passenger stations (the proxy of MIIT's class-2+ stations)."""
+    station = _tag(f, "station")
+    not_local = station.isna() | ~station.isin(NON_MAINLINE_STATIONS)
+    return _tag(f, "railway").eq("station") & not_local & _tag(f, "train").ne("no").fillna(True)
+
+
 def key_places_layer(f: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Return hospitals, schools, universities and railway stations (gigabit-city key places)."""
+    """Return the gigabit-city key places: hospitals, schools, universities, stations, sights.
+
+    ``kind`` is ``hospital``, ``university``, ``school``, ``railway_station`` (stations and
+    halts, no subway), ``tourism_area`` or ``airport``; ``class`` is the MIIT key-place class
+    (:data:`planner.config.radio.KEY_PLACE_CLASSES`): the kind, but NA for schools, and for
+    halts and local stations (:func:`_mainline_station`). A feature is one place (its first
+    matching kind), so a museum mapped as a building is one tourism area, and a point inside
+    an area of the same kind is dropped.
+    """
     amenity = _tag(f, "amenity")
     railway = _tag(f, "railway")
+    not_subway = _tag(f, "station").ne("subway")
     rules = [
         ("hospital", amenity.eq("hospital") | _tag(f, "healthcare").eq("hospital")),
         ("university", amenity.isin(["university", "college"])),
         ("school", amenity.eq("school")),
-        ("railway_station", railway.isin(["station", "halt"]) & _tag(f, "station").ne("subway")),
+        # ``station`` is unset on most mainline stations: NA must not drop them
+        ("railway_station", railway.isin(["station", "halt"]) & not_subway.fillna(True)),
+        ("tourism_area", _tourism_area(f)),
+        ("airport", _airport(f)),
     ]
-    out = _select(f, rules, [])
+    out = _select(f.assign(mainline=_mainline_station(f)), rules, ["mainline"])
+    mainline = out.pop("mainline").fillna(False).astype(bool)
+    kind = out["kind"]
+    has_class = kind.isin(list(KEY_PLACE_CLASSES)) & (kind.ne("railway_station") | mainline)
+    out["class"] = kind.where(has_class, pd.NA).astype("string")
     return drop_points_in_same_kind_areas(out)
+
+
+def key_place_only(f: gpd.GeoDataFrame) -> pd.Series:
+    """Mask of features the reader fetched for the key places alone (``key_place_only``).
+
+    They come from :data:`planner.city.osm.KEY_PLACE_TAGS` and must not reach the land-use
+    zones or any other layer (:func:`planner.city.load.load_city` leaves them out of those).
+    """
+    if "key_place_only" not in f:
+        return pd.Series(False, index=f.index)
+    return f["key_place_only"].fillna(False).astype(bool)
 
 
 def drop_points_in_same_kind_areas(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -192,6 +247,7 @@ __all__ = [
     "airspace_layer",
     "landuse_layer",
     "key_places_layer",
+    "key_place_only",
     "admin_areas",
     "counts",
 ]

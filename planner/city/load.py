@@ -17,6 +17,7 @@ from planner.city.cache import cache_dir, cache_path, read_cache, write_cache
 from planner.city.layers import (
     admin_areas,
     airspace_layer,
+    key_place_only,
     key_places_layer,
     landuse_layer,
     telecom_layer,
@@ -136,7 +137,9 @@ def _build_city(config: CityConfig, progress: bool = True) -> City:
         if G.number_of_edges() == 0:
             raise EmptyAreaError(f"{source}: no streets of the configured classes")
         bar.advance()
-        features = raw.features.to_crs(crs)
+        places = raw.features.to_crs(crs)
+        # features fetched for the key places alone feed no other layer nor the zones
+        features = places[~key_place_only(places)].reset_index(drop=True)
         zones = features[features["landuse"].notna()] if "landuse" in features else None
         buildings = estimate_buildings(
             raw.buildings.to_crs(crs), raw.addresses.to_crs(crs), config.buildings, zones
@@ -156,7 +159,7 @@ def _build_city(config: CityConfig, progress: bool = True) -> City:
         telecom=telecom_layer(features),
         airspace=airspace_layer(features),
         landuse=landuse,
-        key_places=key_places_layer(features),
+        key_places=key_places_layer(places),
         admin_areas=admin_areas(features),
         boundary=boundary,
         people_per_household=config.buildings.people_per_household,

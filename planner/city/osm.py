@@ -31,6 +31,8 @@ __all__ = [
     "BUILDING_KEYS",
     "FEATURE_KEYS",
     "FEATURE_TAGS",
+    "KEY_PLACE_TAGS",
+    "add_key_places",
     "RADIO_SITE_MAN_MADE",
     "TAG_MAXIMA",
     "STREET_KEYS",
@@ -93,6 +95,14 @@ FEATURE_TAGS: dict[str, bool | list[str]] = {
 RADIO_SITE_MAN_MADE: list[str] = ["antenna"]
 FEATURE_TAGS["man_made"] = [*FEATURE_TAGS["man_made"], *RADIO_SITE_MAN_MADE]
 
+#: Tags fetched for the key-place layer alone (tourism areas, issue 11), in a query of their
+#: own: one pyrosm query holding them drops the member ways of a matching relation (a garden
+#: inside a museum multipolygon) from the other layers. Rows only this query finds carry
+#: ``key_place_only`` (:func:`planner.city.layers.key_place_only`); no other layer reads them.
+KEY_PLACE_TAGS: dict[str, list[str]] = {
+    "tourism": ["theme_park", "zoo", "aquarium", "museum", "attraction"],
+}
+
 #: Tag keys kept as columns on every raw feature frame.
 FEATURE_KEYS: list[str] = sorted(
     set(FEATURE_TAGS)
@@ -109,6 +119,7 @@ FEATURE_KEYS: list[str] = sorted(
         "water",
         "building",
         "location",
+        *("iata", "aerodrome:type", "aerodrome", *KEY_PLACE_TAGS),  # key places
     }
 )
 
@@ -207,6 +218,22 @@ def _normalise(gdf: gpd.GeoDataFrame | None, keys: list[str]) -> gpd.GeoDataFram
     return out
 
 
+def add_key_places(features: gpd.GeoDataFrame, places: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Append the rows of ``places`` missing from ``features`` (same OSM type and id).
+
+    Every row gets ``key_place_only``: True for the appended ones, which only the
+    :data:`KEY_PLACE_TAGS` query found.
+    """
+    features = features.assign(key_place_only=False)
+    if len(places) == 0:
+        return features
+    have = pd.MultiIndex.from_frame(features[["osm_type", "osm_id"]])
+    new = ~pd.MultiIndex.from_frame(places[["osm_type", "osm_id"]]).isin(have)
+    rows = places[new].assign(key_place_only=True)
+    out = pd.concat([features, rows[features.columns]], ignore_index=True)
+    return gpd.GeoDataFrame(out, geometry="geometry", crs=features.crs)
+
+
 def read_pbf(path: str | Path, highway_types: list[str]) -> RawOSM:
     """Read a local ``.osm.pbf`` with pyrosm (C-accelerated; see docs/benchmarks.md).
 
@@ -235,6 +262,9 @@ def read_pbf(path: str | Path, highway_types: list[str]) -> RawOSM:
             features = osm.get_data_by_custom_criteria(
                 custom_filter=FEATURE_TAGS, tags_as_columns=FEATURE_KEYS
             )
+            places = osm.get_data_by_custom_criteria(
+                custom_filter=KEY_PLACE_TAGS, tags_as_columns=FEATURE_KEYS
+            )
             addresses = osm.get_data_by_custom_criteria(
                 custom_filter={"addr:housenumber": True},
                 tags_as_columns=["addr:housenumber", "addr:street"],
@@ -254,7 +284,9 @@ def read_pbf(path: str | Path, highway_types: list[str]) -> RawOSM:
     keep = ["u", "v", "osmid", "length", *[k for k in STREET_KEYS if k in segments], "geometry"]
     return RawOSM(
         buildings=_normalise(buildings, BUILDING_KEYS),
-        features=_normalise(features, FEATURE_KEYS),
+        features=add_key_places(
+            _normalise(features, FEATURE_KEYS), _normalise(places, FEATURE_KEYS)
+        ),
         addresses=_normalise(addresses, ["addr:housenumber", "addr:street"]),
         segments=gpd.GeoDataFrame(segments[keep], geometry="geometry", crs=4326),
     )
@@ -310,6 +342,7 @@ def _from_osmnx(
         raise EmptyAreaError(f"{what}: no streets of the configured classes")
     buildings = _osmnx_features(feature_loader, {"building": True}, BUILDING_KEYS, what)
     features = _osmnx_features(feature_loader, FEATURE_TAGS, FEATURE_KEYS, what)
+    places = _osmnx_features(feature_loader, KEY_PLACE_TAGS, FEATURE_KEYS, what)
     addresses = _osmnx_features(
         feature_loader, {"addr:housenumber": True}, ["addr:housenumber", "addr:street"], what
     )
@@ -317,7 +350,9 @@ def _from_osmnx(
         addresses = addresses[addresses.geom_type == "Point"]
     return RawOSM(
         buildings=_normalise(buildings, BUILDING_KEYS),
-        features=_normalise(features, FEATURE_KEYS),
+        features=add_key_places(
+            _normalise(features, FEATURE_KEYS), _normalise(places, FEATURE_KEYS)
+        ),
         addresses=_normalise(addresses, ["addr:housenumber", "addr:street"]),
         graph=graph,
     )

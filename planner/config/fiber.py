@@ -26,9 +26,15 @@ MOBILE_SOURCES = {
         "in buildings within it count as near a mobile site"
     ),
     "sites": (
-        "OSM telecom features that carry mobile antennas (man_made=mast/tower with "
-        "tower:type=communication or communication:mobile_phone=*); OSM under-maps masts, so "
-        "counts are a lower bound"
+        "OSM telecom features that carry mobile antennas: man_made=mast/tower with "
+        "tower:type=communication or communication:mobile_phone=*, and man_made=antenna with "
+        "tower:type=communication, communication:mobile_phone (not no) or on a roof "
+        "(location=roof/rooftop); OSM under-maps mobile sites, so counts are a lower bound"
+    ),
+    "key_places": (
+        "the city's key-place layer: hospitals, universities, schools, railway stations and "
+        "halts, tourism areas and airports (MIIT classes and their OSM proxies in "
+        "planner.config.radio.KEY_PLACE_CLASSES)"
     ),
 }
 

@@ -10,7 +10,18 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from planner.config._strict import MIN_RESOLUTION_M, STRICT
 from planner.errors import ConfigError
 
-__all__ = ["SOURCES", "TARGET_SOURCES", "RadioTargets", "RadioConfig", "DEFAULT_BAND_GHZ"]
+__all__ = [
+    "SOURCES",
+    "TARGET_SOURCES",
+    "KEY_PLACE_CLASSES",
+    "TOURISM_AREA_TYPES",
+    "TOURISM_AREA_AREA_ONLY",
+    "AIRPORT_TYPES",
+    "NON_MAINLINE_STATIONS",
+    "RadioTargets",
+    "RadioConfig",
+    "DEFAULT_BAND_GHZ",
+]
 
 #: Carrier frequency (GHz) assumed per technology when a site file gives no band.
 DEFAULT_BAND_GHZ: dict[str, float] = {
@@ -141,6 +152,60 @@ SOURCES: dict[str, str] = {
     "chunk_cells": "262,144 cells per vectorised block: bounds memory to tens of MB per block",
 }
 
+#: ``tourism`` values read as tourism areas (the MIIT class of A-level scenic areas). GB/T
+#: 17775-2003 (tourist attractions, "旅游区（点）") defines one as an independently managed
+#: area with a defined extent, and lists scenic areas, museums and memorial halls, temples,
+#: resorts, nature reserves, theme parks, forest and geological parks, amusement parks, zoos
+#: and botanical gardens. Planner assumption: OSM's theme_park, zoo, aquarium and museum
+#: (institutions, any geometry) and attraction mapped as an area (:data:`TOURISM_AREA_AREA_ONLY`)
+#: stand for them; viewpoint, artwork, gallery and information points are no managed area.
+TOURISM_AREA_TYPES: tuple[str, ...] = ("theme_park", "zoo", "aquarium", "museum", "attraction")
+#: ``tourism`` values that count only as an area (polygon): a point ``tourism=attraction`` is
+#: often a statue or memorial, not an area with a defined extent (GB/T 17775).
+TOURISM_AREA_AREA_ONLY: tuple[str, ...] = ("attraction",)
+#: ``aerodrome:type`` / ``aerodrome`` values of an airport (besides any ``iata`` code).
+AIRPORT_TYPES: tuple[str, ...] = ("international",)
+#: ``station`` values of a ``railway=station`` that is no mainline passenger station.
+NON_MAINLINE_STATIONS: tuple[str, ...] = (
+    "subway",
+    "light_rail",
+    "tram",
+    "monorail",
+    "funicular",
+    "miniature",
+)
+
+#: MIIT "gigabit city" key-place classes (the ``class`` column of ``City.key_places``) with
+#: the OSM proxy of each; reported with the radio assumptions. Schools and railway halts stay
+#: in the layer (drone no-fly rules read them by ``kind``) with no class.
+KEY_PLACE_CLASSES: dict[str, str] = {
+    "hospital": (
+        "tier-3 hospitals: amenity=hospital or healthcare=hospital; OSM does not tell the tier "
+        "(graded by the health authority on beds and services), so every hospital counts: an "
+        "upper bound of the class (planner assumption)"
+    ),
+    "university": (
+        "universities (higher-education institutions): amenity=university or college "
+        "(planner assumption; OSM college also covers further-education colleges)"
+    ),
+    "tourism_area": (
+        "tourism areas (A-level scenic areas, GB/T 17775): tourism=theme_park, zoo, aquarium, "
+        "museum, and tourism=attraction mapped as an area (planner assumption, see "
+        "TOURISM_AREA_TYPES); the A level is not in OSM"
+    ),
+    "railway_station": (
+        "class-2+ passenger railway stations: railway=station (not halt) that is no subway, "
+        "light-rail, tram, monorail, funicular or miniature station and not train=no; the "
+        "railway's station class (by daily passengers) is not in OSM, so every mainline "
+        "station counts: an upper bound of the class (planner assumption)"
+    ),
+    "airport": (
+        "airports (civil transport airports): aeroway=aerodrome with an iata code or "
+        "aerodrome:type (or aerodrome) = international; IATA codes go to airports with "
+        "commercial traffic, general-aviation airfields have none (planner assumption)"
+    ),
+}
+
 #: Sources of the KPI targets of :class:`RadioTargets`.
 TARGET_SOURCES: dict[str, str] = {
     "route_coverage_pct": (
@@ -156,8 +221,8 @@ TARGET_SOURCES: dict[str, str] = {
         "95 %: 5G reach of key places (tier-3 public hospitals, key universities, culture and "
         "tourism areas, class-2+ passenger railway stations, trunk airports, key roads), MIIT "
         "'gigabit city' indicators (2021) as cited in issue 11; MIIT's reports give the "
-        "achieved reach (>80 % in 2022, >99.5 % in 2023). Key roads and tourism areas are "
-        "not in the OSM key-place layer"
+        "achieved reach (>80 % in 2022, >99.5 % in 2023). Key roads are not modelled; the "
+        "OSM proxy of each other class is in key_place_classes"
     ),
     "population_pct": (
         "95 % of people covered outdoors on the ground: planner assumption (no MIIT figure)"
@@ -290,4 +355,5 @@ class RadioConfig(BaseModel):
             "values": self.model_dump(mode="json"),
             "sources": SOURCES,
             "target_sources": TARGET_SOURCES,
+            "key_place_classes": KEY_PLACE_CLASSES,
         }

@@ -28,7 +28,8 @@ def mobile_kpis(
     telecom : GeoDataFrame
         The city's telecom layer (``mobile`` column), projected.
     key_places : GeoDataFrame
-        Hospitals, universities, schools, railway stations, projected.
+        The city's key places (hospitals, universities, schools, railway stations, tourism
+        areas, airports), projected.
     people : float
         Population of the city (buildings' ``people`` or a population raster).
     radius_m : float

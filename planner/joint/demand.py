@@ -11,7 +11,7 @@ import shapely
 from affine import Affine
 
 from planner.joint.powers import Cells
-from planner.radio.kpis import KEY_PLACE_KINDS, cell_lookup, population_points
+from planner.radio.kpis import cell_lookup, key_place_points, population_points
 
 __all__ = ["Demand", "corridor_cells", "population_cells", "key_place_cells", "corridor_level"]
 
@@ -86,15 +86,11 @@ def population_cells(city, transform: Affine, shape) -> Cells:
 def key_place_cells(city, transform: Affine, shape) -> Cells:
     """Ground cells (level 0) of the MIIT key places, weighted by places per cell.
 
-    The places are those :func:`planner.radio.kpis.key_places_reached` counts (the classes of
-    ``KEY_PLACE_KINDS``, each at its ``point_on_surface``), so the covered weight is its
-    ``reached`` count; places off the grid are left out.
+    The places are those :func:`planner.radio.kpis.key_places_reached` counts
+    (:func:`planner.radio.kpis.key_place_points`: the MIIT classes, each at its
+    ``point_on_surface``), so the covered weight is its ``reached`` count; places off the
+    grid are left out.
     """
-    pts = []
-    for layer, kind in KEY_PLACE_KINDS.values():
-        gdf = getattr(city, layer, None)
-        if gdf is not None and len(gdf) and "kind" in gdf:
-            pts.append(shapely.point_on_surface(gdf.geometry.to_numpy()[gdf["kind"] == kind]))
-    xy = shapely.get_coordinates(np.concatenate(pts)) if pts else np.zeros((0, 2))
+    xy, _ = key_place_points(city)
     flat, inside = cell_lookup(transform, shape, xy[:, 0], xy[:, 1])
     return _grouped(flat[inside], np.ones(int(inside.sum())), transform, shape, 0)

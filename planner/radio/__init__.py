@@ -2,7 +2,7 @@
 
 from planner.config.radio import RadioConfig, RadioTargets
 from planner.radio.analysis import DEFAULT_BAND, RadioCoverage, analyze_radio, radio_grid
-from planner.radio.kpis import CORRIDOR_COLUMNS, COVERED_SHARE, KEY_PLACE_KINDS, LONGEST_GAP
+from planner.radio.kpis import CORRIDOR_COLUMNS, COVERED_SHARE, LONGEST_GAP
 from planner.radio.outputs import COVERAGE_TIF, RADIO_GPKG, band_names, write_radio_outputs
 from planner.radio.sites import (
     OPENCELLID_COLUMNS,
@@ -23,7 +23,6 @@ __all__ = [
     "CORRIDOR_COLUMNS",
     "COVERED_SHARE",
     "LONGEST_GAP",
-    "KEY_PLACE_KINDS",
     "COVERAGE_TIF",
     "RADIO_GPKG",
     "OPENCELLID_COLUMNS",

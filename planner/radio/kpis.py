@@ -10,7 +10,7 @@ import pandas as pd
 import shapely
 from affine import Affine
 
-from planner.config.radio import RadioConfig
+from planner.config.radio import KEY_PLACE_CLASSES, RadioConfig
 from planner.radio.coverage import CoverageGrids
 
 if TYPE_CHECKING:
@@ -20,7 +20,6 @@ __all__ = [
     "CORRIDOR_COLUMNS",
     "COVERED_SHARE",
     "LONGEST_GAP",
-    "KEY_PLACE_KINDS",
     "kpi",
     "cell_lookup",
     "population_points",
@@ -28,6 +27,7 @@ __all__ = [
     "area_covered",
     "corridor_coverage",
     "network_coverage",
+    "key_place_points",
     "key_places_reached",
     "sites_per_10k",
 ]
@@ -47,14 +47,6 @@ CORRIDOR_COLUMNS = [
     COVERED_SHARE,
     LONGEST_GAP,
 ]
-#: MIIT key-place classes that OSM layers provide, with the layer and ``kind`` they come from.
-KEY_PLACE_KINDS: dict[str, tuple[str, str]] = {
-    "hospital": ("key_places", "hospital"),
-    "university": ("key_places", "university"),
-    "railway_station": ("key_places", "railway_station"),
-    "airport": ("airspace", "aerodrome"),
-    "tourism": ("key_places", "tourism"),
-}
 
 
 def kpi(value: float | None, target: float | None) -> dict:
@@ -267,40 +259,60 @@ def network_coverage(
     }
 
 
+def key_place_points(city: City) -> tuple[np.ndarray, np.ndarray]:
+    """Points and MIIT classes of the city's key places that have a class.
+
+    Parameters
+    ----------
+    city : City
+        Its ``key_places`` layer (``class`` column, :data:`KEY_PLACE_CLASSES`).
+
+    Returns
+    -------
+    tuple of ndarray
+        ``(xy (n, 2), class (n,))``: each place's ``point_on_surface`` in the city CRS;
+        places without a class (schools, halts) are left out.
+
+    """
+    gdf = getattr(city, "key_places", None)
+    if gdf is None or len(gdf) == 0 or "class" not in gdf:
+        return np.zeros((0, 2)), np.zeros(0, dtype=object)
+    cls = gdf["class"].astype("string")
+    keep = cls.isin(list(KEY_PLACE_CLASSES)).fillna(False).to_numpy(bool)
+    pts = shapely.point_on_surface(gdf.geometry.to_numpy()[keep])
+    return shapely.get_coordinates(pts).reshape(-1, 2), cls.to_numpy(dtype=object)[keep]
+
+
 def key_places_reached(grids: CoverageGrids, city: City, level: int = 0) -> dict:
     """Key places of the MIIT classes whose point is covered on the ground.
 
-    Classes from OSM: hospitals (OSM does not tell tier-3 ones), universities, railway
-    stations (class unknown in OSM), airports (aerodromes) and tourism areas when a
-    ``tourism`` kind exists. Schools are not a MIIT key-place class and are left out.
+    The classes are the ``class`` column of ``city.key_places``
+    (:data:`planner.config.radio.KEY_PLACE_CLASSES`: hospitals, universities, tourism
+    areas, mainline railway stations, airports, each an OSM proxy of its MIIT class);
+    places without a class (schools, halts) are left out.
 
     Returns
     -------
     dict
-        ``total``, ``reached``, ``reached_pct`` and ``by_kind`` (``{kind: [reached, total]}``).
+        ``total``, ``reached``, ``reached_pct`` and ``by_class`` (``{class: [reached,
+        total]}`` for every class, ``[0, 0]`` where the city has none).
 
     """
     shape = grids.covered.shape[1:]
-    total = reached = 0
-    by_kind: dict[str, list[int]] = {}
-    for name, (layer, kind) in KEY_PLACE_KINDS.items():
-        gdf = getattr(city, layer, None)
-        if gdf is None or len(gdf) == 0 or "kind" not in gdf:
-            continue
-        sel = gdf[gdf["kind"] == kind]
-        if len(sel) == 0:
-            continue
-        xy = shapely.get_coordinates(shapely.point_on_surface(sel.geometry.to_numpy()))
-        idx, inside = cell_lookup(grids.transform, shape, xy[:, 0], xy[:, 1])
-        ok = int((grids.covered[level].ravel()[idx] & inside).sum())
-        by_kind[name] = [ok, int(len(sel))]
-        total += int(len(sel))
-        reached += ok
+    xy, cls = key_place_points(city)
+    idx, inside = cell_lookup(grids.transform, shape, xy[:, 0], xy[:, 1])
+    ok = grids.covered[level].ravel()[idx] & inside
+    by_class = {}
+    for name in KEY_PLACE_CLASSES:
+        sel = cls == name
+        by_class[name] = [int(ok[sel].sum()), int(sel.sum())]
+    total = sum(t for _, t in by_class.values())
+    reached = sum(r for r, _ in by_class.values())
     return {
         "total": total,
         "reached": reached,
         "reached_pct": round(100 * reached / total, 3) if total else None,
-        "by_kind": by_kind,
+        "by_class": by_class,
     }
 
 

@@ -502,6 +502,20 @@ def _radio_kpis(rsec: Mapping) -> list[dict]:
     return rows
 
 
+def _key_place_rows(rsec: Mapping) -> list[dict]:
+    """One row per MIIT key-place class: places reached on the ground of those in the city."""
+    by_class = (rsec.get("key_places") or {}).get("by_class") or {}
+    return [
+        {
+            "class": tr(name),
+            "reached": format_value(reached),
+            "total": format_value(total),
+            "reached_pct": format_value(round(100 * reached / total, 1)) if total else tr("n/a"),
+        }
+        for name, (reached, total) in by_class.items()
+    ]
+
+
 def _radio_text(rsec: Mapping) -> str:
     values = (rsec.get("assumptions") or {}).get("values") or {}
     return tr(
@@ -529,6 +543,8 @@ def radio_part(summary: Mapping, radio: RadioCoverage | None) -> SectionPart:
     sec = Section(
         tr("Mobile coverage"), _radio_text(rsec), [(tr("KPIs against targets"), _radio_kpis(rsec))]
     )
+    if key_places := _key_place_rows(rsec):
+        sec.tables.append((tr("Key places reached on the ground, by MIIT class"), key_places))
     cdf = records_frame(rsec.get("corridors"))
     if len(cdf):
         rows = table_rows(cdf, REPORT_FIELDS["radio_corridors"], "radio corridors")

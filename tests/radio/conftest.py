@@ -30,7 +30,7 @@ def make_city(buildings: list[tuple[float, float, float, float, float]] | None =
     )
     empty = gpd.GeoDataFrame({"kind": pd.Series([], dtype="string")}, geometry=[], crs=CRS_UTM)
     kp = gpd.GeoDataFrame(
-        {"kind": ["hospital", "school", "university"]},
+        {"kind": ["hospital", "school", "university"], "class": ["hospital", None, "university"]},
         geometry=shapely.points([X0 + 500, X0 + 1000, X0 + 1900], [Y0 + 500, Y0 + 1000, Y0 + 100]),
         crs=CRS_UTM,
     )
@@ -65,6 +65,21 @@ def write_sites_csv(path, rows: list[dict]) -> str:
         out.append(r)
     pd.DataFrame(out).to_csv(path, index=False)
     return str(path)
+
+
+def load_osm_text(tmp_path_factory, text: str, name: str):
+    """Load a City from OSM XML ``text`` written to a fresh folder (private cache, no cache)."""
+    from planner.city import load_city
+
+    d = tmp_path_factory.mktemp(name)
+    path = d / f"{name}.osm"
+    path.write_text(text, encoding="utf-8")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("PLANNER_CACHE_DIR", str(d / "cache"))
+    try:
+        return load_city(path, use_cache=False, progress=False)
+    finally:
+        mp.undo()
 
 
 @pytest.fixture

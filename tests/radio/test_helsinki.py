@@ -30,7 +30,8 @@ def test_helsinki_defaults(helsinki):
     assert KEYS <= set(s)
     assert s["sites"] == int(helsinki.telecom["mobile"].sum()) >= 1
     assert s["heights_m"] == [1.5, 60.0, 90.0, 120.0]
-    assert s["key_places"]["total"] == int((helsinki.key_places["kind"] == "university").sum())
+    assert s["key_places"]["total"] == int(helsinki.key_places["class"].notna().sum())
+    assert s["key_places"]["by_class"]["tourism_area"][1] >= 1  # museums of central Helsinki
     assert 0 < s["population_covered_ground_pct"]["value"] <= 100
     # at altitude the single mast is seen in LoS over more of the area than on the ground
     assert s["area_covered_pct"]["120"]["value"] >= s["area_covered_pct"]["1.5"]["value"]

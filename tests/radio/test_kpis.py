@@ -75,25 +75,27 @@ def test_route_network_counts_shared_segments_once():
 
 def test_key_places_reached_on_the_ground():
     pts = gpd.GeoDataFrame(
-        {"kind": ["hospital", "university", "railway_station", "school"]},
-        geometry=shapely.points(
-            [X0 + 100, X0 + 600, X0 + 250, X0 + 10], [Y0 + 50, Y0 + 50, Y0 + 150, Y0 + 50]
-        ),
+        {
+            "kind": ["hospital", "university", "railway_station", "school", "airport"],
+            "class": ["hospital", "university", "railway_station", None, "airport"],
+        },
+        geometry=[
+            *shapely.points(
+                [X0 + 100, X0 + 600, X0 + 250, X0 + 10], [Y0 + 50, Y0 + 50, Y0 + 150, Y0 + 50]
+            ),
+            shapely.box(X0 + 280, Y0 + 20, X0 + 320, Y0 + 60),
+        ],
         crs=CRS_UTM,
     )
-    aerodrome = gpd.GeoDataFrame(
-        {"kind": ["aerodrome"]},
-        geometry=[shapely.box(X0 + 280, Y0 + 20, X0 + 320, Y0 + 60)],
-        crs=CRS_UTM,
-    )
-    city = SimpleNamespace(key_places=pts, airspace=aerodrome)
+    city = SimpleNamespace(key_places=pts)
     kp = key_places_reached(grids(), city)
-    # ground covered west of 500 m: hospital, station, airport yes; university no; school not
-    # a MIIT class
+    # ground covered west of 500 m: hospital, station, airport yes; university no; school has
+    # no MIIT class
     assert kp["total"] == 4 and kp["reached"] == 3 and kp["reached_pct"] == pytest.approx(75.0)
-    assert kp["by_kind"] == {
+    assert kp["by_class"] == {
         "hospital": [1, 1],
         "university": [0, 1],
+        "tourism_area": [0, 0],
         "railway_station": [1, 1],
         "airport": [1, 1],
     }

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from planner.city import load_city
 from planner.radio import RadioConfig
 from planner.radio.sites import load_sites
+from tests.radio.conftest import load_osm_text
 
 # A street, a 20 m building (nodes 1-4) and antennas / masts around it. Node 2 is a corner of
 # the building outline and itself carries a rooftop antenna (common OSM mapping).
@@ -45,15 +45,7 @@ OSM = """<?xml version="1.0" encoding="UTF-8"?>
 
 @pytest.fixture(scope="module")
 def antenna_city(tmp_path_factory):
-    d = tmp_path_factory.mktemp("antennas")
-    path = d / "antennas.osm"
-    path.write_text(OSM, encoding="utf-8")
-    mp = pytest.MonkeyPatch()
-    mp.setenv("PLANNER_CACHE_DIR", str(d / "cache"))
-    try:
-        yield load_city(path, use_cache=False, progress=False)
-    finally:
-        mp.undo()
+    return load_osm_text(tmp_path_factory, OSM, "antennas")
 
 
 def test_antennas_in_telecom_layer_only(antenna_city):
