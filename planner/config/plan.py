@@ -127,7 +127,7 @@ class PlanConfig(BaseModel):
         False, description="give street components without fibre their own central office"
     )
     steiner_time_limit_s: float = Field(30.0, gt=0)
-    steiner_restarts: int = Field(2, ge=0)
+    steiner_restarts: int = Field(0, ge=0)
     optimality_bound: bool = Field(
         True, description="certify the routing: lower bound on the optimal Steiner cost"
     )
