@@ -659,11 +659,18 @@ class Problem:
         self.A.data = w[self.peid]
 
     def solve(
-        self, improve: bool, time_limit: float, max_rounds: int, restarts: int, seed: int
+        self,
+        improve: bool,
+        time_limit: float,
+        max_rounds: int,
+        restarts: int,
+        seed: int,
+        restart_max_terminals: int | None = None,
     ) -> np.ndarray:
         """Solve every independent part (:meth:`parts`); return the union of their trees.
 
-        Each part gets a share of ``time_limit`` proportional to its edges.
+        Each part gets a share of ``time_limit`` proportional to its edges; parts with more
+        than ``restart_max_terminals`` terminals (if given) get no restarts.
         ``self.history`` sums each stage's cost over the parts.
         """
         if self.terms.size <= 1:
@@ -672,7 +679,10 @@ class Problem:
         total = sum(sub.m for sub, _ in parts)
         trees, stages = [], {}
         for sub, ids in parts:
-            e = sub.solve_part(improve, time_limit * sub.m / total, max_rounds, restarts, seed)
+            sub.noise_ids = (self.m, ids)
+            small = restart_max_terminals is None or sub.terms.size <= restart_max_terminals
+            share = time_limit * sub.m / total
+            e = sub.solve_part(improve, share, max_rounds, restarts if small else 0, seed)
             trees.append(ids[e])
             for name, c in sub.history:
                 stages[name] = stages.get(name, 0.0) + c
@@ -699,8 +709,10 @@ class Problem:
         for _ in range(restarts):
             if time.perf_counter() > deadline:
                 break
-            # perturbation: noise on every edge, extra penalty on the incumbent's edges
-            noise = true_w * rng.uniform(1.0, 1.25, size=true_w.size)
+            # perturbation: noise on every edge, extra penalty on the incumbent's edges; a
+            # part draws the whole instance's noise and keeps its edges' (same as unsplit)
+            m_all, ids = getattr(self, "noise_ids", (self.m, slice(None)))
+            noise = true_w * rng.uniform(1.0, 1.25, size=m_all)[ids]
             noise[best] *= 1.0 + 0.25 * rng.random()
             self.set_weights(noise)
             try:
