@@ -72,7 +72,8 @@ def steiner_tree(
     With roots, each street component holding terminals is an independent instance (the
     super-root is their only link, so the optimal forest is the union of their optima):
     each is solved on its own, so exchanges cost O(component) rather than O(graph) and
-    restarts are accepted per component. Construction is Mehlhorn's algorithm (one multi-source scipy Dijkstra, O(m log n)),
+    restarts are accepted per component. Construction is Mehlhorn's algorithm (one
+    multi-source scipy Dijkstra, O(m log n)),
     then rounds of (1) MST of the subgraph induced by the tree's nodes plus pruning of
     Steiner leaves, (2) batched Voronoi exchange in "key" and "tree" modes (contracted MST,
     see ``Problem.exchange``) and (3) exact key-path exchange on the key paths that a
