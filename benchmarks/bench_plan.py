@@ -35,7 +35,8 @@ from planner.config import (
 from planner.fiber import analyze_fiber  # noqa: E402
 from planner.fiber.snapping import street_edges  # noqa: E402
 from planner.plan import plan_fiber  # noqa: E402
-from planner.steiner import steiner_lower_bound, steiner_tree, tree_cost  # noqa: E402
+from planner.plan.routing import route_forest  # noqa: E402
+from planner.steiner import steiner_lower_bound, tree_cost  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "osm"
 NX_CAP_S = {"mehlhorn": 600.0, "kou": 300.0}
@@ -104,14 +105,7 @@ def peak_rss_gb() -> float:
 def ours_timed(G, terms, roots, cfg: PlanConfig):
     """Our Steiner step as the plan runs it: (cost, (wall s, CPU s))."""
     t0, c0 = time.perf_counter(), time.process_time()
-    T = steiner_tree(
-        G,
-        terms,
-        roots=roots,
-        weight="cost",
-        time_limit=cfg.steiner_time_limit_s,
-        restarts=cfg.steiner_restarts,
-    )
+    T = route_forest(G, terms, roots, cfg).tree
     return tree_cost(T), (time.perf_counter() - t0, time.process_time() - c0)
 
 
