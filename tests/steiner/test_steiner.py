@@ -234,17 +234,19 @@ def test_property_valid_and_not_below_optimum(problem):
 
 
 def disjoint_towns(seeds: range) -> tuple[nx.Graph, list, list]:
-    """Disjoint grid "towns", each with its own root(s), plus one town without a root."""
+    """Disjoint 5x5 grid "towns" with 6 terminals and 1-2 roots each, plus a rootless one."""
     G, terms, roots = nx.Graph(), [], []
-    for k in seeds:
-        H, t, r = grid_instance(k, size=7)
-        r = r or [t[0]]
+    for k in [*seeds, "no root"]:
+        rng = random.Random(str(k))
+        H = nx.grid_2d_graph(5, 5)
+        for u, v in H.edges:
+            H[u][v]["cost"] = rng.randint(1, 30)
         G.update(nx.relabel_nodes(H, {v: (k, *v) for v in H}))
-        terms += [(k, *v) for v in t]
-        roots += [(k, *v) for v in r]
-    H, t, _ = grid_instance(99, size=6)
-    G.update(nx.relabel_nodes(H, {v: ("no root", *v) for v in H}))
-    return G, terms + [("no root", *v) for v in t], roots
+        nodes = sorted(G.subgraph([v for v in G if v[0] == k]))
+        terms += rng.sample(nodes, 6)
+        if k != "no root":
+            roots += rng.sample(nodes, rng.randint(1, 2))
+    return G, terms, roots
 
 
 def test_street_components_are_solved_apart_and_add_up():
