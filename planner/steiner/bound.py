@@ -87,6 +87,16 @@ def _ip_bound(N: int, ea, eb, ew, tl: np.ndarray, root: int, left: float) -> tup
     return (dual if np.isfinite(dual) else 0.0), solved
 
 
+def _slowdown(started: tuple[float, float]) -> float:
+    """Wall seconds per CPU second of this thread since ``started`` (wall, CPU), in [1, 50].
+
+    HiGHS' time limit is wall-clock; scaling the CPU seconds left by this factor keeps the
+    integer programs' budget in CPU seconds on a loaded machine.
+    """
+    wall, cpu = time.perf_counter() - started[0], time.thread_time() - started[1]
+    return min(max(wall / max(cpu, 1e-3), 1.0), 50.0)
+
+
 def _blocks_bound(
     adj: Adjacency,
     terms: set[int],
@@ -101,6 +111,7 @@ def _blocks_bound(
     the blocks not yet exact get the integer program while time is left and it fits in
     ``_MAX_FLOW_VARS``. A block's bound is the best of the two.
     """
+    started = (time.perf_counter(), time.thread_time())
     jobs = [(b, req) for b, req in blocks(adj, terms) if len(req) >= 2]
     jobs.sort(key=lambda x: (len(x[0]), len(x[1])))  # small first: most blocks get solved
     info["blocks"] = len(jobs)
@@ -115,7 +126,7 @@ def _blocks_bound(
         N, ea, _, _, tl, _ = a
         left = deadline - time.thread_time()
         if not solved and left > 0.05 and (tl.size - 1) * 2 * ea.size <= _MAX_FLOW_VARS:
-            dual, solved = _ip_bound(*a, left)
+            dual, solved = _ip_bound(*a, left * _slowdown(started))
             val = max(val, dual)
         info["blocks_solved"] += int(solved)
         info["exact"] &= solved
