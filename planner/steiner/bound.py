@@ -101,7 +101,7 @@ def _blocks_bound(
     adj: Adjacency,
     terms: set[int],
     super_root: int,
-    deadline: float,
+    time_limit: float,
     bound: float,
     info: BoundInfo,
 ) -> float:
@@ -122,6 +122,7 @@ def _blocks_bound(
         for b, req in jobs
     ]
     cheap = [_cheap_bound(*a) for a in arrays]
+    deadline = time.thread_time() + time_limit  # the integer programs' CPU budget
     for a, (val, solved) in zip(arrays, cheap, strict=True):
         N, ea, _, _, tl, _ = a
         left = deadline - time.thread_time()
@@ -157,7 +158,8 @@ def steiner_lower_bound(
         Non-negative edge cost attribute.
     time_limit : float
         CPU seconds of the calling thread (HiGHS runs in it; robust to a loaded machine and
-        to other threads of the process) after which no block's
+        to other threads of the process), counted once the reductions and dual ascents are
+        done, after which no block's
         integer program starts or continues. The reductions and the dual ascent always run
         to completion (near-linear; about 2 s CPU on the 3x3 mosaic, 54,000 nodes), so the
         bound does not collapse when time runs out; blocks whose integer program is not
@@ -197,7 +199,6 @@ def steiner_lower_bound(
     3. Bound = fixed cost + sum of the blocks' bounds (Steiner optima add up over blocks).
     """
     t0 = time.perf_counter()
-    deadline = time.thread_time() + time_limit  # this thread's CPU seconds: robust to load
     P = Problem(G, terminals, roots, weight)
     info = _instance_info(P)
     bound = 0.0
@@ -211,6 +212,6 @@ def steiner_lower_bound(
         info["reduced_terminals"] = len(terms)
         bound = fixed
         if len(terms) > 1:
-            bound = _blocks_bound(adj, terms, P.super_root, deadline, bound, info)
+            bound = _blocks_bound(adj, terms, P.super_root, time_limit, bound, info)
     info["seconds"] = time.perf_counter() - t0
     return (bound, info) if full_output else bound
