@@ -1,11 +1,13 @@
-"""Benchmark the fibre build plan: time, peak memory, cost vs networkx Steiner heuristics.
+"""Benchmark the fibre build plan: Steiner time and cost vs networkx Mehlhorn, bound and gap.
 
-Run: ``PYTHONPATH=. python benchmarks/bench_plan.py [liechtenstein] [lauf] [mosaic]``
-(needs ../shared/data/osm). Per instance: our Steiner cost, networkx Mehlhorn and Kou on the
-same instance (each in a child process capped at ``NX_CAP_S`` seconds and ``NX_MEM_GB`` of
-address space; reported as "did not finish" past either), and a certified lower bound on the
-optimum (:func:`planner.steiner.steiner_lower_bound`, ``BOUND_S`` cap) with ours/LB, nx/LB and
-the best improvement over networkx any algorithm could reach, ``1 - LB / nx``.
+Run: ``PYTHONPATH=. python benchmarks/bench_plan.py [liechtenstein] [lauf] [2x2] [3x1] [3x2]
+[--kou] [--full-bound]`` (needs ../shared/data/osm; mosaics of the Liechtenstein extract via
+benchmarks/mosaic.py; default: liechtenstein lauf 2x2 3x1). Per instance, in the same run: the
+plan's time, our Steiner step (wall and CPU seconds, cost), networkx Mehlhorn on the same
+instance (child process capped at ``NX_CAP_S`` seconds and ``NX_MEM_GB`` of address space;
+wall and CPU seconds, cost), the time ratio nx / ours, and the plan's own routing certificate
+(lower bound and gap within ``PlanConfig.bound_time_limit_s``). ``--kou`` adds networkx Kou,
+``--full-bound`` a lower bound capped at ``BOUND_S`` (the optimum when it is proven).
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import multiprocessing as mp
 import resource
 import sys
 import time
-import tracemalloc
 from pathlib import Path
 
 import geopandas as gpd
@@ -34,10 +35,12 @@ from planner.config import (
 from planner.fiber import analyze_fiber  # noqa: E402
 from planner.fiber.snapping import street_edges  # noqa: E402
 from planner.plan import plan_fiber  # noqa: E402
+from planner.plan.routing import route_forest  # noqa: E402
 from planner.steiner import steiner_lower_bound, tree_cost  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "osm"
 NX_CAP_S = {"mehlhorn": 600.0, "kou": 300.0}
+MOSAICS = {"2x2": (2, 2), "3x1": (3, 1), "3x2": (3, 2), "3x3": (3, 3), "7x4": (7, 4)}
 NX_MEM_GB = 8
 BOUND_S = 300.0
 ROWS: list[dict] = []
@@ -59,9 +62,9 @@ def nx_cost(G, terms, roots, method):
         H.add_edges_from((("S",), r, {"cost": 0.0}) for r in roots)
         terms = [*terms, ("S",)]
         H = H.subgraph(nx.node_connected_component(H, ("S",))).copy()  # nx needs connected
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     T = nx_steiner(H, terms, weight="cost", method=method)
-    return tree_cost(T), time.perf_counter() - t0
+    return tree_cost(T), (time.perf_counter() - t0, time.process_time() - c0)
 
 
 def _nx_child(G, terms, roots, method, q) -> None:
@@ -74,7 +77,7 @@ def _nx_child(G, terms, roots, method, q) -> None:
 
 
 def nx_capped(G, terms, roots, method) -> tuple:
-    """networkx in a forked child: (cost, seconds) or (reason it did not finish, None)."""
+    """networkx in a forked child: (cost, (wall s, CPU s)) or (why it did not finish, None)."""
     ctx = mp.get_context("fork")
     q = ctx.Queue()
     p = ctx.Process(target=_nx_child, args=(G, terms, roots, method, q))
@@ -94,94 +97,86 @@ def nx_capped(G, terms, roots, method) -> tuple:
     return c, t
 
 
-def run(name, city, assets):
+def peak_rss_gb() -> float:
+    """Peak resident memory of this process so far (GB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+
+def ours_timed(G, terms, roots, cfg: PlanConfig):
+    """Our Steiner step as the plan runs it: (cost, (wall s, CPU s))."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    T = route_forest(G, terms, roots, cfg).tree
+    return tree_cost(T), (time.perf_counter() - t0, time.process_time() - c0)
+
+
+def run(name, city, assets, opts) -> None:
     cov = analyze_fiber(city, FiberConfig(), assets=assets)
-    t0 = time.perf_counter()
-    plan = plan_fiber(city, cov, PlanConfig())
-    dt = time.perf_counter() - t0
-    # peak memory in a second run: tracemalloc slows Python-heavy steps several fold, so it
-    # must not be on while the plan is timed
-    tracemalloc.start()
-    plan_fiber(city, cov, PlanConfig(optimality_bound=False))
-    peak = tracemalloc.get_traced_memory()[1] / 2**20
-    tracemalloc.stop()
-    G, terms, roots, T = plan.steiner_instance
-    ours = tree_cost(T)
+    cfg = PlanConfig()
+    t0, c0 = time.perf_counter(), time.process_time()
+    plan = plan_fiber(city, cov, cfg)
+    dt, dc = time.perf_counter() - t0, time.process_time() - c0
+    G, terms, roots, _ = plan.steiner_instance
+    ours, (t_w, t_c) = ours_timed(G, terms, roots, cfg)
     s = plan.summary
     print(
         f"{name}: premises targeted {s['premises_targeted']}, terminals {len(terms)}, "
-        f"roots {len(roots)}, plan {dt:.2f} s (steiner {plan.timings['steiner']:.2f} s, "
-        f"bound {plan.timings.get('bound', 0):.2f} s: gap {s.get('routing_gap_pct')} %, "
-        f"optimum proven {s.get('routing_bound_is_optimum')}), peak {peak:.0f} MiB, "
-        f"route {s['route_length_m'] / 1000:.1f} km, capex {s['capex_total'] / 1e6:.2f} M "
-        f"{s['currency']} ({s['capex_per_premise']:.0f}/premise), Steiner cost {ours:,.0f}",
+        f"roots {len(roots)}, plan {dt:.2f} s wall / {dc:.2f} s CPU (steiner "
+        f"{plan.timings['steiner']:.2f} s, bound {plan.timings.get('bound', 0):.2f} s), capex "
+        f"{s['capex_total'] / 1e6:.2f} M {s['currency']}; Steiner {ours:,.0f} in {t_w:.2f} s "
+        f"wall / {t_c:.2f} s CPU; bound {s.get('routing_lower_bound'):,.0f}, gap "
+        f"{s.get('routing_gap_pct')} % (optimum proven {s.get('routing_bound_is_optimum')}); "
+        f"process peak RSS so far {peak_rss_gb():.2f} GB",
         flush=True,
     )
-    t0 = time.perf_counter()
-    lb, info = steiner_lower_bound(G, terms, roots, "cost", time_limit=BOUND_S, full_output=True)
-    t_lb = time.perf_counter() - t0
-    print(
-        f"  lower bound {lb:,.0f} in {t_lb:.1f} s (optimum proven: {info['exact']}; reductions: "
-        f"{info['nodes']} -> {info['reduced_nodes']} nodes, {info['terminals']} -> "
-        f"{info['reduced_terminals']} terminals, {100 * info['fixed_cost'] / lb:.0f}% of the "
-        f"cost fixed; {info['blocks']} blocks, largest {info['largest_block']}) -> ours/LB "
-        f"{ours / lb:.5f}",
-        flush=True,
-    )
-    row = {"name": name, "terms": len(terms), "ours": ours, "t_ours": plan.timings["steiner"]}
-    row.update(lb=lb, t_lb=t_lb, exact=info["exact"], plan_s=dt)
-    for m in ("mehlhorn", "kou"):
+    row = {"name": name, "terms": len(terms), "roots": len(roots), "ours": ours}
+    row.update(t_ours=(t_w, t_c), plan=(dt, dc), lb=s.get("routing_lower_bound"))
+    row.update(gap=s.get("routing_gap_pct"), exact=s.get("routing_bound_is_optimum"))
+    if opts["full_bound"]:
+        t0 = time.perf_counter()
+        lb, info = steiner_lower_bound(G, terms, roots, "cost", BOUND_S, full_output=True)
+        print(
+            f"  bound capped at {BOUND_S:.0f} s: {lb:,.0f} in {time.perf_counter() - t0:.1f} s "
+            f"(optimum proven: {info['exact']}) -> ours/LB {ours / lb:.5f}",
+            flush=True,
+        )
+    for m in ("mehlhorn", "kou") if opts["kou"] else ("mehlhorn",):
         c, t = nx_capped(G, terms, roots, m)
         row[m] = (c, t)
         if t is None:
             print(f"  networkx {m}: {c}", flush=True)
             continue
         print(
-            f"  networkx {m}: cost {c:,.0f} in {t:.1f} s -> ours/nx cost {ours / c:.4f}, "
-            f"nx/LB {c / lb:.4f} (best possible gain over nx {100 * (1 - lb / c):.2f}%), "
-            f"time ratio nx/ours-steiner {t / plan.timings['steiner']:.1f}x",
+            f"  networkx {m}: cost {c:,.0f} in {t[0]:.2f} s wall / {t[1]:.2f} s CPU -> ours/nx "
+            f"cost {ours / c:.4f}, time nx/ours {t[0] / t_w:.2f}x wall, {t[1] / t_c:.2f}x CPU",
             flush=True,
         )
     ROWS.append(row)
 
 
 def table() -> None:
-    """Markdown table of all instances plus averages (the issue's target is an average)."""
+    """Markdown table: per instance ours vs networkx Mehlhorn (time, cost) and the certificate."""
     print(
-        "\n| instance | terminals | ours (s) | lower bound (s) | ours / LB | nx Mehlhorn / LB "
-        "(ours / nx, nx s) | nx Kou / LB (ours / nx, nx s) | best possible gain over nx "
-        "Mehlhorn |"
+        "\n| instance | terminals | roots | plan s (CPU) | ours: Steiner s (CPU), cost | "
+        "nx Mehlhorn: s (CPU), cost | nx/ours time (CPU) | ours/nx cost | bound | gap % |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    gains = {"mehlhorn": [], "kou": []}
-    best = []
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in ROWS:
-        cells = []
-        for m in ("mehlhorn", "kou"):
-            c, t = r[m]
-            if t is None:
-                cells.append(c)
-                continue
-            cells.append(f"{c / r['lb']:.4f} ({r['ours'] / c:.4f}, {t:.1f} s)")
-            gains[m].append(1 - r["ours"] / c)
-        c = r["mehlhorn"][0]
-        best.append(1 - r["lb"] / c if r["mehlhorn"][1] is not None else np.nan)
-        print(
-            f"| {r['name']} | {r['terms']:,} | {r['ours']:,.0f} ({r['t_ours']:.1f}) | "
-            f"{r['lb']:,.0f} ({r['t_lb']:.1f}{', optimum' if r['exact'] else ''}) | "
-            f"{r['ours'] / r['lb']:.5f} | {cells[0]} | {cells[1]} | "
-            f"{100 * best[-1]:.2f}% |"
+        (tw, tc), (pw, pc) = r["t_ours"], r["plan"]
+        c, t = r["mehlhorn"]
+        nx_cells = (
+            [c, "", "", ""]
+            if t is None
+            else [
+                f"{t[0]:.2f} ({t[1]:.2f}), {c:,.0f}",
+                f"{t[0] / tw:.2f}x ({t[1] / tc:.2f}x)",
+                f"{r['ours'] / c:.4f}",
+            ]
         )
-    for m, g in gains.items():
-        if g:
-            print(
-                f"average cost reduction vs networkx {m}: {100 * np.mean(g):.2f}% over {len(g)} "
-                f"instances (min {100 * min(g):.2f}%)"
-            )
-    if np.isfinite(best).any():
+        proven = ", optimum" if r["exact"] else ""
         print(
-            f"average best possible reduction vs networkx mehlhorn (1 - LB/nx): "
-            f"{100 * np.nanmean(best):.2f}% (max {100 * np.nanmax(best):.2f}%)"
+            f"| {r['name']} | {r['terms']:,} | {r['roots']} | {pw:.1f} ({pc:.1f}) | "
+            f"{tw:.2f} ({tc:.2f}), {r['ours']:,.0f} | {' | '.join(nx_cells[:3])} | "
+            f"{r['lb']:,.0f}{proven} | {r['gap']} |"
         )
 
 
@@ -189,18 +184,20 @@ def main() -> None:
     if not SHARED.is_dir():
         print(f"{SHARED} absent; nothing to benchmark")
         return
-    which = sys.argv[1:] or ["liechtenstein", "lauf", "mosaic"]
+    args = sys.argv[1:]
+    opts = {"kou": "--kou" in args, "full_bound": "--full-bound" in args}
+    which = [a for a in args if not a.startswith("--")] or ["liechtenstein", "lauf", "2x2", "3x1"]
     li = load_city(SHARED / "liechtenstein-2021-10-28.osm.pbf", progress=False)
     if "liechtenstein" in which:
-        run("liechtenstein greenfield", li, None)
-        run("liechtenstein 5 assets", li, seeded_assets(li, 5))
+        run("liechtenstein greenfield", li, None, opts)
+        run("liechtenstein 5 assets", li, seeded_assets(li, 5), opts)
     if "lauf" in which:
         la = load_city(SHARED / "lauf-an-der-pegnitz-2020-01-15.osm.pbf", progress=False)
-        run("lauf greenfield", la, None)
-        run("lauf 3 assets", la, seeded_assets(la, 3))
-    if "mosaic" in which:
-        mo = mosaic_city(li, 3, 2)  # >= 200,000 premises (36,453 per copy)
-        run("mosaic 3x2 liechtenstein greenfield", mo, None)
+        run("lauf greenfield", la, None, opts)
+        run("lauf 3 assets", la, seeded_assets(la, 3), opts)
+    for key, (a, b) in MOSAICS.items():
+        if key in which:
+            run(f"mosaic {key} liechtenstein greenfield", mosaic_city(li, a, b), None, opts)
     table()
 
 

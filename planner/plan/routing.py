@@ -56,6 +56,7 @@ def route_forest(
             weight="cost",
             time_limit=cfg.steiner_time_limit_s,
             restarts=cfg.steiner_restarts,
+            restart_max_terminals=cfg.steiner_restart_max_terminals,
         )
     if tree.graph.get("unreachable"):
         raise AnalysisError(f"{len(tree.graph['unreachable'])} terminals not connected to a root")

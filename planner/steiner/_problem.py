@@ -141,20 +141,71 @@ class Problem:
             term_idx.append(n)
             n += 1
         self.n = n
+        self._index_edges(u, v, w)
+        self.orig = orig[self.keep]
+        self.terms, self.unreachable = self._reachable_terminals(term_idx)
+        self.term_mask = np.zeros(n, dtype=bool)
+        self.term_mask[self.terms] = True
 
-        # collapse to simple undirected graph, keeping the cheapest parallel edge
-        self.eu, self.ev, self.ew, keep = cheapest_edges(u, v, w)
-        self.orig = orig[keep]
+    def _index_edges(self, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> None:
+        """Collapse edges to the cheapest per node pair and index them in a symmetric CSR."""
+        n = self.n
+        self.eu, self.ev, self.ew, self.keep = cheapest_edges(u, v, w)
         self.m = self.eu.size
-
         # symmetric CSR so that zero-cost edges stay explicit entries
         self.A, eid = symmetric_csr(self.eu, self.ev, self.ew, n, return_order=True)
         rows = np.repeat(np.arange(n), np.diff(self.A.indptr))
         self.pkeys = rows * n + self.A.indices  # sorted, for (u, v) -> edge id lookups
         self.peid = eid
-        self.terms, self.unreachable = self._reachable_terminals(term_idx)
-        self.term_mask = np.zeros(n, dtype=bool)
-        self.term_mask[self.terms] = True
+
+    def _part(self, nodes: np.ndarray, eids: np.ndarray) -> tuple[Problem, np.ndarray]:
+        """Return the sub-instance on ``nodes`` (sorted) and edges ``eids``, and its edge ids.
+
+        The ids map the sub-instance's edges to ours. Only what the heuristic needs is set
+        (no labels or original edges); its terminals are ours among ``nodes``.
+        """
+        loc = np.full(self.n, -1, dtype=np.int64)
+        loc[nodes] = np.arange(nodes.size)
+        sub = Problem.__new__(Problem)
+        sub.n = int(nodes.size)
+        sub._index_edges(loc[self.eu[eids]], loc[self.ev[eids]], self.ew[eids])
+        sub.terms = loc[self.terms[loc[self.terms] >= 0]]
+        sub.term_mask = np.zeros(sub.n, dtype=bool)
+        sub.term_mask[sub.terms] = True
+        return sub, eids[sub.keep]
+
+    def parts(self) -> list[tuple[Problem, np.ndarray]]:
+        """Independent sub-instances: the street components that hold terminals.
+
+        With roots, the super-root is the only link between street components, so the
+        optimal forest is the union of each component's optimum (with its roots joined to
+        a copy of the super-root). Returns ``(sub-instance, its edge ids -> ours)`` per
+        component with a terminal other than the super-root; ``[(self, all ids)]`` when
+        there is one (or no roots).
+        """
+        everything = [(self, np.arange(self.m))]
+        if not self.has_root or self.terms.size <= 2:
+            return everything
+        sr = self.super_root
+        street = np.flatnonzero((self.eu != sr) & (self.ev != sr))
+        M = sp.csr_matrix(
+            (np.ones(street.size), (self.eu[street], self.ev[street])), shape=(self.n, self.n)
+        )
+        _, comp = connected_components(M, directed=False)
+        comp[sr] = -1
+        tcomp = np.unique(comp[self.terms[self.terms != sr]])
+        if tcomp.size <= 1:
+            return everything
+        ecomp = np.where(self.eu == sr, comp[self.ev], comp[self.eu])
+        by_e = np.argsort(ecomp, kind="stable")
+        by_n = np.argsort(comp, kind="stable")
+        e_sorted, n_sorted = ecomp[by_e], comp[by_n]
+        out = []
+        for c in tcomp.tolist():
+            eids = by_e[np.searchsorted(e_sorted, c) : np.searchsorted(e_sorted, c, side="right")]
+            nodes = by_n[np.searchsorted(n_sorted, c) : np.searchsorted(n_sorted, c, side="right")]
+            out.append(self._part(np.sort(np.append(nodes, sr)), np.sort(eids)))
+        return out
 
     def _reachable_terminals(self, term_idx: list[int]) -> tuple[np.ndarray, list]:
         """Split terminals into those the tree can join and the labels of the others.
@@ -608,27 +659,60 @@ class Problem:
         self.A.data = w[self.peid]
 
     def solve(
+        self,
+        improve: bool,
+        time_limit: float,
+        max_rounds: int,
+        restarts: int,
+        seed: int,
+        restart_max_terminals: int | None = None,
+    ) -> np.ndarray:
+        """Solve every independent part (:meth:`parts`); return the union of their trees.
+
+        Each part gets a share of ``time_limit`` proportional to its edges; parts with more
+        than ``restart_max_terminals`` terminals (if given) get no restarts.
+        ``self.history`` sums each stage's cost over the parts.
+        """
+        if self.terms.size <= 1:
+            return np.zeros(0, dtype=np.int64)
+        parts = self.parts()
+        total = sum(sub.m for sub, _ in parts)
+        trees, stages = [], {}
+        for sub, ids in parts:
+            sub.noise_ids = (self.m, ids)
+            small = restart_max_terminals is None or sub.terms.size <= restart_max_terminals
+            share = time_limit * sub.m / total
+            e = sub.solve_part(improve, share, max_rounds, restarts if small else 0, seed)
+            trees.append(ids[e])
+            for name, c in sub.history:
+                stages[name] = stages.get(name, 0.0) + c
+        self.history = list(stages.items())
+        return np.concatenate(trees)
+
+    def solve_part(
         self, improve: bool, time_limit: float, max_rounds: int, restarts: int, seed: int
     ) -> np.ndarray:
         """Mehlhorn + local search, then perturbed restarts; return the cheapest tree."""
+        self.history = []
         if self.terms.size <= 1:
             return np.zeros(0, dtype=np.int64)
-        t0 = time.perf_counter()
-        deadline = t0 + time_limit
+        deadline = time.perf_counter() + time_limit
         eids = self.mehlhorn()
         self.history = [("mehlhorn", self.cost(eids))]
         if not improve:
             return eids
         eids = self.local_search(eids, deadline, max_rounds)
-        self.history.append(("local_search", self.cost(eids)))
         best, best_cost = eids, self.cost(eids)
+        self.history.append(("local_search", best_cost))
         true_w = self.ew
         rng = np.random.default_rng(seed)
-        for r in range(restarts):
+        for _ in range(restarts):
             if time.perf_counter() > deadline:
                 break
-            # perturbation: noise on every edge, extra penalty on the incumbent's edges
-            noise = true_w * rng.uniform(1.0, 1.25, size=true_w.size)
+            # perturbation: noise on every edge, extra penalty on the incumbent's edges; a
+            # part draws the whole instance's noise and keeps its edges' (same as unsplit)
+            m_all, ids = getattr(self, "noise_ids", (self.m, slice(None)))
+            noise = true_w * rng.uniform(1.0, 1.25, size=m_all)[ids]
             noise[best] *= 1.0 + 0.25 * rng.random()
             self.set_weights(noise)
             try:
@@ -637,9 +721,9 @@ class Problem:
                 self.set_weights(true_w)
             cand = self.local_search(cand, deadline, max_rounds)
             c = self.cost(cand)
-            self.history.append((f"restart{r}", c))
             if c < best_cost - 1e-9 * max(1.0, best_cost) and self.connects_all(cand):
                 best, best_cost = cand, c
+        self.history.append(("restarts", best_cost))
         return best
 
     # ------------------------------------------------------------------ output

@@ -23,6 +23,7 @@ def steiner_tree(
     max_rounds: int = 50,
     restarts: int = 8,
     seed: int = 0,
+    restart_max_terminals: int | None = None,
 ) -> nx.Graph:
     """Connect terminals (to roots, if given) by a low-cost tree along graph edges.
 
@@ -49,6 +50,8 @@ def steiner_tree(
         Perturbed restarts (Mehlhorn on noisy weights + local search); the best tree wins.
     seed : int
         Seed of the perturbation noise (results are deterministic for a given seed).
+    restart_max_terminals : int, optional
+        Restart only street components with at most this many terminals (None: all).
 
     Returns
     -------
@@ -65,11 +68,12 @@ def steiner_tree(
 
     Notes
     -----
-    Construction is Mehlhorn's algorithm (one multi-source scipy Dijkstra, O(m log n)),
-    then rounds of (1) MST of the subgraph induced by the tree's nodes plus pruning of
-    Steiner leaves, (2) batched Voronoi exchange in "key" and "tree" modes (contracted MST,
-    see ``Problem.exchange``) and (3) exact key-path exchange on the key paths that a
-    union-find cover filter flags (``Problem.exchange_exact``); then perturbed restarts.
+    With roots, each street component holding terminals is solved on its own (the super-root
+    is their only link, so the optimum is the union of theirs). Construction is Mehlhorn's
+    algorithm (one multi-source scipy Dijkstra, O(m log n)), then rounds of (1) MST of the
+    subgraph induced by the tree's nodes plus pruning of Steiner leaves, (2) batched Voronoi
+    exchange ("key" and "tree" modes, contracted MST) and (3) exact key-path exchange on the
+    key paths a union-find cover filter flags; then perturbed restarts.
 
     Why each stage, measured on the 22 oracle instances of tests/test_steiner.py (grid,
     geometric and Helsinki street subgraphs, <= 25 terminals; ratio to the HiGHS optimum):
@@ -78,13 +82,13 @@ def steiner_tree(
     optimal on 20/22, worst 1.008, ~0.3 s each. Stage (3) matters: with stages (1)-(2)
     only, 12 random 12x12 grids had worst ratio 1.064; with (3), all 12 were optimal. The cover
     filter cut the local search on 5,000 Liechtenstein terminals from 5.6 s to 1.8 s (same
-    cost). On large inputs stage (3) costs O(n) per flagged key path and is what
-    ``time_limit`` bounds; pass ``restarts=0`` there (each restart is a full run).
+    cost). Stage (3) costs O(component) per flagged key path and is what ``time_limit``
+    bounds; restart large instances sparingly (each restart is a full run).
     Against the proven optimum (:func:`steiner_lower_bound`) on the real plan instances of
     benchmarks/bench_plan.py (1,400-15,500 terminals): 0.009-0.018 % above it.
     """
     P = Problem(G, terminals, roots, weight)
-    eids = P.solve(improve, time_limit, max_rounds, restarts, seed)
+    eids = P.solve(improve, time_limit, max_rounds, restarts, seed, restart_max_terminals)
     T = P.to_graph(eids)
     T.graph["history"] = getattr(P, "history", [])
     return T

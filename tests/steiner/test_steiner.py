@@ -233,6 +233,44 @@ def test_property_valid_and_not_below_optimum(problem):
     assert tree_cost(X) <= opt + 1e-9
 
 
+def disjoint_towns(seeds: range) -> tuple[nx.Graph, list, list]:
+    """Disjoint 5x5 grid "towns" with 6 terminals and 1-2 roots each, plus a rootless one."""
+    G, terms, roots = nx.Graph(), [], []
+    for k in [*seeds, "no root"]:
+        rng = random.Random(str(k))
+        H = nx.grid_2d_graph(5, 5)
+        for u, v in H.edges:
+            H[u][v]["cost"] = rng.randint(1, 30)
+        G.update(nx.relabel_nodes(H, {v: (k, *v) for v in H}))
+        nodes = sorted(G.subgraph([v for v in G if v[0] == k]))
+        terms += rng.sample(nodes, 6)
+        if k != "no root":
+            roots += rng.sample(nodes, rng.randint(1, 2))
+    return G, terms, roots
+
+
+def test_street_components_are_solved_apart_and_add_up():
+    """With roots, towns are independent: the forest's cost is the sum of their optima."""
+    from planner.steiner._problem import Problem
+
+    G, terms, roots = disjoint_towns(range(4))
+    assert len(Problem(G, terms, roots, "cost").parts()) == 4  # the rootless town: unreachable
+    T = steiner_tree(G, terms, roots=roots, restarts=0)
+    validate_tree(T, terms, roots)
+    assert sorted(T.graph["unreachable"]) == sorted(t for t in terms if t[0] == "no root")
+    X = exact_steiner_tree(G, terms, roots=roots)
+    assert X.graph["optimal"]
+    per_town = 0.0
+    for k in range(4):
+        sub = G.subgraph([v for v in G if v[0] == k])
+        kt = [t for t in terms if t[0] == k]
+        per_town += tree_cost(exact_steiner_tree(sub, kt, [r for r in roots if r[0] == k]))
+    assert tree_cost(X) == pytest.approx(per_town)
+    assert per_town - 1e-9 <= tree_cost(T) <= 1.05 * per_town
+    lb, info = steiner_lower_bound(G, terms, roots=roots, full_output=True)
+    assert lb == pytest.approx(per_town) and info["exact"]
+
+
 # --------------------------------------------------------------------- lower bound
 @pytest.mark.parametrize(("kind", "seed"), INSTANCES)
 def test_lower_bound_vs_exact_optimum(kind, seed):
