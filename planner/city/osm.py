@@ -31,11 +31,13 @@ __all__ = [
     "BUILDING_KEYS",
     "FEATURE_KEYS",
     "FEATURE_TAGS",
+    "PART_CELL_DEG",
     "TAG_MAXIMA",
     "STREET_KEYS",
     "RawOSM",
     "check_pbf",
     "clean_raw",
+    "densest_part",
     "normalised_xml",
     "read_local",
     "read_online",
@@ -535,13 +537,55 @@ def _street_points(raw: RawOSM) -> np.ndarray:
     return np.asarray(xy, dtype=float).reshape(-1, 2)
 
 
+#: Street points closer than about this many degrees (one grid cell, about 5 km; cells
+#: touching diagonally count as connected) belong to one part of the data; the study area
+#: is the part with the most street points (:func:`densest_part`).
+PART_CELL_DEG = 0.05
+
+
+def densest_part(points: np.ndarray, cell_deg: float = PART_CELL_DEG) -> np.ndarray:
+    """Return a mask of the (lon, lat) ``points`` in the part of the data with the most points.
+
+    The points are binned into ``cell_deg`` cells; occupied cells that touch (8-neighbours)
+    form one part, so parts are separated by a gap of at least one empty cell. Two towns a
+    few kilometres apart are one part; two cities 1,900 km apart in one file are two, and
+    the one with more street points is kept. Ties go to the part with the lowest cell.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    cells = np.floor(points / cell_deg).astype(np.int64)
+    uniq, inverse = np.unique(cells, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    width = int(uniq[:, 1].max() - uniq[:, 1].min()) + 3
+    key = (uniq[:, 0] - uniq[:, 0].min() + 1) * width + (uniq[:, 1] - uniq[:, 1].min() + 1)
+    rows, cols = [], []
+    for dx in (-1, 0, 1):
+        for dy in (-1, 0, 1):
+            pos = np.searchsorted(key, key + dx * width + dy)  # key is sorted (lexsorted uniq)
+            hit = pos < len(key)
+            hit[hit] = key[pos[hit]] == (key + dx * width + dy)[hit]
+            rows.append(np.flatnonzero(hit))
+            cols.append(pos[hit])
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    adj = coo_matrix((np.ones(len(r)), (r, c)), shape=(len(key), len(key)))
+    _, label = connected_components(adj, directed=False)
+    weight = np.bincount(label[inverse], minlength=label.max() + 1)
+    return label[inverse] == int(np.argmax(weight))
+
+
 def _study_box(points: np.ndarray) -> tuple[float, float, float, float] | None:
-    """Return the core box of the street points widened by the outlier margin (or None)."""
+    """Return the core box of the street points widened by the outlier margin (or None).
+
+    Only the points of the :func:`densest_part` count, so a second city far away in the
+    same file does not stretch the box over the gap.
+    """
     if len(points) < 2:
         return None
     points = points[np.isfinite(points).all(axis=1)]
     if len(points) < 2:
         return None
+    points = points[densest_part(points)]
     lo, hi = np.quantile(points, 0.25, axis=0), np.quantile(points, 0.75, axis=0)
     margin = np.maximum(OUTLIER_IQR_FACTOR * (hi - lo), OUTLIER_MARGIN_DEG)
     return (*(lo - margin), *(hi + margin))
