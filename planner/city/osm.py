@@ -35,7 +35,9 @@ __all__ = [
     "TAG_MAXIMA",
     "STREET_KEYS",
     "RawOSM",
+    "MAX_XML_TOKEN_BYTES",
     "check_pbf",
+    "check_token_lengths",
     "clean_raw",
     "densest_part",
     "normalised_xml",
@@ -323,7 +325,43 @@ def read_xml(path: str | Path, highway_types: list[str]) -> RawOSM:
     if sniff_format(path) != "xml":
         raise InputFileError(f"{path}: not an OSM XML file (.osm, .osm.bz2 or .osm.gz)")
     with normalised_xml(path) as plain:
+        check_token_lengths(path, plain)
         return _read_plain_xml(path, plain, highway_types)
+
+
+#: Longest run of bytes without a quote or angle bracket (one attribute value or text) an
+#: XML extract may hold. OSM limits tag values to 255 characters (API 0.6, "Tag values
+#: ... 255 characters"); the XML parser of osmnx takes minutes over a 10 MB one.
+MAX_XML_TOKEN_BYTES = 65_536
+_DELIMITERS = np.frombuffer(b"\"'<>", dtype=np.uint8)
+
+
+def check_token_lengths(path: Path, plain: Path) -> None:
+    """Refuse the UTF-8 XML file ``plain`` (a copy of ``path``) if it holds an overlong value.
+
+    Reads the file once in 1 MB chunks; a run of :data:`MAX_XML_TOKEN_BYTES` bytes without
+    a quote or angle bracket is an attribute value or text far beyond what OSM allows.
+
+    Raises
+    ------
+    InputFileError
+        Naming the file and the byte offset of the value.
+    """
+    run, offset = 0, 0  # bytes since the last delimiter, at the start of each chunk
+    with plain.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            data = np.frombuffer(chunk, dtype=np.uint8)
+            marks = np.flatnonzero(np.isin(data, _DELIMITERS))
+            edges = np.concatenate([[-1 - run], marks, [len(data)]])
+            gaps = np.diff(edges) - 1
+            if gaps.max() >= MAX_XML_TOKEN_BYTES:
+                at = offset + int(edges[int(np.argmax(gaps))]) + 1
+                raise InputFileError(
+                    f"{path}: a tag value or text of more than {MAX_XML_TOKEN_BYTES:,} bytes "
+                    f"(at byte {max(at, 0):,}); OSM tag values have at most 255 characters"
+                )
+            run = int(gaps[-1])
+            offset += len(data)
 
 
 def _read_plain_xml(path: Path, plain: Path, highway_types: list[str]) -> RawOSM:
