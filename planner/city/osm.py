@@ -14,7 +14,7 @@ import tempfile
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -39,6 +39,7 @@ __all__ = [
     "check_pbf",
     "check_token_lengths",
     "clean_raw",
+    "complete_ways",
     "densest_part",
     "normalised_xml",
     "read_local",
@@ -151,6 +152,8 @@ class RawOSM:
     addresses: gpd.GeoDataFrame
     segments: gpd.GeoDataFrame | None = None
     graph: nx.MultiDiGraph | None = None
+    #: What the reader dropped before the layers were built (e.g. missing node references).
+    dropped: dict[str, int] = field(default_factory=dict)
 
 
 def check_pbf(path: Path) -> None:
@@ -326,7 +329,52 @@ def read_xml(path: str | Path, highway_types: list[str]) -> RawOSM:
         raise InputFileError(f"{path}: not an OSM XML file (.osm, .osm.bz2 or .osm.gz)")
     with normalised_xml(path) as plain:
         check_token_lengths(path, plain)
-        return _read_plain_xml(path, plain, highway_types)
+        with complete_ways(plain) as (full, counts):
+            raw = _read_plain_xml(path, full, highway_types)
+    raw.dropped.update(counts)
+    return raw
+
+
+_NODE_ID = re.compile(rb"""<node\b[^>]*?\sid\s*=\s*["'](-?\d+)["']""")
+_WAY = re.compile(rb"""<way\b[^>]*?(?:/>|>.*?</way>)""", re.S)
+_ND = re.compile(rb"""<nd\s+ref\s*=\s*["'](-?\d+)["']\s*/>""")
+
+
+@contextmanager
+def complete_ways(plain: Path) -> Iterator[tuple[Path, dict[str, int]]]:
+    """Yield a copy of the OSM XML file ``plain`` whose ways reference only nodes in it.
+
+    Real extracts are clipped: some ways reference nodes that are not in the file, and
+    osmnx refuses such a file as a whole ("Some edges missing nodes"). Like pyrosm for a
+    PBF, the missing references are dropped (the way joins its remaining nodes); a way
+    left with fewer than two nodes (osmnx's feature reader fails on it) is dropped.
+    Yields ``plain`` itself when nothing is changed, and the counts (``missing_node_refs``,
+    ``ways_without_nodes``).
+    """
+    data = plain.read_bytes()
+    nodes = set(_NODE_ID.findall(data))
+    counts = {"missing_node_refs": 0, "ways_without_nodes": 0}
+
+    def fix(match: re.Match) -> bytes:
+        block = match.group(0)
+        refs = _ND.findall(block)
+        missing = sum(r not in nodes for r in refs)
+        if not missing and len(refs) >= 2:
+            return block
+        counts["missing_node_refs"] += missing
+        if len(refs) - missing < 2:
+            counts["ways_without_nodes"] += 1
+            return b""
+        return _ND.sub(lambda nd: nd.group(0) if nd.group(1) in nodes else b"", block)
+
+    fixed = _WAY.sub(fix, data)
+    if not any(counts.values()):
+        yield plain, counts
+        return
+    with tempfile.TemporaryDirectory(prefix="planner-xml-") as tmp:
+        out = Path(tmp) / "complete.osm"
+        out.write_bytes(fixed)
+        yield out, counts
 
 
 #: Longest run of bytes without a quote or angle bracket (one attribute value or text) an
@@ -700,6 +748,8 @@ def clean_raw(raw: RawOSM) -> dict[str, int]:
     (the same OSM type and id).
     """
     counts = {"bad_coordinates": 0, "outside_study_area": 0, "duplicate_buildings": 0}
+    counts["missing_node_refs"] = raw.dropped.get("missing_node_refs", 0)
+    counts["ways_without_nodes"] = raw.dropped.get("ways_without_nodes", 0)
     counts["bad_coordinates"] = _filter_layers(raw, _valid_rows)
     if raw.graph is not None:
         counts["bad_coordinates"] += _clean_graph(raw.graph, None)

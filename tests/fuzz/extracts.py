@@ -7,7 +7,7 @@ from pathlib import Path
 
 import osmium
 
-__all__ = ["drop_untagged_nodes", "merged", "shifted_copy", "with_degenerate_buildings"]
+__all__ = ["as_xml", "drop_untagged_nodes", "merged", "shifted_copy", "with_degenerate_buildings"]
 
 #: Added to the ids of a shifted copy, so they never meet the original's.
 _ID_OFFSET = 10**11
@@ -43,6 +43,11 @@ def _rewrite(sources: list[Path], out: Path, edit, extra=None) -> Path:
     finally:
         writer.close()
     return out
+
+
+def as_xml(src: Path, out: Path) -> Path:
+    """Write ``src`` as OSM XML (``out`` ends in ``.osm``), clipped ways and all."""
+    return _rewrite([src], out, lambda kind, obj: [obj])
 
 
 def merged(a: Path, b: Path, out: Path) -> Path:

@@ -14,7 +14,13 @@ from planner.city.osm import PART_CELL_DEG, densest_part, sample_path
 from planner.cli import main
 from tests.conftest import shared_file
 from tests.fuzz.conftest import cases
-from tests.fuzz.extracts import drop_untagged_nodes, merged, shifted_copy, with_degenerate_buildings
+from tests.fuzz.extracts import (
+    as_xml,
+    drop_untagged_nodes,
+    merged,
+    shifted_copy,
+    with_degenerate_buildings,
+)
 
 
 def _parts_by_flood_fill(points: np.ndarray, cell: float) -> np.ndarray:
@@ -123,3 +129,29 @@ def test_ordinary_footprints_are_left_alone(helsinki):
     # real extracts carry slightly invalid rings; their centroids are sane, so none changes
     same, n = repair_footprints(helsinki.buildings)
     assert n == 0 and same is helsinki.buildings
+
+
+def _missing_refs_by_osmium(path) -> tuple[int, int]:
+    """Oracle: missing node references and ways left with < 2 nodes, counted by pyosmium."""
+    import osmium
+
+    nodes = {n.id for n in osmium.FileProcessor(str(path), osmium.osm.NODE)}
+    refs = ways = 0
+    for w in osmium.FileProcessor(str(path), osmium.osm.WAY):
+        ids = [n.ref for n in w.nodes]
+        miss = sum(i not in nodes for i in ids)
+        refs += miss
+        ways += (miss or len(ids) < 2) and len(ids) - miss < 2
+    return refs, ways
+
+
+def test_a_clipped_extract_as_xml_loads(tmp_path):
+    # the Helsinki sample written as OSM XML: clipped ways reference absent nodes, which
+    # osmnx refused as a whole ("Some edges missing nodes"); now dropped and counted
+    xml = as_xml(sample_path(), tmp_path / "hel.osm")
+    city = load_city(xml, use_cache=False, progress=False)
+    dropped = city.assumptions["dropped_at_load"]
+    refs, ways = _missing_refs_by_osmium(xml)
+    assert refs > 1000
+    assert (dropped["missing_node_refs"], dropped["ways_without_nodes"]) == (refs, ways)
+    assert len(city.buildings) > 400 and city.graph.number_of_edges() > 500
