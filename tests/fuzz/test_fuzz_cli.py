@@ -82,3 +82,34 @@ def test_plan_on_a_tiny_area(tmp_path, capsys):
     # hand formula: one building, so ceil(premises / ratio) splitters in one cabinet
     assert plan["splitters"] == -(-premises // plan["split_ratio"]) == plan["olt_ports"]
     assert plan["cabinets"] == 1
+
+
+#: The fuzz case (shrunk by hypothesis): four nodes in a row, the "building" ring folds
+#: onto the street.
+_FOLDED = """<?xml version="1.0" encoding="UTF-8"?>
+<osm version="0.6">
+<node id="1" lat="60.17" lon="24.94" version="1"/>
+<node id="2" lat="60.17" lon="24.9405" version="1"/>
+<node id="3" lat="60.17" lon="24.941000000000003" version="1"/>
+<node id="4" lat="60.17" lon="24.9415" version="1"/>
+<way id="1" version="1"><nd ref="1"/><nd ref="2"/><tag k="highway" v="residential"/></way>
+<way id="2" version="1"><nd ref="1"/><nd ref="2"/><nd ref="4"/><nd ref="3"/><nd ref="1"/>
+<tag k="building" v="yes"/></way>
+</osm>
+"""
+
+
+def test_plan_with_no_premise_to_plan_for(tmp_path, capsys):
+    """Found by the CLI fuzz: a plan without targets printed ``None`` as capex per premise.
+
+    The building ring folds onto the street (a zero-area footprint): no premise, nothing to
+    plan; the plan step runs and the summary line says so (was TypeError, exit 3).
+    """
+    (tmp_path / "city.osm").write_text(_FOLDED, encoding="utf-8")
+    argv = ["plan", "--osm", str(tmp_path / "city.osm"), "--out", str(tmp_path), "-q"]
+    code = main([*argv, "--city", "none"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err[-2000:]
+    assert "plan: no premise to plan for" in captured.out + captured.err
+    summary = json.loads((tmp_path / "none" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["fiber_plan"]["premises_targeted"] == 0
