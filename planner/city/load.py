@@ -131,6 +131,9 @@ def _build_city(config: CityConfig, progress: bool = True) -> City:
         bar.advance()
         if len(raw.buildings) == 0:
             raise EmptyAreaError(f"{source}: no buildings in this area")
+        streets = raw.segments if raw.segments is not None else raw.graph.edges
+        if len(streets) == 0:  # e.g. every street outside the study area
+            raise EmptyAreaError(f"{source}: no streets in the study area")
         crs = _choose_crs(config, raw)
         if raw.segments is not None:
             G = graph_from_segments(raw.segments, crs)
