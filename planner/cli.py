@@ -220,7 +220,9 @@ def describe(summary: dict) -> list[str]:
             + (tr(" - GREENFIELD: no fiber assets known") if f.get("greenfield") else "")
         )
     p = summary.get("fiber_plan")
-    if p:
+    if p and p.get("capex_per_premise") is None:  # no premise targeted: nothing per premise
+        lines.append(tr("plan: no premise to plan for (every premise is passed or unreachable)"))
+    elif p:
         lines.append(
             tr(
                 "plan: {km:.1f} km of new route, capex {capex_total:,.0f} {currency} "

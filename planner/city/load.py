@@ -6,8 +6,11 @@ import logging
 import time
 from pathlib import Path
 
+import geopandas as gpd
+import numpy as np
 import osmnx as ox
 import pandas as pd
+import shapely
 from pyproj import CRS
 from shapely import MultiPoint
 
@@ -29,7 +32,7 @@ from planner.config import CityConfig, config_from_args, load_config
 from planner.config.buildings import MAJOR_ROAD_TYPES, STREET_SOURCE
 from planner.errors import EmptyAreaError, InputFileError, PlannerError
 
-__all__ = ["load_city", "load_city_from_config", "resolve_config"]
+__all__ = ["load_city", "load_city_from_config", "repair_footprints", "resolve_config"]
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +132,9 @@ def _build_city(config: CityConfig, progress: bool = True) -> City:
         bar.advance()
         if len(raw.buildings) == 0:
             raise EmptyAreaError(f"{source}: no buildings in this area")
+        streets = raw.segments if raw.segments is not None else raw.graph.edges
+        if len(streets) == 0:  # e.g. every street outside the study area
+            raise EmptyAreaError(f"{source}: no streets in the study area")
         crs = _choose_crs(config, raw)
         if raw.segments is not None:
             G = graph_from_segments(raw.segments, crs)
@@ -141,8 +147,11 @@ def _build_city(config: CityConfig, progress: bool = True) -> City:
         # features fetched for the key places alone feed no other layer nor the zones
         features = places[~key_place_only(places)].reset_index(drop=True)
         zones = features[features["landuse"].notna()] if "landuse" in features else None
+        footprints, dropped["degenerate_buildings"] = repair_footprints(raw.buildings.to_crs(crs))
+        if len(footprints) == 0:
+            raise EmptyAreaError(f"{source}: no buildings in this area")
         buildings = estimate_buildings(
-            raw.buildings.to_crs(crs), raw.addresses.to_crs(crs), config.buildings, zones
+            footprints, raw.addresses.to_crs(crs), config.buildings, zones
         )
         bar.advance()
         landuse = landuse_layer(features, major_roads(G, MAJOR_ROAD_TYPES))
@@ -175,6 +184,45 @@ def _build_city(config: CityConfig, progress: bool = True) -> City:
     )
     _warn_sparse(city)
     return city
+
+
+def repair_footprints(buildings: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, int]:
+    """Repair projected footprints whose centroid is meaningless; return them and how many.
+
+    A self-intersecting ring whose parts cancel out (a "bowtie") has an area near zero and
+    a centroid that may lie thousands of kilometres away, which would stretch the city's
+    boundary and every raster sized from it. A footprint whose centroid lies farther from
+    its bounding box than the box's diagonal is replaced by its valid polygonal part
+    (``shapely.make_valid``), or dropped when it has none. Ordinary footprints, also the
+    slightly invalid ones of real extracts, are left as they are.
+    """
+    if len(buildings) == 0:
+        return buildings, 0
+    geoms = buildings.geometry.to_numpy()
+    b = shapely.bounds(geoms)
+    c = shapely.get_coordinates(shapely.centroid(geoms))
+    with np.errstate(invalid="ignore"):
+        gap = np.hypot(
+            np.maximum(np.maximum(b[:, 0] - c[:, 0], c[:, 0] - b[:, 2]), 0),
+            np.maximum(np.maximum(b[:, 1] - c[:, 1], c[:, 1] - b[:, 3]), 0),
+        )
+        wild = ~(gap <= np.hypot(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]))
+    if not wild.any():
+        return buildings, 0
+    out = buildings.copy()
+    fixed = [_polygonal(g) for g in shapely.make_valid(geoms[wild])]
+    out.loc[wild, out.geometry.name] = fixed
+    out = out[~out.geometry.isna() & ~out.geometry.is_empty].reset_index(drop=True)
+    log.warning("%d degenerate building footprints repaired or dropped", int(wild.sum()))
+    return out, int(wild.sum())
+
+
+def _polygonal(geom):
+    """Return the polygons of ``geom`` as one (multi)polygon, or None when it has none."""
+    polys = [p for p in shapely.get_parts(geom) if p.geom_type in ("Polygon", "MultiPolygon")]
+    if not polys:
+        return None
+    return shapely.union_all(polys)
 
 
 def _choose_crs(config: CityConfig, raw: RawOSM) -> CRS:

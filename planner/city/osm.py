@@ -14,7 +14,7 @@ import tempfile
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -34,11 +34,16 @@ __all__ = [
     "KEY_PLACE_TAGS",
     "add_key_places",
     "RADIO_SITE_MAN_MADE",
+    "PART_CELL_DEG",
     "TAG_MAXIMA",
     "STREET_KEYS",
     "RawOSM",
+    "MAX_XML_TOKEN_BYTES",
     "check_pbf",
+    "check_token_lengths",
     "clean_raw",
+    "complete_ways",
+    "densest_part",
     "normalised_xml",
     "read_local",
     "read_online",
@@ -166,6 +171,8 @@ class RawOSM:
     addresses: gpd.GeoDataFrame
     segments: gpd.GeoDataFrame | None = None
     graph: nx.MultiDiGraph | None = None
+    #: What the reader dropped before the layers were built (e.g. missing node references).
+    dropped: dict[str, int] = field(default_factory=dict)
 
 
 def check_pbf(path: Path) -> None:
@@ -364,7 +371,88 @@ def read_xml(path: str | Path, highway_types: list[str]) -> RawOSM:
     if sniff_format(path) != "xml":
         raise InputFileError(f"{path}: not an OSM XML file (.osm, .osm.bz2 or .osm.gz)")
     with normalised_xml(path) as plain:
-        return _read_plain_xml(path, plain, highway_types)
+        check_token_lengths(path, plain)
+        with complete_ways(plain) as (full, counts):
+            raw = _read_plain_xml(path, full, highway_types)
+    raw.dropped.update(counts)
+    return raw
+
+
+_NODE_ID = re.compile(rb"""<node\b[^>]*?\sid\s*=\s*["'](-?\d+)["']""")
+_WAY = re.compile(rb"""<way\b[^>]*?(?:/>|>.*?</way>)""", re.S)
+_ND = re.compile(rb"""<nd\s+ref\s*=\s*["'](-?\d+)["']\s*/>""")
+
+
+@contextmanager
+def complete_ways(plain: Path) -> Iterator[tuple[Path, dict[str, int]]]:
+    """Yield a copy of the OSM XML file ``plain`` whose ways reference only nodes in it.
+
+    Real extracts are clipped: some ways reference nodes that are not in the file, and
+    osmnx refuses such a file as a whole ("Some edges missing nodes"). Like pyrosm for a
+    PBF, the missing references are dropped (the way joins its remaining nodes); a way
+    left with fewer than two nodes (osmnx's feature reader fails on it) is dropped.
+    Yields ``plain`` itself when nothing is changed, and the counts (``missing_node_refs``,
+    ``ways_without_nodes``).
+    """
+    data = plain.read_bytes()
+    nodes = set(_NODE_ID.findall(data))
+    counts = {"missing_node_refs": 0, "ways_without_nodes": 0}
+
+    def fix(match: re.Match) -> bytes:
+        block = match.group(0)
+        refs = _ND.findall(block)
+        missing = sum(r not in nodes for r in refs)
+        if not missing and len(refs) >= 2:
+            return block
+        counts["missing_node_refs"] += missing
+        if len(refs) - missing < 2:
+            counts["ways_without_nodes"] += 1
+            return b""
+        return _ND.sub(lambda nd: nd.group(0) if nd.group(1) in nodes else b"", block)
+
+    fixed = _WAY.sub(fix, data)
+    if not any(counts.values()):
+        yield plain, counts
+        return
+    with tempfile.TemporaryDirectory(prefix="planner-xml-") as tmp:
+        out = Path(tmp) / "complete.osm"
+        out.write_bytes(fixed)
+        yield out, counts
+
+
+#: Longest run of bytes without a quote or angle bracket (one attribute value or text) an
+#: XML extract may hold. OSM limits tag values to 255 characters (API 0.6, "Tag values
+#: ... 255 characters"); the XML parser of osmnx takes minutes over a 10 MB one.
+MAX_XML_TOKEN_BYTES = 65_536
+_DELIMITERS = np.frombuffer(b"\"'<>", dtype=np.uint8)
+
+
+def check_token_lengths(path: Path, plain: Path) -> None:
+    """Refuse the UTF-8 XML file ``plain`` (a copy of ``path``) if it holds an overlong value.
+
+    Reads the file once in 1 MB chunks; a run of :data:`MAX_XML_TOKEN_BYTES` bytes without
+    a quote or angle bracket is an attribute value or text far beyond what OSM allows.
+
+    Raises
+    ------
+    InputFileError
+        Naming the file and the byte offset of the value.
+    """
+    run, offset = 0, 0  # bytes since the last delimiter, at the start of each chunk
+    with plain.open("rb") as fh:
+        while chunk := fh.read(1 << 20):
+            data = np.frombuffer(chunk, dtype=np.uint8)
+            marks = np.flatnonzero(np.isin(data, _DELIMITERS))
+            edges = np.concatenate([[-1 - run], marks, [len(data)]])
+            gaps = np.diff(edges) - 1
+            if gaps.max() >= MAX_XML_TOKEN_BYTES:
+                at = offset + int(edges[int(np.argmax(gaps))]) + 1
+                raise InputFileError(
+                    f"{path}: a tag value or text of more than {MAX_XML_TOKEN_BYTES:,} bytes "
+                    f"(at byte {max(at, 0):,}); OSM tag values have at most 255 characters"
+                )
+            run = int(gaps[-1])
+            offset += len(data)
 
 
 def _read_plain_xml(path: Path, plain: Path, highway_types: list[str]) -> RawOSM:
@@ -578,13 +666,55 @@ def _street_points(raw: RawOSM) -> np.ndarray:
     return np.asarray(xy, dtype=float).reshape(-1, 2)
 
 
+#: Street points closer than about this many degrees (one grid cell, about 5 km; cells
+#: touching diagonally count as connected) belong to one part of the data; the study area
+#: is the part with the most street points (:func:`densest_part`).
+PART_CELL_DEG = 0.05
+
+
+def densest_part(points: np.ndarray, cell_deg: float = PART_CELL_DEG) -> np.ndarray:
+    """Return a mask of the (lon, lat) ``points`` in the part of the data with the most points.
+
+    The points are binned into ``cell_deg`` cells; occupied cells that touch (8-neighbours)
+    form one part, so parts are separated by a gap of at least one empty cell. Two towns a
+    few kilometres apart are one part; two cities 1,900 km apart in one file are two, and
+    the one with more street points is kept. Ties go to the part with the lowest cell.
+    """
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    cells = np.floor(points / cell_deg).astype(np.int64)
+    uniq, inverse = np.unique(cells, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    width = int(uniq[:, 1].max() - uniq[:, 1].min()) + 3
+    key = (uniq[:, 0] - uniq[:, 0].min() + 1) * width + (uniq[:, 1] - uniq[:, 1].min() + 1)
+    rows, cols = [], []
+    for dx in (-1, 0, 1):
+        for dy in (-1, 0, 1):
+            pos = np.searchsorted(key, key + dx * width + dy)  # key is sorted (lexsorted uniq)
+            hit = pos < len(key)
+            hit[hit] = key[pos[hit]] == (key + dx * width + dy)[hit]
+            rows.append(np.flatnonzero(hit))
+            cols.append(pos[hit])
+    r, c = np.concatenate(rows), np.concatenate(cols)
+    adj = coo_matrix((np.ones(len(r)), (r, c)), shape=(len(key), len(key)))
+    _, label = connected_components(adj, directed=False)
+    weight = np.bincount(label[inverse], minlength=label.max() + 1)
+    return label[inverse] == int(np.argmax(weight))
+
+
 def _study_box(points: np.ndarray) -> tuple[float, float, float, float] | None:
-    """Return the core box of the street points widened by the outlier margin (or None)."""
+    """Return the core box of the street points widened by the outlier margin (or None).
+
+    Only the points of the :func:`densest_part` count, so a second city far away in the
+    same file does not stretch the box over the gap.
+    """
     if len(points) < 2:
         return None
     points = points[np.isfinite(points).all(axis=1)]
     if len(points) < 2:
         return None
+    points = points[densest_part(points)]
     lo, hi = np.quantile(points, 0.25, axis=0), np.quantile(points, 0.75, axis=0)
     margin = np.maximum(OUTLIER_IQR_FACTOR * (hi - lo), OUTLIER_MARGIN_DEG)
     return (*(lo - margin), *(hi + margin))
@@ -661,6 +791,8 @@ def clean_raw(raw: RawOSM) -> dict[str, int]:
     (the same OSM type and id).
     """
     counts = {"bad_coordinates": 0, "outside_study_area": 0, "duplicate_buildings": 0}
+    counts["missing_node_refs"] = raw.dropped.get("missing_node_refs", 0)
+    counts["ways_without_nodes"] = raw.dropped.get("ways_without_nodes", 0)
     counts["bad_coordinates"] = _filter_layers(raw, _valid_rows)
     if raw.graph is not None:
         counts["bad_coordinates"] += _clean_graph(raw.graph, None)

@@ -94,11 +94,25 @@ def site_hubs(city: City, cfg: DroneConfig, space: Airspace, people: GroundRisk)
     messages = [m for m in hubs["message"] if m]
     routable = hubs[hubs["feasible"]].reset_index(drop=True)
     if len(hubs) < 2:
-        raise AnalysisError(
-            "drones.hubs: fewer than 2 hubs (none configured and too few hospitals, heliports "
-            "or logistics sites found); list hubs in the drones config"
-        )
+        raise AnalysisError(_too_few_hubs(cfg, hubs))
     return HubSet(hubs=hubs, routable=routable, messages=messages)
+
+
+def _too_few_hubs(cfg: DroneConfig, hubs: gpd.GeoDataFrame) -> str:
+    """Return the one-line reason of a run with fewer than 2 hubs: what was configured or found."""
+    if cfg.hubs:
+        names = ", ".join(repr(h.name[:40]) for h in cfg.hubs[:3])
+        return (
+            f"drones.hubs: fewer than 2 hubs ({len(cfg.hubs)} configured: {names}); "
+            "list at least 2 hubs in the drones config"
+        )
+    kinds = "hospitals, heliports, logistics sites"
+    if cfg.auto_hub_fallback_types:
+        kinds += f" and {'/'.join(cfg.auto_hub_fallback_types)} buildings"
+    return (
+        f"drones.hubs: fewer than 2 hubs (none configured; {len(hubs)} found among {kinds}); "
+        "list hubs in the drones config"
+    )
 
 
 def resolve_hubs(

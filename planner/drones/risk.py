@@ -13,6 +13,7 @@ import rasterio
 import rasterio.crs
 import rasterio.errors
 import rasterio.warp
+import rasterio.windows
 from affine import Affine
 from pyproj import CRS
 from scipy import ndimage
@@ -326,14 +327,21 @@ def _raster_name(population_raster: PopulationRaster) -> str:
     return "drones.population_raster (array, transform, crs)"
 
 
-def _read_raster(population_raster: PopulationRaster) -> tuple[np.ndarray, Affine, CRS | None]:
-    """Return the raster's float32 band, transform and CRS; nodata cells read as 0."""
+def _read_raster(
+    population_raster: PopulationRaster, grid: Grid, crs: CRS
+) -> tuple[np.ndarray, Affine, CRS | None]:
+    """Return the raster's float32 band, transform and CRS; nodata cells read as 0.
+
+    A file is read only over the window that covers ``grid`` (plus one cell), so a
+    continental raster costs the city's cells, not its own size.
+    """
     name = _raster_name(population_raster)
     if isinstance(population_raster, str | Path):
         try:
             with rasterio.open(population_raster) as src:
-                arr, s_tr, s_crs = src.read(1).astype("float32"), src.transform, src.crs
-                nod = src.nodata
+                window = _grid_window(src, grid, crs, name)
+                arr = src.read(1, window=window).astype("float32")
+                s_tr, s_crs, nod = src.window_transform(window), src.crs, src.nodata
         except rasterio.errors.RasterioIOError as exc:
             raise InputFileError(f"{name}: cannot read raster ({exc})") from None
         if nod is not None:
@@ -356,6 +364,28 @@ def _read_raster(population_raster: PopulationRaster) -> tuple[np.ndarray, Affin
     return np.nan_to_num(arr, nan=0.0, posinf=0.0, neginf=0.0), s_tr, s_crs
 
 
+def _grid_window(src, grid: Grid, crs: CRS, name: str) -> rasterio.windows.Window:
+    """Return the window of ``src`` over ``grid`` (in ``crs``), widened by one cell.
+
+    Raises :class:`InputFileError` when the raster has no CRS or does not reach the grid.
+    """
+    if src.crs is None:
+        raise InputFileError(f"{name}: raster has no CRS; georeference it (e.g. EPSG:4326)")
+    (a, _, c, _, e, f), (rows, cols) = tuple(grid.transform)[:6], grid.shape
+    bounds = (c, f + e * rows, c + a * cols, f)
+    try:
+        left, bottom, right, top = rasterio.warp.transform_bounds(crs, src.crs, *bounds)
+    except (rasterio.errors.RasterioError, ValueError) as exc:
+        raise InputFileError(f"{name}: cannot reproject ({str(exc).splitlines()[0]})") from None
+    win = rasterio.windows.from_bounds(left, bottom, right, top, transform=src.transform)
+    c0, r0 = max(int(np.floor(win.col_off)) - 1, 0), max(int(np.floor(win.row_off)) - 1, 0)
+    c1 = min(int(np.ceil(win.col_off + win.width)) + 1, src.width)
+    r1 = min(int(np.ceil(win.row_off + win.height)) + 1, src.height)
+    if c1 <= c0 or r1 <= r0:
+        raise InputFileError(f"{name}: raster does not cover the city area")
+    return rasterio.windows.Window(c0, r0, c1 - c0, r1 - r0)
+
+
 def _raster_people(
     population_raster: PopulationRaster, grid: Grid, crs: CRS
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -367,7 +397,7 @@ def _raster_people(
     CRS, or does not overlap the city grid at all (which would silently give zero people).
     """
     name = _raster_name(population_raster)
-    arr, s_tr, s_crs = _read_raster(population_raster)
+    arr, s_tr, s_crs = _read_raster(population_raster, grid, crs)
     dens = np.zeros(grid.shape, dtype="float32")
     cover = np.zeros(grid.shape, dtype="float32")
     try:

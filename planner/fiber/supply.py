@@ -25,6 +25,7 @@ __all__ = [
     "osm_fibre_assets",
     "read_asset_file",
     "resolve_assets",
+    "split_collections",
 ]
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ def read_asset_file(
     gdf = _read_table(path)
     _check_geometries(path, gdf)
     gdf = _with_valid_crs(path, gdf).to_crs(crs)
-    gdf = _normalise(gdf, source=str(path))
+    gdf = _normalise(split_collections(gdf), source=str(path))
     if boundary is not None:
         gdf = _near_city(path, gdf, boundary, max_outside_m)
     return gdf
@@ -193,6 +194,30 @@ def _read_csv(path: Path) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(other, geometry=gpd.points_from_xy(x, y), crs=4326)
 
 
+#: Type ids of the geometries split into their parts: MultiPoint, GeometryCollection.
+_SPLIT_TYPES = [4, 7]
+
+
+def split_collections(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return ``gdf`` with MultiPoints and GeometryCollections split into one row per part.
+
+    The parts keep the feature's attributes; nested collections are split until none is
+    left and empty parts are dropped. Lines and multi-lines stay whole (a route), polygons
+    are reduced to a point later like any polygon.
+    """
+    tid = shapely.get_type_id(gdf.geometry.to_numpy())
+    if not np.isin(tid, _SPLIT_TYPES).any():
+        return gdf
+    n, multi = len(gdf), int(np.isin(tid, _SPLIT_TYPES).sum())
+    while np.isin(shapely.get_type_id(gdf.geometry.to_numpy()), _SPLIT_TYPES).any():
+        split = np.isin(shapely.get_type_id(gdf.geometry.to_numpy()), _SPLIT_TYPES)
+        parts = gdf[split].explode(index_parts=False)
+        gdf = pd.concat([gdf[~split], parts]).sort_index(kind="stable")
+    gdf = gdf[~gdf.geometry.is_empty & gdf.geometry.notna()].reset_index(drop=True)
+    log.info("assets: %d multi-part features split (%d rows, were %d)", multi, len(gdf), n)
+    return gdf
+
+
 def _normalise(gdf: gpd.GeoDataFrame, source: str) -> gpd.GeoDataFrame:
     geom = gdf.geometry.to_numpy()
     tid = shapely.get_type_id(geom)
@@ -293,7 +318,7 @@ def resolve_assets(
 def _argument_assets(assets: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
     """Assets given to :func:`planner.fiber.analyze_fiber`: reprojected, standard columns."""
     a = assets if assets.crs is None or assets.crs == crs else assets.to_crs(crs)
-    a = a.copy()
+    a = split_collections(a.copy())
     for col in ("kind", "operator", "name"):
         if col not in a:
             a[col] = pd.NA

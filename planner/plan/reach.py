@@ -161,7 +161,7 @@ def reach_targets(
     return Reach(
         nearest=best,
         distance_m=dist,
-        owner=best["owner"].to_numpy(),
+        owner=best["owner"].to_numpy(dtype=np.int64),  # int also when empty
         drop_m=drop_m,
         drop_cost=cfg.drop_per_premise * targets.premises + cfg.drop_per_m * drop_m,
         stub_cost=stub_cost,

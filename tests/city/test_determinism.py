@@ -122,3 +122,44 @@ def test_merged_edge_tags_get_a_fixed_order_and_the_main_highway_class():
     assert data["highway"] == "secondary"  # the most important class, not the first listed
     assert data["name"] == ["a", "b", "c"]
     assert data["osmid"] == [30, 10, 20]  # integer lists do not depend on the hash seed
+
+
+def _plan_run(source: Path, out: Path, seed: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "PYTHONHASHSEED": str(seed),
+        "PYTHONPATH": str(ROOT),
+        "PLANNER_CACHE_DIR": str(out / "cache"),
+    }
+    code = "import sys; from planner.cli import main; sys.exit(main(sys.argv[1:]))"
+    argv = ["plan", "--pbf", str(source), "--out", str(out), "--city", "m", "-q", "--no-cache"]
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *argv], env=env, cwd=ROOT, stderr=subprocess.PIPE, text=True
+    )
+
+
+def _untimed(obj):
+    if isinstance(obj, dict):
+        skip = {"generated", "from_cache"}
+        return {
+            k: _untimed(v)
+            for k, v in obj.items()
+            if k not in skip and not k.endswith(("_seconds", "seconds", "_s"))
+        }
+    if isinstance(obj, list):
+        return [_untimed(v) for v in obj]
+    return obj
+
+
+@pytest.mark.shared
+def test_monaco_plan_run_is_the_same_for_any_hash_seed(tmp_path):
+    """The whole run (layers, fiber, plan): summary.json apart from times and bom.csv."""
+    source = shared_file("monaco")
+    runs = {seed: _plan_run(source, tmp_path / str(seed), seed) for seed in (1, 2)}
+    for proc in runs.values():
+        _, err = proc.communicate(timeout=900)
+        assert proc.returncode == 0, err[-2000:]
+    out = {seed: tmp_path / str(seed) / "m" for seed in runs}
+    a, b = (json.loads((out[s] / "summary.json").read_text(encoding="utf-8")) for s in runs)
+    assert _untimed(a) == _untimed(b)
+    assert (out[1] / "bom.csv").read_bytes() == (out[2] / "bom.csv").read_bytes()

@@ -527,8 +527,18 @@ def test_auto_hub_names_made_unique(city):
 def test_too_few_auto_hubs_is_one_clear_error(city):
     # only the hospital qualifies and there is no fallback site: an AnalysisError, not a
     # pandas error from renaming duplicates
-    with pytest.raises(AnalysisError, match="fewer than 2 hubs"):
+    with pytest.raises(AnalysisError, match="fewer than 2 hubs") as err:
         plan_corridors(city, {"preset": "usepe", "resolution_m": 25})
+    assert "none configured; 1 found among hospitals" in str(err.value)
+
+
+def test_one_configured_hub_is_named_in_the_error(city):
+    # the message said "none configured" although one hub was configured
+    with pytest.raises(AnalysisError, match="fewer than 2 hubs") as err:
+        plan_corridors(city, {"preset": "usepe", "resolution_m": 25, "hubs": HUBS[:1]})
+    msg = str(err.value)
+    assert "(1 configured: 'West')" in msg and "none configured" not in msg
+    assert "\n" not in msg
 
 
 def test_free_mode_reports_the_routing_certificate(free_result, city, monkeypatch):

@@ -62,3 +62,25 @@ def test_mutated_helsinki_pbf(tmp_path_factory, cut, flips):
     path = tmp_path_factory.mktemp("pbf") / "mut.osm.pbf"
     path.write_bytes(bytes(data))
     check_outcome(_load(path))
+
+
+def test_every_street_outside_the_study_area_is_one_line(tmp_path):
+    """Found by the long profile: node 1 defined twice, the second time at latitude 0.
+
+    The street's two ends lie 6,700 km apart, so the study area (the densest part, a tie
+    of one point each) holds no whole street: one EmptyAreaError line, not ValueError.
+    """
+    doc = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">\n'
+        '<node id="1" lat="60.17" lon="24.94" version="1"/>\n'
+        '<node id="2" lat="60.17" lon="24.9405" version="1"/>\n'
+        '<node id="3" lat="60.17" lon="24.941" version="1"/>\n'
+        '<node id="4" lat="60.17" lon="24.9415" version="1"/>\n'
+        '<node id="1" lat="0.0" lon="24.9367" version="1"/>\n'
+        '<way id="1" version="1"><nd ref="1"/><nd ref="2"/><tag k="highway" v="residential"/>'
+        "</way>\n"
+        '<way id="2" version="1"><nd ref="1"/><nd ref="2"/><nd ref="4"/><nd ref="3"/>'
+        '<nd ref="1"/><tag k="building" v="yes"/></way>\n</osm>\n'
+    )
+    (tmp_path / "dup.osm").write_text(doc, encoding="utf-8")
+    assert check_outcome(_load(tmp_path / "dup.osm")) == "refused"
