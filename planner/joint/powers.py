@@ -20,7 +20,13 @@ from planner.radio.coverage import (
     noise_dbm_per_re,
     re_power_offset_db,
 )
-from planner.radio.los import height_surface, horizon, known_mask, max_obstacle_slope
+from planner.radio.los import (
+    height_surface,
+    horizon,
+    horizon_azimuths,
+    known_mask,
+    max_obstacle_slope,
+)
 
 __all__ = [
     "Cells",
@@ -102,27 +108,33 @@ def _range(scene: RadioScene, cells: Cells) -> float:
 
 
 def _site_horizon(scene: RadioScene, site, cells_list: list[Cells]):
-    """One horizon of ``site`` for every cell set: radials as long as the farthest cell in range.
+    """One horizon of ``site`` for every cell set: the radials its cells in range read.
 
+    Radials as long as the farthest cell in range, and only at the azimuths of the cells in
+    range (:func:`~planner.radio.los.horizon_azimuths`: the same samples as a full sweep).
     None without a blocking surface or with no cell in range. Kept in ``scene.horizons``
     while ``scene.store`` is set (an upgrade candidate reuses its existing site's).
     """
     if scene.det is None or scene.surface is None:
         return None
     x0, y0, h_bs = float(site.geometry.x), float(site.geometry.y), float(site.height_m)
-    reach = 0.0
+    reach, near = 0.0, []
     for cells in cells_list:
         rng = _range(scene, cells)
-        d2d = np.hypot((cells.x - x0).astype(np.float32), (cells.y - y0).astype(np.float32))
-        near = d2d[d2d <= rng]
-        if near.size:
-            reach = max(reach, min(float(rng), float(near.max()) + 2 * abs(scene.transform.a)))
+        dx, dy = (cells.x - x0).astype(np.float32), (cells.y - y0).astype(np.float32)
+        d2d = np.hypot(dx, dy)
+        ok = d2d <= rng
+        if ok.any():
+            near.append((dx[ok], dy[ok]))
+            reach = max(reach, min(float(rng), float(d2d[ok].max()) + 2 * abs(scene.transform.a)))
     if reach <= 0.0:
         return None
-    key = (x0, y0, h_bs, reach)
+    s_tr = scene.surface_transform
+    az = np.unique(np.concatenate([horizon_azimuths(s_tr, reach, dx, dy) for dx, dy in near]))
+    key = (x0, y0, h_bs, reach, az.tobytes())
     hz = scene.horizons.get(key)
     if hz is None:
-        hz = horizon(scene.surface, scene.surface_transform, x0, y0, h_bs, reach)
+        hz = horizon(scene.surface, s_tr, x0, y0, h_bs, reach, azimuths=az)
         if scene.store:
             scene.horizons[key] = hz
     return hz
@@ -140,7 +152,11 @@ def _site_cells(scene: RadioScene, site, secs, cells: Cells, band_index: np.ndar
     in_range = d2d <= rng
     det = vis = None
     if hz is not None and in_range.any():
-        slope = max_obstacle_slope(hz, dx, dy, abs(scene.surface_transform.a))
+        # out of range the power is 0 whatever the path: those cells read no radial
+        slope = np.full(d2d.shape, -np.inf, np.float32)
+        slope[in_range] = max_obstacle_slope(
+            hz, dx[in_range], dy[in_range], abs(scene.surface_transform.a)
+        )
         det = scene.det.ravel()[cells.flat]
         vis = (np.float32(h_ut - h_bs) / np.maximum(d2d, 1e-3)) >= slope
     link = Link(dx, dy, d2d, h_bs, h_ut, str(site.scenario), distance_index(d2d))
