@@ -211,16 +211,15 @@ def site_powers_at(
     Each site's horizon reaches its farthest cell in range over all the sets (the radio
     model also sweeps one horizon per site for all its heights), so a site costs one sweep
     instead of one per set; a set nearer than the farthest one reads the same running
-    maximum on radials at a finer azimuth step.
+    maximum on radials at a finer azimuth step. Only the radials at the azimuths of the
+    cells in range are swept (the same samples, so the same slopes, as a full sweep).
 
     Parameters
     ----------
-    scene : RadioScene
-        From :func:`radio_scene`.
-    sites, sectors : GeoDataFrame
-        As built by :func:`planner.radio.sites.build_sites`.
+    scene, sites, sectors
+        See :func:`site_powers`.
     cells_list : list of Cells
-        The cell sets (each with its UE height level).
+        The cell sets, each at its own UE height level.
 
     Returns
     -------
