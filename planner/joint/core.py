@@ -37,7 +37,7 @@ from planner.joint.demand import (
     key_place_cells,
     population_cells,
 )
-from planner.joint.powers import radio_scene, site_powers
+from planner.joint.powers import radio_scene, site_powers_at
 from planner.joint.reroute import Rerouted, corridor_cover, penalty_level, reroute_corridors
 from planner.joint.result import JointPlan
 from planner.joint.rollout import Item, JointRollout, fibre_items, joint_rollout
@@ -101,12 +101,13 @@ def cover_model_of(city, radio: RadioCoverage, costed: Costed, demands: list[Dem
     shape = radio.covered.shape[1:]
     scene = radio_scene(city, cfg, radio.transform, shape, radio.heights_m, bands)
     scene.store = True  # keep the existing sites' horizons for their upgrade candidates
-    existing = [site_powers(scene, radio.sites, radio.sectors, d.cells) for d in demands]
+    cells = [d.cells for d in demands]
+    existing = site_powers_at(scene, radio.sites, radio.sectors, cells)
     scene.store = False
     n = len(costed.cand.sites)
     if targets_met(demands, existing_cover(cfg, existing)[1]):
         return cover_model(cfg, demands, existing, None, n)  # nothing to build: no powers
-    cand = [site_powers(scene, costed.cand.sites, costed.cand.sectors, d.cells) for d in demands]
+    cand = site_powers_at(scene, costed.cand.sites, costed.cand.sectors, cells)
     return cover_model(cfg, demands, existing, cand)
 
 

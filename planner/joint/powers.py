@@ -20,9 +20,23 @@ from planner.radio.coverage import (
     noise_dbm_per_re,
     re_power_offset_db,
 )
-from planner.radio.los import height_surface, horizon, known_mask, max_obstacle_slope
+from planner.radio.los import (
+    height_surface,
+    horizon,
+    horizon_azimuths,
+    known_mask,
+    max_obstacle_slope,
+)
 
-__all__ = ["Cells", "RadioScene", "SitePowers", "radio_scene", "site_powers", "coverage_of"]
+__all__ = [
+    "Cells",
+    "RadioScene",
+    "SitePowers",
+    "radio_scene",
+    "site_powers",
+    "site_powers_at",
+    "coverage_of",
+]
 
 
 @dataclass
@@ -87,27 +101,62 @@ def radio_scene(
     return RadioScene(cfg, transform, tuple(shape), list(heights), surface, s_tr, det, bands)
 
 
-def _site_cells(scene: RadioScene, site, secs, cells: Cells, band_index: np.ndarray):
+def _range(scene: RadioScene, cells: Cells) -> float:
+    """Range (m) of the sites at ``cells``' UE height (ground or aerial, as the radio model)."""
+    cfg = scene.cfg
+    return cfg.max_range_ground_m if scene.heights[cells.level] <= 22.5 else cfg.max_range_air_m
+
+
+def _site_horizon(scene: RadioScene, site, cells_list: list[Cells]):
+    """One horizon of ``site`` for every cell set: the radials its cells in range read.
+
+    Radials as long as the farthest cell in range, and only at the azimuths of the cells in
+    range (:func:`~planner.radio.los.horizon_azimuths`: the same samples as a full sweep).
+    None without a blocking surface or with no cell in range. Kept in ``scene.horizons``
+    while ``scene.store`` is set (an upgrade candidate reuses its existing site's).
+    """
+    if scene.det is None or scene.surface is None:
+        return None
+    x0, y0, h_bs = float(site.geometry.x), float(site.geometry.y), float(site.height_m)
+    reach, near = 0.0, []
+    for cells in cells_list:
+        rng = _range(scene, cells)
+        dx, dy = (cells.x - x0).astype(np.float32), (cells.y - y0).astype(np.float32)
+        d2d = np.hypot(dx, dy)
+        ok = d2d <= rng
+        if ok.any():
+            near.append((dx[ok], dy[ok]))
+            reach = max(reach, min(float(rng), float(d2d[ok].max()) + 2 * abs(scene.transform.a)))
+    if reach <= 0.0:
+        return None
+    s_tr = scene.surface_transform
+    az = np.unique(np.concatenate([horizon_azimuths(s_tr, reach, dx, dy) for dx, dy in near]))
+    key = (x0, y0, h_bs, reach, az.tobytes())
+    hz = scene.horizons.get(key)
+    if hz is None:
+        hz = horizon(scene.surface, s_tr, x0, y0, h_bs, reach, azimuths=az)
+        if scene.store:
+            scene.horizons[key] = hz
+    return hz
+
+
+def _site_cells(scene: RadioScene, site, secs, cells: Cells, band_index: np.ndarray, hz):
     """``(best, total)`` of one site's sectors at ``cells``, shape ``(bands, cells)``."""
     cfg = scene.cfg
     h_ut = scene.heights[cells.level]
-    rng = cfg.max_range_ground_m if h_ut <= 22.5 else cfg.max_range_air_m
+    rng = _range(scene, cells)
     x0, y0, h_bs = float(site.geometry.x), float(site.geometry.y), float(site.height_m)
     dx = (cells.x - x0).astype(np.float32)
     dy = (cells.y - y0).astype(np.float32)
     d2d = np.hypot(dx, dy)
     in_range = d2d <= rng
     det = vis = None
-    if scene.det is not None and scene.surface is not None and in_range.any():
-        # radials only as long as the farthest cell evaluated (same sweep, shorter)
-        reach = min(float(rng), float(d2d[in_range].max()) + 2 * abs(scene.transform.a))
-        key = (x0, y0, h_bs, reach)
-        hz = scene.horizons.get(key)
-        if hz is None:
-            hz = horizon(scene.surface, scene.surface_transform, x0, y0, h_bs, reach)
-            if scene.store:
-                scene.horizons[key] = hz
-        slope = max_obstacle_slope(hz, dx, dy, abs(scene.surface_transform.a))
+    if hz is not None and in_range.any():
+        # out of range the power is 0 whatever the path: those cells read no radial
+        slope = np.full(d2d.shape, -np.inf, np.float32)
+        slope[in_range] = max_obstacle_slope(
+            hz, dx[in_range], dy[in_range], abs(scene.surface_transform.a)
+        )
         det = scene.det.ravel()[cells.flat]
         vis = (np.float32(h_ut - h_bs) / np.maximum(d2d, 1e-3)) >= slope
     link = Link(dx, dy, d2d, h_bs, h_ut, str(site.scenario), distance_index(d2d))
@@ -151,20 +200,54 @@ def site_powers(
     SitePowers
 
     """
-    n = len(sites)
-    best = np.zeros((n, len(scene.bands), cells.flat.size), np.float32)
-    total = np.zeros_like(best)
-    if n == 0 or cells.flat.size == 0:
-        return SitePowers(best, total)
+    return site_powers_at(scene, sites, sectors, [cells])[0]
+
+
+def site_powers_at(
+    scene: RadioScene, sites: gpd.GeoDataFrame, sectors: gpd.GeoDataFrame, cells_list: list[Cells]
+) -> list[SitePowers]:
+    """:func:`site_powers` at several cell sets, one horizon sweep per site for all of them.
+
+    Each site's horizon reaches its farthest cell in range over all the sets (the radio
+    model also sweeps one horizon per site for all its heights), so a site costs one sweep
+    instead of one per set; a set nearer than the farthest one reads the same running
+    maximum on radials at a finer azimuth step. Only the radials at the azimuths of the
+    cells in range are swept (the same samples, so the same slopes, as a full sweep).
+
+    Parameters
+    ----------
+    scene, sites, sectors
+        See :func:`site_powers`.
+    cells_list : list of Cells
+        The cell sets, each at its own UE height level.
+
+    Returns
+    -------
+    list of SitePowers
+        One per cell set, in order.
+
+    """
+    n, nb = len(sites), len(scene.bands)
+    out = [
+        SitePowers(
+            np.zeros((n, nb, c.flat.size), np.float32), np.zeros((n, nb, c.flat.size), np.float32)
+        )
+        for c in cells_list
+    ]
+    if n == 0:
+        return out
     fcs = np.round(sectors["frequency_ghz"].to_numpy(float), 4)
     band_index = np.searchsorted(scene.bands, fcs)
-    groups = sectors.groupby("site").indices
-    for s, idx in groups.items():
-        idx = np.sort(idx)
-        best[int(s)], total[int(s)] = _site_cells(
-            scene, sites.iloc[int(s)], sectors.iloc[idx], cells, band_index[idx]
-        )
-    return SitePowers(best, total)
+    for s, idx in sectors.groupby("site").indices.items():
+        idx, site = np.sort(idx), sites.iloc[int(s)]
+        live = [c for c in cells_list if c.flat.size]
+        hz = _site_horizon(scene, site, live) if live else None
+        for c, p in zip(cells_list, out, strict=True):
+            if c.flat.size:
+                p.best[int(s)], p.total[int(s)] = _site_cells(
+                    scene, site, sectors.iloc[idx], c, band_index[idx], hz
+                )
+    return out
 
 
 def coverage_of(cfg: RadioConfig, best: np.ndarray, total: np.ndarray) -> np.ndarray:

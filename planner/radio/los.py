@@ -12,7 +12,15 @@ import shapely
 from affine import Affine
 from scipy import ndimage
 
-__all__ = ["height_surface", "known_mask", "Horizon", "horizon", "max_obstacle_slope", "is_los"]
+__all__ = [
+    "height_surface",
+    "known_mask",
+    "Horizon",
+    "horizon",
+    "horizon_azimuths",
+    "max_obstacle_slope",
+    "is_los",
+]
 
 
 def height_surface(
@@ -103,6 +111,8 @@ class Horizon:
     step: float
     az_step: float
     slope: np.ndarray
+    #: row of ``slope`` per azimuth index (-1: not swept) when only some azimuths were swept
+    rows: np.ndarray | None = None
 
 
 def horizon(
@@ -113,6 +123,7 @@ def horizon(
     z0: float,
     max_range_m: float,
     step_m: float | None = None,
+    azimuths: np.ndarray | None = None,
 ) -> Horizon:
     """Sweep radials from ``(x0, y0, z0)`` over ``surface`` and keep the running max slope.
 
@@ -132,6 +143,8 @@ def horizon(
         Longest radial (m).
     step_m : float, optional
         Sampling step (m).
+    azimuths : ndarray of int, optional
+        Sweep only these azimuth indices (from :func:`horizon_azimuths`; same samples).
 
     Returns
     -------
@@ -141,8 +154,13 @@ def horizon(
     cell = abs(transform.a)
     step = float(step_m or cell)
     n_r = max(1, math.ceil(max_range_m / step))
-    n_az = max(8, math.ceil(2 * math.pi * max_range_m / cell))
+    n_az = _n_azimuths(max_range_m, cell)
     az = np.arange(n_az, dtype=np.float32) * np.float32(2 * math.pi / n_az)
+    rows_of = None
+    if azimuths is not None:
+        az = az[azimuths]
+        rows_of = np.full(n_az, -1, dtype=np.int64)
+        rows_of[azimuths] = np.arange(len(azimuths))
     r = (np.arange(n_r, dtype=np.float32) + 1) * np.float32(step)
     col0, row0 = (x0 - transform.c) / transform.a, (y0 - transform.f) / transform.e
     sx, sy = np.sin(az)[:, None], np.cos(az)[:, None]
@@ -155,7 +173,22 @@ def horizon(
     h *= inside
     slope = (h - np.float32(z0)) / r
     np.maximum.accumulate(slope, axis=1, out=slope)
-    return Horizon(float(x0), float(y0), float(z0), step, 2 * math.pi / n_az, slope)
+    return Horizon(float(x0), float(y0), float(z0), step, 2 * math.pi / n_az, slope, rows_of)
+
+
+def _n_azimuths(max_range_m: float, cell: float) -> int:
+    """Return the number of radials of a horizon: one per cell-size arc at ``max_range_m``."""
+    return max(8, math.ceil(2 * math.pi * max_range_m / cell))
+
+
+def horizon_azimuths(transform: Affine, max_range_m: float, dx: np.ndarray, dy: np.ndarray):
+    """Azimuth indices a :func:`horizon` of ``max_range_m`` reads for targets ``(dx, dy)``.
+
+    Pass them as ``horizon(..., azimuths=...)`` to sweep only those radials: the slopes
+    :func:`max_obstacle_slope` returns for these targets are the same as a full sweep's.
+    """
+    n_az = _n_azimuths(max_range_m, abs(transform.a))
+    return np.unique(np.rint(np.arctan2(dx, dy) / (2 * math.pi / n_az)).astype(np.int64) % n_az)
 
 
 def max_obstacle_slope(hz: Horizon, dx: np.ndarray, dy: np.ndarray, exclude_m: float):
@@ -179,11 +212,16 @@ def max_obstacle_slope(hz: Horizon, dx: np.ndarray, dy: np.ndarray, exclude_m: f
 
     """
     d = np.hypot(dx, dy)
-    n_az, n_r = hz.slope.shape
+    n_r = hz.slope.shape[1]
+    n_az = hz.slope.shape[0] if hz.rows is None else len(hz.rows)
     a = np.rint(np.arctan2(dx, dy) / hz.az_step).astype(np.int64) % n_az
     k = np.floor((d - exclude_m) / hz.step).astype(np.int64)  # samples r_1..r_k count
     out = np.full(d.shape, -np.inf, dtype=np.float32)
     ok = k >= 1
+    if hz.rows is not None:
+        a = hz.rows[a]
+        if (a[ok] < 0).any():
+            raise ValueError("max_obstacle_slope: a target's azimuth was not swept")
     out[ok] = hz.slope[a[ok], np.minimum(k[ok], n_r) - 1]
     return out
 

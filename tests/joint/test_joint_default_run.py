@@ -91,3 +91,54 @@ def test_default_run_leaves_joint_out_when_an_input_failed(monkeypatch, tmp_path
     )
     assert asked.steps["joint"].status == "skipped"
     assert "drones" in asked.steps["joint"].reason
+
+
+def test_one_horizon_serves_every_cell_set(default_run):
+    """Powers at several cell sets from one sweep per site: a subset reads the same values.
+
+    Oracle: the powers at a subset of the corridor cells, evaluated together with the full
+    set (so with the full set's horizon), are exactly the full set's powers at those cells;
+    and the full set's own powers are unchanged by the subset riding along.
+    """
+    from planner.joint.core import joint_config, site_demands
+    from planner.joint.powers import Cells, radio_scene, site_powers, site_powers_at
+
+    r = default_run.results
+    radio, costed, city = r.radio, r.joint.costed, default_run.city
+    full = site_demands(city, radio, r.drones.corridors, joint_config(None))[0].cells
+    pick = np.arange(0, full.flat.size, 3)
+    sub = Cells(full.flat[pick], full.x[pick], full.y[pick], full.weight[pick], full.level)
+    bands = np.unique(np.round(costed.cand.sectors["frequency_ghz"].to_numpy(float), 4))
+    args = (city, radio.config, radio.transform, radio.covered.shape[1:], radio.heights_m, bands)
+    sites, sectors = costed.cand.sites, costed.cand.sectors
+    both = site_powers_at(radio_scene(*args), sites, sectors, [full, sub])
+    alone = site_powers(radio_scene(*args), sites, sectors, full)
+    assert np.array_equal(both[0].best, alone.best) and np.array_equal(both[0].total, alone.total)
+    assert np.array_equal(both[1].best, alone.best[:, :, pick])
+    assert np.array_equal(both[1].total, alone.total[:, :, pick])
+    assert both[1].best.any()
+
+
+def test_radials_at_the_cells_azimuths_give_the_full_sweeps_powers(default_run, monkeypatch):
+    """Sweeping only the radials the cells read changes no power (oracle: the full sweep)."""
+    from planner.joint import powers
+    from planner.joint.core import joint_config, site_demands
+    from planner.radio.los import horizon
+
+    r = default_run.results
+    radio, costed, city = r.radio, r.joint.costed, default_run.city
+    cells = site_demands(city, radio, r.drones.corridors, joint_config(None))[0].cells
+    bands = np.unique(np.round(costed.cand.sectors["frequency_ghz"].to_numpy(float), 4))
+    args = (city, radio.config, radio.transform, radio.covered.shape[1:], radio.heights_m, bands)
+    sites, sectors = costed.cand.sites, costed.cand.sectors
+    part = powers.site_powers(powers.radio_scene(*args), sites, sectors, cells)
+    swept = []
+
+    def full(surface, transform, x0, y0, z0, reach, azimuths=None):
+        swept.append(len(azimuths))
+        return horizon(surface, transform, x0, y0, z0, reach)
+
+    monkeypatch.setattr(powers, "horizon", full)
+    whole = powers.site_powers(powers.radio_scene(*args), sites, sectors, cells)
+    assert swept and np.array_equal(part.best, whole.best)
+    assert np.array_equal(part.total, whole.total) and part.best.any()
