@@ -145,6 +145,7 @@ LAYER_SPECS: dict[str, dict[str, LayerSpec]] = {
 
 #: Layer-tree groups by GeoPackage, top first; other GeoPackages get a group of their own.
 GROUPS = {
+    "sites.gpkg": "Joint plan (new sites, backhaul)",
     "radio.gpkg": "Mobile coverage",
     "airspace.gpkg": "Drones",
     "fiber_plan.gpkg": "Fibre plan",

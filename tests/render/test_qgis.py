@@ -110,6 +110,7 @@ def test_project_references_existing_layers_and_fields(run_out):
     assert root.find("projectCrs/spatialrefsys/authid").text == _city_crs(run_out)
     groups = [g.get("name") for g in root.findall("layer-tree-group/layer-tree-group")]
     assert groups == [
+        "Joint plan (new sites, backhaul)",
         "Mobile coverage",
         "Drones",
         "Fibre plan",
