@@ -59,4 +59,4 @@ def test_drone_grid_refuses_over_budget(monkeypatch):
         city_grid(city, 10.0)
     _, shape = city_grid(city, 100.0)  # 12,000 cells fit
     assert shape == (300, 400)
-    assert drone_step_bytes((10, 10), "exact") > drone_step_bytes((10, 10), "band")
+    assert drone_step_bytes((10, 10), "exact") > drone_step_bytes((10, 10), "astar")

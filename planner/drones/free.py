@@ -9,14 +9,15 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 from affine import Affine
-from scipy import sparse
+from scipy import ndimage, sparse
 from shapely.geometry import LineString
 
-from planner.drones.band import Certificate, band_lattice, band_routes, component_graph
+from planner.drones.astar import Certificate, SearchSpace, astar_routes
 from planner.drones.hubs import HubSet
 from planner.drones.lattice import (
     Routes,
     cell_centres,
+    component_graph,
     lattice_lengths,
     path_measures,
     reweight,
@@ -48,8 +49,8 @@ class FreeRouter:
 
     route: Router  #: all hub pairs at one risk weight
     components: sparse.csr_matrix  #: graph whose components tell enclosed hubs
-    certificate: Certificate | None  #: optimality bounds of the band router (None: exact)
-    method: str = "band"  #: the router in effect
+    certificate: Certificate | None  #: optimality bounds of the A* router (None: exact)
+    method: str = "astar"  #: the router in effect
 
 
 @dataclass
@@ -158,10 +159,11 @@ def free_router(
     nodes : numpy.ndarray
         Lattice cell of each routable hub.
     weights : list of float
-        The risk weights the router will be asked for (the band router routes them together).
+        The risk weights the router will be asked for (the A* router routes them together).
     method : str, optional
-        ``band`` (coarse to fine, :mod:`planner.drones.band`) or ``exact``; default from the
-        ``PLANNER_DRONE_ROUTER`` environment variable, else ``band``.
+        ``astar`` (one A* search per pair and weight, :mod:`planner.drones.astar`) or
+        ``exact`` (one full-lattice Dijkstra per hub); default from the
+        ``PLANNER_DRONE_ROUTER`` environment variable, else ``astar``.
     """
     method = router_method(method)
     res = people.grid.resolution
@@ -170,22 +172,20 @@ def free_router(
         return FreeRouter(
             lambda w: route_hubs(reweight(g_len, people.risk, w), nodes), g_len, None, "exact"
         )
-    lat = band_lattice(people.risk, blocked, res, nodes)
+    labels = ndimage.label(~np.asarray(blocked, bool))[0].ravel()
+    space = SearchSpace(people.risk, blocked, res)
     done: dict[float, Routes] = {}
+    cert = Certificate()
 
     def router(w: float) -> Routes:
         if w not in done:
-            done.update(band_routes(lat, nodes, sorted({w, *weights} - set(done))))
-            cert = lat.certificate
-            log.info(
-                "band routing: %d/%d pairs proven optimal, gap bound %.3g",
-                cert.proven,
-                cert.pairs,
-                cert.max_gap,
-            )
+            routes, found = astar_routes(space, nodes, labels, sorted({w, *weights} - set(done)))
+            done.update(routes)
+            cert.gaps.update(found.gaps)
+            log.info("A* routing: %d pairs, gap bound %.3g", cert.pairs, cert.max_gap)
         return done[w]
 
-    return FreeRouter(router, component_graph(lat.labels), lat.certificate)
+    return FreeRouter(router, component_graph(labels), cert)
 
 
 def budget_routes(

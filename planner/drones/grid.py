@@ -28,9 +28,9 @@ __all__ = [
 ]
 
 #: Peak bytes per lattice cell of the drone step, per free-mode router (measured: the exact
-#: router peaked at 16.5 GB on 28.5 M cells; the band router at 0.17 kB per cell besides
+#: router peaked at 16.5 GB on 28.5 M cells; the A* router at 0.2 kB per cell besides
 #: the city).
-BYTES_PER_CELL = {"band": 200, "exact": 600}
+BYTES_PER_CELL = {"astar": 200, "exact": 600}
 
 
 def raster_grid(bounds: tuple[float, float, float, float], resolution_m: float) -> Grid:

@@ -18,6 +18,7 @@ __all__ = [
     "router_method",
     "Routes",
     "cell_centres",
+    "component_graph",
     "extract_paths",
     "lattice_graph",
     "lattice_lengths",
@@ -31,22 +32,23 @@ __all__ = [
 #: The 8 neighbour offsets (row, col); the first four are orthogonal.
 OFFSETS = ((0, 1), (1, 0), (0, -1), (-1, 0), (1, 1), (1, -1), (-1, 1), (-1, -1))
 
-#: Environment variable choosing the free-mode router: ``band`` (default, coarse to fine)
-#: or ``exact`` (one full-lattice Dijkstra per hub and weight, the pre-issue-15 method).
+#: Environment variable choosing the free-mode router: ``astar`` (default, one A* search per
+#: hub pair and weight) or ``exact`` (one full-lattice Dijkstra per hub and weight, the
+#: pre-issue-15 method).
 ROUTER_ENV = "PLANNER_DRONE_ROUTER"
 
 
 def router_method(method: str | None = None) -> str:
-    """Return the free-mode router in effect: ``method``, else ``$PLANNER_DRONE_ROUTER``, else band.
+    """Return the free-mode router: ``method``, else ``$PLANNER_DRONE_ROUTER``, else ``astar``.
 
     Raises
     ------
     AnalysisError
         For an unknown router name.
     """
-    method = method or os.environ.get(ROUTER_ENV) or "band"
-    if method not in ("band", "exact"):
-        raise AnalysisError(f"{ROUTER_ENV}: unknown router {method!r} (band or exact)")
+    method = method or os.environ.get(ROUTER_ENV) or "astar"
+    if method not in ("astar", "exact"):
+        raise AnalysisError(f"{ROUTER_ENV}: unknown router {method!r} (astar or exact)")
     return method
 
 
@@ -357,3 +359,17 @@ def select_by_budget(
         else:
             hi = mid
     return pick(hi)[0], hi
+
+
+def component_graph(labels: np.ndarray) -> sparse.csr_matrix:
+    """Return a star graph with the fine lattice's connected components (one edge per free cell).
+
+    The 8-connected lattice without corner cutting has the 4-connected components of the
+    free cells (``labels``, 0 for blocked, e.g. from ``scipy.ndimage.label``); each free cell
+    links to the first cell of its component.
+    """
+    n = labels.size
+    free = np.flatnonzero(labels > 0)
+    _, first = np.unique(labels[free], return_index=True)
+    root = free[first][labels[free] - 1]
+    return sparse.csr_matrix((np.ones(free.size), (free, root)), shape=(n, n))

@@ -1,0 +1,299 @@
+"""Free-mode routing: A* on the 8-connected risk lattice (numba), one search per hub pair."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+from numba import njit
+
+from planner.drones.lattice import Routes
+
+__all__ = ["INFLATION", "Certificate", "SearchSpace", "astar_pair", "astar_routes", "route_threads"]
+
+#: The heuristic is multiplied by this factor. It breaks the ties among the many lattice paths
+#: of equal length in favour of the ones that head for the target (without it A* expands
+#: every cell of the parallelogram of equal-length paths); a found path then costs at most
+#: ``INFLATION`` times the optimum (weighted A* with a consistent heuristic, no re-expansion).
+INFLATION = 1.0 + 1e-6
+_SQRT2 = np.sqrt(2.0)
+
+
+@dataclass
+class Certificate:
+    """How far each routed pair's cost may be from the full-resolution optimum."""
+
+    #: ``(weight, i, j)`` -> proven bound on ``cost / optimum - 1``
+    gaps: dict[tuple[float, int, int], float] = field(default_factory=dict)
+
+    @property
+    def pairs(self) -> int:
+        """Pairs routed (all weights)."""
+        return len(self.gaps)
+
+    @property
+    def max_gap(self) -> float:
+        """Largest bound on ``cost / optimum - 1`` over all pairs."""
+        return max(self.gaps.values(), default=0.0)
+
+
+class SearchSpace:
+    """The lattice, padded by one blocked cell on every side, and one thread's scratch arrays.
+
+    ``g`` and ``pred`` of a cell are valid only where ``state`` is the current search's
+    ``2 × run`` (open) or ``2 × run + 1`` (expanded), so nothing is cleared between searches.
+    """
+
+    def __init__(self, risk: np.ndarray, blocked: np.ndarray, resolution_m: float) -> None:
+        nr, nc = blocked.shape
+        self.shape = (nr, nc)
+        self.ncp = nc + 2
+        pad_b = np.ones((nr + 2, nc + 2), dtype=np.bool_)
+        pad_b[1:-1, 1:-1] = blocked
+        pad_r = np.zeros((nr + 2, nc + 2), dtype=np.float64)
+        pad_r[1:-1, 1:-1] = risk
+        self.blocked = pad_b.ravel()
+        self.risk = pad_r.ravel()
+        self.resolution_m = float(resolution_m)
+        self.rmin = float(np.asarray(risk)[~np.asarray(blocked)].min(initial=0.0))
+        self._alloc()
+
+    def _alloc(self) -> None:
+        n = self.blocked.size
+        self.g = np.empty(n, dtype=np.float64)
+        self.pred = np.empty(n, dtype=np.int32 if n < 2**31 else np.int64)
+        self.state = np.zeros(n, dtype=np.int32)
+        self.run = 0
+
+    def scratch(self) -> SearchSpace:
+        """Return a space sharing this lattice with scratch arrays of its own (one per thread)."""
+        other = object.__new__(SearchSpace)
+        other.__dict__.update(self.__dict__)
+        other._alloc()
+        return other
+
+    def padded(self, cells: np.ndarray) -> np.ndarray:
+        """Return the padded flat index of flat grid cells."""
+        r, c = np.divmod(np.asarray(cells, dtype=np.int64), self.shape[1])
+        return (r + 1) * self.ncp + c + 1
+
+    def unpadded(self, cells: np.ndarray) -> np.ndarray:
+        """Return the flat grid cell of padded flat indices."""
+        r, c = np.divmod(np.asarray(cells, dtype=np.int64), self.ncp)
+        return (r - 1) * self.shape[1] + c - 1
+
+
+@njit(cache=True, nogil=True)
+def _sift_down(keys, nodes, gs, size, key, node, gval):
+    """Put ``(key, node, gval)`` at the root of a heap of ``size`` and sift it down."""
+    i = 0
+    while True:
+        c = 2 * i + 1
+        if c >= size:
+            break
+        if c + 1 < size and keys[c + 1] < keys[c]:
+            c += 1
+        if key <= keys[c]:
+            break
+        keys[i], nodes[i], gs[i] = keys[c], nodes[c], gs[c]
+        i = c
+    keys[i], nodes[i], gs[i] = key, node, gval
+
+
+@njit(cache=True, nogil=True)
+def _sift_up(keys, nodes, gs, i, key, node, gval):
+    """Put ``(key, node, gval)`` at slot ``i`` of a heap and sift it up."""
+    while i > 0:
+        p = (i - 1) >> 1
+        if keys[p] <= key:
+            break
+        keys[i], nodes[i], gs[i] = keys[p], nodes[p], gs[p]
+        i = p
+    keys[i], nodes[i], gs[i] = key, node, gval
+
+
+@njit(cache=True, nogil=True)
+def _octile(u, ncp, tr, tc, step):
+    """Octile length from padded cell ``u`` to ``(tr, tc)`` times ``step``."""
+    dy, dx = abs(u // ncp - tr), abs(u % ncp - tc)
+    return step * (max(dx, dy) + (_SQRT2 - 1.0) * min(dx, dy))
+
+
+@njit(cache=True, nogil=True)
+def _search(risk, blocked, ncp, res, w, src, dst, hfac, g, pred, state, run):
+    """Search from ``src`` to ``dst`` on the padded lattice: ``(cost, expanded)`` (inf: none).
+
+    Edge cost ``length × (1 + w × (r_u + r_v) / 2)``; a diagonal step only past two free
+    cells. Heuristic: octile length × ``hfac`` (consistent) × ``INFLATION``.
+    """
+    deltas = np.array([-ncp - 1, -ncp, -ncp + 1, -1, 1, ncp - 1, ncp, ncp + 1])
+    lens = np.array([_SQRT2, 1.0, _SQRT2, 1.0, 1.0, _SQRT2, 1.0, _SQRT2]) * res
+    keys = np.empty(1 << 12, dtype=np.float64)
+    nodes = np.empty(1 << 12, dtype=np.int64)
+    gs = np.empty(1 << 12, dtype=np.float64)
+    tr, tc = dst // ncp, dst % ncp
+    step = res * hfac * INFLATION
+    opened, closed = 2 * run, 2 * run + 1
+    state[src], g[src], pred[src] = opened, 0.0, -1
+    keys[0], nodes[0], gs[0] = _octile(src, ncp, tr, tc, step), src, 0.0
+    size, expanded = 1, 0
+    while size > 0:
+        u, gu = nodes[0], gs[0]
+        size -= 1
+        if size > 0:
+            _sift_down(keys, nodes, gs, size, keys[size], nodes[size], gs[size])
+        if state[u] == closed:
+            continue
+        if u == dst:
+            return gu, expanded
+        state[u] = closed
+        expanded += 1
+        ru = risk[u]
+        for k in range(8):
+            d = deltas[k]
+            v = u + d
+            if blocked[v] or state[v] == closed:
+                continue
+            if k == 0 or k == 2 or k == 5 or k == 7:  # diagonal: both orthogonal cells free
+                dc = 1 if k == 2 or k == 7 else -1
+                if blocked[u + dc] or blocked[u + d - dc]:
+                    continue
+            gv = gu + lens[k] * (1.0 + w * (0.5 * (ru + risk[v])))
+            if state[v] == opened and gv >= g[v]:
+                continue
+            state[v], g[v], pred[v] = opened, gv, u
+            if size == keys.size:
+                keys = np.concatenate((keys, np.empty(size, dtype=np.float64)))
+                nodes = np.concatenate((nodes, np.empty(size, dtype=np.int64)))
+                gs = np.concatenate((gs, np.empty(size, dtype=np.float64)))
+            _sift_up(keys, nodes, gs, size, gv + _octile(v, ncp, tr, tc, step), v, gv)
+            size += 1
+    return np.inf, expanded
+
+
+@njit(cache=True, nogil=True)
+def _walk(pred, dst):
+    """Cells from the search's source to ``dst`` along ``pred``."""
+    n, v = 1, dst
+    while pred[v] >= 0:
+        v = pred[v]
+        n += 1
+    out = np.empty(n, dtype=np.int64)
+    v = dst
+    for i in range(n - 1, -1, -1):
+        out[i] = v
+        v = pred[v]
+    return out
+
+
+def astar_pair(space: SearchSpace, src: int, dst: int, w: float) -> tuple[float, np.ndarray | None]:
+    """Return the least-cost lattice path from ``src`` to ``dst`` at risk weight ``w``.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        The lattice and one thread's scratch arrays.
+    src, dst : int
+        Flat grid cells (unpadded).
+    w : float
+        Risk weight: edge cost ``length × (1 + w × (r_u + r_v) / 2)``.
+
+    Returns
+    -------
+    (float, numpy.ndarray or None)
+        The cost (at most ``INFLATION`` times the optimum; inf when unreachable) and the
+        path's flat cells from ``src`` to ``dst``.
+    """
+    s, t = space.padded(np.array([src, dst]))
+    space.run += 1
+    cost, _ = _search(
+        space.risk,
+        space.blocked,
+        space.ncp,
+        space.resolution_m,
+        float(w),
+        int(s),
+        int(t),
+        1.0 + float(w) * space.rmin,
+        space.g,
+        space.pred,
+        space.state,
+        space.run,
+    )
+    if not np.isfinite(cost):
+        return float(cost), None
+    return float(cost), space.unpadded(_walk(space.pred, int(t)))
+
+
+def route_threads() -> int:
+    """Threads for the pair searches: the usable cores, at most ``OMP_NUM_THREADS`` when set."""
+    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    limit = os.environ.get("OMP_NUM_THREADS", "")
+    return max(1, min(n or 1, int(limit))) if limit.isdigit() and int(limit) > 0 else max(1, n or 1)
+
+
+def astar_routes(
+    space: SearchSpace,
+    hubs: np.ndarray,
+    labels: np.ndarray,
+    weights: list[float],
+    threads: int | None = None,
+) -> tuple[dict[float, Routes], Certificate]:
+    """Routes between all hub pairs at each risk weight, one A* search per pair and weight.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        The lattice (:class:`SearchSpace`).
+    hubs : numpy.ndarray
+        Flat cell of each hub.
+    labels : numpy.ndarray
+        Connected-component label per flat cell (0: blocked); pairs in different
+        components are not searched.
+    weights : list of float
+        Risk weights.
+    threads : int, optional
+        Searches run in this many threads (default :func:`route_threads`); the result does
+        not depend on it.
+
+    Returns
+    -------
+    (dict, Certificate)
+        Risk weight -> :class:`~planner.drones.lattice.Routes`, and the proven bound
+        (``INFLATION - 1``) of every routed pair.
+    """
+    hubs = np.asarray(hubs, dtype=np.int64)
+    k = len(hubs)
+    lab = labels[hubs]
+    tasks = [
+        (w, i, j)
+        for w in weights
+        for i in range(k)
+        for j in range(i + 1, k)
+        if lab[i] > 0 and lab[i] == lab[j]
+    ]
+    n = max(1, min(threads or route_threads(), len(tasks)))
+    spaces = [space] + [space.scratch() for _ in range(n - 1)]
+
+    def run(part: int) -> list:
+        sp = spaces[part]
+        return [astar_pair(sp, hubs[i], hubs[j], w) for w, i, j in tasks[part::n]]
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        parts = list(pool.map(run, range(n)))
+    out = {}
+    for w in weights:
+        cost = np.full((k, k), np.inf)
+        cost[np.diag_indices(k)] = 0.0
+        out[w] = Routes(hubs, cost, {})
+    cert = Certificate()
+    for part, found in enumerate(parts):
+        for (w, i, j), (c, path) in zip(tasks[part::n], found, strict=True):
+            if path is None:
+                continue
+            out[w].cost[i, j] = out[w].cost[j, i] = c
+            out[w].paths[(i, j)] = path
+            cert.gaps[(w, i, j)] = INFLATION - 1.0
+    return out, cert
