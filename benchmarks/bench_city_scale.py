@@ -93,7 +93,7 @@ def certificate(city, sources: int) -> None:
     cfg = drone_config(None)
     rules = flight_rules(cfg)
     space = restricted_airspace(city, cfg, rules, city_grid(city, cfg.resolution_m))
-    people = ground_risk_model(city, cfg, people_per_household=cfg.people_per_household)
+    people = ground_risk_model(city, cfg, people_per_household=city.people_per_household)
     nodes = site_hubs(city, cfg, space, people).routable["cell"].to_numpy(dtype=np.int64)
     res = people.grid.resolution
     g_len = lattice_lengths(people.grid.shape, space.blocked, res)

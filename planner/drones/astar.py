@@ -19,6 +19,8 @@ __all__ = ["INFLATION", "Certificate", "SearchSpace", "astar_pair", "astar_route
 #: ``INFLATION`` times the optimum (weighted A* with a consistent heuristic, no re-expansion).
 INFLATION = 1.0 + 1e-6
 _SQRT2 = np.sqrt(2.0)
+#: ``SearchSpace.state`` of a blocked cell: above every search's stamps.
+_BLOCKED = np.iinfo(np.int32).max
 
 
 @dataclass
@@ -43,7 +45,8 @@ class SearchSpace:
     """The lattice, padded by one blocked cell on every side, and one thread's scratch arrays.
 
     ``g`` and ``pred`` of a cell are valid only where ``state`` is the current search's
-    ``2 × run`` (open) or ``2 × run + 1`` (expanded), so nothing is cleared between searches.
+    ``2 × run`` (open) or ``2 × run + 1`` (expanded), so nothing is cleared between searches
+    (blocked cells hold ``_BLOCKED``).
     """
 
     def __init__(self, risk: np.ndarray, blocked: np.ndarray, resolution_m: float) -> None:
@@ -64,7 +67,7 @@ class SearchSpace:
         n = self.blocked.size
         self.g = np.empty(n, dtype=np.float64)
         self.pred = np.empty(n, dtype=np.int32 if n < 2**31 else np.int64)
-        self.state = np.zeros(n, dtype=np.int32)
+        self.state = np.where(self.blocked, _BLOCKED, 0).astype(np.int32)
         self.run = 0
 
     def scratch(self) -> SearchSpace:
@@ -86,39 +89,40 @@ class SearchSpace:
 
 
 @njit(cache=True, nogil=True)
-def _sift_down(keys, nodes, gs, size, key, node, gval):
-    """Put ``(key, node, gval)`` at the root of a heap of ``size`` and sift it down."""
-    i = 0
+def _pop(keys, nodes, size):
+    """Remove the root of the 4-ary min-heap of ``size`` entries; returns its node."""
+    top = nodes[0]
+    size -= 1
+    if size == 0:
+        return top
+    key, node, i = keys[size], nodes[size], 0
     while True:
-        c = 2 * i + 1
+        c = 4 * i + 1
         if c >= size:
             break
-        if c + 1 < size and keys[c + 1] < keys[c]:
-            c += 1
-        if key <= keys[c]:
+        m, km = c, keys[c]
+        for q in range(c + 1, min(c + 4, size)):
+            if keys[q] < km:
+                m, km = q, keys[q]
+        if key <= km:
             break
-        keys[i], nodes[i], gs[i] = keys[c], nodes[c], gs[c]
-        i = c
-    keys[i], nodes[i], gs[i] = key, node, gval
+        keys[i], nodes[i] = km, nodes[m]
+        i = m
+    keys[i], nodes[i] = key, node
+    return top
 
 
 @njit(cache=True, nogil=True)
-def _sift_up(keys, nodes, gs, i, key, node, gval):
-    """Put ``(key, node, gval)`` at slot ``i`` of a heap and sift it up."""
+def _push(keys, nodes, size, key, node):
+    """Add ``(key, node)`` to the 4-ary min-heap of ``size`` entries (room for one more)."""
+    i = size
     while i > 0:
-        p = (i - 1) >> 1
+        p = (i - 1) >> 2
         if keys[p] <= key:
             break
-        keys[i], nodes[i], gs[i] = keys[p], nodes[p], gs[p]
+        keys[i], nodes[i] = keys[p], nodes[p]
         i = p
-    keys[i], nodes[i], gs[i] = key, node, gval
-
-
-@njit(cache=True, nogil=True)
-def _octile(u, ncp, tr, tc, step):
-    """Octile length from padded cell ``u`` to ``(tr, tc)`` times ``step``."""
-    dy, dx = abs(u // ncp - tr), abs(u % ncp - tc)
-    return step * (max(dx, dy) + (_SQRT2 - 1.0) * min(dx, dy))
+    keys[i], nodes[i] = key, node
 
 
 @njit(cache=True, nogil=True)
@@ -126,40 +130,43 @@ def _search(risk, blocked, ncp, res, w, src, dst, hfac, g, pred, state, run):
     """Search from ``src`` to ``dst`` on the padded lattice: ``(cost, expanded)`` (inf: none).
 
     Edge cost ``length × (1 + w × (r_u + r_v) / 2)``; a diagonal step only past two free
-    cells. Heuristic: octile length × ``hfac`` (consistent) × ``INFLATION``.
+    cells. Heuristic: octile length × ``hfac`` (consistent) × ``INFLATION``. ``state`` holds
+    ``2 × run`` for an open cell, ``2 × run + 1`` for an expanded one and ``_BLOCKED`` for a
+    blocked one, so one test skips both.
     """
-    deltas = np.array([-ncp - 1, -ncp, -ncp + 1, -1, 1, ncp - 1, ncp, ncp + 1])
+    drs = np.array([-1, -1, -1, 0, 0, 1, 1, 1])
+    dcs = np.array([-1, 0, 1, -1, 1, -1, 0, 1])
+    deltas = drs * ncp + dcs
     lens = np.array([_SQRT2, 1.0, _SQRT2, 1.0, 1.0, _SQRT2, 1.0, _SQRT2]) * res
     keys = np.empty(1 << 12, dtype=np.float64)
     nodes = np.empty(1 << 12, dtype=np.int64)
-    gs = np.empty(1 << 12, dtype=np.float64)
     tr, tc = dst // ncp, dst % ncp
     step = res * hfac * INFLATION
     opened, closed = 2 * run, 2 * run + 1
     state[src], g[src], pred[src] = opened, 0.0, -1
-    keys[0], nodes[0], gs[0] = _octile(src, ncp, tr, tc, step), src, 0.0
+    keys[0], nodes[0] = 0.0, src
     size, expanded = 1, 0
     while size > 0:
-        u, gu = nodes[0], gs[0]
+        u = _pop(keys, nodes, size)
         size -= 1
-        if size > 0:
-            _sift_down(keys, nodes, gs, size, keys[size], nodes[size], gs[size])
         if state[u] == closed:
-            continue
+            continue  # a stale entry of an expanded cell
+        gu = g[u]
         if u == dst:
             return gu, expanded
         state[u] = closed
         expanded += 1
         ru = risk[u]
+        ur = u // ncp
+        uc = u - ur * ncp
         for k in range(8):
-            d = deltas[k]
-            v = u + d
-            if blocked[v] or state[v] == closed:
-                continue
-            if k == 0 or k == 2 or k == 5 or k == 7:  # diagonal: both orthogonal cells free
-                dc = 1 if k == 2 or k == 7 else -1
-                if blocked[u + dc] or blocked[u + d - dc]:
-                    continue
+            v = u + deltas[k]
+            if state[v] >= closed:
+                continue  # expanded, or blocked
+            if (k == 0 or k == 2 or k == 5 or k == 7) and (
+                blocked[u + dcs[k]] or blocked[v - dcs[k]]
+            ):
+                continue  # a diagonal step only past two free cells
             gv = gu + lens[k] * (1.0 + w * (0.5 * (ru + risk[v])))
             if state[v] == opened and gv >= g[v]:
                 continue
@@ -167,8 +174,9 @@ def _search(risk, blocked, ncp, res, w, src, dst, hfac, g, pred, state, run):
             if size == keys.size:
                 keys = np.concatenate((keys, np.empty(size, dtype=np.float64)))
                 nodes = np.concatenate((nodes, np.empty(size, dtype=np.int64)))
-                gs = np.concatenate((gs, np.empty(size, dtype=np.float64)))
-            _sift_up(keys, nodes, gs, size, gv + _octile(v, ncp, tr, tc, step), v, gv)
+            dy, dx = abs(ur + drs[k] - tr), abs(uc + dcs[k] - tc)
+            h = step * (max(dx, dy) + (_SQRT2 - 1.0) * min(dx, dy))
+            _push(keys, nodes, size, gv + h, v)
             size += 1
     return np.inf, expanded
 

@@ -172,6 +172,7 @@ def _landuse_shares(s: _Samples, landuse: gpd.GeoDataFrame | None) -> dict[str, 
     Line features such as roads count within 10 m of their axis (planner assumption).
     """
     pts = shapely.points(s.x, s.y)
+    tree = shapely.STRtree(pts)
     out = {}
     for kind, col in SHARE_COLUMNS:
         share = np.zeros(s.n)
@@ -180,7 +181,8 @@ def _landuse_shares(s: _Samples, landuse: gpd.GeoDataFrame | None) -> dict[str, 
             if len(geo):
                 lineal = np.isin(shapely.get_type_id(geo), [1, 2, 5])
                 geo = np.where(lineal, shapely.buffer(geo, 10), geo)
-                hit = np.unique(shapely.STRtree(geo).query(pts, predicate="intersects")[0])
+                # the areas query the points: each area is prepared once for all its points
+                hit = np.unique(tree.query(geo, predicate="intersects")[1])
                 inside = np.zeros(len(pts), dtype=bool)
                 inside[hit] = True
                 share = s.share(inside)

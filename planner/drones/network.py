@@ -55,10 +55,10 @@ class Network:
     components: sparse.csr_matrix  #: the graph whose components tell unreachable hubs
     geometry: PathGeometry  #: node sequences to lines
     messages: list[str]  #: hubs the router could not use
-    #: free-mode router (``band`` or ``exact``; empty for streets mode)
+    #: free-mode router (``astar`` or ``exact``; empty for streets mode)
     router: str = ""
-    #: band router: ``(weight, i, j)`` -> proven bound on the route's gap to the
-    #: full-resolution optimum (``cost / optimum - 1``; 0: proven optimal)
+    #: A* router: ``(weight, i, j)`` -> proven bound on the route's gap to the
+    #: full-resolution optimum (``cost / optimum - 1``; None: the exact router, 0)
     gaps: dict[tuple[float, int, int], float] | None = None
 
 
