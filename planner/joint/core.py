@@ -315,7 +315,7 @@ def _reroute(city, drones, after: RadioCoverage, jcfg: JointConfig, corridors) -
     pct = model_pct(after)
     if drones is None or len(corridors.corridors) == 0 or pct >= 100.0:
         return None
-    return reroute_corridors(city, drones, after, jcfg, corridors.corridors, pct)
+    return reroute_corridors(city, after, jcfg, corridors, pct)
 
 
 def rerouted_better(rerouted: Rerouted, after: RadioCoverage) -> bool:
