@@ -256,7 +256,8 @@ def plan_joint(
     config : JointConfig or dict, optional
         The ``joint:`` section (defaults and sources in ``planner.config.joint.SOURCES``).
     drones : DroneConfig, optional
-        The corridors' config: needed to re-route them coverage-aware (skipped if None).
+        The corridors' config: needed to re-route them coverage-aware (skipped if None);
+        the re-routing reuses the corridors' own inputs (``corridors.inputs``, config included).
     radio_config : RadioConfig, optional
         Used when ``radio`` is None.
     work_dir : path, optional
