@@ -10,7 +10,13 @@ coverage, and the two baselines measured in the same run: (1) sites placed witho
 to corridors (population-only greedy, extended until the same corridor coverage) and
 (2) backhaul routed separately from the fibre-to-homes network.
 
-Run: ``python benchmarks/bench_joint.py [--cases helsinki,liechtenstein,mosaic]``
+With ``--compare-reroute`` each case also times the coverage-aware re-routing both ways in
+the same run: ``planner.drones.reroute_corridors`` on the drone step's result (airspace, risk
+model and hubs reused) against the previous method, a full ``plan_corridors`` with the same
+air penalty, and checks they give the same corridors.
+
+Run: ``python benchmarks/bench_joint.py [--cases helsinki,liechtenstein,mosaic]
+[--compare-reroute]``
 """
 
 from __future__ import annotations
@@ -27,10 +33,11 @@ from planner.city import load_city
 from planner.config.drones import DroneConfig
 from planner.config.plan import PlanConfig
 from planner.config.radio import RadioConfig
-from planner.drones import plan_corridors
+from planner.drones import plan_corridors, reroute_corridors
 from planner.fiber import analyze_fiber
 from planner.joint import plan_joint
 from planner.joint.baselines import population_only_baseline
+from planner.joint.reroute import air_penalty, penalty_level, reroute_config
 from planner.plan import plan_fiber
 from planner.radio import analyze_radio
 
@@ -87,7 +94,40 @@ def _baselines(city, res) -> dict:
     }
 
 
-def run_case(name: str, city, rcfg: RadioConfig, dc: DroneConfig, jcfg: dict | None = None) -> dict:
+def reroute_both_ways(city, corr, res, dc: DroneConfig) -> dict | None:
+    """CPU s of one re-routing attempt: the entry point vs a full plan_corridors (same run)."""
+    s = res.summary.get("corridors") or {}
+    if not s.get("rerouted"):
+        return None
+    after = res.radio_after
+    cfg = reroute_config(dc, corr.corridors)
+    level = penalty_level(after, corr.corridors)
+    pen = air_penalty(after, city, cfg, s["air_penalty_weight"], level)
+    t = _clock()
+    again = reroute_corridors(city, corr, pen, budget_weights=cfg.budget_weights)
+    entry = _since(t)
+    t = _clock()
+    full = plan_corridors(city, cfg, air_penalty=pen)
+    whole = _since(t)
+    same = bool(
+        again.corridors.geometry.equals(full.corridors.geometry) and again.summary == full.summary
+    )
+    return {
+        "reroute_corridors": entry,
+        "full_plan_corridors": whole,
+        "cpu_ratio": round(whole["cpu_s"] / max(entry["cpu_s"], 1e-9), 2),
+        "same_result": same,
+    }
+
+
+def run_case(
+    name: str,
+    city,
+    rcfg: RadioConfig,
+    dc: DroneConfig,
+    jcfg: dict | None = None,
+    compare_reroute: bool = False,
+) -> dict:
     """Time one city end to end (joint plan incl. the radio model) against the baselines."""
     t = _clock()
     cov = analyze_fiber(city)
@@ -121,6 +161,8 @@ def run_case(name: str, city, rcfg: RadioConfig, dc: DroneConfig, jcfg: dict | N
         "baselines": _baselines(city, res),
         "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, 2),
     }
+    if compare_reroute:
+        out["reroute_both_ways"] = reroute_both_ways(city, corr, res, dc)
     print(json.dumps(out, indent=1, default=str), flush=True)
     return out
 
@@ -129,19 +171,29 @@ def main() -> None:
     """Run the benchmark cases."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--cases", default=",".join(CASES), help="comma-separated: " + ", ".join(CASES))
+    ap.add_argument(
+        "--compare-reroute",
+        action="store_true",
+        help="also time the re-routing entry point against a full plan_corridors",
+    )
     args = ap.parse_args()
+    cmp = args.compare_reroute
     cases = [c for c in args.cases.split(",") if c]
     if "helsinki" in cases:
         rc = RadioConfig(use_osm_sites=False, max_range_air_m=350.0)
         run_case(
-            "helsinki (no sites, 350 m aerial range)", load_city(progress=False), rc, DroneConfig()
+            "helsinki (no sites, 350 m aerial range)",
+            load_city(progress=False),
+            rc,
+            DroneConfig(),
+            compare_reroute=cmp,
         )
     if not LI.exists():
         log(f"{LI} absent: Liechtenstein and the mosaic skipped")
         return
     li = load_city(LI, progress=False) if {"liechtenstein", "mosaic"} & set(cases) else None
     if "liechtenstein" in cases:
-        run_case("liechtenstein", li, RadioConfig(), DroneConfig())
+        run_case("liechtenstein", li, RadioConfig(), DroneConfig(), compare_reroute=cmp)
     if "mosaic" in cases:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         from mosaic import mosaic_city
@@ -154,6 +206,7 @@ def main() -> None:
             RadioConfig(resolution_m=50.0),
             DroneConfig(resolution_m=30.0),
             {"max_candidates": 1000},
+            compare_reroute=cmp,
         )
 
 

@@ -1,6 +1,6 @@
 """Low-altitude airspace: no-fly zones, obstacles, SORA ground risk and drone corridors."""
 
-from planner.drones.corridors import plan_corridors
+from planner.drones.corridors import plan_corridors, reroute_corridors
 from planner.drones.outputs import write_outputs
 from planner.drones.result import (
     CORRIDOR_COLUMNS,
@@ -21,5 +21,6 @@ __all__ = [
     "CorridorResult",
     "DroneSummary",
     "plan_corridors",
+    "reroute_corridors",
     "write_outputs",
 ]

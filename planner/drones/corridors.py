@@ -17,16 +17,21 @@ from planner.drones.hubs import auto_hub_spacing, placed_hubs, site_hubs
 from planner.drones.metrics import geometric_checks, metric_inputs
 from planner.drones.network import weighting
 from planner.drones.pairs import connect_hubs, corridor_table
-from planner.drones.result import CorridorResult, certificate_summary, corridor_summary
+from planner.drones.result import (
+    CorridorInputs,
+    CorridorResult,
+    certificate_summary,
+    corridor_summary,
+)
 from planner.drones.risk import ground_risk_model
 from planner.drones.streets import route_streets
 from planner.drones.trunk import trunk_network
-from planner.errors import ConfigError
+from planner.errors import AnalysisError, ConfigError
 
 if TYPE_CHECKING:
     from planner.city import City
 
-__all__ = ["drone_config", "plan_corridors"]
+__all__ = ["corridor_inputs", "drone_config", "plan_corridors", "reroute_corridors"]
 
 
 def drone_config(config: DroneConfig | dict | None) -> DroneConfig:
@@ -66,15 +71,92 @@ def plan_corridors(
     Returns
     -------
     CorridorResult
-        No-fly zones, obstacles, hubs, corridors (risk-aware), trunk network, rasters and
-        a ``summary`` for ``summary.json["drones"]``.
+        No-fly zones, obstacles, hubs, corridors (risk-aware), trunk network, rasters,
+        a ``summary`` for ``summary.json["drones"]`` and the run's ``inputs``.
     """
-    cfg = drone_config(config)
-    household = city.people_per_household
+    return _routed(city, corridor_inputs(city, drone_config(config)), air_penalty)
+
+
+def corridor_inputs(city: City, cfg: DroneConfig) -> CorridorInputs:
+    """Build what the corridors are routed over: rules, airspace, ground risk and hubs.
+
+    Parameters
+    ----------
+    city : City
+        The loaded city.
+    cfg : DroneConfig
+        The validated drones configuration.
+
+    Returns
+    -------
+    CorridorInputs
+    """
     rules = flight_rules(cfg)
     space = restricted_airspace(city, cfg, rules, city_grid(city, cfg.resolution_m))
-    people = ground_risk_model(city, cfg, people_per_household=household)
-    hubs = site_hubs(city, cfg, space, people)
+    people = ground_risk_model(city, cfg, people_per_household=city.people_per_household)
+    return CorridorInputs(
+        config=cfg,
+        rules=rules,
+        space=space,
+        people=people,
+        hubs=site_hubs(city, cfg, space, people),
+        metrics=metric_inputs(city, cfg, rules, space, people),
+        spacing=None if cfg.hubs else auto_hub_spacing(city, cfg),
+    )
+
+
+def reroute_corridors(
+    city: City,
+    previous: CorridorResult,
+    air_penalty: np.ndarray | None,
+    budget_weights: list[float] | None = None,
+) -> CorridorResult:
+    """Route a planned run's corridors again with a routing penalty, reusing its inputs.
+
+    The airspace, ground-risk model and hubs of ``previous`` are reused; only the routing,
+    the corridor metrics, checks, trunk and summary are computed again. The result is the
+    one :func:`plan_corridors` gives for the same city, config (with ``budget_weights``)
+    and ``air_penalty``.
+
+    Parameters
+    ----------
+    city : City
+        The city ``previous`` was planned for.
+    previous : CorridorResult
+        A :func:`plan_corridors` result (its ``inputs``).
+    air_penalty : numpy.ndarray, optional
+        Extra routing risk per cell of the drone grid (see :func:`plan_corridors`).
+    budget_weights : list of float, optional
+        Replace the config's detour-budget weights (they only steer the routing).
+
+    Returns
+    -------
+    CorridorResult
+
+    Raises
+    ------
+    AnalysisError
+        When ``previous`` carries no ``inputs``.
+    """
+    inputs = previous.inputs
+    if inputs is None:
+        raise AnalysisError("drones: this corridor result keeps no inputs to re-route with")
+    if budget_weights is not None:
+        cfg = inputs.config.model_copy(update={"budget_weights": list(budget_weights)})
+        inputs = replace(inputs, config=cfg)
+    return _routed(city, inputs, air_penalty)
+
+
+def _routed(city: City, inputs: CorridorInputs, air_penalty: np.ndarray | None) -> CorridorResult:
+    """Route the hubs over ``inputs`` (plus ``air_penalty``) and measure the corridors."""
+    cfg, rules, space, people, hubs = (
+        inputs.config,
+        inputs.rules,
+        inputs.space,
+        inputs.people,
+        inputs.hubs,
+    )
+    household = city.people_per_household
     weights = weighting(cfg)
     routing = people
     if air_penalty is not None:
@@ -85,11 +167,11 @@ def plan_corridors(
         else route_streets(city, cfg, hubs, space, rules, routing, weights)
     )
     links = connect_hubs(network, cfg.od_pairs, weights.weight, space.nofly)
-    table = corridor_table(links, metric_inputs(city, cfg, rules, space, people), city.crs)
+    table = corridor_table(links, inputs.metrics, city.crs)
     checks = geometric_checks(table.corridors, space, cfg.corridor_width_m)
     trunk = trunk_network(links.paths, network.geometry, city.crs, cfg.corridor_width_m)
     placed = placed_hubs(network.hubs, network.routable, city.crs)
-    spacing = None if cfg.hubs else auto_hub_spacing(city, cfg)
+    spacing = inputs.spacing
     summary = corridor_summary(
         cfg=cfg,
         rules=rules,
@@ -123,4 +205,5 @@ def plan_corridors(
         transform=people.grid.transform,
         crs=city.crs,
         summary=summary,
+        inputs=inputs,
     )

@@ -14,8 +14,10 @@ from pyproj import CRS
 
 from planner.config.drones import DroneConfig
 from planner.drones.airspace import Airspace, FlightRules
-from planner.drones.metrics import CorridorChecks
+from planner.drones.hubs import HubSet
+from planner.drones.metrics import CorridorChecks, MetricInputs
 from planner.drones.network import Weighting
+from planner.drones.risk import GroundRisk
 
 __all__ = [
     "CORRIDOR_COLUMNS",
@@ -26,6 +28,7 @@ __all__ = [
     "AutoHubSummary",
     "BandSummary",
     "CertificateSummary",
+    "CorridorInputs",
     "CorridorResult",
     "DroneSummary",
     "HubSummary",
@@ -163,6 +166,24 @@ class DroneSummary(TypedDict):
 
 
 @dataclass
+class CorridorInputs:
+    """What a run's corridors are routed over and measured against, built once per run.
+
+    Carried on :class:`CorridorResult` so that
+    :func:`~planner.drones.corridors.reroute_corridors` routes again (another routing
+    penalty) without rebuilding the airspace, the ground-risk model or the hubs.
+    """
+
+    config: DroneConfig  #: the validated drones configuration of the run
+    rules: FlightRules  #: preset, band top, clearance, zone margin
+    space: Airspace  #: no-fly zones, obstacles, blocked mask
+    people: GroundRisk  #: density, iGRC and routing risk (without any air penalty)
+    hubs: HubSet  #: the hubs before routing
+    metrics: MetricInputs  #: what the corridors are measured against
+    spacing: float | None  #: automatic hub spacing (m; None with configured hubs)
+
+
+@dataclass
 class CorridorResult:
     """Everything :func:`~planner.drones.corridors.plan_corridors` computed."""
 
@@ -179,6 +200,8 @@ class CorridorResult:
     transform: Affine  #: transform of the three grids
     crs: CRS  #: the city CRS of every layer and grid
     summary: DroneSummary  #: ``summary.json["drones"]``
+    #: the run's airspace, risk model and hubs, for re-routing (None when not kept)
+    inputs: CorridorInputs | None = None
 
 
 def corridor_summary(

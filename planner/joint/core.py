@@ -256,7 +256,8 @@ def plan_joint(
     config : JointConfig or dict, optional
         The ``joint:`` section (defaults and sources in ``planner.config.joint.SOURCES``).
     drones : DroneConfig, optional
-        The corridors' config: needed to re-route them coverage-aware (skipped if None).
+        The corridors' config: needed to re-route them coverage-aware (skipped if None);
+        the re-routing reuses the corridors' own inputs (``corridors.inputs``, config included).
     radio_config : RadioConfig, optional
         Used when ``radio`` is None.
     work_dir : path, optional
@@ -315,7 +316,7 @@ def _reroute(city, drones, after: RadioCoverage, jcfg: JointConfig, corridors) -
     pct = model_pct(after)
     if drones is None or len(corridors.corridors) == 0 or pct >= 100.0:
         return None
-    return reroute_corridors(city, drones, after, jcfg, corridors.corridors, pct)
+    return reroute_corridors(city, after, jcfg, corridors, pct)
 
 
 def rerouted_better(rerouted: Rerouted, after: RadioCoverage) -> bool:

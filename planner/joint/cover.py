@@ -60,8 +60,7 @@ def _pairwise(cfg: RadioConfig, base: SitePowers, cand: SitePowers) -> sp.csr_ma
     for s in range(0, n, BLOCK):
         b = np.maximum(base.best, cand.best[s : s + BLOCK])
         t = base.total + cand.total[s : s + BLOCK]
-        cov = np.stack([coverage_of(cfg, b[i], t[i]) for i in range(b.shape[0])])
-        out.append(sp.csr_matrix(cov))
+        out.append(sp.csr_matrix(coverage_of(cfg, b, t)))
     if not out:
         return sp.csr_matrix((0, base.best.shape[-1]), dtype=bool)
     return sp.vstack(out, format="csr")

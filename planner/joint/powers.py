@@ -141,30 +141,34 @@ def _site_horizon(scene: RadioScene, site, cells_list: list[Cells]):
 
 
 def _site_cells(scene: RadioScene, site, secs, cells: Cells, band_index: np.ndarray, hz):
-    """``(best, total)`` of one site's sectors at ``cells``, shape ``(bands, cells)``."""
+    """``(best, total)`` of one site's sectors at ``cells``, shape ``(bands, cells)``.
+
+    Out of range the power is 0: the path loss, gains and powers are evaluated on the cells
+    in range only (every step is per cell, so their values are those of a full-array pass).
+    """
     cfg = scene.cfg
     h_ut = scene.heights[cells.level]
-    rng = _range(scene, cells)
     x0, y0, h_bs = float(site.geometry.x), float(site.geometry.y), float(site.height_m)
     dx = (cells.x - x0).astype(np.float32)
     dy = (cells.y - y0).astype(np.float32)
     d2d = np.hypot(dx, dy)
-    in_range = d2d <= rng
+    near = np.flatnonzero(d2d <= _range(scene, cells))
+    nb = len(scene.bands)
+    best = np.zeros((nb, d2d.size), np.float32)
+    total = np.zeros((nb, d2d.size), np.float32)
+    if near.size == 0:
+        return best, total
+    dx, dy, d2d = dx[near], dy[near], d2d[near]
     det = vis = None
-    if hz is not None and in_range.any():
-        # out of range the power is 0 whatever the path: those cells read no radial
-        slope = np.full(d2d.shape, -np.inf, np.float32)
-        slope[in_range] = max_obstacle_slope(
-            hz, dx[in_range], dy[in_range], abs(scene.surface_transform.a)
-        )
-        det = scene.det.ravel()[cells.flat]
+    if hz is not None:
+        slope = max_obstacle_slope(hz, dx, dy, abs(scene.surface_transform.a))
+        det = scene.det.ravel()[cells.flat[near]]
         vis = (np.float32(h_ut - h_bs) / np.maximum(d2d, 1e-3)) >= slope
     link = Link(dx, dy, d2d, h_bs, h_ut, str(site.scenario), distance_index(d2d))
     zen = np.degrees(np.arctan2(d2d, np.float32(h_ut - h_bs)))
     phi = np.degrees(np.arctan2(dx, dy))
-    nb = len(scene.bands)
-    best = np.zeros((nb, d2d.size), np.float32)
-    total = np.zeros((nb, d2d.size), np.float32)
+    b_near = np.zeros((nb, near.size), np.float32)
+    t_near = np.zeros((nb, near.size), np.float32)
     cache: dict[float, np.ndarray] = {}
     re_off = re_power_offset_db(cfg)
     for row, b in zip(secs.itertuples(), band_index, strict=True):
@@ -175,9 +179,9 @@ def _site_cells(scene: RadioScene, site, secs, cells: Cells, band_index: np.ndar
         g = sector_gain_dbi(ant, zen, phi - np.float32(row.azimuth_deg), af_table(ant))
         re_dbm = np.float32(float(row.tx_power_dbm) - re_off)
         p = np.exp((re_dbm + g - cache[fc]) * np.float32(math.log(10) / 10))
-        p *= in_range
-        total[b] += p
-        np.maximum(best[b], p, out=best[b])
+        t_near[b] += p
+        np.maximum(b_near[b], p, out=b_near[b])
+    best[:, near], total[:, near] = b_near, t_near
     return best, total
 
 
@@ -251,14 +255,15 @@ def site_powers_at(
 
 
 def coverage_of(cfg: RadioConfig, best: np.ndarray, total: np.ndarray) -> np.ndarray:
-    """Covered cells from per-band best and total power ``(bands, cells)``: RSRP and SINR rules.
+    """Covered cells from per-band best and total power ``(..., bands, cells)``: RSRP and SINR.
 
     The serving band is the one with the best RSRP; SINR counts every other sector on it,
     scaled by ``interference_load`` (as :mod:`planner.radio.coverage`; median, no margin).
+    Leading axes (e.g. a block of candidates) are evaluated together, cell by cell.
     """
-    b = np.argmax(best, axis=0)
-    bb = np.take_along_axis(best, b[None], axis=0)[0]
-    tt = np.take_along_axis(total, b[None], axis=0)[0]
+    b = np.argmax(best, axis=-2)[..., None, :]
+    bb = np.take_along_axis(best, b, axis=-2)[..., 0, :]
+    tt = np.take_along_axis(total, b, axis=-2)[..., 0, :]
     noise = 10 ** (noise_dbm_per_re(cfg) / 10)
     interf = cfg.interference_load * np.maximum(tt - bb, 0.0)
     has = bb > 0

@@ -8,9 +8,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from planner import drones
 from planner.config.drones import DroneConfig
 from planner.config.joint import JointConfig
-from planner.drones import CorridorResult, plan_corridors
+from planner.drones import CorridorResult
 from planner.drones.grid import city_grid
 from planner.joint.demand import corridor_level
 from planner.radio import RadioCoverage
@@ -126,10 +127,9 @@ def _over(table: gpd.GeoDataFrame, limit: float | None) -> int:
 
 def reroute_corridors(
     city,
-    dcfg: DroneConfig,
     radio: RadioCoverage,
     jcfg: JointConfig,
-    original: gpd.GeoDataFrame,
+    original: CorridorResult,
     original_pct: float,
 ) -> Rerouted:
     """Re-route the corridors preferring covered air; stricter while they are worse.
@@ -140,11 +140,16 @@ def reroute_corridors(
     re-routed network covers less than ``original_pct`` or, with ``max_uncovered_m`` set,
     some corridor's longest uncovered stretch exceeds it. The caller keeps the original
     corridors when the last attempt still covers less.
+
+    Each attempt is :func:`planner.drones.reroute_corridors` on ``original``: its airspace,
+    ground-risk model and hubs are reused (the same corridors as a full
+    ``plan_corridors`` with that penalty), and only the routing and metrics are redone.
     """
-    weight, level = jcfg.air_penalty_weight, penalty_level(radio, original)
-    cfg = reroute_config(dcfg, original)
+    weight, level = jcfg.air_penalty_weight, penalty_level(radio, original.corridors)
+    cfg = reroute_config(original.inputs.config, original.corridors)
     for attempt in range(1, 4):
-        res = plan_corridors(city, cfg, air_penalty=air_penalty(radio, city, cfg, weight, level))
+        pen = air_penalty(radio, city, cfg, weight, level)
+        res = drones.reroute_corridors(city, original, pen, budget_weights=cfg.budget_weights)
         table, net = corridor_cover(radio, res.corridors)
         over = _over(table, jcfg.max_uncovered_m)
         worse = (net.get("covered_pct") or 0.0) < original_pct - 1e-9

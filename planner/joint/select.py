@@ -151,8 +151,8 @@ def _best_addition(cfg: RadioConfig, model: CoverModel, chosen: list[int], cost:
     free = np.setdiff1d(np.arange(model.n), chosen)
     for k, d in enumerate(model.demands):
         need = d.target * d.total
-        now = exact_covered(cfg, model, chosen, k)
-        if float(d.cells.weight[now].sum()) >= need:
+        w_now = float(d.cells.weight[exact_covered(cfg, model, chosen, k)].sum())
+        if w_now >= need:
             continue
         base, cand = model.base[k], model.cand[k]
         idx = np.asarray(chosen, dtype=int)
@@ -160,12 +160,12 @@ def _best_addition(cfg: RadioConfig, model: CoverModel, chosen: list[int], cost:
         t0 = base.total[0] + (cand.total[idx].sum(axis=0) if idx.size else 0.0)
         for s in range(0, free.size, BLOCK):
             js = free[s : s + BLOCK]
-            b, t = np.maximum(b0, cand.best[js]), t0 + cand.total[js]
+            cov = coverage_of(cfg, np.maximum(b0, cand.best[js]), t0 + cand.total[js])
             for i, j in enumerate(js):
                 if not np.isfinite(cost[j]):
                     continue
-                w = float(d.cells.weight[coverage_of(cfg, b[i], t[i])].sum())
-                v = (w - float(d.cells.weight[now].sum())) / need / max(cost[j], 1e-9)
+                w = float(d.cells.weight[cov[i]].sum())
+                v = (w - w_now) / need / max(cost[j], 1e-9)
                 if v > best_v:
                     best_j, best_v = int(j), v
     return best_j

@@ -82,3 +82,57 @@ def test_write_outputs(joint, tmp_path):
     layers = {name for name, _ in pyogrio.list_layers(tmp_path / "sites.gpkg")}
     assert {"sites", "sectors", "backhaul", "corridors_before", "corridors_after"} <= layers
     assert np.isfinite(joint.sites["total_cost"]).all()
+
+
+def test_powers_in_range_equal_a_full_array_pass(joint):
+    """Oracle: the statistical model over every cell, out-of-range powers set to 0 after.
+
+    The powers are evaluated on each site's in-range cells only; with no blocking surface
+    (``det`` None) the per-cell formula is evaluated here over all cells instead.
+    """
+    import math
+
+    from planner.joint.powers import RadioScene, site_powers
+    from planner.radio.antenna import af_table, sector_gain_dbi
+    from planner.radio.coverage import Link, antenna_for, link_loss_db, re_power_offset_db
+
+    radio, cand = joint.radio_before, joint.costed.cand
+    cfg, cells = radio.config, joint.model.demands[0].cells
+    bands = np.unique(np.round(cand.sectors["frequency_ghz"].to_numpy(float), 4))
+    shape, h_ut = radio.covered.shape[1:], radio.heights_m[cells.level]
+    scene = RadioScene(cfg, radio.transform, shape, radio.heights_m, None, None, None, bands)
+    got = site_powers(scene, cand.sites, cand.sectors, cells)
+    rng = cfg.max_range_ground_m if h_ut <= 22.5 else cfg.max_range_air_m
+    some_out = False
+    for s, site in enumerate(cand.sites.itertuples()):
+        dx = (cells.x - site.geometry.x).astype(np.float32)
+        dy = (cells.y - site.geometry.y).astype(np.float32)
+        d2d = np.hypot(dx, dy)
+        link = Link(dx, dy, d2d, float(site.height_m), h_ut, str(site.scenario))
+        zen = np.degrees(np.arctan2(d2d, np.float32(h_ut - site.height_m)))
+        phi = np.degrees(np.arctan2(dx, dy))
+        best = np.zeros((len(bands), d2d.size), np.float32)
+        total = np.zeros_like(best)
+        for row in cand.sectors[cand.sectors["site"] == s].itertuples():
+            ant = antenna_for(row, cfg)
+            loss = link_loss_db(link, float(row.frequency_ghz), cfg, None, None)[0]
+            g = sector_gain_dbi(ant, zen, phi - np.float32(row.azimuth_deg), af_table(ant))
+            re = np.float32(float(row.tx_power_dbm) - re_power_offset_db(cfg))
+            p = np.exp((re + g - loss) * np.float32(math.log(10) / 10)) * (d2d <= rng)
+            b = np.searchsorted(bands, round(float(row.frequency_ghz), 4))
+            total[b] += p
+            best[b] = np.maximum(best[b], p)
+        assert np.array_equal(got.total[s], total) and np.array_equal(got.best[s], best)
+        some_out |= bool((d2d > rng).any() and (d2d <= rng).any())
+    assert some_out and got.best.any()
+
+
+def test_coverage_of_a_block_equals_one_candidate_at_a_time(joint):
+    from planner.joint.powers import coverage_of
+
+    cfg, cand = joint.radio_before.config, joint.model.cand[0]
+    base = joint.model.base[0]
+    best, total = np.maximum(base.best, cand.best), base.total + cand.total
+    block = coverage_of(cfg, best, total)
+    one = np.stack([coverage_of(cfg, best[i], total[i]) for i in range(best.shape[0])])
+    assert block.shape == one.shape and np.array_equal(block, one) and one.any()

@@ -79,13 +79,18 @@ def test_weight_escalates_while_worse_or_a_stretch_is_too_long(monkeypatch):
     from planner.config.joint import JointConfig
     from planner.joint import reroute
 
-    seen = []  # the penalty weight of each plan_corridors call
+    seen = []  # the penalty weight of each re-routing call
     pcts = {2.0: 80.0, 8.0: 85.0, 32.0: 95.0}  # network coverage (pct) at each weight
 
     class Res:
         corridors, summary = gpd.GeoDataFrame(), {}
 
-    def route(city, cfg, air_penalty):
+    class Original:
+        corridors = None
+        inputs = type("Inputs", (), {"config": None})()
+
+    def route(city, previous, air_penalty, budget_weights=None):
+        assert previous is original  # the first run's result is what is re-routed
         seen.append(air_penalty)
         return Res()
 
@@ -94,19 +99,20 @@ def test_weight_escalates_while_worse_or_a_stretch_is_too_long(monkeypatch):
         return gpd.GeoDataFrame({"longest_uncovered_m": [gap]}), {"covered_pct": pcts[seen[-1]]}
 
     monkeypatch.setattr(reroute, "penalty_level", lambda radio, c: 0)
-    monkeypatch.setattr(reroute, "reroute_config", lambda dcfg, c: dcfg)
+    monkeypatch.setattr(reroute, "reroute_config", lambda dcfg, c: DroneConfig())
     monkeypatch.setattr(reroute, "air_penalty", lambda radio, city, cfg, w, lvl: w)
-    monkeypatch.setattr(reroute, "plan_corridors", route)
+    monkeypatch.setattr(reroute.drones, "reroute_corridors", route)
     monkeypatch.setattr(reroute, "corridor_cover", cover)
 
     class Radio:
         heights_m = [120.0]
 
+    original = Original()
     # worse than the original 90 % until the third attempt
-    out = reroute.reroute_corridors(None, None, Radio(), JointConfig(), None, 90.0)
+    out = reroute.reroute_corridors(None, Radio(), JointConfig(), original, 90.0)
     assert seen == [2.0, 8.0, 32.0] and out.attempts == 3 and out.weight == 32.0
     # not worse than 50 %, but a 500 m stretch over the 200 m limit once
     seen.clear()
     cfg = JointConfig(max_uncovered_m=200)
-    out = reroute.reroute_corridors(None, None, Radio(), cfg, None, 50.0)
+    out = reroute.reroute_corridors(None, Radio(), cfg, original, 50.0)
     assert seen == [2.0, 8.0] and out.over_max_uncovered == 0 and out.attempts == 2
