@@ -196,6 +196,7 @@ def min_vertices(geoms: np.ndarray) -> int:
     Parameters
     ----------
     geoms : ndarray of shapely geometries
+        Geometries (any types).
 
     Returns
     -------

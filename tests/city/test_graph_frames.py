@@ -25,6 +25,4 @@ def test_graph_frames_equal_osmnx_with_and_without_edge_geometry():
     pd.testing.assert_frame_equal(nodes, ref_nodes, check_exact=True)
     pd.testing.assert_frame_equal(edges, ref_edges, check_exact=True)
     assert edges.loc[(11, 12, 0)].geometry.equals_exact(bent, 0)
-    assert edges.loc[(12, 13, 1)].geometry.equals_exact(
-        shapely.LineString([(100, 80), (0, 90)]), 0
-    )
+    assert edges.loc[(12, 13, 1)].geometry.equals_exact(shapely.LineString([(100, 80), (0, 90)]), 0)
