@@ -196,6 +196,10 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
+#: ``pandas.api.types.infer_dtype`` kinds of object columns holding only str (and missing).
+_STRINGS = ("string", "empty")
+
+
 def _gpkg_ready(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Make a frame writable to GeoPackage: WGS84, scalar columns, no mixed object types."""
     out = gdf.to_crs(4326)
@@ -203,7 +207,9 @@ def _gpkg_ready(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         if col == out.geometry.name:
             continue
         series = out[col]
-        if series.dtype == object or str(series.dtype).startswith("string"):
+        if series.dtype == object and pd.api.types.infer_dtype(series) in _STRINGS:
+            out[col] = series.astype("string")  # what _scalar gives, without a Python call each
+        elif series.dtype == object or str(series.dtype).startswith("string"):
             out[col] = series.map(_scalar).astype("string")
         elif str(series.dtype) == "boolean":
             out[col] = series.astype("Int8")

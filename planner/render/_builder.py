@@ -254,10 +254,11 @@ class LayerBuilder:
         if self._within_budget(gdf):
             return gdf, False
         cell = AGGREGATE_CELL_M
-        agg = grid_aggregate(gdf, cell, weight=weight, by=by)
+        pts = shapely.point_on_surface(gdf.geometry.to_numpy())
+        agg = grid_aggregate(gdf, cell, weight=weight, by=by, points=pts)
         while len(agg) > self.max_features:  # coarser cells until the budget holds
             cell *= 2
-            agg = grid_aggregate(gdf, cell, weight=weight, by=by)
+            agg = grid_aggregate(gdf, cell, weight=weight, by=by, points=pts)
         self.info["aggregated"][name] = (
             f"{len(gdf)} features aggregated to {len(agg)} cells of "
             f"{cell:g} m (over the {self.max_features} feature budget)"

@@ -16,6 +16,7 @@ __all__ = [
     "cell_keys",
     "grid_aggregate",
     "merge_lines_per_cell",
+    "min_vertices",
     "simplify_to_budget",
     "to_wgs84",
 ]
@@ -81,6 +82,7 @@ def grid_aggregate(
     cell_m: float = AGGREGATE_CELL_M,
     weight: str | None = None,
     by: str | None = None,
+    points: np.ndarray | None = None,
 ) -> gpd.GeoDataFrame:
     """Aggregate features to square grid cells (by representative point), vectorised.
 
@@ -94,6 +96,9 @@ def grid_aggregate(
         Column summed per cell (e.g. ``premises``); the count of features is always kept.
     by : str, optional
         Category column: one row per (cell, category).
+    points : ndarray of shapely Points, optional
+        The features' representative points when already known (``point_on_surface``):
+        callers trying several cell sizes compute them once.
 
     Returns
     -------
@@ -102,7 +107,7 @@ def grid_aggregate(
     """
     if not gdf.crs or not gdf.crs.is_projected:
         raise ValueError("grid_aggregate needs a projected CRS (metres)")
-    pts = shapely.point_on_surface(gdf.geometry.to_numpy())
+    pts = shapely.point_on_surface(gdf.geometry.to_numpy()) if points is None else points
     df = cell_keys(pts, cell_m).assign(features=1)
     keys = ["ix", "iy"]
     if by is not None:
@@ -182,13 +187,38 @@ class Simplified(NamedTuple):
     tolerance_m: float
 
 
+def min_vertices(geoms: np.ndarray) -> int:
+    """Fewest vertices topology-preserving simplification can leave, at any tolerance.
+
+    Every line part keeps its two end points and every polygon its exterior ring (at least
+    4 coordinates, closed); points, and holes (counted as 0), stay as they are.
+
+    Parameters
+    ----------
+    geoms : ndarray of shapely geometries
+        Geometries (any types).
+
+    Returns
+    -------
+    int
+        A lower bound of ``get_num_coordinates(simplify(geoms, t, True)).sum()`` for every t.
+    """
+    parts = shapely.get_parts(geoms)
+    kind = shapely.get_type_id(parts)
+    n = shapely.get_num_coordinates(parts)
+    floor = np.select([kind == 1, kind == 2, kind == 3], [2, 4, 4], default=n)
+    return int(np.minimum(n, floor).sum())
+
+
 def simplify_to_budget(
     geoms: np.ndarray, start_m: float, max_vertices: int, max_tolerance_m: float
 ) -> Simplified:
     """Simplify projected geometries, doubling the tolerance, until they fit ``max_vertices``.
 
     Touching parts of MultiLineStrings are joined first. The tolerance starts at
-    ``max(start_m, 1)`` and stops at ``max_tolerance_m`` even when still over budget.
+    ``max(start_m, 1)`` and stops at ``max_tolerance_m`` even when still over budget. When
+    even that cannot fit (:func:`min_vertices` over budget), it goes straight to
+    ``max_tolerance_m``: the same result as the doubling, without the steps that cannot fit.
 
     Parameters
     ----------
@@ -210,6 +240,8 @@ def simplify_to_budget(
     geoms = geoms.copy()
     multi = shapely.get_type_id(geoms) == 5  # MultiLineString: join touching parts first
     geoms[multi] = shapely.line_merge(geoms[multi])
+    if min_vertices(geoms) > max_vertices:  # no tolerance fits: the doubling would end here
+        tol = max(tol, max_tolerance_m)
     while True:
         simple = shapely.simplify(geoms, tol, preserve_topology=True)
         m = int(shapely.get_num_coordinates(simple).sum())

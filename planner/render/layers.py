@@ -271,7 +271,7 @@ def add_city_layers(b: LayerBuilder, city: City, names: list[str] | None = None)
     names : list of str, optional
         Layers of :data:`LAYER_STYLE` to add (default: all).
     """
-    layers = city.layers()
+    layers = city.layers(names or list(LAYER_STYLE))
     for name in names or list(LAYER_STYLE):
         color, fields = LAYER_STYLE[name]
         gdf = layers.get(name)

@@ -311,6 +311,8 @@ def write_maps(
             meta[fname] = info
             written.append(path)
             log.info("%s: %.2f MB, %d layers", fname, info["size_mb"], len(info["layers"]))
+            for layer, how in info["aggregated"].items():
+                log.info("%s: %s: %s", fname, layer, how)
             bar.advance()
     meta_path = out_dir / "maps.json"
     meta_path.write_text(json.dumps(meta, indent=1, ensure_ascii=False), encoding="utf-8")
