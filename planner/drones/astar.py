@@ -17,7 +17,7 @@ __all__ = ["INFLATION", "Certificate", "SearchSpace", "astar_pair", "astar_route
 #: of equal length in favour of the ones that head for the target (without it A* expands
 #: every cell of the parallelogram of equal-length paths); a found path then costs at most
 #: ``INFLATION`` times the optimum (weighted A* with a consistent heuristic, no re-expansion).
-INFLATION = 1.0 + 1e-6
+INFLATION = 1.0 + 1e-12
 _SQRT2 = np.sqrt(2.0)
 #: ``SearchSpace.state`` of a blocked cell: above every search's stamps.
 _BLOCKED = np.iinfo(np.int32).max

@@ -118,7 +118,7 @@ class CertificateSummary(TypedDict):
     """How far each free-mode corridor may be from the full-resolution optimum.
 
     ``gap_bound`` is a proven bound on ``cost / optimum - 1`` at the corridor's risk weight:
-    0 for the exact router, ``1e-6`` for the A* router (its tie-breaking inflation);
+    0 for the exact router, ``1e-12`` for the A* router (its tie-breaking inflation);
     ``proven_optimal`` counts the corridors with a bound of at most ``1e-6``.
     """
 
