@@ -682,18 +682,38 @@ class Problem:
         return eids
 
     def local_search(self, eids: np.ndarray, deadline: float, max_rounds: int) -> np.ndarray:
-        """Alternate induced-subgraph MST and the two exchange modes until no gain."""
+        """Alternate induced-subgraph MST and the three exchanges until no gain.
+
+        Every stage is a deterministic function of the tree, so a stage known to leave the
+        current tree unchanged (``settled``) is skipped until another stage changes it:
+        the same result, without the confirming pass of the exact exchange after it has
+        just reached its fixed point (it stops only at one, or at the deadline).
+        """
+        settled: set[str] = set()
         for _ in range(max_rounds):
             before = self.cost(eids)
             tol = 1e-9 * max(1.0, before)
-            cand = self.induced_mst(eids)
-            if self.cost(cand) < before - tol:
-                eids = cand
+            if "induced" not in settled:
+                cand = self.induced_mst(eids)
+                if self.cost(cand) < before - tol:
+                    eids, settled = cand, set()
+                else:
+                    settled.add("induced")
             for mode in ("key", "tree"):
                 if time.perf_counter() > deadline:
                     return eids
-                eids = self.exchange(eids, mode)
-            eids = self.exchange_exact(eids, deadline)
+                if mode not in settled:
+                    new = self.exchange(eids, mode)
+                    if new is eids:
+                        settled.add(mode)
+                    else:
+                        eids, settled = new, set()
+            if "exact" not in settled:
+                new = self.exchange_exact(eids, deadline)
+                if new is not eids:
+                    eids, settled = new, set()
+                if time.perf_counter() <= deadline:  # it returns its fixed point
+                    settled.add("exact")
             if self.cost(eids) >= before - tol or time.perf_counter() > deadline:
                 break
         return eids
