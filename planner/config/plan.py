@@ -75,8 +75,9 @@ SOURCES: dict[str, str] = {
     ),
     "steiner_restart_max_terminals": (
         "2000: planner assumption from bench_plan.py; perturbed restarts paid on Monaco (474 "
-        "terminals) and Lauf (1,418), never on Liechtenstein's main component (3,854) or the "
-        "mosaics, where each costs a full local search (more than networkx Mehlhorn's time)"
+        "terminals) and Lauf (1,418; the first restart found all of the gain of 2 to 4), never on "
+        "Liechtenstein's main component (3,854) or the mosaics, where each costs a full local "
+        "search (more than networkx Mehlhorn's time)"
     ),
     "eu_check": "about 800 EUR per premise passed, urban EU (EU FTTH Council cost model)",
 }
@@ -133,7 +134,7 @@ class PlanConfig(BaseModel):
         False, description="give street components without fibre their own central office"
     )
     steiner_time_limit_s: float = Field(30.0, gt=0)
-    steiner_restarts: int = Field(2, ge=0)
+    steiner_restarts: int = Field(1, ge=0)
     steiner_restart_max_terminals: int = Field(
         2000, ge=0, description="restart only street components with at most this many terminals"
     )
