@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from types import SimpleNamespace
 
 import pytest
@@ -60,3 +61,11 @@ def test_drone_grid_refuses_over_budget(monkeypatch):
     _, shape = city_grid(city, 100.0)  # 12,000 cells fit
     assert shape == (300, 400)
     assert drone_step_bytes((10, 10), "exact") > drone_step_bytes((10, 10), "astar")
+
+
+def test_astar_estimate_counts_its_search_threads(monkeypatch):
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    one = drone_step_bytes((100, 100), "astar")
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _: set(range(8)), raising=False)
+    monkeypatch.setenv("OMP_NUM_THREADS", "8")
+    assert drone_step_bytes((100, 100), "astar") - one == pytest.approx(100 * 100 * 16 * 7)

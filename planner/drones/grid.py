@@ -12,6 +12,7 @@ from shapely.geometry.base import BaseGeometry
 
 from planner._memory import check_memory
 from planner._raster import Grid
+from planner.drones.astar import route_threads
 from planner.drones.lattice import router_method, xy_to_cell
 from planner.errors import ConfigError
 
@@ -21,16 +22,20 @@ if TYPE_CHECKING:
 __all__ = [
     "BYTES_PER_CELL",
     "city_grid",
+    "ASTAR_THREAD_BYTES",
     "drone_step_bytes",
     "raster_grid",
     "raster_values",
     "rasterize_mask",
 ]
 
-#: Peak bytes per lattice cell of the drone step, per free-mode router (measured: the exact
-#: router peaked at 16.5 GB on 28.5 M cells; the A* router at 0.2 kB per cell besides
-#: the city).
-BYTES_PER_CELL = {"astar": 200, "exact": 600}
+#: Peak bytes per lattice cell of the drone step, per free-mode router, besides the A*
+#: router's per-thread scratch (measured: the exact router peaked at 16.5 GB on 28.5 M cells;
+#: the A* router with 2 threads at 87-96 B per cell besides the city on the 3 x 1 and 3 x 3
+#: mosaics).
+BYTES_PER_CELL = {"astar": 120, "exact": 600}
+#: Scratch bytes per lattice cell and search thread of the A* router (g, predecessor, state).
+ASTAR_THREAD_BYTES = 16
 
 
 def raster_grid(bounds: tuple[float, float, float, float], resolution_m: float) -> Grid:
@@ -54,8 +59,15 @@ def raster_grid(bounds: tuple[float, float, float, float], resolution_m: float) 
 
 
 def drone_step_bytes(shape: tuple[int, int], method: str | None = None) -> float:
-    """Return the estimated peak bytes of the drone step on a grid of ``shape``."""
-    return float(shape[0]) * shape[1] * BYTES_PER_CELL[router_method(method)]
+    """Return the estimated peak bytes of the drone step on a grid of ``shape``.
+
+    The A* router's scratch grows with its threads (:func:`~planner.drones.astar.route_threads`).
+    """
+    method = router_method(method)
+    per_cell = BYTES_PER_CELL[method]
+    if method == "astar":
+        per_cell += ASTAR_THREAD_BYTES * route_threads()
+    return float(shape[0]) * shape[1] * per_cell
 
 
 def city_grid(city: City, resolution_m: float) -> Grid:
