@@ -214,7 +214,7 @@ def step_drones(ctx: RunContext) -> None:
     choice = choose_run_preset(ctx.config, ctx.city)
     cfg = ctx.config.drones.model_copy(update={"preset": choice.preset})
     try:
-        result = plan_corridors(ctx.city, cfg)
+        result = plan_corridors(ctx.city, cfg, progress=ctx.progress)
     except AnalysisError as exc:
         # e.g. the cn rules' 3 km around every helipad close a whole city centre: the
         # other analyses still report, and the drones section says why nothing could fly

@@ -1,17 +1,27 @@
-"""Free-mode routing: A* on the 8-connected risk lattice (numba), one search per hub pair."""
+"""Free-mode routing: A* on the 8-connected risk lattice (numba), one search per hub and weight."""
 
 from __future__ import annotations
 
 import os
+import queue
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 from numba import njit
+from tqdm.auto import tqdm
 
 from planner.drones.lattice import Routes
 
-__all__ = ["INFLATION", "Certificate", "SearchSpace", "astar_pair", "astar_routes", "route_threads"]
+__all__ = [
+    "INFLATION",
+    "Certificate",
+    "SearchSpace",
+    "astar_pair",
+    "astar_paths",
+    "astar_routes",
+    "route_threads",
+]
 
 #: The heuristic is multiplied by this factor. It breaks the ties among the many lattice paths
 #: of equal length in favour of the ones that head for the target (without it A* expands
@@ -126,13 +136,50 @@ def _push(keys, nodes, size, key, node):
 
 
 @njit(cache=True, nogil=True)
-def _search(risk, blocked, ncp, res, w, src, dst, hfac, g, pred, state, run):
-    """Search from ``src`` to ``dst`` on the padded lattice: ``(cost, expanded)`` (inf: none).
+def _octile_min(r, c, trs, tcs, nl, step):
+    """Octile distance × ``step`` from ``(r, c)`` to the nearest of the first ``nl`` targets."""
+    h = np.inf
+    for q in range(nl):
+        dy, dx = abs(r - trs[q]), abs(c - tcs[q])
+        x = step * (max(dx, dy) + (_SQRT2 - 1.0) * min(dx, dy))
+        if x < h:
+            h = x
+    return h
 
-    Edge cost ``length × (1 + w × (r_u + r_v) / 2)``; a diagonal step only past two free
-    cells. Heuristic: octile length × ``hfac`` (consistent) × ``INFLATION``. ``state`` holds
-    ``2 × run`` for an open cell, ``2 × run + 1`` for an expanded one and ``_BLOCKED`` for a
-    blocked one, so one test skips both.
+
+@njit(cache=True, nogil=True)
+def _settle(u, gu, live, trs, tcs, order, found, nl):
+    """Give ``gu`` to each of the first ``nl`` targets at cell ``u`` and move it past them.
+
+    ``live``, ``trs``, ``tcs``, ``order`` and ``found`` hold each target's cell, row,
+    column, index in the caller's list and cost; returns the targets left to reach.
+    """
+    q = 0
+    while q < nl:
+        if live[q] != u:
+            q += 1
+            continue
+        nl -= 1
+        found[q] = gu
+        live[q], live[nl] = live[nl], live[q]
+        trs[q], trs[nl] = trs[nl], trs[q]
+        tcs[q], tcs[nl] = tcs[nl], tcs[q]
+        order[q], order[nl] = order[nl], order[q]
+        found[q], found[nl] = found[nl], found[q]
+    return nl
+
+
+@njit(cache=True, nogil=True)
+def _search(risk, blocked, ncp, res, w, src, dsts, hfac, g, pred, state, run, costs):
+    """Search from ``src`` until every cell of ``dsts`` is expanded; returns cells expanded.
+
+    Writes each target's cost into ``costs`` (inf: unreachable). Edge cost ``length × (1 +
+    w × (r_u + r_v) / 2)``; a diagonal step only past two free cells. Heuristic: octile
+    length to the nearest target not yet reached × ``hfac`` (consistent) × ``INFLATION``.
+    It only grows as targets are reached, so a popped cell whose key is below its current
+    one goes back into the heap (a cell's ``g`` is exact when it is expanded under any
+    consistent heuristic). ``state`` holds ``2 × run`` for an open cell, ``2 × run + 1`` for
+    an expanded one and ``_BLOCKED`` for a blocked one, so one test skips both.
     """
     drs = np.array([-1, -1, -1, 0, 0, 1, 1, 1])
     dcs = np.array([-1, 0, 1, -1, 1, -1, 0, 1])
@@ -140,22 +187,36 @@ def _search(risk, blocked, ncp, res, w, src, dst, hfac, g, pred, state, run):
     lens = np.array([_SQRT2, 1.0, _SQRT2, 1.0, 1.0, _SQRT2, 1.0, _SQRT2]) * res
     keys = np.empty(1 << 12, dtype=np.float64)
     nodes = np.empty(1 << 12, dtype=np.int64)
-    tr, tc = dst // ncp, dst % ncp
+    order = np.arange(dsts.size)
+    live, trs, tcs = dsts.copy(), dsts // ncp, dsts % ncp
+    found = np.full(dsts.size, np.inf)
+    nl = dsts.size
     step = res * hfac * INFLATION
     opened, closed = 2 * run, 2 * run + 1
     state[src], g[src], pred[src] = opened, 0.0, -1
     keys[0], nodes[0] = 0.0, src
-    size, expanded = 1, 0
+    size, expanded, settled = 1, 0, 0
     while size > 0:
+        key = keys[0]
         u = _pop(keys, nodes, size)
         size -= 1
         if state[u] == closed:
             continue  # a stale entry of an expanded cell
         gu = g[u]
-        if u == dst:
-            return gu, expanded
+        if settled:  # targets were reached since the push: the key may have grown
+            ur = u // ncp
+            f = gu + _octile_min(ur, u - ur * ncp, trs, tcs, nl, step)
+            if f > key:
+                _push(keys, nodes, size, f, u)
+                size += 1
+                continue
         state[u] = closed
         expanded += 1
+        left = _settle(u, gu, live, trs, tcs, order, found, nl)
+        if left < nl:
+            settled, nl = 1, left
+            if nl == 0:
+                break
         ru = risk[u]
         ur = u // ncp
         uc = u - ur * ncp
@@ -174,11 +235,11 @@ def _search(risk, blocked, ncp, res, w, src, dst, hfac, g, pred, state, run):
             if size == keys.size:
                 keys = np.concatenate((keys, np.empty(size, dtype=np.float64)))
                 nodes = np.concatenate((nodes, np.empty(size, dtype=np.int64)))
-            dy, dx = abs(ur + drs[k] - tr), abs(uc + dcs[k] - tc)
-            h = step * (max(dx, dy) + (_SQRT2 - 1.0) * min(dx, dy))
+            h = _octile_min(ur + drs[k], uc + dcs[k], trs, tcs, nl, step)
             _push(keys, nodes, size, gv + h, v)
             size += 1
-    return np.inf, expanded
+    costs[order] = found
+    return expanded
 
 
 @njit(cache=True, nogil=True)
@@ -194,6 +255,52 @@ def _walk(pred, dst):
         out[i] = v
         v = pred[v]
     return out
+
+
+def astar_paths(
+    space: SearchSpace, src: int, dsts: np.ndarray, w: float
+) -> list[tuple[float, np.ndarray | None]]:
+    """Return the least-cost lattice paths from ``src`` to each of ``dsts``, in one search.
+
+    Parameters
+    ----------
+    space : SearchSpace
+        The lattice and one thread's scratch arrays.
+    src : int
+        Flat grid cell (unpadded) of the source.
+    dsts : numpy.ndarray
+        Flat grid cells (unpadded) of the targets.
+    w : float
+        Risk weight: edge cost ``length × (1 + w × (r_u + r_v) / 2)``.
+
+    Returns
+    -------
+    list of (float, numpy.ndarray or None)
+        Per target: the cost (at most ``INFLATION`` times the optimum; inf when unreachable)
+        and the path's flat cells from ``src`` to it (None when unreachable).
+    """
+    cells = space.padded(np.concatenate([[src], np.asarray(dsts, dtype=np.int64)]))
+    costs = np.empty(len(cells) - 1)
+    space.run += 1
+    _search(
+        space.risk,
+        space.blocked,
+        space.ncp,
+        space.resolution_m,
+        float(w),
+        int(cells[0]),
+        cells[1:],
+        1.0 + float(w) * space.rmin,
+        space.g,
+        space.pred,
+        space.state,
+        space.run,
+        costs,
+    )
+    return [
+        (float(c), space.unpadded(_walk(space.pred, int(t))) if np.isfinite(c) else None)
+        for c, t in zip(costs, cells[1:], strict=True)
+    ]
 
 
 def astar_pair(space: SearchSpace, src: int, dst: int, w: float) -> tuple[float, np.ndarray | None]:
@@ -214,25 +321,7 @@ def astar_pair(space: SearchSpace, src: int, dst: int, w: float) -> tuple[float,
         The cost (at most ``INFLATION`` times the optimum; inf when unreachable) and the
         path's flat cells from ``src`` to ``dst``.
     """
-    s, t = space.padded(np.array([src, dst]))
-    space.run += 1
-    cost, _ = _search(
-        space.risk,
-        space.blocked,
-        space.ncp,
-        space.resolution_m,
-        float(w),
-        int(s),
-        int(t),
-        1.0 + float(w) * space.rmin,
-        space.g,
-        space.pred,
-        space.state,
-        space.run,
-    )
-    if not np.isfinite(cost):
-        return float(cost), None
-    return float(cost), space.unpadded(_walk(space.pred, int(t)))
+    return astar_paths(space, src, np.array([dst]), w)[0]
 
 
 def route_threads() -> int:
@@ -248,8 +337,12 @@ def astar_routes(
     labels: np.ndarray,
     weights: list[float],
     threads: int | None = None,
+    progress: bool = False,
 ) -> tuple[dict[float, Routes], Certificate]:
-    """Routes between all hub pairs at each risk weight, one A* search per pair and weight.
+    """Routes between all hub pairs at each risk weight, one A* search per hub and weight.
+
+    Hub ``i``'s search runs until it has reached every later hub of its component
+    (:func:`astar_paths`), so the searches towards several hubs share their cells.
 
     Parameters
     ----------
@@ -265,6 +358,8 @@ def astar_routes(
     threads : int, optional
         Searches run in this many threads (default :func:`route_threads`); the result does
         not depend on it.
+    progress : bool
+        Show a progress bar over the searches.
 
     Returns
     -------
@@ -274,34 +369,52 @@ def astar_routes(
     """
     hubs = np.asarray(hubs, dtype=np.int64)
     k = len(hubs)
-    lab = labels[hubs]
-    tasks = [
-        (w, i, j)
-        for w in weights
-        for i in range(k)
-        for j in range(i + 1, k)
-        if lab[i] > 0 and lab[i] == lab[j]
-    ]
+    tasks = _tasks(labels[hubs], weights)
     n = max(1, min(threads or route_threads(), len(tasks)))
-    spaces = [space] + [space.scratch() for _ in range(n - 1)]
+    free = queue.SimpleQueue()
+    for sp in [space] + [space.scratch() for _ in range(n - 1)]:
+        free.put(sp)
+    bar = tqdm(
+        total=len(tasks), desc="drone routes", unit="search", leave=False, disable=not progress
+    )
 
-    def run(part: int) -> list:
-        sp = spaces[part]
-        return [astar_pair(sp, hubs[i], hubs[j], w) for w, i, j in tasks[part::n]]
+    def run(task: tuple[float, int, list[int]]) -> list:
+        w, i, js = task
+        sp = free.get()
+        try:
+            return astar_paths(sp, hubs[i], hubs[js], w)
+        finally:
+            free.put(sp)
+            bar.update(1)
 
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        parts = list(pool.map(run, range(n)))
-    out = {}
-    for w in weights:
-        cost = np.full((k, k), np.inf)
-        cost[np.diag_indices(k)] = 0.0
-        out[w] = Routes(hubs, cost, {})
+    with bar, ThreadPoolExecutor(max_workers=n) as pool:
+        found = list(pool.map(run, tasks))
+    out = {w: Routes(hubs, _no_routes(k), {}) for w in weights}
     cert = Certificate()
-    for part, found in enumerate(parts):
-        for (w, i, j), (c, path) in zip(tasks[part::n], found, strict=True):
+    for (w, i, js), paths in zip(tasks, found, strict=True):
+        for j, (c, path) in zip(js, paths, strict=True):
             if path is None:
                 continue
             out[w].cost[i, j] = out[w].cost[j, i] = c
             out[w].paths[(i, j)] = path
             cert.gaps[(w, i, j)] = INFLATION - 1.0
     return out, cert
+
+
+def _tasks(lab: np.ndarray, weights: list[float]) -> list[tuple[float, int, list[int]]]:
+    """Return ``(weight, hub, later hubs of its component)``, the likely longest first."""
+    k = len(lab)
+    tasks = []
+    for w in sorted(weights, reverse=True):
+        for i in range(k):
+            js = [j for j in range(i + 1, k) if lab[i] > 0 and lab[j] == lab[i]]
+            if js:
+                tasks.append((w, i, js))
+    return tasks
+
+
+def _no_routes(k: int) -> np.ndarray:
+    """Return a ``k × k`` cost matrix with no routes yet: inf, zero on the diagonal."""
+    cost = np.full((k, k), np.inf)
+    cost[np.diag_indices(k)] = 0.0
+    return cost

@@ -54,6 +54,7 @@ def plan_corridors(
     city: City,
     config: DroneConfig | dict | None = None,
     air_penalty: np.ndarray | None = None,
+    progress: bool = False,
 ) -> CorridorResult:
     """Plan risk-aware drone corridors between hubs.
 
@@ -67,6 +68,8 @@ def plan_corridors(
         Extra routing risk per cell of the drone grid (same shape as ``CorridorResult.igrc``),
         e.g. the uncovered airspace times a weight (``planner.joint``). It is added to the
         risk used for ROUTING only; the reported ground risk is unchanged.
+    progress : bool
+        Show a progress bar over the route searches.
 
     Returns
     -------
@@ -74,7 +77,7 @@ def plan_corridors(
         No-fly zones, obstacles, hubs, corridors (risk-aware), trunk network, rasters,
         a ``summary`` for ``summary.json["drones"]`` and the run's ``inputs``.
     """
-    return _routed(city, corridor_inputs(city, drone_config(config)), air_penalty)
+    return _routed(city, corridor_inputs(city, drone_config(config)), air_penalty, progress)
 
 
 def corridor_inputs(city: City, cfg: DroneConfig) -> CorridorInputs:
@@ -110,6 +113,7 @@ def reroute_corridors(
     previous: CorridorResult,
     air_penalty: np.ndarray | None,
     budget_weights: list[float] | None = None,
+    progress: bool = False,
 ) -> CorridorResult:
     """Route a planned run's corridors again with a routing penalty, reusing its inputs.
 
@@ -128,6 +132,8 @@ def reroute_corridors(
         Extra routing risk per cell of the drone grid (see :func:`plan_corridors`).
     budget_weights : list of float, optional
         Replace the config's detour-budget weights (they only steer the routing).
+    progress : bool
+        Show a progress bar over the route searches.
 
     Returns
     -------
@@ -144,10 +150,12 @@ def reroute_corridors(
     if budget_weights is not None:
         cfg = inputs.config.model_copy(update={"budget_weights": list(budget_weights)})
         inputs = replace(inputs, config=cfg)
-    return _routed(city, inputs, air_penalty)
+    return _routed(city, inputs, air_penalty, progress)
 
 
-def _routed(city: City, inputs: CorridorInputs, air_penalty: np.ndarray | None) -> CorridorResult:
+def _routed(
+    city: City, inputs: CorridorInputs, air_penalty: np.ndarray | None, progress: bool = False
+) -> CorridorResult:
     """Route the hubs over ``inputs`` (plus ``air_penalty``) and measure the corridors."""
     cfg, rules, space, people, hubs = (
         inputs.config,
@@ -162,7 +170,7 @@ def _routed(city: City, inputs: CorridorInputs, air_penalty: np.ndarray | None) 
     if air_penalty is not None:
         routing = replace(people, risk=people.risk + np.asarray(air_penalty, people.risk.dtype))
     network = (
-        route_free(hubs, routing, space.blocked, weights, cfg.budget_weights)
+        route_free(hubs, routing, space.blocked, weights, cfg.budget_weights, progress)
         if cfg.mode == "free"
         else route_streets(city, cfg, hubs, space, rules, routing, weights)
     )

@@ -83,6 +83,7 @@ def route_free(
     blocked: np.ndarray,
     weights: Weighting,
     budget_weights: list[float],
+    progress: bool = False,
 ) -> Network:
     """Route every hub pair over the 8-connected lattice of free cells.
 
@@ -98,6 +99,8 @@ def route_free(
         A fixed risk weight, or a detour budget chosen among ``budget_weights``.
     budget_weights : sequence of float
         Candidate risk weights of budget mode.
+    progress : bool
+        Show a progress bar over the route searches.
 
     Returns
     -------
@@ -108,7 +111,7 @@ def route_free(
     transform, shape = people.grid
     wanted = [weights.tiebreak]
     wanted += list(budget_weights) if weights.budget is not None else [weights.weight]
-    free = free_router(people, blocked, nodes, wanted)
+    free = free_router(people, blocked, nodes, wanted, progress=progress)
     router = free.route
     short = router(weights.tiebreak)
     pair_w = None
@@ -147,6 +150,7 @@ def free_router(
     nodes: np.ndarray,
     weights: list[float],
     method: str | None = None,
+    progress: bool = False,
 ) -> FreeRouter:
     """Return the router of one risk weight and the graph whose components tell enclosed hubs.
 
@@ -164,6 +168,8 @@ def free_router(
         ``astar`` (one A* search per pair and weight, :mod:`planner.drones.astar`) or
         ``exact`` (one full-lattice Dijkstra per hub); default from the
         ``PLANNER_DRONE_ROUTER`` environment variable, else ``astar``.
+    progress : bool
+        Show a progress bar over the A* searches.
     """
     method = router_method(method)
     res = people.grid.resolution
@@ -179,7 +185,8 @@ def free_router(
 
     def router(w: float) -> Routes:
         if w not in done:
-            routes, found = astar_routes(space, nodes, labels, sorted({w, *weights} - set(done)))
+            todo = sorted({w, *weights} - set(done))
+            routes, found = astar_routes(space, nodes, labels, todo, progress=progress)
             done.update(routes)
             cert.gaps.update(found.gaps)
             log.info("A* routing: %d pairs, gap bound %.3g", cert.pairs, cert.max_gap)

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from scipy import ndimage
 from scipy.sparse import csgraph
 
-from planner.drones.astar import INFLATION, SearchSpace, astar_pair, astar_routes
+from planner.drones.astar import INFLATION, SearchSpace, astar_pair, astar_paths, astar_routes
 from planner.drones.lattice import (
     component_graph,
     lattice_lengths,
@@ -79,6 +79,39 @@ def test_astar_cost_is_the_exact_optimum(seed, nr, nc, walls, w):
     _check_path(path, src, dst, blocked, nc)
     length, rk = path_measures([path], risk, 10.0)
     assert cost == pytest.approx(length[0] + w * rk[0], rel=1e-9)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    nr=st.integers(2, 40),
+    nc=st.integers(2, 40),
+    walls=st.integers(0, 4),
+    targets=st.integers(1, 6),
+    w=st.sampled_from([1e-6, 0.3, 10.0]),
+)
+def test_one_search_to_several_targets_finds_every_optimum(seed, nr, nc, walls, targets, w):
+    risk, blocked = _raster(seed, nr, nc, walls)
+    free = np.flatnonzero(~blocked.ravel())
+    if len(free) < 2:
+        return
+    rng = np.random.default_rng(seed + 1)
+    src = int(rng.choice(free))
+    dsts = rng.choice(free, targets)  # repeats and the source itself allowed
+    g = reweight(lattice_lengths(risk.shape, blocked, 10.0), risk, w)
+    opt = csgraph.dijkstra(g, indices=[src])[0, dsts]
+    space = SearchSpace(risk, blocked, 10.0)
+    got = astar_paths(space, src, dsts, w)
+    for o, dst, (cost, path) in zip(opt, dsts, got, strict=True):
+        if not np.isfinite(o):
+            assert path is None and not np.isfinite(cost)
+            continue
+        assert o * (1 - 1e-12) <= cost <= o * INFLATION * (1 + 1e-12)
+        _check_path(path, src, dst, blocked, nc)
+        length, rk = path_measures([path], risk, 10.0)
+        assert cost == pytest.approx(length[0] + w * rk[0], rel=1e-9, abs=1e-9)
+    again = astar_paths(space, src, dsts, w)  # the scratch arrays are reused, never cleared
+    assert [c for c, _ in again] == [c for c, _ in got]
 
 
 @pytest.mark.parametrize("threads", [1, 2, 3])
