@@ -7,7 +7,13 @@ from numba import njit
 
 __all__ = [
     "chain_labels",
-    "kruskal", "paint_tree", "painted_windows", "prune_leaves", "subtree_sizes",
+    "kruskal",
+    "paint_tree",
+    "painted_windows",
+    "preorder",
+    "prune_leaves",
+    "subtree_sizes",
+    "voronoi",
     "walk",
 ]
 
@@ -285,3 +291,130 @@ def chain_labels(a: np.ndarray, b: np.ndarray, internal: np.ndarray) -> tuple[np
                 count += 1
             labels[v] = labels[r]
     return labels, count
+
+
+@njit(cache=True, nogil=True)
+def voronoi(
+    indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, sources: np.ndarray, limit: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Multi-source Dijkstra (binary heap): distance, predecessor and nearest source per node.
+
+    Parameters
+    ----------
+    indptr, indices, data : numpy.ndarray
+        CSR arrays of the (symmetric) non-negative graph.
+    sources : numpy.ndarray
+        Source nodes (distance 0, their own source).
+    limit : float
+        Nodes farther than this stay unreached.
+
+    Returns
+    -------
+    dist, pred, src : numpy.ndarray
+        As ``scipy.sparse.csgraph.dijkstra(min_only=True, return_predecessors=True)``:
+        ``inf`` and ``-9999`` for nodes not reached; a node's predecessor and source are
+        set by the first strict improvement of its distance.
+    """
+    n = indptr.size - 1
+    dist = np.full(n, np.inf)
+    pred = np.full(n, -9999, dtype=np.int64)
+    src = np.full(n, -9999, dtype=np.int64)
+    cap = indices.size + sources.size + 1
+    keys = np.empty(cap)
+    nodes = np.empty(cap, dtype=np.int64)
+    size = 0
+    for s in sources:
+        if dist[s] > 0.0:
+            dist[s] = 0.0
+            src[s] = s
+            size = _heap_push(keys, nodes, size, 0.0, s)
+    done = np.zeros(n, dtype=np.bool_)
+    while size:
+        d, x = keys[0], nodes[0]
+        size = _heap_pop(keys, nodes, size)
+        if done[x]:
+            continue
+        done[x] = True
+        for k in range(indptr[x], indptr[x + 1]):
+            y = indices[k]
+            nd = d + data[k]
+            if nd < dist[y] and nd <= limit and not done[y]:
+                dist[y] = nd
+                pred[y] = x
+                src[y] = src[x]
+                size = _heap_push(keys, nodes, size, nd, y)
+    return dist, pred, src
+
+
+@njit(cache=True, nogil=True)
+def _heap_push(keys: np.ndarray, nodes: np.ndarray, size: int, key: float, node: int) -> int:
+    """Add ``(key, node)`` to the binary min-heap of ``size`` entries; return the new size."""
+    i = size
+    while i > 0:
+        p = (i - 1) >> 1
+        if keys[p] <= key:
+            break
+        keys[i], nodes[i] = keys[p], nodes[p]
+        i = p
+    keys[i], nodes[i] = key, node
+    return size + 1
+
+
+@njit(cache=True, nogil=True)
+def _heap_pop(keys: np.ndarray, nodes: np.ndarray, size: int) -> int:
+    """Remove the root of the binary min-heap of ``size`` entries; return the new size."""
+    size -= 1
+    key, node, i = keys[size], nodes[size], 0
+    while True:
+        c = 2 * i + 1
+        if c >= size:
+            break
+        if c + 1 < size and keys[c + 1] < keys[c]:
+            c += 1
+        if key <= keys[c]:
+            break
+        keys[i], nodes[i] = keys[c], nodes[c]
+        i = c
+    keys[i], nodes[i] = key, node
+    return size
+
+
+@njit(cache=True, nogil=True)
+def preorder(indptr: np.ndarray, nbr: np.ndarray, root: int) -> tuple[np.ndarray, np.ndarray]:
+    """Depth-first preorder of the tree reachable from ``root`` and each node's parent.
+
+    Parameters
+    ----------
+    indptr, nbr : numpy.ndarray
+        Adjacency lists (CSR) of the tree; a node's children are visited in list order.
+    root : int
+        Start node.
+
+    Returns
+    -------
+    order, parent : numpy.ndarray
+        Nodes in preorder; parent per node (-9999 for the root and unreached nodes).
+    """
+    n = indptr.size - 1
+    seen = np.zeros(n, dtype=np.bool_)
+    order = np.empty(n, dtype=np.int64)
+    parent = np.full(n, -9999, dtype=np.int64)
+    stack = np.empty(n, dtype=np.int64)
+    nxt = indptr[:-1].copy()
+    seen[root] = True
+    order[0], stack[0] = root, root
+    k, top = 1, 1
+    while top:
+        x = stack[top - 1]
+        while nxt[x] < indptr[x + 1] and seen[nbr[nxt[x]]]:
+            nxt[x] += 1
+        if nxt[x] == indptr[x + 1]:
+            top -= 1
+            continue
+        y = nbr[nxt[x]]
+        seen[y] = True
+        parent[y] = x
+        order[k], stack[top] = y, y
+        k += 1
+        top += 1
+    return order[:k], parent

@@ -11,7 +11,6 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import (
     connected_components,
-    depth_first_order,
     dijkstra,
 )
 
@@ -22,8 +21,10 @@ from planner.steiner._kernels import (
     kruskal,
     paint_tree,
     painted_windows,
+    preorder,
     prune_leaves,
     subtree_sizes,
+    voronoi,
     walk,
 )
 
@@ -242,6 +243,17 @@ class Problem:
         _, comp = connected_components(self.A, directed=False)
         return np.flatnonzero(comp[self.eu] == comp[self.terms[0]])
 
+    def voronoi(
+        self, sources: np.ndarray, limit: float = np.inf
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Distance, predecessor and nearest source per node from ``sources`` (up to ``limit``).
+
+        The compiled multi-source Dijkstra (:func:`planner.steiner._kernels.voronoi`); same
+        outputs as scipy's ``dijkstra(min_only=True)`` without its per-call validation.
+        """
+        A = self.A
+        return voronoi(A.indptr, A.indices, A.data, np.asarray(sources, dtype=np.int64), limit)
+
     def distinct(self, eids: np.ndarray) -> np.ndarray:
         """Sorted distinct edge ids (``np.unique`` through a mask: faster for these sizes)."""
         mask = np.zeros(self.m, dtype=bool)
@@ -296,9 +308,7 @@ class Problem:
     def mehlhorn(self) -> np.ndarray:
         """Mehlhorn's 2-approximation: Voronoi regions -> terminal MST -> expand paths."""
         terms = self.terms
-        dist, pred, src = dijkstra(
-            self.A, directed=True, indices=terms, min_only=True, return_predecessors=True
-        )
+        dist, pred, src = self.voronoi(terms)
         su, sv = src[self.eu], src[self.ev]
         bnd = np.flatnonzero((su >= 0) & (sv >= 0) & (su != sv))
         d = dist[self.eu[bnd]] + self.ew[bnd] + dist[self.ev[bnd]]
@@ -374,9 +384,7 @@ class Problem:
         """
         eids, order, pre = kp.eids, kp.order, kp.pre
         edge_pos, pid, pcost = kp.edge_pos, kp.pid, kp.pcost
-        dist, _, src = dijkstra(
-            self.A, directed=True, indices=order, min_only=True, return_predecessors=True
-        )
+        dist, _, src = self.voronoi(order)
         tmask = np.zeros(self.m, dtype=bool)
         tmask[eids] = True
         su, sv = src[self.eu], src[self.ev]
@@ -405,9 +413,7 @@ class Problem:
         fewer paths. ``paint`` is aligned with ``kp.eids``; a key path is vertical in the
         rooted tree, so its edges sorted by child position are in path order.
         """
-        keep = painted_windows(
-            flagged, kp.by_path, kp.starts, kp.edge_pos, paint, self.ew[kp.eids]
-        )
+        keep = painted_windows(flagged, kp.by_path, kp.starts, kp.edge_pos, paint, self.ew[kp.eids])
         return flagged[keep]
 
     def key_nodes(self, eids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -421,13 +427,27 @@ class Problem:
         in_tree[self.terms] = True
         return in_tree, in_tree & (self.term_mask | (deg >= 3))
 
+    def _preorder(self, eids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """DFS preorder of the tree ``eids`` from the first terminal, and parents.
+
+        The order of scipy's ``depth_first_order(directed=False)`` on the matrix of the
+        edges ``(eu, ev)``, ``eu < ev``: a node's larger neighbours first, then its smaller
+        ones, each ascending.
+        """
+        tu, tv = self.eu[eids], self.ev[eids]
+        rows, cols = np.concatenate([tu, tv]), np.concatenate([tv, tu])
+        later = np.repeat(np.array([0, 1], dtype=np.int8), eids.size)  # smaller ones later
+        nbr = cols[np.lexsort((cols, later, rows))]
+        indptr = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=self.n), out=indptr[1:])
+        return preorder(indptr, nbr, int(self.terms[0]))
+
     def _key_path_tree(self, eids: np.ndarray) -> _KeyPathTree:
         """Root the tree at the first terminal and index its key paths (see _KeyPathTree)."""
         n = self.n
         in_tree, key = self.key_nodes(eids)
         pid, pcost, pa, pb = self.segments(eids, in_tree & ~key)
-        M = sp.csr_matrix((np.ones(eids.size), (self.eu[eids], self.ev[eids])), shape=(n, n))
-        order, parent = depth_first_order(M, int(self.terms[0]), directed=False)
+        order, parent = self._preorder(eids)
         pre = np.full(n, -1, dtype=np.int64)
         pre[order] = np.arange(order.size)
         par = pre[parent[order[1:]]]
@@ -468,9 +488,7 @@ class Problem:
             keep[lo:hi] = False
             keep[inner] = False
             srcs = order[keep]
-        dist, pred, _ = dijkstra(
-            self.A, directed=True, indices=srcs, min_only=True, return_predecessors=True, limit=c
-        )
+        dist, pred, _ = self.voronoi(srcs, limit=c)
         reached = np.flatnonzero(dist < c - 1e-9 * max(1.0, c))
         q = pre[reached]
         if sub_small:  # targets: tree nodes outside the subtree and off P
@@ -561,9 +579,7 @@ class Problem:
         tw = self.ew[eids]
         in_tree, key = self.key_nodes(eids)
         sources = np.flatnonzero(key if mode == "key" else in_tree)
-        dist, pred, src = dijkstra(
-            self.A, directed=True, indices=sources, min_only=True, return_predecessors=True
-        )
+        dist, pred, src = self.voronoi(sources)
         su, sv = src[self.eu], src[self.ev]
         bnd = np.flatnonzero((su >= 0) & (sv >= 0) & (su != sv))
         d = dist[self.eu[bnd]] + self.ew[bnd] + dist[self.ev[bnd]]
@@ -587,7 +603,11 @@ class Problem:
         first = np.ones(lo.size, dtype=bool)
         first[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
         lo, hi, sc, kind, ref = lo[first], hi[first], sc[first], kind[first], ref[first]
-        knodes, inv = np.unique(np.concatenate([lo, hi]), return_inverse=True)
+        ends = np.concatenate([lo, hi])
+        used = np.zeros(self.n, dtype=bool)
+        used[ends] = True
+        knodes = np.flatnonzero(used)  # np.unique(ends, return_inverse=True), via a mask
+        inv = (np.cumsum(used) - 1)[ends]
         ca, cb = inv[: lo.size], inv[lo.size :]
         order = np.argsort(sc, kind="stable")
         sel = order[kruskal(ca, cb, order, knodes.size)]  # MST of the contracted graph, pruned
@@ -725,15 +745,16 @@ class Problem:
         """Build the output tree with the chosen original edges' attributes."""
         G, w = self.G, self.weight
         T = nx.Graph()
-        for e in np.unique(eids):
-            o = int(self.orig[e])
+        edges = []
+        for o in self.orig[self.distinct(eids)].tolist():
             if o < 0:
                 continue  # super-root edge
             u, v, key, data = self.raw[o]
             attrs = dict(data)
             if key is not None:
                 attrs["key"] = key
-            T.add_edge(u, v, **attrs)
+            edges.append((u, v, attrs))
+        T.add_edges_from(edges)
         for i in self.terms:
             if i != self.super_root:
                 T.add_node(self.labels[i])
