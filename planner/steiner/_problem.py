@@ -11,13 +11,22 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import (
     connected_components,
-    depth_first_order,
     dijkstra,
-    minimum_spanning_tree,
 )
 
 from planner._csgraph import cheapest_edges, symmetric_csr
 from planner.errors import AnalysisError
+from planner.steiner._kernels import (
+    chain_labels,
+    kruskal,
+    paint_tree,
+    painted_windows,
+    preorder,
+    prune_leaves,
+    subtree_sizes,
+    voronoi,
+    walk,
+)
 
 __all__ = ["NO_PRED", "Problem", "is_number", "tree_cost"]
 
@@ -92,7 +101,7 @@ class _KeyPathTree:
 
     ``pid``/``pcost``/``pa``/``pb``: key path of each tree edge, cost and end nodes of each
     path (:meth:`Problem.segments`); ``order``/``pre``: DFS preorder and each node's position
-    in it (-1 off the tree); ``par_l``: parent position of positions ``1..``; ``size``:
+    in it (-1 off the tree); ``par``: parent position of positions ``1..``; ``size``:
     subtree size per position; ``edge_pos``: position of each edge's child end; ``by_path``
     and ``starts``: tree edges grouped by key path (``by_path[starts[p]:starts[p + 1]]``).
     """
@@ -104,7 +113,7 @@ class _KeyPathTree:
     pb: np.ndarray
     order: np.ndarray
     pre: np.ndarray
-    par_l: list[int]
+    par: np.ndarray
     size: np.ndarray
     edge_pos: np.ndarray
     by_path: np.ndarray
@@ -234,10 +243,22 @@ class Problem:
         _, comp = connected_components(self.A, directed=False)
         return np.flatnonzero(comp[self.eu] == comp[self.terms[0]])
 
-    def eid_of(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Edge ids of node pairs ``(a[i], b[i])`` (which must be adjacent)."""
-        a = np.asarray(a, dtype=np.int64)  # scipy returns int32 predecessors: avoid overflow
-        return self.peid[np.searchsorted(self.pkeys, a * self.n + np.asarray(b, dtype=np.int64))]
+    def voronoi(
+        self, sources: np.ndarray, limit: float = np.inf
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Distance, predecessor and nearest source per node from ``sources`` (up to ``limit``).
+
+        The compiled multi-source Dijkstra (:func:`planner.steiner._kernels.voronoi`); same
+        outputs as scipy's ``dijkstra(min_only=True)`` without its per-call validation.
+        """
+        A = self.A
+        return voronoi(A.indptr, A.indices, A.data, np.asarray(sources, dtype=np.int64), limit)
+
+    def distinct(self, eids: np.ndarray) -> np.ndarray:
+        """Sorted distinct edge ids (``np.unique`` through a mask: faster for these sizes)."""
+        mask = np.zeros(self.m, dtype=bool)
+        mask[eids] = True
+        return np.flatnonzero(mask)
 
     def cost(self, eids: np.ndarray) -> float:
         """Total weight of a set of edge ids."""
@@ -245,52 +266,25 @@ class Problem:
 
     def walk(self, starts: np.ndarray, pred: np.ndarray) -> np.ndarray:
         """Edge ids on the predecessor chains from ``starts`` back to their sources."""
-        seen = np.zeros(self.n, dtype=bool)
-        out = []
-        cur = np.unique(starts)
-        while cur.size:
-            seen[cur] = True
-            p = pred[cur]
-            ok = p >= 0
-            cur, p = cur[ok], p[ok]
-            if not cur.size:
-                break
-            out.append(self.eid_of(cur, p))
-            p = np.unique(p)
-            cur = p[~seen[p]]
-        return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
+        return walk(np.asarray(starts, dtype=np.int64), pred, self.pkeys, self.peid)
 
     def mst(self, eids: np.ndarray) -> np.ndarray:
         """Minimum spanning forest of the subgraph made of edge ids ``eids``.
 
-        Edges are ranked (stable) and MST runs on ranks 1..k: scipy treats zero entries
-        as missing edges, and only the order of weights matters to an MST.
+        Kruskal on the edges sorted by weight (stable: ties keep edge-id order), so the
+        forest is the unique MST of that strict order (the one scipy's MST returns on the
+        weight ranks). Returned in that order.
         """
-        eids = np.unique(eids)
+        eids = self.distinct(eids)
         if eids.size == 0:
             return eids
-        ends, inv = np.unique(np.concatenate([self.eu[eids], self.ev[eids]]), return_inverse=True)
-        k = eids.size
-        order = np.argsort(self.ew[eids], kind="stable")
-        rank = np.empty(k, dtype=np.float64)
-        rank[order] = np.arange(1, k + 1)
-        M = sp.csr_matrix((rank, (inv[:k], inv[k:])), shape=(ends.size, ends.size))
-        F = minimum_spanning_tree(M)
-        return eids[order[F.data.astype(np.int64) - 1]]
+        eids = eids[np.argsort(self.ew[eids], kind="stable")]
+        return eids[kruskal(self.eu, self.ev, eids, self.n)]
 
     def prune(self, eids: np.ndarray) -> np.ndarray:
-        """Repeatedly drop edges that end in a non-terminal leaf."""
-        eids = np.unique(eids)
-        while eids.size:
-            deg = np.bincount(self.eu[eids], minlength=self.n) + np.bincount(
-                self.ev[eids], minlength=self.n
-            )
-            leaf = (deg == 1) & ~self.term_mask
-            bad = leaf[self.eu[eids]] | leaf[self.ev[eids]]
-            if not bad.any():
-                break
-            eids = eids[~bad]
-        return eids
+        """Repeatedly drop edges that end in a non-terminal leaf (sorted edge ids)."""
+        eids = self.distinct(eids)
+        return eids[prune_leaves(self.eu, self.ev, eids, self.term_mask)]
 
     def connects_all(self, eids: np.ndarray) -> bool:
         """Return True if the forest ``eids`` is one tree holding every terminal.
@@ -305,15 +299,16 @@ class Problem:
 
     def nodes_of(self, eids: np.ndarray) -> np.ndarray:
         """Sorted unique node indices touched by edges ``eids``."""
-        return np.unique(np.concatenate([self.eu[eids], self.ev[eids]]))
+        mask = np.zeros(self.n, dtype=bool)
+        mask[self.eu[eids]] = True
+        mask[self.ev[eids]] = True
+        return np.flatnonzero(mask)
 
     # ------------------------------------------------------------ construction
     def mehlhorn(self) -> np.ndarray:
         """Mehlhorn's 2-approximation: Voronoi regions -> terminal MST -> expand paths."""
         terms = self.terms
-        dist, pred, src = dijkstra(
-            self.A, directed=True, indices=terms, min_only=True, return_predecessors=True
-        )
+        dist, pred, src = self.voronoi(terms)
         su, sv = src[self.eu], src[self.ev]
         bnd = np.flatnonzero((su >= 0) & (sv >= 0) & (su != sv))
         d = dist[self.eu[bnd]] + self.ew[bnd] + dist[self.ev[bnd]]
@@ -324,13 +319,8 @@ class Problem:
         first[1:] = (a[1:] != a[:-1]) | (b[1:] != b[:-1])
         a, b, bnd, d = a[first], b[first], bnd[first], d[order][first]
         pos = np.searchsorted(terms, np.concatenate([a, b]))
-        k = a.size
         order = np.argsort(d, kind="stable")
-        rank = np.empty(k)
-        rank[order] = np.arange(1, k + 1)
-        M = sp.csr_matrix((rank, (pos[:k], pos[k:])), shape=(terms.size, terms.size))
-        F = minimum_spanning_tree(M)
-        chosen = bnd[order[F.data.astype(np.int64) - 1]]
+        chosen = bnd[order[kruskal(pos[: a.size], pos[a.size :], order, terms.size)]]
         starts = np.concatenate([self.eu[chosen], self.ev[chosen]])
         eids = np.concatenate([chosen, self.walk(starts, pred)])
         return self.prune(self.mst(eids))
@@ -360,18 +350,11 @@ class Problem:
 
         Returns per-edge segment id, per-segment cost and the two end nodes of each segment.
         """
-        n = self.n
         tu, tv, tw = self.eu[eids], self.ev[eids], self.ew[eids]
         iu, iv = internal[tu], internal[tv]
         both, direct = iu & iv, ~iu & ~iv
         # segments: chains of unmarked degree-2 nodes between marked nodes
-        M = sp.csr_matrix((np.ones(int(both.sum())), (tu[both], tv[both])), shape=(n, n))
-        _, lab = connected_components(M, directed=False)
-        int_nodes = np.flatnonzero(internal)
-        chain_ids, chain_of = np.unique(lab[int_nodes], return_inverse=True)
-        seg_of_node = np.full(n, -1, dtype=np.int64)
-        seg_of_node[int_nodes] = chain_of
-        nchain = chain_ids.size
+        seg_of_node, nchain = chain_labels(tu[both], tv[both], internal)
         pid = np.empty(eids.size, dtype=np.int64)
         inner = np.where(iu, tu, tv)
         pid[~direct] = seg_of_node[inner[~direct]]
@@ -399,11 +382,9 @@ class Problem:
         in increasing candidate cost (each edge painted once). Tree edges themselves are not
         candidates, so this is a (very effective) filter rather than a proof.
         """
-        eids, order, pre, par_l = kp.eids, kp.order, kp.pre, kp.par_l
+        eids, order, pre = kp.eids, kp.order, kp.pre
         edge_pos, pid, pcost = kp.edge_pos, kp.pid, kp.pcost
-        dist, _, src = dijkstra(
-            self.A, directed=True, indices=order, min_only=True, return_predecessors=True
-        )
+        dist, _, src = self.voronoi(order)
         tmask = np.zeros(self.m, dtype=bool)
         tmask[eids] = True
         su, sv = src[self.eu], src[self.ev]
@@ -412,38 +393,8 @@ class Problem:
         ok = d < pcost.max()
         bnd, d = bnd[ok], d[ok]
         srt = np.argsort(d, kind="stable")
-        ps = pre[su[bnd[srt]]].tolist()
-        pt = pre[sv[bnd[srt]]].tolist()
-        dd = d[srt].tolist()
-        ntree = order.size
-        par = [0] + par_l
-        dep = [0] * ntree
-        for i in range(1, ntree):
-            dep[i] = dep[par[i]] + 1
-        up = list(range(ntree))
-        paint = [np.inf] * ntree
-
-        def find(x: int) -> int:
-            r = x
-            while up[r] != r:
-                r = up[r]
-            while up[x] != r:
-                up[x], x = r, up[x]
-            return r
-
-        unpainted = ntree - 1
-        for a, b, c in zip(ps, pt, dd, strict=True):
-            u, v = find(a), find(b)
-            while u != v:
-                if dep[u] < dep[v]:
-                    u, v = v, u
-                paint[u] = c
-                up[u] = par[u]
-                unpainted -= 1
-                u = find(u)
-            if not unpainted:
-                break
-        paint_e = np.asarray(paint)[edge_pos]
+        paint = paint_tree(pre[su[bnd[srt]]], pre[sv[bnd[srt]]], d[srt], kp.par)
+        paint_e = paint[edge_pos]
         cover = np.full(pcost.size, np.inf)
         np.minimum.at(cover, pid, paint_e)
         flagged = np.flatnonzero(cover < pcost - 1e-9 * np.maximum(1.0, pcost))
@@ -462,18 +413,8 @@ class Problem:
         fewer paths. ``paint`` is aligned with ``kp.eids``; a key path is vertical in the
         rooted tree, so its edges sorted by child position are in path order.
         """
-        w = self.ew[kp.eids]
-        keep = []
-        for p in flagged.tolist():
-            sl = kp.by_path[kp.starts[p] : kp.starts[p + 1]]
-            sl = sl[np.argsort(kp.edge_pos[sl], kind="stable")]
-            pw, cum = paint[sl], np.concatenate([[0.0], np.cumsum(w[sl])])
-            if any(
-                (np.maximum.accumulate(pw[i:]) < cum[i + 1 :] - cum[i]).any()
-                for i in range(sl.size)
-            ):
-                keep.append(p)
-        return np.asarray(keep, dtype=np.int64)
+        keep = painted_windows(flagged, kp.by_path, kp.starts, kp.edge_pos, paint, self.ew[kp.eids])
+        return flagged[keep]
 
     def key_nodes(self, eids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Nodes of the tree ``eids`` (terminals included) and its key nodes among them.
@@ -486,19 +427,30 @@ class Problem:
         in_tree[self.terms] = True
         return in_tree, in_tree & (self.term_mask | (deg >= 3))
 
+    def _preorder(self, eids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """DFS preorder of the tree ``eids`` from the first terminal, and parents.
+
+        The order of scipy's ``depth_first_order(directed=False)`` on the matrix of the
+        edges ``(eu, ev)``, ``eu < ev``: a node's larger neighbours first, then its smaller
+        ones, each ascending.
+        """
+        tu, tv = self.eu[eids], self.ev[eids]
+        rows, cols = np.concatenate([tu, tv]), np.concatenate([tv, tu])
+        later = np.repeat(np.array([0, 1], dtype=np.int8), eids.size)  # smaller ones later
+        nbr = cols[np.lexsort((cols, later, rows))]
+        indptr = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows, minlength=self.n), out=indptr[1:])
+        return preorder(indptr, nbr, int(self.terms[0]))
+
     def _key_path_tree(self, eids: np.ndarray) -> _KeyPathTree:
         """Root the tree at the first terminal and index its key paths (see _KeyPathTree)."""
         n = self.n
         in_tree, key = self.key_nodes(eids)
         pid, pcost, pa, pb = self.segments(eids, in_tree & ~key)
-        M = sp.csr_matrix((np.ones(eids.size), (self.eu[eids], self.ev[eids])), shape=(n, n))
-        order, parent = depth_first_order(M, int(self.terms[0]), directed=False)
+        order, parent = self._preorder(eids)
         pre = np.full(n, -1, dtype=np.int64)
         pre[order] = np.arange(order.size)
-        size_l = [1] * order.size
-        par_l = pre[parent[order[1:]]].tolist()
-        for i in range(order.size - 1, 0, -1):
-            size_l[par_l[i - 1]] += size_l[i]
+        par = pre[parent[order[1:]]]
         by_path = np.argsort(pid, kind="stable")
         return _KeyPathTree(
             eids=eids,
@@ -508,8 +460,8 @@ class Problem:
             pb=pb,
             order=order,
             pre=pre,
-            par_l=par_l,
-            size=np.asarray(size_l),
+            par=par,
+            size=subtree_sizes(par),
             edge_pos=np.maximum(pre[self.eu[eids]], pre[self.ev[eids]]),
             by_path=by_path,
             starts=np.searchsorted(pid[by_path], np.arange(pcost.size + 1)),
@@ -536,14 +488,13 @@ class Problem:
             keep[lo:hi] = False
             keep[inner] = False
             srcs = order[keep]
-        dist, pred, _ = dijkstra(
-            self.A, directed=True, indices=srcs, min_only=True, return_predecessors=True, limit=c
-        )
+        dist, pred, _ = self.voronoi(srcs, limit=c)
         reached = np.flatnonzero(dist < c - 1e-9 * max(1.0, c))
         q = pre[reached]
         if sub_small:  # targets: tree nodes outside the subtree and off P
-            ok = (q >= 0) & ((q < lo) | (q >= hi))
-            ok[ok] = ~np.isin(q[ok], inner)
+            off = np.ones(ntree + 1, dtype=bool)  # position -1 (off the tree) maps to the end
+            off[inner] = False
+            ok = (q >= 0) & ((q < lo) | (q >= hi)) & off[q]
         else:  # targets: the subtree
             ok = (q >= lo) & (q < hi)
         if not ok.any():
@@ -566,9 +517,12 @@ class Problem:
             if time.perf_counter() > deadline:
                 break
             pe = kp.eids[kp.by_path[kp.starts[p] : kp.starts[p + 1]]]
-            if not np.isin(pe, eids).all():
+            mask = np.zeros(self.m, dtype=bool)
+            mask[eids] = True
+            if not mask[pe].all():
                 continue
-            rest = eids[~np.isin(eids, pe)]
+            mask[pe] = False
+            rest = np.flatnonzero(mask)
             new = self.prune(self.mst(np.concatenate([rest, path])))
             old = self.cost(eids)
             if self.cost(new) < old - 1e-9 * max(1.0, old) and self.connects_all(new):
@@ -625,9 +579,7 @@ class Problem:
         tw = self.ew[eids]
         in_tree, key = self.key_nodes(eids)
         sources = np.flatnonzero(key if mode == "key" else in_tree)
-        dist, pred, src = dijkstra(
-            self.A, directed=True, indices=sources, min_only=True, return_predecessors=True
-        )
+        dist, pred, src = self.voronoi(sources)
         su, sv = src[self.eu], src[self.ev]
         bnd = np.flatnonzero((su >= 0) & (sv >= 0) & (su != sv))
         d = dist[self.eu[bnd]] + self.ew[bnd] + dist[self.ev[bnd]]
@@ -651,23 +603,15 @@ class Problem:
         first = np.ones(lo.size, dtype=bool)
         first[1:] = (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])
         lo, hi, sc, kind, ref = lo[first], hi[first], sc[first], kind[first], ref[first]
-        knodes, inv = np.unique(np.concatenate([lo, hi]), return_inverse=True)
-        k = lo.size
+        ends = np.concatenate([lo, hi])
+        used = np.zeros(self.n, dtype=bool)
+        used[ends] = True
+        knodes = np.flatnonzero(used)  # np.unique(ends, return_inverse=True), via a mask
+        inv = (np.cumsum(used) - 1)[ends]
+        ca, cb = inv[: lo.size], inv[lo.size :]
         order = np.argsort(sc, kind="stable")
-        rank = np.empty(k)
-        rank[order] = np.arange(1, k + 1)
-        Mc = sp.csr_matrix((rank, (inv[:k], inv[k:])), shape=(knodes.size, knodes.size))
-        sel = order[minimum_spanning_tree(Mc).data.astype(np.int64) - 1]
-        tmask = self.term_mask[knodes]
-        while sel.size:  # prune the contracted tree
-            dg = np.bincount(inv[sel], minlength=knodes.size) + np.bincount(
-                inv[k + sel], minlength=knodes.size
-            )
-            leaf = (dg == 1) & ~tmask
-            bad = leaf[inv[sel]] | leaf[inv[k + sel]]
-            if not bad.any():
-                break
-            sel = sel[~bad]
+        sel = order[kruskal(ca, cb, order, knodes.size)]  # MST of the contracted graph, pruned
+        sel = sel[prune_leaves(ca, cb, sel, self.term_mask[knodes])]
         old = float(tw.sum())
         tol = 1e-9 * max(1.0, old)
         if sc[sel].sum() >= old - tol:
@@ -801,15 +745,16 @@ class Problem:
         """Build the output tree with the chosen original edges' attributes."""
         G, w = self.G, self.weight
         T = nx.Graph()
-        for e in np.unique(eids):
-            o = int(self.orig[e])
+        edges = []
+        for o in self.orig[self.distinct(eids)].tolist():
             if o < 0:
                 continue  # super-root edge
             u, v, key, data = self.raw[o]
             attrs = dict(data)
             if key is not None:
                 attrs["key"] = key
-            T.add_edge(u, v, **attrs)
+            edges.append((u, v, attrs))
+        T.add_edges_from(edges)
         for i in self.terms:
             if i != self.super_root:
                 T.add_node(self.labels[i])
