@@ -7,12 +7,10 @@ import time
 from pathlib import Path
 
 import geopandas as gpd
+import networkx as nx
 import numpy as np
-import osmnx as ox
-import pandas as pd
 import shapely
 from pyproj import CRS
-from shapely import MultiPoint
 
 from planner._progress import steps
 from planner.city.buildings import estimate_buildings
@@ -155,9 +153,7 @@ def _build_city(config: CityConfig, progress: bool = True) -> City:
         )
         bar.advance()
         landuse = landuse_layer(features, major_roads(G, MAJOR_ROAD_TYPES))
-        nodes = ox.graph_to_gdfs(G, edges=False)
-        hull_pts = pd.concat([nodes.geometry, buildings.geometry.centroid])
-        boundary = MultiPoint(list(hull_pts.values)).convex_hull
+        boundary = _hull(G, buildings)
         bar.advance()
     city = City(
         name=config.name,
@@ -223,6 +219,13 @@ def _polygonal(geom):
     if not polys:
         return None
     return shapely.union_all(polys)
+
+
+def _hull(G: nx.MultiDiGraph, buildings: gpd.GeoDataFrame) -> shapely.Geometry:
+    """Convex hull of the street nodes and the building centroids (the city's boundary)."""
+    nodes = shapely.points([(d["x"], d["y"]) for d in G.nodes.values()])
+    points = np.concatenate([nodes, buildings.geometry.centroid.to_numpy()])
+    return shapely.multipoints(points).convex_hull
 
 
 def _choose_crs(config: CityConfig, raw: RawOSM) -> CRS:

@@ -196,9 +196,7 @@ def check_pbf(path: Path) -> None:
 def _expand_tags(gdf: gpd.GeoDataFrame, keys: list[str]) -> gpd.GeoDataFrame:
     """Lift wanted keys out of pyrosm's JSON ``tags`` column into columns."""
     if "tags" in gdf.columns:
-        parsed = gdf["tags"].map(lambda s: json.loads(s) if isinstance(s, str) else (s or {}))
-        for key in keys:
-            extra = parsed.map(lambda d, k=key: d.get(k) if isinstance(d, dict) else None)
+        for key, extra in _tag_columns(gdf["tags"], keys).items():
             if key in gdf.columns:
                 gdf[key] = gdf[key].where(gdf[key].notna(), extra)
             elif extra.notna().any():
@@ -207,6 +205,22 @@ def _expand_tags(gdf: gpd.GeoDataFrame, keys: list[str]) -> gpd.GeoDataFrame:
         if key not in gdf.columns:
             gdf[key] = None
     return gdf
+
+
+def _tag_columns(tags: pd.Series, keys: list[str]) -> dict[str, pd.Series]:
+    """Each key's value in the JSON ``tags`` strings (None where absent), one pass over the rows.
+
+    The same Series as mapping every row's parsed tags to ``.get(key)`` (object dtype), but
+    each row's dict is visited once, for the wanted keys it holds.
+    """
+    wanted = set(keys)
+    values = {key: np.full(len(tags), None, dtype=object) for key in keys}
+    for i, s in enumerate(tags.tolist()):
+        d = json.loads(s) if isinstance(s, str) else (s or {})
+        if isinstance(d, dict):
+            for key in wanted.intersection(d):
+                values[key][i] = d[key]
+    return {key: pd.Series(values[key], index=tags.index) for key in keys}
 
 
 def _normalise(gdf: gpd.GeoDataFrame | None, keys: list[str]) -> gpd.GeoDataFrame:

@@ -9,9 +9,11 @@ import networkx as nx
 import numpy as np
 import osmnx as ox
 import pandas as pd
+import shapely
 from pyproj import CRS
 from shapely import get_coordinates
 
+from planner.city.model import graph_frames
 from planner.city.simplify import simplified_gdfs
 from planner.config.buildings import DEFAULT_HIGHWAY_TYPES
 from planner.errors import EmptyAreaError
@@ -62,10 +64,8 @@ def graph_from_segments(
     tables = simplified_gdfs(nodes, edges, attrs) if method == "vectorised" else None
     if tables is None:
         G = ox.simplify_graph(_raw_graph(nodes, edges))
-        G = ox.project_graph(G, to_crs=crs)
-    else:
-        G = _projected(*tables, crs)
-    return finish_graph(G)
+        return finish_graph(ox.project_graph(G, to_crs=crs))
+    return _finished(*tables, crs)
 
 
 def _segment_tables(segments: gpd.GeoDataFrame) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
@@ -110,19 +110,65 @@ def _raw_graph(nodes: pd.DataFrame, edges: pd.DataFrame) -> nx.MultiDiGraph:
     return G
 
 
-def _projected(
+def _finished(
     gdf_nodes: gpd.GeoDataFrame, gdf_edges: gpd.GeoDataFrame, crs: CRS
 ) -> nx.MultiDiGraph:
-    """:func:`osmnx.project_graph` of the simplified graph given by its node and edge tables."""
+    """Build the projected, finished graph of the simplified node and edge tables at once.
+
+    The very graph (node, edge and predecessor order, attribute order, values and types)
+    that :func:`osmnx.convert.graph_from_gdfs` of the tables projected to ``crs`` (as
+    :func:`osmnx.project_graph` projects) then :func:`finish_graph` give, without building
+    the intermediate graphs: ``graph_from_gdfs`` adds the edges in table order, so a node's
+    place is its first appearance as an edge end, and the graph lists a node's edges by
+    the first appearance of their head, then key.
+    """
     nodes = gdf_nodes.to_crs(crs)
-    nodes["x"] = nodes["geometry"].x
-    nodes["y"] = nodes["geometry"].y
-    edges = gdf_edges.to_crs(nodes.crs)
-    G = ox.convert.graph_from_gdfs(
-        nodes, edges, graph_attrs={"crs": "epsg:4326", "simplified": True}
+    edges = gdf_edges.to_crs(crs)
+    pos = pd.Series(np.arange(len(nodes)), index=nodes.index)
+    x, y = nodes.geometry.x.to_numpy(), nodes.geometry.y.to_numpy()
+    u, v, k = (edges.index.get_level_values(i).to_numpy() for i in range(3))
+    order = pd.unique(np.column_stack([u, v]).ravel())
+    rank = pd.Series(np.arange(len(order)), index=order)
+    pair = pd.DataFrame({"u": u, "v": v}).groupby(["u", "v"], sort=False).ngroup().to_numpy()
+    sequence = np.lexsort((np.arange(len(u)), pair, rank[u].to_numpy()))
+    records = _edge_records(edges, (x, y), (pos[u].to_numpy(), pos[v].to_numpy()))
+    at = pos[order].to_numpy()
+    ids, heads, keys = u.tolist(), v.tolist(), k.tolist()
+    xs, ys = x[at].tolist(), y[at].tolist()
+    G = rebuilt(
+        {"crs": nodes.crs, "simplified": True},
+        ((n, {"x": xs[i], "y": ys[i]}) for i, n in enumerate(order.tolist())),
+        ((ids[i], heads[i], keys[i], records[i]) for i in sequence.tolist()),
     )
-    G.graph["crs"] = nodes.crs
+    nx.set_node_attributes(G, ox.stats.count_streets_per_node(G), name="street_count")
     return G
+
+
+def _edge_records(edges: gpd.GeoDataFrame, xy: tuple, ends: tuple) -> list[dict]:
+    """Each edge's finished attribute dict, in table order (see :func:`finish_graph`).
+
+    Null values are left out as :func:`osmnx.convert.graph_from_gdfs` leaves them out; a
+    missing geometry is the straight segment between the end nodes.
+    """
+    columns = edges.columns.to_list()
+    present = edges.notna().to_numpy()
+    records = [
+        {c: val for c, val, ok in zip(columns, row, keep, strict=True) if ok}
+        for row, keep in zip(edges.to_numpy(), present, strict=True)
+    ]
+    missing = [i for i, rec in enumerate(records) if "geometry" not in rec]
+    (x, y), (a, b) = xy, ends
+    if missing:
+        at = np.array(missing, dtype=np.int64)
+        ax, ay, bx, by = x[a[at]], y[a[at]], x[b[at]], y[b[at]]
+        lines = shapely.linestrings(np.stack([np.stack([ax, ay], 1), np.stack([bx, by], 1)], 1))
+        for i, line in zip(missing, lines, strict=True):
+            records[i]["geometry"] = line
+    lengths = shapely.length([rec["geometry"] for rec in records]).tolist()
+    for rec, length in zip(records, lengths, strict=True):
+        _tidy(rec)
+        rec["length"] = length
+    return records
 
 
 def _hashable(value: object) -> object:
@@ -157,16 +203,21 @@ def finish_graph(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
     for u, v, data in G.edges(data=True):
         if "geometry" not in data:
             data["geometry"] = LineString([(xs[u], ys[u]), (xs[v], ys[v])])
-        for key, value in data.items():
-            if isinstance(value, list):
-                data[key] = canonical_value(value)
-        hw = data.get("highway")
-        if isinstance(hw, list):
-            data["highway"] = main_highway(hw)
+        _tidy(data)
         data["length"] = float(data["geometry"].length)
     G.remove_nodes_from(list(nx.isolates(G)))
     nx.set_node_attributes(G, ox.stats.count_streets_per_node(G), name="street_count")
     return rebuilt(G.graph, G.nodes(data=True), G.edges(keys=True, data=True))
+
+
+def _tidy(data: dict) -> None:
+    """Put list tag values in a fixed order and make ``highway`` scalar, in place."""
+    for key, value in data.items():
+        if isinstance(value, list):
+            data[key] = canonical_value(value)
+    hw = data.get("highway")
+    if isinstance(hw, list):
+        data["highway"] = main_highway(hw)
 
 
 def rebuilt(graph: dict, nodes: Iterable, edges: Iterable) -> nx.MultiDiGraph:
@@ -205,7 +256,7 @@ def main_highway(values: list) -> str:
 
 def major_roads(G: nx.MultiDiGraph, classes: list[str]) -> gpd.GeoDataFrame:
     """Return the graph edges whose ``highway`` class is in ``classes`` (one row per street)."""
-    edges = ox.graph_to_gdfs(G, nodes=False)
+    edges = graph_frames(G)[1]
     edges = edges[edges["highway"].isin(classes)].reset_index()
     edges = edges[edges["u"] < edges["v"]]
     out = edges[["highway", "geometry"]].copy()

@@ -44,7 +44,8 @@ def feature_collection(frame: gpd.GeoDataFrame) -> dict:
     if len(cols):
         values = frame[cols].astype(object)
         values[pd.isna(frame[cols]).values] = None
-        rows = [dict(zip(cols, row, strict=True)) for row in values.values]
+        names = cols.tolist()  # iterating a str Index goes element by element through pandas
+        rows = [dict(zip(names, row, strict=True)) for row in values.values]
     else:
         rows = [{} for _ in range(len(frame))]
     shapes = _geometries(geoms)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
+from collections import OrderedDict
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -18,6 +20,10 @@ __all__ = ["MAX_RASTER_PX", "RISK_CMAP", "raster_png"]
 MAX_RASTER_PX = 1200
 #: Matplotlib colormap of the ground-risk overlay (image and legend ramp alike).
 RISK_CMAP = "YlOrRd"
+#: Overlays kept by :func:`raster_png` (the combined map shows the same grids as the
+#: radio and airspace maps; each is warped and PNG-encoded once).
+_CACHE_SIZE = 16
+_cache: OrderedDict[tuple, tuple] = OrderedDict()
 
 
 def _warp_to_mercator(
@@ -102,10 +108,37 @@ def raster_png(
     Returns
     -------
     (data_uri, [[south, west], [north, east]], (vmin, vmax))
+
+    Notes
+    -----
+    The last few overlays are kept, keyed by a hash of the grid and the arguments: a grid
+    shown on several maps is warped and encoded once.
     """
+    src = np.ascontiguousarray(array, dtype="float64")
+    digest = hashlib.blake2b(src.tobytes(), digest_size=16).hexdigest()
+    key = (digest, src.shape, tuple(transform), str(crs), nodata, cmap, vmin, vmax, max_px)
+    if key not in _cache:
+        _cache[key] = _overlay(src, transform, crs, nodata, cmap, (vmin, vmax), max_px)
+        if len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    _cache.move_to_end(key)
+    uri, bounds, limits = _cache[key]
+    return uri, [list(b) for b in bounds], limits
+
+
+def _overlay(
+    src: np.ndarray,
+    transform: Affine,
+    crs: CRS | str,
+    nodata: float | None,
+    cmap: str,
+    limits: tuple[float | None, float | None],
+    max_px: int,
+) -> tuple[str, list[list[float]], tuple[float, float]]:
+    """Compute :func:`raster_png` of a float64 grid (not cached)."""
     from rasterio.warp import transform_bounds
 
-    src = np.asarray(array, dtype="float64")
+    vmin, vmax = limits
     if nodata is not None:
         src = np.where(src == nodata, np.nan, src)
     dst, (x0, y0, x1, y1) = _warp_to_mercator(src, transform, crs, max_px)
