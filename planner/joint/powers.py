@@ -162,14 +162,15 @@ def _site_cells(scene: RadioScene, site, secs, cells: Cells, band_index: np.ndar
     if near.size == 0:
         return best, total
     dx, dy, d2d = dx[near], dy[near], d2d[near]
+    angle = np.arctan2(dx, dy)
     det = vis = None
     if hz is not None:
-        slope = max_obstacle_slope(hz, dx, dy, abs(scene.surface_transform.a))
+        slope = max_obstacle_slope(hz, dx, dy, abs(scene.surface_transform.a), d2d, angle)
         det = scene.det.ravel()[cells.flat[near]]
         vis = (np.float32(h_ut - h_bs) / np.maximum(d2d, 1e-3)) >= slope
     link = Link(dx, dy, d2d, h_bs, h_ut, str(site.scenario), distance_index(d2d))
     zen = np.degrees(np.arctan2(d2d, np.float32(h_ut - h_bs)))
-    phi = np.degrees(np.arctan2(dx, dy))
+    phi = np.degrees(angle)
     b_near = np.zeros((nb, near.size), np.float32)
     t_near = np.zeros((nb, near.size), np.float32)
     cache: dict[float, np.ndarray] = {}

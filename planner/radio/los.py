@@ -258,7 +258,14 @@ def horizon_extent(
     return az, lengths
 
 
-def max_obstacle_slope(hz: Horizon, dx: np.ndarray, dy: np.ndarray, exclude_m: float):
+def max_obstacle_slope(
+    hz: Horizon,
+    dx: np.ndarray,
+    dy: np.ndarray,
+    exclude_m: float,
+    d: np.ndarray | None = None,
+    angle: np.ndarray | None = None,
+):
     """Largest obstacle slope between the antenna and targets at offsets ``(dx, dy)``.
 
     Samples closer than ``exclude_m`` to the target are ignored (the target's own cell).
@@ -271,6 +278,8 @@ def max_obstacle_slope(hz: Horizon, dx: np.ndarray, dy: np.ndarray, exclude_m: f
         Target offsets east and north of the antenna (m).
     exclude_m : float
         Distance before the target that does not block (m).
+    d, angle : ndarray, optional
+        ``hypot(dx, dy)`` and ``arctan2(dx, dy)`` when the caller has them (same dtype).
 
     Returns
     -------
@@ -278,19 +287,36 @@ def max_obstacle_slope(hz: Horizon, dx: np.ndarray, dy: np.ndarray, exclude_m: f
         ``-inf`` where no sample lies between.
 
     """
-    d = np.hypot(dx, dy)
-    n_r = hz.slope.shape[1]
+    d = np.hypot(dx, dy) if d is None else d
+    angle = np.arctan2(dx, dy) if angle is None else angle
     n_az = hz.slope.shape[0] if hz.rows is None else len(hz.rows)
-    a = np.rint(np.arctan2(dx, dy) / hz.az_step).astype(np.int64) % n_az
-    k = np.floor((d - exclude_m) / hz.step).astype(np.int64)  # samples r_1..r_k count
-    out = np.full(d.shape, -np.inf, dtype=np.float32)
-    ok = k >= 1
-    if hz.rows is not None:
-        a = hz.rows[a]
-        if (a[ok] < 0).any():
-            raise ValueError("max_obstacle_slope: a target's azimuth was not swept")
-    out[ok] = hz.slope[a[ok], np.minimum(k[ok], n_r) - 1]
+    # the float32 quotients of the array formula: azimuth index and samples r_1..r_k
+    a = np.asarray(angle / hz.az_step)
+    k = np.asarray((d - exclude_m) / hz.step)
+    rows = np.arange(n_az) if hz.rows is None else hz.rows
+    out = np.empty(a.shape, dtype=np.float32)
+    if not _lookup(a.ravel(), k.ravel(), rows, hz.slope, out.ravel()):
+        raise ValueError("max_obstacle_slope: a target's azimuth was not swept")
     return out
+
+
+@njit(cache=True, nogil=True)
+def _lookup(a, k, rows, slope, out) -> bool:  # pragma: no cover - compiled
+    """``out[i] = slope[rows[rint(a[i]) % n_az], min(floor(k[i]), n_r) - 1]``, -inf if k < 1.
+
+    Returns False when a target's azimuth row is -1 (not swept).
+    """
+    n_az, n_r = rows.size, slope.shape[1]
+    for i in range(a.size):
+        kk = np.floor(k[i])
+        if not kk >= 1:
+            out[i] = -np.inf
+            continue
+        row = rows[int(np.rint(a[i])) % n_az]
+        if row < 0:
+            return False
+        out[i] = slope[row, min(int(kk), n_r) - 1]
+    return True
 
 
 def is_los(
