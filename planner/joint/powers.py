@@ -23,7 +23,7 @@ from planner.radio.coverage import (
 from planner.radio.los import (
     height_surface,
     horizon,
-    horizon_azimuths,
+    horizon_extent,
     known_mask,
     max_obstacle_slope,
 )
@@ -66,6 +66,8 @@ class RadioScene:
     #: sites): an upgrade candidate reuses its existing site's instead of sweeping again
     horizons: dict = field(default_factory=dict)
     store: bool = False
+    #: array-factor tables by antenna (:func:`~planner.radio.antenna.af_table`), built once
+    af_tables: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -110,8 +112,8 @@ def _range(scene: RadioScene, cells: Cells) -> float:
 def _site_horizon(scene: RadioScene, site, cells_list: list[Cells]):
     """One horizon of ``site`` for every cell set: the radials its cells in range read.
 
-    Radials as long as the farthest cell in range, and only at the azimuths of the cells in
-    range (:func:`~planner.radio.los.horizon_azimuths`: the same samples as a full sweep).
+    Only the radials at the azimuths of the cells in range, each as far as its farthest
+    cell reads (:func:`~planner.radio.los.horizon_extent`: the same samples as a full sweep).
     None without a blocking surface or with no cell in range. Kept in ``scene.horizons``
     while ``scene.store`` is set (an upgrade candidate reuses its existing site's).
     """
@@ -130,11 +132,12 @@ def _site_horizon(scene: RadioScene, site, cells_list: list[Cells]):
     if reach <= 0.0:
         return None
     s_tr = scene.surface_transform
-    az = np.unique(np.concatenate([horizon_azimuths(s_tr, reach, dx, dy) for dx, dy in near]))
-    key = (x0, y0, h_bs, reach, az.tobytes())
+    dx, dy = (np.concatenate(v) for v in zip(*near, strict=True))
+    az, lengths = horizon_extent(s_tr, reach, dx, dy, abs(s_tr.a))
+    key = (x0, y0, h_bs, reach, az.tobytes(), lengths.tobytes())
     hz = scene.horizons.get(key)
     if hz is None:
-        hz = horizon(scene.surface, s_tr, x0, y0, h_bs, reach, azimuths=az)
+        hz = horizon(scene.surface, s_tr, x0, y0, h_bs, reach, azimuths=az, lengths=lengths)
         if scene.store:
             scene.horizons[key] = hz
     return hz
@@ -159,14 +162,15 @@ def _site_cells(scene: RadioScene, site, secs, cells: Cells, band_index: np.ndar
     if near.size == 0:
         return best, total
     dx, dy, d2d = dx[near], dy[near], d2d[near]
+    angle = np.arctan2(dx, dy)
     det = vis = None
     if hz is not None:
-        slope = max_obstacle_slope(hz, dx, dy, abs(scene.surface_transform.a))
+        slope = max_obstacle_slope(hz, dx, dy, abs(scene.surface_transform.a), d2d, angle)
         det = scene.det.ravel()[cells.flat[near]]
         vis = (np.float32(h_ut - h_bs) / np.maximum(d2d, 1e-3)) >= slope
     link = Link(dx, dy, d2d, h_bs, h_ut, str(site.scenario), distance_index(d2d))
     zen = np.degrees(np.arctan2(d2d, np.float32(h_ut - h_bs)))
-    phi = np.degrees(np.arctan2(dx, dy))
+    phi = np.degrees(angle)
     b_near = np.zeros((nb, near.size), np.float32)
     t_near = np.zeros((nb, near.size), np.float32)
     cache: dict[float, np.ndarray] = {}
@@ -176,7 +180,10 @@ def _site_cells(scene: RadioScene, site, secs, cells: Cells, band_index: np.ndar
         if fc not in cache:
             cache[fc] = link_loss_db(link, fc, cfg, det, vis)[0]
         ant = antenna_for(row, cfg)
-        g = sector_gain_dbi(ant, zen, phi - np.float32(row.azimuth_deg), af_table(ant))
+        table = scene.af_tables.get(ant)
+        if table is None:
+            table = scene.af_tables[ant] = af_table(ant)
+        g = sector_gain_dbi(ant, zen, phi - np.float32(row.azimuth_deg), table)
         re_dbm = np.float32(float(row.tx_power_dbm) - re_off)
         p = np.exp((re_dbm + g - cache[fc]) * np.float32(math.log(10) / 10))
         t_near[b] += p

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 __all__ = [
     "element_attenuation_db",
@@ -169,16 +170,56 @@ def sector_gain_dbi(
     if table is None:
         table = af_table(antenna)
     z = np.asarray(zenith_deg, dtype=np.float32)
-    idx = np.clip(np.rint(z / _TABLE_STEP_DEG).astype(np.int32), 0, table.size - 1)
-    phi = (np.asarray(phi_deg, dtype=np.float32) + 180.0) % 360.0 - 180.0
-    a_v = np.minimum(
-        12 * ((z - (90.0 + antenna.mech_tilt_deg)) / antenna.v_beamwidth_deg) ** 2,
-        antenna.side_lobe_db,
+    phi = np.asarray(phi_deg, dtype=np.float32)
+    z, phi = np.broadcast_arrays(z, phi)
+    out = np.empty(z.shape, dtype=np.float32)
+    f32 = np.float32
+    params = (
+        f32(90.0 + antenna.mech_tilt_deg),
+        f32(antenna.v_beamwidth_deg),
+        f32(antenna.side_lobe_db),
+        f32(antenna.h_beamwidth_deg),
+        f32(antenna.max_attenuation_db),
+        f32(antenna.element_gain_dbi),
+        f32(antenna.peak_gain_dbi - antenna.max_attenuation_db),
     )
-    a_h = np.minimum(12 * (phi / antenna.h_beamwidth_deg) ** 2, antenna.max_attenuation_db)
-    att = np.minimum(a_v + a_h, antenna.max_attenuation_db)
-    g = antenna.element_gain_dbi - att + table[idx]
-    return np.maximum(g, np.float32(antenna.peak_gain_dbi - antenna.max_attenuation_db))
+    _gain(z.ravel(), phi.ravel(), table.astype(np.float32, copy=False), params, out.ravel())
+    return out if out.ndim else out[()]
+
+
+@njit(cache=True, nogil=True)
+def _wrapped(y, full):  # pragma: no cover - compiled
+    """``y % full`` (float32, NumPy's floored modulo) with the common cases without fmod."""
+    if y >= 0 and y < full:
+        return y
+    if y < 0 and y >= -full:
+        return y + full  # fmod(y) = y, then y + full: the floored result, rounded alike
+    return y % full
+
+
+@njit(cache=True, nogil=True)
+def _gain(z, phi, table, params, out) -> None:  # pragma: no cover - compiled
+    """Element attenuation plus tabulated array factor, one float32 pass per cell.
+
+    Each step is the float32 operation of the array formula: table index
+    ``clip(rint(z / 0.05))``, ``phi`` wrapped to [-180, 180), ``A_V = min(12 ((z - (90 +
+    tilt)) / θ3dB)², SLA_V)``, ``A_H = min(12 (φ / φ3dB)², A_max)``, gain ``G - min(A_V +
+    A_H, A_max) + AF``, floored at ``peak - A_max``.
+    """
+    boresight, v_bw, sla, h_bw, a_max, g_max, floor = params
+    step, twelve = np.float32(_TABLE_STEP_DEG), np.float32(12.0)
+    half, full = np.float32(180.0), np.float32(360.0)
+    last = table.size - 1
+    for i in range(z.size):
+        zi = z[i]
+        k = min(max(int(np.rint(zi / step)), 0), last)
+        p = _wrapped(phi[i] + half, full) - half
+        v = (zi - boresight) / v_bw
+        a_v = min(twelve * (v * v), sla)
+        h = p / h_bw
+        a_h = min(twelve * (h * h), a_max)
+        g = g_max - min(a_v + a_h, a_max) + table[k]
+        out[i] = max(g, floor)
 
 
 def af_table(antenna: SectorAntenna) -> np.ndarray:

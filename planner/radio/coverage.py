@@ -229,11 +229,12 @@ def _site_pass(model: _Model, acc: _Accumulator, site, sec_idx: np.ndarray, sect
             shape = (len(ys), len(xs))
             dx = np.broadcast_to(xs[None, :], shape).ravel()
             dy = np.broadcast_to(ys[:, None], shape).ravel()
-            d2d = np.hypot(dx, dy)
-            chunk = _Chunk(dx, dy, d2d, np.degrees(np.arctan2(dx, dy)), (rs, cols), d2d <= r)
+            d2d, angle = np.hypot(dx, dy), np.arctan2(dx, dy)
+            chunk = _Chunk(dx, dy, d2d, np.degrees(angle), (rs, cols), d2d <= r)
             chunk.idx = distance_index(d2d)
             if hz is not None:
-                chunk.slope = max_obstacle_slope(hz, dx, dy, abs(model.surface_transform.a))
+                exclude = abs(model.surface_transform.a)
+                chunk.slope = max_obstacle_slope(hz, dx, dy, exclude, d2d, angle)
                 chunk.det = model.det[rs, cols].ravel()
             _chunk_pass(model, acc, chunk, site, h_bs, sec_idx, sectors, levels)
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from affine import Affine
+from numba import njit
 from scipy import ndimage
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "Horizon",
     "horizon",
     "horizon_azimuths",
+    "horizon_extent",
     "max_obstacle_slope",
     "is_los",
 ]
@@ -124,12 +126,15 @@ def horizon(
     max_range_m: float,
     step_m: float | None = None,
     azimuths: np.ndarray | None = None,
+    lengths: np.ndarray | None = None,
 ) -> Horizon:
     """Sweep radials from ``(x0, y0, z0)`` over ``surface`` and keep the running max slope.
 
     One radial per cell-size arc at ``max_range_m``, sampled every ``step_m`` (default: the
     surface cell size); the cost is about twice the number of cells in range, whatever the
-    number of UE heights, because the running max does not depend on the UE height.
+    number of UE heights, because the running max does not depend on the UE height. The
+    sweep is one compiled pass (:func:`_sweep`) with the float32 arithmetic of the array
+    formula ``floor(col0 + sin(az) r / cell)``.
 
     Parameters
     ----------
@@ -145,6 +150,9 @@ def horizon(
         Sampling step (m).
     azimuths : ndarray of int, optional
         Sweep only these azimuth indices (from :func:`horizon_azimuths`; same samples).
+    lengths : ndarray of int, optional
+        Samples to sweep on each radial (one per swept azimuth, from :func:`horizon_extent`):
+        the slopes beyond are left NaN; the ones swept are those of a full sweep.
 
     Returns
     -------
@@ -163,17 +171,44 @@ def horizon(
         rows_of[azimuths] = np.arange(len(azimuths))
     r = (np.arange(n_r, dtype=np.float32) + 1) * np.float32(step)
     col0, row0 = (x0 - transform.c) / transform.a, (y0 - transform.f) / transform.e
-    sx, sy = np.sin(az)[:, None], np.cos(az)[:, None]
-    cols = np.floor(col0 + sx * r / cell).astype(np.int32)
-    rows = np.floor(row0 - sy * r / cell).astype(np.int32)
-    inside = (rows >= 0) & (rows < surface.shape[0]) & (cols >= 0) & (cols < surface.shape[1])
-    np.clip(rows, 0, surface.shape[0] - 1, out=rows)
-    np.clip(cols, 0, surface.shape[1] - 1, out=cols)
-    h = surface[rows, cols]
-    h *= inside
-    slope = (h - np.float32(z0)) / r
-    np.maximum.accumulate(slope, axis=1, out=slope)
+    if lengths is None:
+        lengths = np.full(len(az), n_r, dtype=np.int64)
+    slope = np.full((len(az), n_r), np.nan, dtype=np.float32)
+    f32 = np.float32
+    _sweep(
+        np.ascontiguousarray(surface, dtype=np.float32),
+        np.sin(az),
+        np.cos(az),
+        r,
+        np.minimum(np.asarray(lengths, dtype=np.int64), n_r),
+        (f32(col0), f32(row0), f32(z0), f32(cell)),
+        slope,
+    )
     return Horizon(float(x0), float(y0), float(z0), step, 2 * math.pi / n_az, slope, rows_of)
+
+
+@njit(cache=True, nogil=True)
+def _sweep(surface, sx, sy, r, lengths, origin, out) -> None:  # pragma: no cover - compiled
+    """Fill ``out[a, :lengths[a]]`` with the running max slope along radial ``a``.
+
+    ``origin`` is ``(col0, row0, z0, cell)`` as float32: every step is the float32 operation
+    of the array formula (cell ``floor(col0 + sx r / cell)``, row ``floor(row0 - sy r /
+    cell)``, outside the grid height 0, slope ``(h - z0) / r``), so the values are the same.
+    """
+    col0, row0, z0, cell = origin
+    n_rows, n_cols = surface.shape
+    for a in range(sx.size):
+        best = np.float32(-np.inf)
+        for k in range(lengths[a]):
+            c = np.floor(col0 + sx[a] * r[k] / cell)
+            w = np.floor(row0 - sy[a] * r[k] / cell)
+            h = np.float32(0.0)
+            if 0 <= w < n_rows and 0 <= c < n_cols:
+                h = surface[int(w), int(c)]
+            s = (h - z0) / r[k]
+            if k == 0 or s > best:
+                best = s
+            out[a, k] = best
 
 
 def _n_azimuths(max_range_m: float, cell: float) -> int:
@@ -191,7 +226,46 @@ def horizon_azimuths(transform: Affine, max_range_m: float, dx: np.ndarray, dy: 
     return np.unique(np.rint(np.arctan2(dx, dy) / (2 * math.pi / n_az)).astype(np.int64) % n_az)
 
 
-def max_obstacle_slope(hz: Horizon, dx: np.ndarray, dy: np.ndarray, exclude_m: float):
+def horizon_extent(
+    transform: Affine,
+    max_range_m: float,
+    dx: np.ndarray,
+    dy: np.ndarray,
+    exclude_m: float,
+    step_m: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Azimuth indices and samples per radial a :func:`horizon` needs for targets ``(dx, dy)``.
+
+    Pass them as ``horizon(..., azimuths=..., lengths=...)``: each radial is swept only as
+    far as its farthest target reads (the index :func:`max_obstacle_slope` computes with the
+    same ``exclude_m``), so the slopes returned for these targets are a full sweep's.
+
+    Returns
+    -------
+    tuple of ndarray
+        ``(azimuths, lengths)``: sorted unique azimuth indices (int64) and, per azimuth, the
+        number of radial samples to sweep (int64, at least 1).
+    """
+    cell = abs(transform.a)
+    step = float(step_m or cell)
+    n_r = max(1, math.ceil(max_range_m / step))
+    n_az = _n_azimuths(max_range_m, cell)
+    a = np.rint(np.arctan2(dx, dy) / (2 * math.pi / n_az)).astype(np.int64) % n_az
+    k = np.floor((np.hypot(dx, dy) - exclude_m) / step).astype(np.int64)
+    az, inv = np.unique(a, return_inverse=True)
+    lengths = np.ones(az.size, dtype=np.int64)
+    np.maximum.at(lengths, inv.ravel(), np.clip(k, 1, n_r).ravel())
+    return az, lengths
+
+
+def max_obstacle_slope(
+    hz: Horizon,
+    dx: np.ndarray,
+    dy: np.ndarray,
+    exclude_m: float,
+    d: np.ndarray | None = None,
+    angle: np.ndarray | None = None,
+):
     """Largest obstacle slope between the antenna and targets at offsets ``(dx, dy)``.
 
     Samples closer than ``exclude_m`` to the target are ignored (the target's own cell).
@@ -204,6 +278,8 @@ def max_obstacle_slope(hz: Horizon, dx: np.ndarray, dy: np.ndarray, exclude_m: f
         Target offsets east and north of the antenna (m).
     exclude_m : float
         Distance before the target that does not block (m).
+    d, angle : ndarray, optional
+        ``hypot(dx, dy)`` and ``arctan2(dx, dy)`` when the caller has them (same dtype).
 
     Returns
     -------
@@ -211,19 +287,36 @@ def max_obstacle_slope(hz: Horizon, dx: np.ndarray, dy: np.ndarray, exclude_m: f
         ``-inf`` where no sample lies between.
 
     """
-    d = np.hypot(dx, dy)
-    n_r = hz.slope.shape[1]
+    d = np.hypot(dx, dy) if d is None else d
+    angle = np.arctan2(dx, dy) if angle is None else angle
     n_az = hz.slope.shape[0] if hz.rows is None else len(hz.rows)
-    a = np.rint(np.arctan2(dx, dy) / hz.az_step).astype(np.int64) % n_az
-    k = np.floor((d - exclude_m) / hz.step).astype(np.int64)  # samples r_1..r_k count
-    out = np.full(d.shape, -np.inf, dtype=np.float32)
-    ok = k >= 1
-    if hz.rows is not None:
-        a = hz.rows[a]
-        if (a[ok] < 0).any():
-            raise ValueError("max_obstacle_slope: a target's azimuth was not swept")
-    out[ok] = hz.slope[a[ok], np.minimum(k[ok], n_r) - 1]
+    # the float32 quotients of the array formula: azimuth index and samples r_1..r_k
+    a = np.asarray(angle / hz.az_step)
+    k = np.asarray((d - exclude_m) / hz.step)
+    rows = np.arange(n_az) if hz.rows is None else hz.rows
+    out = np.empty(a.shape, dtype=np.float32)
+    if not _lookup(a.ravel(), k.ravel(), rows, hz.slope, out.ravel()):
+        raise ValueError("max_obstacle_slope: a target's azimuth was not swept")
     return out
+
+
+@njit(cache=True, nogil=True)
+def _lookup(a, k, rows, slope, out) -> bool:  # pragma: no cover - compiled
+    """``out[i] = slope[rows[rint(a[i]) % n_az], min(floor(k[i]), n_r) - 1]``, -inf if k < 1.
+
+    Returns False when a target's azimuth row is -1 (not swept).
+    """
+    n_az, n_r = rows.size, slope.shape[1]
+    for i in range(a.size):
+        kk = np.floor(k[i])
+        if not kk >= 1:
+            out[i] = -np.inf
+            continue
+        row = rows[int(np.rint(a[i])) % n_az]
+        if row < 0:
+            return False
+        out[i] = slope[row, min(int(kk), n_r) - 1]
+    return True
 
 
 def is_los(

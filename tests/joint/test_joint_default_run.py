@@ -120,7 +120,8 @@ def test_one_horizon_serves_every_cell_set(default_run):
 
 
 def test_radials_at_the_cells_azimuths_give_the_full_sweeps_powers(default_run, monkeypatch):
-    """Sweeping only the radials the cells read changes no power (oracle: the full sweep)."""
+    """Sweeping only the radials the cells read, each only as far as they read, changes no
+    power (oracle: the full sweep of every radial to the full reach)."""
     from planner.joint import powers
     from planner.joint.core import joint_config, site_demands
     from planner.radio.los import horizon
@@ -134,11 +135,12 @@ def test_radials_at_the_cells_azimuths_give_the_full_sweeps_powers(default_run, 
     part = powers.site_powers(powers.radio_scene(*args), sites, sectors, cells)
     swept = []
 
-    def full(surface, transform, x0, y0, z0, reach, azimuths=None):
-        swept.append(len(azimuths))
+    def full(surface, transform, x0, y0, z0, reach, azimuths=None, lengths=None):
+        swept.append((len(azimuths) * np.ceil(reach / abs(transform.a)), int(lengths.sum())))
         return horizon(surface, transform, x0, y0, z0, reach)
 
     monkeypatch.setattr(powers, "horizon", full)
     whole = powers.site_powers(powers.radio_scene(*args), sites, sectors, cells)
     assert swept and np.array_equal(part.best, whole.best)
+    assert sum(n for n, _ in swept) > sum(k for _, k in swept)  # some radials were cut short
     assert np.array_equal(part.total, whole.total) and part.best.any()

@@ -7,7 +7,14 @@ import math
 import numpy as np
 from affine import Affine
 
-from planner.radio.los import height_surface, horizon, is_los, known_mask
+from planner.radio.los import (
+    height_surface,
+    horizon,
+    horizon_extent,
+    is_los,
+    known_mask,
+    max_obstacle_slope,
+)
 
 CELL = 10.0
 
@@ -91,3 +98,43 @@ def test_height_surface_and_known_mask(toy_city):
     assert surf.max() == 50.0 and (surf > 0).sum() >= 4
     known = known_mask(surf, 20.0, 100.0)
     assert known.sum() > (surf > 0).sum() and not known.all()
+
+
+def array_horizon(surface, transform, x0, y0, z0, max_range_m):
+    """Oracle: the NumPy array formula of the sweep (whole radial grid at once, float32)."""
+    cell = abs(transform.a)
+    n_r = max(1, math.ceil(max_range_m / cell))
+    n_az = max(8, math.ceil(2 * math.pi * max_range_m / cell))
+    az = np.arange(n_az, dtype=np.float32) * np.float32(2 * math.pi / n_az)
+    r = (np.arange(n_r, dtype=np.float32) + 1) * np.float32(cell)
+    col0, row0 = (x0 - transform.c) / transform.a, (y0 - transform.f) / transform.e
+    sx, sy = np.sin(az)[:, None], np.cos(az)[:, None]
+    cols = np.floor(col0 + sx * r / cell).astype(np.int32)
+    rows = np.floor(row0 - sy * r / cell).astype(np.int32)
+    inside = (rows >= 0) & (rows < surface.shape[0]) & (cols >= 0) & (cols < surface.shape[1])
+    h = surface[np.clip(rows, 0, surface.shape[0] - 1), np.clip(cols, 0, surface.shape[1] - 1)]
+    slope = (h * inside - np.float32(z0)) / r
+    return np.maximum.accumulate(slope, axis=1)
+
+
+def test_compiled_sweep_is_the_array_formula_bit_for_bit(rng):
+    """The compiled sweep gives exactly the float32 array formula's slopes (sites in, near
+    and off the grid's edge)."""
+    surf, tr = surface_and_transform(rng)
+    for x0, y0, z0, reach in [(1000.0, 1000.0, 25.0, 1500.0), (3.3, 1999.1, 8.0, 700.0)]:
+        hz = horizon(surf, tr, x0, y0, z0, reach)
+        assert np.array_equal(hz.slope, array_horizon(surf, tr, x0, y0, z0, reach))
+
+
+def test_radials_cut_at_the_farthest_target_give_the_full_sweeps_slopes(rng):
+    """``horizon_extent``: each radial swept only as far as its targets read; the slopes at the
+    targets are a full sweep's, and the samples beyond are not swept (NaN)."""
+    surf, tr = surface_and_transform(rng)
+    dx, dy = (rng.uniform(-900, 900, (2, 3000)) * rng.uniform(0, 1, 3000)).astype(np.float32)
+    az, lengths = horizon_extent(tr, 1000.0, dx, dy, CELL)
+    cut = horizon(surf, tr, 1000.0, 1000.0, 25.0, 1000.0, azimuths=az, lengths=lengths)
+    full = horizon(surf, tr, 1000.0, 1000.0, 25.0, 1000.0)
+    got, want = (max_obstacle_slope(h, dx, dy, CELL) for h in (cut, full))
+    assert np.array_equal(got, want) and np.isfinite(got).any()
+    assert lengths.sum() < lengths.size * full.slope.shape[1]
+    assert np.isnan(cut.slope).any() and not np.isnan(full.slope).any()
