@@ -26,6 +26,7 @@ __all__ = [
     "MetricInputs",
     "corridor_metrics",
     "geometric_checks",
+    "landuse_areas",
     "metric_inputs",
     "mobile_masts",
     "sample_lines",
@@ -43,7 +44,7 @@ class MetricInputs:
     igrc: np.ndarray  #: SORA 2.5 iGRC grid
     transform: Affine  #: transform of both grids
     width_m: float  #: corridor width (m)
-    landuse: gpd.GeoDataFrame | None  #: ``kind`` polygons and lines
+    landuse: dict[str, np.ndarray]  #: areas of each share kind (:func:`landuse_areas`)
     obstacles: gpd.GeoDataFrame  #: ``height_m`` per obstacle
     band_top_m: float  #: top of the flight band (m AGL)
     masts: gpd.GeoDataFrame | None  #: mobile masts and towers
@@ -78,6 +79,23 @@ def mobile_masts(telecom: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return telecom[mob | telecom["kind"].isin(["mast", "tower"])]
 
 
+def landuse_areas(landuse: gpd.GeoDataFrame | None) -> dict[str, np.ndarray]:
+    """Return the areas of each share kind (:data:`SHARE_COLUMNS`) of a ``kind`` layer.
+
+    Line features such as roads count within 10 m of their axis (planner assumption), so
+    they are buffered here, once per run rather than once per corridor measurement.
+    """
+    out = {}
+    for kind, _ in SHARE_COLUMNS:
+        if landuse is None or not len(landuse):
+            out[kind] = np.empty(0, dtype=object)
+            continue
+        geo = landuse.geometry[landuse["kind"] == kind].to_numpy()
+        lineal = np.isin(shapely.get_type_id(geo), [1, 2, 5])
+        out[kind] = np.where(lineal, shapely.buffer(geo, 10), geo) if len(geo) else geo
+    return out
+
+
 def metric_inputs(
     city: City, cfg: DroneConfig, rules: FlightRules, space: Airspace, people: GroundRisk
 ) -> MetricInputs:
@@ -87,7 +105,7 @@ def metric_inputs(
         igrc=people.igrc,
         transform=people.grid.transform,
         width_m=cfg.corridor_width_m,
-        landuse=city.landuse,
+        landuse=landuse_areas(city.landuse),
         obstacles=space.obstacles,
         band_top_m=rules.top_m,
         masts=mobile_masts(city.telecom),
@@ -166,26 +184,20 @@ def _exposure(arr: np.ndarray, s: _Samples, inputs: MetricInputs) -> dict[str, n
     }
 
 
-def _landuse_shares(s: _Samples, landuse: gpd.GeoDataFrame | None) -> dict[str, np.ndarray]:
-    """Fraction of each line's sampled length whose sample point lies on a landuse kind.
-
-    Line features such as roads count within 10 m of their axis (planner assumption).
-    """
+def _landuse_shares(s: _Samples, areas: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Fraction of each line's sampled length whose sample point lies on a landuse kind."""
     pts = shapely.points(s.x, s.y)
     tree = shapely.STRtree(pts)
     out = {}
     for kind, col in SHARE_COLUMNS:
         share = np.zeros(s.n)
-        if landuse is not None and len(landuse):
-            geo = landuse.geometry[landuse["kind"] == kind].to_numpy()
-            if len(geo):
-                lineal = np.isin(shapely.get_type_id(geo), [1, 2, 5])
-                geo = np.where(lineal, shapely.buffer(geo, 10), geo)
-                # the areas query the points: each area is prepared once for all its points
-                hit = np.unique(tree.query(geo, predicate="intersects")[1])
-                inside = np.zeros(len(pts), dtype=bool)
-                inside[hit] = True
-                share = s.share(inside)
+        geo = areas.get(kind, ())
+        if len(geo):
+            # the areas query the points: each area is prepared once for all its points
+            hit = np.unique(tree.query(geo, predicate="intersects")[1])
+            inside = np.zeros(len(pts), dtype=bool)
+            inside[hit] = True
+            share = s.share(inside)
         out[col] = np.clip(share, 0, 1)
     return out
 
