@@ -17,7 +17,11 @@ Run: ``PYTHONPATH=. nice -n 10 python benchmarks/bench_city_run.py --cases li,2x
 ``flock /work/bigmem.lock nice -n 10 python benchmarks/bench_city_run.py --cases 3x3``.
 ``--steps layers,fiber,plan,maps`` runs a subset (7x4); ``--profile PATH`` writes each case's
 cProfile stats to ``PATH.<case>`` (times then include the profiler's overhead); ``--out DIR``
-keeps each case's output folder (map sizes are in the JSON either way, ``files``).
+keeps each case's output folder (map sizes are in the JSON either way, ``files``);
+``--in-order`` also runs each case with every step in turn (none beside another, the run
+before :data:`planner.run.BESIDE`) and prints the two totals and their ratio. With the plan
+beside the drone and radio steps, the plan's and its companions' rows overlap in time (and
+their CPU columns count each other's threads); the total row is the whole run.
 """
 
 from __future__ import annotations
@@ -55,9 +59,17 @@ def box_km2(bounds: tuple) -> float:
     return (x1 - x0) * (y1 - y0) / 1e6
 
 
-def child(case: str, steps: list[str] | None, keep: str | None = None) -> dict:
-    """Run one case in this process and return its measurements."""
+def child(
+    case: str, steps: list[str] | None, keep: str | None = None, in_order: bool = False
+) -> dict:
+    """Run one case in this process and return its measurements.
+
+    ``in_order``: every step in turn, none beside another (the run before ``run.BESIDE``).
+    """
     import planner.run as run
+
+    if in_order:
+        run.BESIDE = {}
     from planner.city import load_city
     from planner.config import config_from_args
 
@@ -87,7 +99,7 @@ def child(case: str, steps: list[str] | None, keep: str | None = None) -> dict:
     for name, fn in list(run.STEPS.items()):
         run.STEPS[name] = lambda ctx, name=name, fn=fn: measure(name, fn, ctx)
     config = config_from_args(pbf=str(PBF), name=f"li-{case}")
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(keep) / case if keep else tmp
         result = run.run_city(config, out, use_cache=True, progress=False, steps=steps)
@@ -99,6 +111,8 @@ def child(case: str, steps: list[str] | None, keep: str | None = None) -> dict:
         "case": case,
         "steps": rows,
         "total_wall": time.perf_counter() - t0,
+        "total_cpu": time.process_time() - c0,
+        "in_order": in_order,
         "peak_gb": rss_gb(),
         "premises": int(city.buildings["premises"].sum()),
         "area_km2": box_km2(city.boundary.bounds),
@@ -160,6 +174,8 @@ def print_tables(results: list[dict]) -> None:
     print("| case | premises | km² | step | wall s | CPU s | RSS after GB |")
     print("|---|---|---|---|---|---|---|")
     for r in results:
+        if r.get("in_order"):
+            r = {**r, "case": f"{r['case']} (in order)"}
         for step in ORDER:
             if step in r["steps"]:
                 s = r["steps"][step]
@@ -170,7 +186,7 @@ def print_tables(results: list[dict]) -> None:
         la = ", ".join(f"{x[0]:.1f}" for x in r["loadavg"])
         print(
             f"| {r['case']} | | | **total** | {r['total_wall']:.1f} "
-            f"| {sum(s['cpu'] for s in r['steps'].values()):.1f} | peak {r['peak_gb']:.2f} "
+            f"| {r.get('total_cpu', 0.0):.1f} | peak {r['peak_gb']:.2f} "
             f"(load avg {la}) |"
         )
     print()
@@ -180,14 +196,54 @@ def print_tables(results: list[dict]) -> None:
     )
     print("|---|---|---|---|---|---|---|---|---|")
     for subset in sorted({tuple(r["subset"] or ()) for r in results}):
-        same = [r for r in results if tuple(r["subset"] or ()) == subset]
+        same = [r for r in results if tuple(r["subset"] or ()) == subset and not r.get("in_order")]
         for line in growth_rows(same):
             print(line.replace("| ", f"| {','.join(subset) or 'all steps'}: ", 1))
+    rows = order_rows(results)
+    if rows:
+        print()
+        print(
+            "| case | in order, wall s | plan beside drones + radio, wall s | ratio "
+            "| in order, CPU s | beside, CPU s |"
+        )
+        print("|---|---|---|---|---|---|")
+        print("\n".join(rows))
     print()
     print("| target | measured | limit | |")
     print("|---|---|---|---|")
-    for line in targets({r["case"]: r for r in results}):
+    for line in targets({r["case"]: r for r in results if not r.get("in_order")}):
         print(line)
+
+
+def run_case(args, case: str, steps: list[str] | None, in_order: bool) -> dict | None:
+    """Run one case in a fresh subprocess; return its row (None when it failed)."""
+    cmd = [sys.executable, __file__, "--child", case]
+    cmd += ["--steps", args.steps] if args.steps else []
+    cmd += ["--profile", args.profile] if args.profile else []
+    cmd += ["--out", args.out] if args.out else []
+    cmd += ["--in-order"] if in_order else []
+    if args.lock and case != "li":
+        cmd = ["flock", args.lock, *cmd]
+    out = subprocess.run(cmd, capture_output=True, text=True)
+    if out.returncode != 0:
+        print(f"{case}: failed: {out.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+        return None
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def order_rows(results: list[dict]) -> list[str]:
+    """Markdown rows: each case's total wall with the steps in turn and with ``BESIDE``."""
+    out = []
+    by = {(r["case"], tuple(r["subset"] or ()), bool(r.get("in_order"))): r for r in results}
+    for (case, subset, in_order), a in by.items():
+        b = by.get((case, subset, False))
+        if in_order and b is not None:
+            out.append(
+                f"| {case} | {a['total_wall']:.1f} | {b['total_wall']:.1f} "
+                f"| {a['total_wall'] / b['total_wall']:.2f} | {a.get('total_cpu', 0):.1f} "
+                f"| {b.get('total_cpu', 0):.1f} |"
+            )
+    return out
 
 
 def main() -> None:
@@ -200,6 +256,11 @@ def main() -> None:
     parser.add_argument("--table-only", action="store_true")
     parser.add_argument("--out", default=None, help="keep each case's outputs in PATH/<case>")
     parser.add_argument("--profile", default=None, help="write cProfile stats to PATH.<case>")
+    parser.add_argument(
+        "--in-order",
+        action="store_true",
+        help="also run each case with every step in turn (none beside another) and print the ratio",
+    )
     args = parser.parse_args()
     steps = args.steps.split(",") if args.steps else None
     if args.child:
@@ -207,10 +268,10 @@ def main() -> None:
             import cProfile
 
             prof = cProfile.Profile()
-            row = prof.runcall(child, args.child, steps, args.out)
+            row = prof.runcall(child, args.child, steps, args.out, args.in_order)
             prof.dump_stats(f"{args.profile}.{args.child}")
         else:
-            row = child(args.child, steps, args.out)
+            row = child(args.child, steps, args.out, args.in_order)
         print(json.dumps(row))
         return
     path = Path(args.results)
@@ -219,20 +280,12 @@ def main() -> None:
         if not PBF.is_file():
             sys.exit(f"{PBF} not found: the shared extracts are needed")
         for case in args.cases.split(","):
-            cmd = [sys.executable, __file__, "--child", case]
-            cmd += ["--steps", args.steps] if args.steps else []
-            cmd += ["--profile", args.profile] if args.profile else []
-            cmd += ["--out", args.out] if args.out else []
-            if args.lock and case != "li":
-                cmd = ["flock", args.lock, *cmd]
-            out = subprocess.run(cmd, capture_output=True, text=True)
-            if out.returncode != 0:
-                print(f"{case}: failed: {out.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
-                continue
-            saved[case if not steps else f"{case}:{args.steps}"] = json.loads(
-                out.stdout.strip().splitlines()[-1]
-            )
-            path.write_text(json.dumps(saved, indent=1))
+            for in_order in (True, False) if args.in_order else (False,):
+                row = run_case(args, case, steps, in_order)
+                if row is not None:
+                    key = case if not steps else f"{case}:{args.steps}"
+                    saved[key + (":in-order" if in_order else "")] = row
+                    path.write_text(json.dumps(saved, indent=1))
     order = sorted(saved.values(), key=lambda r: (r["subset"] is not None, r["area_km2"]))
     print_tables(order)
 

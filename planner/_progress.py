@@ -56,6 +56,10 @@ class steps:  # noqa: N801 - used like a function: ``with steps([...]) as bar``
         if self.i < len(self.names):
             self.bar.set_postfix_str(self.names[self.i])
 
+    def show(self, text: str) -> None:
+        """Show ``text`` as the running step(s), e.g. two steps running side by side."""
+        self.bar.set_postfix_str(text)
+
     def __enter__(self) -> steps:
         return self
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextvars
 import json
 import logging
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -45,6 +47,7 @@ __all__ = [
     "STEPS",
     "DEFAULT_STEPS",
     "SUMMARY_SECTION",
+    "BESIDE",
     "AnalysisResults",
     "RunContext",
     "RunResult",
@@ -74,6 +77,12 @@ REQUIRES: dict[str, list[str]] = {
     "plan": ["fiber"],
     "joint": ["fiber", "plan", "drones", "radio"],
 }
+
+#: Steps that run in a thread while the steps named with them run, and are waited for before
+#: any other step. The plan's integer programs (HiGHS) release the GIL and the radio model
+#: uses one core, so beside the drone and radio steps the plan costs little wall time. Each
+#: step keeps its own inputs and outputs, so the results are those of a run in order.
+BESIDE: dict[str, frozenset[str]] = {"plan": frozenset({"drones", "radio"})}
 
 #: Errors that make one step fail while the others still run (the input cannot support that
 #: analysis). Any other exception is a bug and still aborts the whole run.
@@ -406,32 +415,91 @@ def _run_steps(
     """Run ``names`` in order; a step failing on its input is recorded, not fatal.
 
     A step whose required step (:data:`REQUIRES`) did not succeed is skipped, or left out
-    when it is in ``optional`` (:data:`OPTIONAL_DEFAULT` in the default run). Each status
-    goes to ``summary["steps"]`` as soon as it is known, so the report lists them.
+    when it is in ``optional`` (:data:`OPTIONAL_DEFAULT` in the default run). A step of
+    :data:`BESIDE` runs in a thread while its companion steps run. Each status goes to
+    ``summary["steps"]`` as soon as it is known, so the report lists them.
     """
-    timings = ctx.summary.setdefault("step_seconds", {})
-    record = ctx.summary.setdefault("steps", {})
-    statuses: dict[str, StepStatus] = {}
-    with step_bar(names, ctx.progress, ctx.config.name) as bar:
+    book = _StepBook(ctx)
+    with (
+        step_bar(names, ctx.progress, ctx.config.name) as book.bar,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="planner-step") as pool,
+    ):
         for name in names:
-            missing = [r for r in REQUIRES.get(name, []) if statuses.get(r, _OK).status != "ok"]
+            book.wait_unless(name)
+            missing = [r for r in REQUIRES.get(name, []) if book.status(r) != "ok"]
             if missing and name in optional:
                 log.info("step %s not run: needs the %s step", name, missing[0])
-                bar.advance()
-                continue
-            section = SUMMARY_SECTION.get(name, name)
-            before = ctx.summary.get(section)
-            if missing:
-                status = StepStatus("skipped", f"needs the {missing[0]} step, which did not run")
+                book.bar.advance()
+            elif missing:
+                book.start(name)
+                book.finish(
+                    name,
+                    StepStatus("skipped", f"needs the {missing[0]} step, which did not run"),
+                    True,
+                )
+            elif name in BESIDE and BESIDE[name] & set(names[names.index(name) + 1 :]):
+                book.start(name, threaded=True)
+                run = contextvars.copy_context().run  # the language and basemap settings
+                book.pending[name] = pool.submit(run, _run_step, ctx, name, book.timings)
             else:
-                status = _run_step(ctx, name, timings)
-            statuses[name] = status
-            record[name] = status.as_dict()
-            if status.status != "ok" and (missing or ctx.summary.get(section) is before):
-                ctx.summary.pop(section, None)  # no stale section (a failed step may say why)
-                log.warning("step %s %s: %s", name, status.status, status.reason)
-            bar.advance()
-    return statuses
+                book.start(name)
+                book.finish(name, _run_step(ctx, name, book.timings))
+        book.wait_unless(None)
+    return book.statuses
+
+
+class _StepBook:
+    """The statuses, summary entries and threads of the steps of one run."""
+
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
+        self.timings = ctx.summary.setdefault("step_seconds", {})
+        self.record = ctx.summary.setdefault("steps", {})
+        self.statuses: dict[str, StepStatus] = {}
+        self.pending: dict[str, Future] = {}
+        self.before: dict[str, object] = {}
+        self.bar = None
+
+    def status(self, name: str) -> str:
+        """Return a finished step's status (``ok`` when it was not asked for)."""
+        return self.statuses.get(name, _OK).status
+
+    def start(self, name: str, threaded: bool = False) -> None:
+        """Note the step's summary section before it runs.
+
+        A threaded step's entries are placed now, so the summary lists the steps in order
+        whenever they finish.
+        """
+        section = SUMMARY_SECTION.get(name, name)
+        self.before[name] = self.ctx.summary.get(section)
+        self.bar.show(" + ".join([*self.pending, name]))
+        if threaded:
+            self.ctx.summary.setdefault(section, None)
+            self.timings.setdefault(name, None)
+            self.record.setdefault(name, None)
+
+    def finish(self, name: str, status: StepStatus, skipped: bool = False) -> None:
+        """Record a step's status; drop its section when it failed or left none."""
+        section = SUMMARY_SECTION.get(name, name)
+        self.statuses[name] = status
+        self.record[name] = status.as_dict()
+        if self.timings.get(name) is None:
+            self.timings.pop(name, None)
+        unchanged = self.ctx.summary.get(section) is self.before[name]
+        if self.ctx.summary.get(section) is None or (
+            status.status != "ok" and (skipped or unchanged)
+        ):
+            self.ctx.summary.pop(section, None)  # no stale section (a failed step may say why)
+        if status.status != "ok":
+            log.warning("step %s %s: %s", name, status.status, status.reason)
+        self.bar.advance()
+
+    def wait_unless(self, name: str | None) -> None:
+        """Wait for the threaded steps that may not run beside ``name`` (None: all)."""
+        for other in list(self.pending):
+            if name is None or name not in BESIDE[other]:
+                self.bar.show(other)
+                self.finish(other, self.pending.pop(other).result())
 
 
 _OK = StepStatus("ok")
