@@ -22,9 +22,7 @@ def _fake_steps(run, calls: list, overrides: dict | None = None) -> dict:
     return fake
 
 
-def test_plan_runs_beside_drones_and_radio_and_the_summary_keeps_step_order(
-    monkeypatch, tmp_path
-):
+def test_plan_runs_beside_drones_and_radio_and_the_summary_keeps_step_order(monkeypatch, tmp_path):
     """Oracle: the fake plan waits for an event only the fake radio step sets, so the run
     finishes only if the plan really runs while the radio step runs; the joint step, which
     needs the plan, starts only after it finished; the summary lists sections in step order."""
