@@ -105,26 +105,23 @@ def write_cog(
     path = Path(path)
     with atomic_path(path) as tmp:
         if stack.nbytes <= MEM_SOURCE_BYTES:
-            _write_from_memory(tmp, stack, profile, descriptions)
+            done = _cog_from_memory(tmp, stack, profile, descriptions)
         else:
-            _write_from_plain(tmp, stack, profile, descriptions)
+            done = _cog_from_plain(tmp, stack, profile, descriptions)
+        if not done:  # no COG driver (GDAL < 3.1): a plain tiled GeoTIFF
+            _write_gtiff(tmp, stack, {**profile, "compress": "deflate"}, descriptions)
     return path
 
 
-#: The tiled GeoTIFF written when GDAL has no COG driver (GDAL < 3.1).
-_FALLBACK = {"driver": "GTiff", "compress": "deflate", "tiled": True}
-_FALLBACK_BLOCKS = {"blockxsize": 256, "blockysize": 256}
-
-
-def _to_cog(src, tmp: Path) -> None:
-    """Copy the open dataset ``src`` to ``tmp`` as a COG (or the fallback tiled GeoTIFF)."""
+def _to_cog(src, tmp: Path) -> bool:
+    """Copy the open dataset ``src`` to ``tmp`` as a COG; False when GDAL cannot."""
     from rasterio.shutil import copy as rio_copy
 
     try:
-        threads = str(usable_threads())
-        rio_copy(src, tmp, driver="COG", compress="DEFLATE", num_threads=threads)
-    except Exception:  # no COG driver (GDAL < 3.1): keep a plain tiled GeoTIFF
-        rio_copy(src, tmp, **_FALLBACK, **_FALLBACK_BLOCKS)
+        rio_copy(src, tmp, driver="COG", compress="DEFLATE", num_threads=str(usable_threads()))
+    except Exception:  # no COG driver (GDAL < 3.1)
+        return False
+    return True
 
 
 def _describe(dst, descriptions: Sequence[str] | None) -> None:
@@ -132,27 +129,34 @@ def _describe(dst, descriptions: Sequence[str] | None) -> None:
         dst.set_band_description(i, text)
 
 
-def _write_from_memory(tmp: Path, stack: np.ndarray, profile: dict, descriptions) -> None:
+def _write_gtiff(path: Path, stack: np.ndarray, profile: dict, descriptions) -> None:
+    """Write ``stack`` as a tiled (256 x 256) GeoTIFF with the band descriptions."""
+    import rasterio
+
+    tiled = {"driver": "GTiff", "tiled": True, "blockxsize": 256, "blockysize": 256}
+    with rasterio.open(path, "w", **tiled, **profile) as dst:
+        dst.write(stack)
+        _describe(dst, descriptions)
+
+
+def _cog_from_memory(tmp: Path, stack: np.ndarray, profile: dict, descriptions) -> bool:
     """Write ``stack`` to a GDAL MEM dataset, then to ``tmp`` through the COG driver."""
     import rasterio
 
     with rasterio.open("", "w", driver="MEM", **profile) as mem:
         mem.write(stack)
         _describe(mem, descriptions)
-        _to_cog(mem, tmp)
+        return _to_cog(mem, tmp)
 
 
-def _write_from_plain(tmp: Path, stack: np.ndarray, profile: dict, descriptions) -> None:
-    """Write ``stack`` to an uncompressed tiled GeoTIFF beside ``tmp``, then copy it as a COG."""
+def _cog_from_plain(tmp: Path, stack: np.ndarray, profile: dict, descriptions) -> bool:
+    """Write ``stack`` to an uncompressed GeoTIFF beside ``tmp``, then copy it as a COG."""
     import rasterio
 
     plain = tmp.with_name(tmp.name + ".plain.tif")
     try:
-        tiled = {"driver": "GTiff", "tiled": True, **_FALLBACK_BLOCKS}
-        with rasterio.open(plain, "w", **tiled, **profile) as dst:
-            dst.write(stack)
-            _describe(dst, descriptions)
+        _write_gtiff(plain, stack, profile, descriptions)
         with rasterio.open(plain) as src:
-            _to_cog(src, tmp)
+            return _to_cog(src, tmp)
     finally:
         plain.unlink(missing_ok=True)
