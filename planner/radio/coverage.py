@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 from affine import Affine
+from numba import njit
 from scipy.special import ndtri
 
 from planner._threads import usable_threads
@@ -26,6 +27,7 @@ __all__ = [
     "antenna_for",
     "link_loss_db",
     "LOG_STEP",
+    "MIN_THREADED_CHUNK",
     "distance_index",
     "loss_tables",
     "compute_coverage",
@@ -59,6 +61,10 @@ class Link:
     scenario: str
     idx: np.ndarray | None = None  #: index of d2d on the log-distance grid (see distance_index)
 
+
+#: With blocks (``chunk_cells``) smaller than this the default is one thread: short array
+#: operations hold the GIL too often for a second thread to gain.
+MIN_THREADED_CHUNK = 16_384
 
 #: Step of the log10-distance grid the path loss is tabulated on (0.001 decade: <= 0.03 dB).
 LOG_STEP = 1e-3
@@ -151,11 +157,33 @@ def link_loss_db(
     n = int(idx.max()) + 2 if idx.size else 2
     t_l, t_n, t_mix, t_los = loss_tables(link.scenario, link.h_bs, link.h_ut, fc, cfg, n)
     if det is not None and vis is not None:
+        if idx.ndim == 1 and det.shape == vis.shape == idx.shape and det.dtype == vis.dtype == bool:
+            loss, los = np.empty(idx.shape, np.float32), np.empty(idx.shape, bool)
+            _pick_loss(idx, det, vis, (t_l, t_n, t_mix, t_los), loss, los)
+            return loss, los
         loss = np.where(vis, t_l[idx], t_n[idx])
         if det.all():
             return loss, vis
         return np.where(det, loss, t_mix[idx]), np.where(det, vis, t_los[idx])
     return t_mix[idx], t_los[idx]
+
+
+@njit(cache=True, nogil=True)
+def _pick_loss(idx, det, vis, tables, loss, los) -> None:  # pragma: no cover - compiled
+    """Per cell: the LOS / NLOS table entry where ``det`` (by ``vis``), else the mix.
+
+    The selection of :func:`link_loss_db`'s array formula in one pass (no arithmetic, so
+    the same values): ``tables`` is ``(PL_LOS, PL_NLOS, mix, P_LOS >= 0.5)``.
+    """
+    t_l, t_n, t_mix, t_los = tables
+    for i in range(idx.size):
+        k = idx[i]
+        if det[i]:
+            loss[i] = t_l[k] if vis[i] else t_n[k]
+            los[i] = vis[i]
+        else:
+            loss[i] = t_mix[k]
+            los[i] = t_los[k]
 
 
 class _Accumulator:
@@ -508,8 +536,8 @@ def compute_coverage(
     det : ndarray of bool, optional
         Coverage-grid cells that use deterministic blocking (None: statistical everywhere).
     threads : int, optional
-        Threads (default :func:`planner._threads.usable_threads`); the result does not
-        depend on it.
+        Threads (default :func:`planner._threads.usable_threads`, one when ``chunk_cells``
+        is below :data:`MIN_THREADED_CHUNK`); the result does not depend on it.
 
     Returns
     -------
@@ -549,5 +577,7 @@ def compute_coverage(
         site = sites.iloc[int(s)]
         x0, y0, h_bs = float(site.geometry.x), float(site.geometry.y), float(site.height_m)
         jobs.append(_SiteJob(i, x0, y0, h_bs, str(site.scenario), np.sort(groups[s])))
-    _add_sites(model, acc, jobs, usable_threads() if threads is None else threads)
+    if threads is None:
+        threads = usable_threads() if cfg.chunk_cells >= MIN_THREADED_CHUNK else 1
+    _add_sites(model, acc, jobs, threads)
     return _finish(model, acc, sectors, sites)

@@ -263,3 +263,21 @@ def test_horizon_cache_shares_and_bounds(toy_city, tmp_path):
     hzs.passed(0, 0)
     hzs.passed(1, 0)
     assert hzs.get(jobs[0]) is not a  # dropped once every thread passed it
+
+
+def test_link_loss_kernel_equals_the_array_formula(rng):
+    from planner.radio.coverage import Link, distance_index, link_loss_db, loss_tables
+
+    cfg = RadioConfig()
+    d2d = rng.uniform(0, 6000, 5000).astype(np.float32)
+    det, vis = rng.random(5000) < 0.7, rng.random(5000) < 0.4
+    idx = distance_index(d2d)
+    link = Link(d2d, d2d, d2d, 25.0, 1.5, "UMa", idx)
+    loss, los = link_loss_db(link, 3.5, cfg, det, vis)
+    t_l, t_n, t_mix, t_los = loss_tables("UMa", 25.0, 1.5, 3.5, cfg, int(idx.max()) + 2)
+    want = np.where(det, np.where(vis, t_l[idx], t_n[idx]), t_mix[idx])
+    assert loss.dtype == want.dtype and np.array_equal(loss, want)
+    assert np.array_equal(los, np.where(det, vis, t_los[idx]))
+    link.idx = idx.reshape(50, 100)  # not flat: the array formula itself
+    loss2, los2 = link_loss_db(link, 3.5, cfg, det.reshape(50, 100), vis.reshape(50, 100))
+    assert np.array_equal(loss2.ravel(), want) and np.array_equal(los2.ravel(), los)
