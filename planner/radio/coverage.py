@@ -496,6 +496,17 @@ def _beyond_rma_breakpoint(model: _Model, sites, sectors, site, server, sel, h_u
     return out
 
 
+def _site_jobs(sites, sectors) -> list[_SiteJob]:
+    """List the sites with sectors, in site order: antenna position, height, scenario, sectors."""
+    groups = sectors.groupby("site").indices if len(sectors) else {}
+    jobs = []
+    for i, s in enumerate(sorted(groups)):
+        site = sites.iloc[int(s)]
+        x0, y0, h_bs = float(site.geometry.x), float(site.geometry.y), float(site.height_m)
+        jobs.append(_SiteJob(i, x0, y0, h_bs, str(site.scenario), np.sort(groups[s])))
+    return jobs
+
+
 def compute_coverage(
     sites,
     sectors,
@@ -571,12 +582,7 @@ def compute_coverage(
         sectors["azimuth_deg"].to_numpy(np.float32) if len(sectors) else np.zeros(0, np.float32),
     )
     acc = _Accumulator(max(1, len(bands)), len(heights), tuple(shape))
-    groups = sectors.groupby("site").indices if len(sectors) else {}
-    jobs = []
-    for i, s in enumerate(sorted(groups)):
-        site = sites.iloc[int(s)]
-        x0, y0, h_bs = float(site.geometry.x), float(site.geometry.y), float(site.height_m)
-        jobs.append(_SiteJob(i, x0, y0, h_bs, str(site.scenario), np.sort(groups[s])))
+    jobs = _site_jobs(sites, sectors)
     if threads is None:
         threads = usable_threads() if cfg.chunk_cells >= MIN_THREADED_CHUNK else 1
     _add_sites(model, acc, jobs, threads)
