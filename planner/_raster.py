@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -12,8 +11,9 @@ import numpy as np
 from affine import Affine
 
 from planner._files import atomic_path
+from planner._threads import usable_threads
 
-__all__ = ["Grid", "write_cog"]
+__all__ = ["Grid", "MEM_SOURCE_BYTES", "write_cog"]
 
 
 class Grid(NamedTuple):
@@ -52,6 +52,11 @@ class Grid(NamedTuple):
         return abs(self.transform.a)
 
 
+#: Stacks up to this size are written to the COG driver from memory (a GDAL MEM dataset, one
+#: copy of the stack); larger ones from an uncompressed temporary GeoTIFF next to the output.
+MEM_SOURCE_BYTES = 512 * 2**20
+
+
 def write_cog(
     path: str | Path,
     bands: np.ndarray,
@@ -61,6 +66,11 @@ def write_cog(
     descriptions: Sequence[str] | None = None,
 ) -> Path:
     """Write a cloud-optimised GeoTIFF atomically (temporary file, then rename).
+
+    The grid goes to GDAL's COG driver (DEFLATE, overviews, compressed in
+    :func:`planner._threads.usable_threads` threads) from an uncompressed source: a MEM
+    dataset, or for stacks above :data:`MEM_SOURCE_BYTES` a temporary plain GeoTIFF. The
+    file is the one a compressed source gives (the same bytes), only written faster.
 
     Parameters
     ----------
@@ -82,12 +92,8 @@ def write_cog(
     Path
         The written file. Falls back to a tiled GeoTIFF when GDAL has no COG driver.
     """
-    import rasterio
-    from rasterio.shutil import copy as rio_copy
-
     stack = bands[np.newaxis] if bands.ndim == 2 else bands
     profile = {
-        "driver": "GTiff",
         "width": stack.shape[2],
         "height": stack.shape[1],
         "count": stack.shape[0],
@@ -95,23 +101,62 @@ def write_cog(
         "crs": crs,
         "transform": transform,
         "nodata": nodata,
-        "compress": "deflate",
-        "tiled": True,
-        "blockxsize": 256,
-        "blockysize": 256,
     }
     path = Path(path)
     with atomic_path(path) as tmp:
-        plain = tmp.with_name(tmp.name + ".plain.tif")
-        try:
-            with rasterio.open(plain, "w", **profile) as dst:
-                dst.write(stack)
-                for i, text in enumerate(descriptions or [], start=1):
-                    dst.set_band_description(i, text)
-            try:
-                rio_copy(plain, tmp, driver="COG", compress="DEFLATE")
-            except Exception:  # no COG driver (GDAL < 3.1): keep the plain tiled GeoTIFF
-                os.replace(plain, tmp)
-        finally:
-            plain.unlink(missing_ok=True)
+        if stack.nbytes <= MEM_SOURCE_BYTES:
+            done = _cog_from_memory(tmp, stack, profile, descriptions)
+        else:
+            done = _cog_from_plain(tmp, stack, profile, descriptions)
+        if not done:  # no COG driver (GDAL < 3.1): a plain tiled GeoTIFF
+            _write_gtiff(tmp, stack, {**profile, "compress": "deflate"}, descriptions)
     return path
+
+
+def _to_cog(src, tmp: Path) -> bool:
+    """Copy the open dataset ``src`` to ``tmp`` as a COG; False when GDAL cannot."""
+    from rasterio.shutil import copy as rio_copy
+
+    try:
+        rio_copy(src, tmp, driver="COG", compress="DEFLATE", num_threads=str(usable_threads()))
+    except Exception:  # no COG driver (GDAL < 3.1)
+        return False
+    return True
+
+
+def _describe(dst, descriptions: Sequence[str] | None) -> None:
+    for i, text in enumerate(descriptions or [], start=1):
+        dst.set_band_description(i, text)
+
+
+def _write_gtiff(path: Path, stack: np.ndarray, profile: dict, descriptions) -> None:
+    """Write ``stack`` as a tiled (256 x 256) GeoTIFF with the band descriptions."""
+    import rasterio
+
+    tiled = {"driver": "GTiff", "tiled": True, "blockxsize": 256, "blockysize": 256}
+    with rasterio.open(path, "w", **tiled, **profile) as dst:
+        dst.write(stack)
+        _describe(dst, descriptions)
+
+
+def _cog_from_memory(tmp: Path, stack: np.ndarray, profile: dict, descriptions) -> bool:
+    """Write ``stack`` to a GDAL MEM dataset, then to ``tmp`` through the COG driver."""
+    import rasterio
+
+    with rasterio.open("", "w", driver="MEM", **profile) as mem:
+        mem.write(stack)
+        _describe(mem, descriptions)
+        return _to_cog(mem, tmp)
+
+
+def _cog_from_plain(tmp: Path, stack: np.ndarray, profile: dict, descriptions) -> bool:
+    """Write ``stack`` to an uncompressed GeoTIFF beside ``tmp``, then copy it as a COG."""
+    import rasterio
+
+    plain = tmp.with_name(tmp.name + ".plain.tif")
+    try:
+        _write_gtiff(plain, stack, profile, descriptions)
+        with rasterio.open(plain) as src:
+            return _to_cog(src, tmp)
+    finally:
+        plain.unlink(missing_ok=True)

@@ -72,6 +72,26 @@ def test_grid_covering_and_cog(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["x.tif"]
 
 
+def test_cog_from_memory_and_from_a_plain_file_are_the_same_cog(tmp_path, monkeypatch):
+    import planner._raster as raster
+
+    rng = np.random.default_rng(3)
+    bands = rng.normal(size=(2, 700, 900)).astype("float32")
+    bands[0, :40] = np.nan
+    transform = Grid.covering((0.0, 0.0, 9000.0, 7000.0), 10.0).transform
+    args = (bands, transform, "EPSG:3067", float("nan"), ["a", "b"])
+    mem = write_cog(tmp_path / "mem.tif", *args)
+    monkeypatch.setattr(raster, "MEM_SOURCE_BYTES", 0)  # the temporary plain GeoTIFF
+    plain = write_cog(tmp_path / "plain.tif", *args)
+    assert mem.read_bytes() == plain.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mem.tif", "plain.tif"]
+    with rasterio.open(mem) as src:
+        assert src.tags(ns="IMAGE_STRUCTURE").get("LAYOUT") == "COG"
+        assert src.compression.name.lower() == "deflate" and src.profile["tiled"]
+        assert src.overviews(1) and src.descriptions == ("a", "b")
+        assert np.array_equal(src.read(), bands, equal_nan=True)
+
+
 def test_timed_records_seconds():
     t = {}
     with timed(t, "x"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import queue
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ import numpy as np
 from numba import njit
 from tqdm.auto import tqdm
 
+from planner._threads import usable_threads
 from planner.drones.lattice import Routes
 
 __all__ = [
@@ -327,10 +327,11 @@ def astar_pair(space: SearchSpace, src: int, dst: int, w: float) -> tuple[float,
 
 
 def route_threads() -> int:
-    """Threads for the pair searches: the usable cores, at most ``OMP_NUM_THREADS`` when set."""
-    n = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    limit = os.environ.get("OMP_NUM_THREADS", "")
-    return max(1, min(n or 1, int(limit))) if limit.isdigit() and int(limit) > 0 else max(1, n or 1)
+    """Threads for the pair searches: the usable cores, at most ``OMP_NUM_THREADS`` when set.
+
+    The same as :func:`planner._threads.usable_threads` (shared with the radio model).
+    """
+    return usable_threads()
 
 
 def astar_routes(

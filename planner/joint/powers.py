@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
 from affine import Affine
 
+from planner._threads import usable_threads
 from planner.config.radio import RadioConfig
 from planner.radio.analysis import radio_grid
 from planner.radio.antenna import af_table, sector_gain_dbi
@@ -144,8 +146,9 @@ def _site_horizon(scene: RadioScene, site, cells_list: list[Cells]):
 
 
 def _site_cells(scene: RadioScene, site, secs, cells: Cells, band_index: np.ndarray, hz):
-    """``(best, total)`` of one site's sectors at ``cells``, shape ``(bands, cells)``.
+    """``(best, total)`` of one site's sectors (``secs``: their rows, as tuples) at ``cells``.
 
+    The arrays have shape ``(bands, cells)``.
     Out of range the power is 0: the path loss, gains and powers are evaluated on the cells
     in range only (every step is per cell, so their values are those of a full-array pass).
     """
@@ -175,7 +178,7 @@ def _site_cells(scene: RadioScene, site, secs, cells: Cells, band_index: np.ndar
     t_near = np.zeros((nb, near.size), np.float32)
     cache: dict[float, np.ndarray] = {}
     re_off = re_power_offset_db(cfg)
-    for row, b in zip(secs.itertuples(), band_index, strict=True):
+    for row, b in zip(secs, band_index, strict=True):
         fc = float(row.frequency_ghz)
         if fc not in cache:
             cache[fc] = link_loss_db(link, fc, cfg, det, vis)[0]
@@ -215,7 +218,11 @@ def site_powers(
 
 
 def site_powers_at(
-    scene: RadioScene, sites: gpd.GeoDataFrame, sectors: gpd.GeoDataFrame, cells_list: list[Cells]
+    scene: RadioScene,
+    sites: gpd.GeoDataFrame,
+    sectors: gpd.GeoDataFrame,
+    cells_list: list[Cells],
+    threads: int | None = None,
 ) -> list[SitePowers]:
     """:func:`site_powers` at several cell sets, one horizon sweep per site for all of them.
 
@@ -223,7 +230,8 @@ def site_powers_at(
     model also sweeps one horizon per site for all its heights), so a site costs one sweep
     instead of one per set; a set nearer than the farthest one reads the same running
     maximum on radials at a finer azimuth step. Only the radials at the azimuths of the
-    cells in range are swept (the same samples, so the same slopes, as a full sweep).
+    cells in range are swept (the same samples, so the same slopes, as a full sweep). The
+    sites run in threads: each writes only its own rows of the result.
 
     Parameters
     ----------
@@ -231,6 +239,9 @@ def site_powers_at(
         See :func:`site_powers`.
     cells_list : list of Cells
         The cell sets, each at its own UE height level.
+    threads : int, optional
+        Threads (default :func:`planner._threads.usable_threads`); the result does not
+        depend on it.
 
     Returns
     -------
@@ -249,15 +260,29 @@ def site_powers_at(
         return out
     fcs = np.round(sectors["frequency_ghz"].to_numpy(float), 4)
     band_index = np.searchsorted(scene.bands, fcs)
+    live = [c for c in cells_list if c.flat.size]
+    # the rows as tuples, taken once here: the threads read no frame (and no row lookups)
+    site_rows = list(sites.itertuples(index=False))
+    sector_rows = list(sectors.itertuples(index=False))
+    work = []
     for s, idx in sectors.groupby("site").indices.items():
-        idx, site = np.sort(idx), sites.iloc[int(s)]
-        live = [c for c in cells_list if c.flat.size]
+        idx = np.sort(idx)
+        work.append((int(s), site_rows[int(s)], [sector_rows[i] for i in idx], band_index[idx]))
+
+    def one(item) -> None:
+        s, site, secs, b_idx = item
         hz = _site_horizon(scene, site, live) if live else None
         for c, p in zip(cells_list, out, strict=True):
             if c.flat.size:
-                p.best[int(s)], p.total[int(s)] = _site_cells(
-                    scene, site, sectors.iloc[idx], c, band_index[idx], hz
-                )
+                p.best[s], p.total[s] = _site_cells(scene, site, secs, c, b_idx, hz)
+
+    n_threads = min(usable_threads() if threads is None else max(1, int(threads)), len(work))
+    if n_threads <= 1:
+        for item in work:
+            one(item)
+    else:
+        with ThreadPoolExecutor(n_threads, thread_name_prefix="site-powers") as pool:
+            list(pool.map(one, work))
     return out
 
 

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import math
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
 from affine import Affine
+from numba import njit
 from scipy.special import ndtri
 
+from planner._threads import usable_threads
 from planner.config.radio import RadioConfig
 from planner.radio.antenna import SectorAntenna, af_table, sector_gain_dbi
 from planner.radio.los import horizon, max_obstacle_slope
@@ -23,6 +27,7 @@ __all__ = [
     "antenna_for",
     "link_loss_db",
     "LOG_STEP",
+    "MIN_THREADED_CHUNK",
     "distance_index",
     "loss_tables",
     "compute_coverage",
@@ -56,6 +61,10 @@ class Link:
     scenario: str
     idx: np.ndarray | None = None  #: index of d2d on the log-distance grid (see distance_index)
 
+
+#: With blocks (``chunk_cells``) smaller than this the default is one thread: short array
+#: operations hold the GIL too often for a second thread to gain.
+MIN_THREADED_CHUNK = 16_384
 
 #: Step of the log10-distance grid the path loss is tabulated on (0.001 decade: <= 0.03 dB).
 LOG_STEP = 1e-3
@@ -148,11 +157,33 @@ def link_loss_db(
     n = int(idx.max()) + 2 if idx.size else 2
     t_l, t_n, t_mix, t_los = loss_tables(link.scenario, link.h_bs, link.h_ut, fc, cfg, n)
     if det is not None and vis is not None:
+        if idx.ndim == 1 and det.shape == vis.shape == idx.shape and det.dtype == vis.dtype == bool:
+            loss, los = np.empty(idx.shape, np.float32), np.empty(idx.shape, bool)
+            _pick_loss(idx, det, vis, (t_l, t_n, t_mix, t_los), loss, los)
+            return loss, los
         loss = np.where(vis, t_l[idx], t_n[idx])
         if det.all():
             return loss, vis
         return np.where(det, loss, t_mix[idx]), np.where(det, vis, t_los[idx])
     return t_mix[idx], t_los[idx]
+
+
+@njit(cache=True, nogil=True)
+def _pick_loss(idx, det, vis, tables, loss, los) -> None:  # pragma: no cover - compiled
+    """Per cell: the LOS / NLOS table entry where ``det`` (by ``vis``), else the mix.
+
+    The selection of :func:`link_loss_db`'s array formula in one pass (no arithmetic, so
+    the same values): ``tables`` is ``(PL_LOS, PL_NLOS, mix, P_LOS >= 0.5)``.
+    """
+    t_l, t_n, t_mix, t_los = tables
+    for i in range(idx.size):
+        k = idx[i]
+        if det[i]:
+            loss[i] = t_l[k] if vis[i] else t_n[k]
+            los[i] = vis[i]
+        else:
+            loss[i] = t_mix[k]
+            los[i] = t_los[k]
 
 
 class _Accumulator:
@@ -207,16 +238,78 @@ class _Model:
     det: np.ndarray | None
     surface: np.ndarray | None
     surface_transform: Affine | None
+    fcs: np.ndarray  #: carrier (GHz) per sector
+    az: np.ndarray  #: azimuth (deg, float32) per sector
 
 
-def _site_pass(model: _Model, acc: _Accumulator, site, sec_idx: np.ndarray, sectors) -> None:
-    """Add one site's sectors to the accumulator: per range group, window block by block."""
-    x0, y0 = float(site.geometry.x), float(site.geometry.y)
-    h_bs = float(site.height_m)
+@dataclass
+class _SiteJob:
+    """One site to add: its position in the site order, antenna and sectors."""
+
+    index: int
+    x0: float
+    y0: float
+    h_bs: float
+    scenario: str
+    sec_idx: np.ndarray
+
+
+def _site_horizon(model: _Model, job: _SiteJob):
+    """Sweep the site's horizon over the blocking surface (all UE heights' longest range)."""
+    r_max = float(model.ranges.max())
+    return horizon(model.surface, model.surface_transform, job.x0, job.y0, job.h_bs, r_max)
+
+
+class _Horizons:
+    """Each site's horizon, swept once and shared by the row-band threads.
+
+    The first thread that needs a site's horizon sweeps it; the others wait for it. A
+    horizon is dropped once every thread has passed its site; at most ``cap`` are kept (a
+    thread far behind then sweeps its own copy: the same values, bounded memory).
+    """
+
+    def __init__(self, model: _Model, threads: int, cap: int):
+        self._model = model
+        self._lock = threading.Lock()
+        self._entries: dict[int, Future] = {}
+        self._passed = [-1] * threads
+        self._cap = cap
+
+    def get(self, job: _SiteJob):
+        """Return the horizon of ``job``'s site (sweeping it if no thread has yet)."""
+        with self._lock:
+            fut = self._entries.get(job.index)
+            mine = fut is None
+            if mine:
+                fut = Future()
+                if len(self._entries) < self._cap and job.index > min(self._passed):
+                    self._entries[job.index] = fut
+        if mine:
+            try:
+                fut.set_result(_site_horizon(self._model, job))
+            except BaseException as exc:
+                fut.set_exception(exc)
+                raise
+        return fut.result()
+
+    def passed(self, thread: int, index: int) -> None:
+        """Record that ``thread`` is done with the sites up to ``index``; drop the unneeded."""
+        with self._lock:
+            self._passed[thread] = index
+            low = min(self._passed)
+            for k in [k for k in self._entries if k <= low]:
+                del self._entries[k]
+
+
+def _site_pass(model: _Model, acc: _Accumulator, job: _SiteJob, band: slice, hzs) -> None:
+    """Add one site's sectors on the rows ``band``: per range group, window block by block.
+
+    The blocks are those of the whole window (:func:`_chunks`), each cut to ``band``; every
+    per-cell value is computed cell by cell, so it does not depend on the cut.
+    """
+    x0, y0 = job.x0, job.y0
+    blocking = model.det is not None and model.surface is not None
     hz = None
-    if model.det is not None and model.surface is not None:
-        r_max = float(model.ranges.max())
-        hz = horizon(model.surface, model.surface_transform, x0, y0, h_bs, r_max)
     t = model.transform
     for r in np.unique(model.ranges):
         levels = [i for i, rr in enumerate(model.ranges) if rr == r]
@@ -224,7 +317,10 @@ def _site_pass(model: _Model, acc: _Accumulator, site, sec_idx: np.ndarray, sect
         if rows.stop <= rows.start or cols.stop <= cols.start:
             continue
         xs = (t.c + t.a * (np.arange(cols.start, cols.stop) + 0.5) - x0).astype(np.float32)
-        for rs in _chunks(rows, cols.stop - cols.start, model.cfg.chunk_cells):
+        for block in _chunks(rows, cols.stop - cols.start, model.cfg.chunk_cells):
+            rs = slice(max(block.start, band.start), min(block.stop, band.stop))
+            if rs.stop <= rs.start:
+                continue
             ys = (t.f + t.e * (np.arange(rs.start, rs.stop) + 0.5) - y0).astype(np.float32)
             shape = (len(ys), len(xs))
             dx = np.broadcast_to(xs[None, :], shape).ravel()
@@ -232,11 +328,12 @@ def _site_pass(model: _Model, acc: _Accumulator, site, sec_idx: np.ndarray, sect
             d2d, angle = np.hypot(dx, dy), np.arctan2(dx, dy)
             chunk = _Chunk(dx, dy, d2d, np.degrees(angle), (rs, cols), d2d <= r)
             chunk.idx = distance_index(d2d)
-            if hz is not None:
+            if blocking:
+                hz = hzs.get(job) if hz is None else hz
                 exclude = abs(model.surface_transform.a)
                 chunk.slope = max_obstacle_slope(hz, dx, dy, exclude, d2d, angle)
                 chunk.det = model.det[rs, cols].ravel()
-            _chunk_pass(model, acc, chunk, site, h_bs, sec_idx, sectors, levels)
+            _chunk_pass(model, acc, chunk, job, levels)
 
 
 @dataclass
@@ -254,23 +351,22 @@ class _Chunk:
     idx: np.ndarray | None = None
 
 
-def _chunk_pass(model, acc, chunk: _Chunk, site, h_bs, sec_idx, sectors, levels) -> None:
+def _chunk_pass(model: _Model, acc: _Accumulator, chunk: _Chunk, job: _SiteJob, levels) -> None:
     """Received power of every sector of a site on one block, for each UE height."""
-    fcs = sectors["frequency_ghz"].to_numpy(float)
-    az = sectors["azimuth_deg"].to_numpy(np.float32)
+    fcs, az, h_bs = model.fcs, model.az, job.h_bs
     rs, cs = chunk.win
     wshape = (rs.stop - rs.start, cs.stop - cs.start)
     if not chunk.in_range.any():
         return
     for hi in levels:
         h_ut = model.heights[hi]
-        link = Link(chunk.dx, chunk.dy, chunk.d2d, h_bs, h_ut, str(site.scenario), chunk.idx)
+        link = Link(chunk.dx, chunk.dy, chunk.d2d, h_bs, h_ut, job.scenario, chunk.idx)
         vis = None
         if chunk.slope is not None:
             vis = (np.float32(h_ut - h_bs) / np.maximum(chunk.d2d, 1e-3)) >= chunk.slope
         zen = np.degrees(np.arctan2(chunk.d2d, np.float32(h_ut - h_bs)))
         cache: dict[float, tuple] = {}
-        for k in sec_idx:
+        for k in job.sec_idx:
             fc = fcs[k]
             if fc not in cache:
                 cache[fc] = link_loss_db(link, fc, model.cfg, chunk.det, vis)
@@ -281,6 +377,51 @@ def _chunk_pass(model, acc, chunk: _Chunk, site, h_bs, sec_idx, sectors, levels)
             acc.add(
                 int(model.band_of[k]), hi, chunk.win, p.reshape(wshape), int(k), los.reshape(wshape)
             )
+
+
+def _row_bands(model: _Model, jobs: list[_SiteJob], n: int) -> list[slice]:
+    """Split the grid rows into at most ``n`` bands of about equal work (window cells).
+
+    A row's work is the cells of the site windows it crosses, times the UE heights and
+    sectors evaluated there. The split only balances the threads: results do not depend on it.
+    """
+    rows = model.shape[0]
+    n = max(1, min(int(n), rows))
+    if n == 1 or not jobs:
+        return [slice(0, rows)]
+    diff = np.zeros(rows + 1)
+    for job in jobs:
+        for r in np.unique(model.ranges):
+            rs, cs = _window(model.transform, model.shape, job.x0, job.y0, float(r))
+            if rs.stop > rs.start and cs.stop > cs.start:
+                w = (cs.stop - cs.start) * int((model.ranges == r).sum()) * (len(job.sec_idx) + 1)
+                diff[rs.start] += w
+                diff[rs.stop] -= w
+    cum = np.cumsum(np.cumsum(diff[:-1]) + 1e-9)
+    cuts = np.searchsorted(cum, cum[-1] * np.arange(1, n) / n)
+    bounds = np.unique(np.clip(np.concatenate([[0], cuts, [rows]]), 0, rows))
+    return [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def _add_sites(model: _Model, acc: _Accumulator, jobs: list[_SiteJob], threads: int) -> None:
+    """Add every site, in order, with one thread per row band (disjoint rows of ``acc``).
+
+    Each cell receives the sites in the same order whatever the bands, so its sums are
+    the same floats as a single pass's.
+    """
+    bands = _row_bands(model, jobs, threads)
+    hzs = _Horizons(model, len(bands), cap=2 * len(bands) + 2)
+
+    def run(i: int) -> None:
+        for job in jobs:
+            _site_pass(model, acc, job, bands[i], hzs)
+            hzs.passed(i, job.index)
+
+    if len(bands) == 1:
+        run(0)
+        return
+    with ThreadPoolExecutor(len(bands), thread_name_prefix="coverage") as pool:
+        list(pool.map(run, range(len(bands))))
 
 
 def _finish(model: _Model, acc: _Accumulator, sectors, sites) -> CoverageGrids:
@@ -355,6 +496,17 @@ def _beyond_rma_breakpoint(model: _Model, sites, sectors, site, server, sel, h_u
     return out
 
 
+def _site_jobs(sites, sectors) -> list[_SiteJob]:
+    """List the sites with sectors, in site order: antenna position, height, scenario, sectors."""
+    groups = sectors.groupby("site").indices if len(sectors) else {}
+    jobs = []
+    for i, s in enumerate(sorted(groups)):
+        site = sites.iloc[int(s)]
+        x0, y0, h_bs = float(site.geometry.x), float(site.geometry.y), float(site.height_m)
+        jobs.append(_SiteJob(i, x0, y0, h_bs, str(site.scenario), np.sort(groups[s])))
+    return jobs
+
+
 def compute_coverage(
     sites,
     sectors,
@@ -365,13 +517,16 @@ def compute_coverage(
     surface: np.ndarray | None = None,
     surface_transform: Affine | None = None,
     det: np.ndarray | None = None,
+    threads: int | None = None,
 ) -> CoverageGrids:
     """Best server, RSRP, SINR and coverage on the grid for every UE height.
 
     Sites are processed one at a time over the window of cells in range (``max_range_*``),
     in blocks of at most ``cfg.chunk_cells`` cells; every per-cell step is a NumPy array
     operation. Interference is the sum over all other sectors on the same carrier, scaled by
-    ``interference_load``.
+    ``interference_load``. The grid rows are split into one band per thread; each thread adds
+    every site, in order, on its own rows (a site's horizon is swept once and shared), so
+    the grids do not depend on the number of threads.
 
     Parameters
     ----------
@@ -391,6 +546,9 @@ def compute_coverage(
         Transform of ``surface`` (default: ``transform``).
     det : ndarray of bool, optional
         Coverage-grid cells that use deterministic blocking (None: statistical everywhere).
+    threads : int, optional
+        Threads (default :func:`planner._threads.usable_threads`, one when ``chunk_cells``
+        is below :data:`MIN_THREADED_CHUNK`); the result does not depend on it.
 
     Returns
     -------
@@ -420,9 +578,12 @@ def compute_coverage(
         det,
         surface,
         surface_transform or transform,
+        fcs,
+        sectors["azimuth_deg"].to_numpy(np.float32) if len(sectors) else np.zeros(0, np.float32),
     )
     acc = _Accumulator(max(1, len(bands)), len(heights), tuple(shape))
-    groups = sectors.groupby("site").indices if len(sectors) else {}
-    for s in sorted(groups):
-        _site_pass(model, acc, sites.iloc[int(s)], np.sort(groups[s]), sectors)
+    jobs = _site_jobs(sites, sectors)
+    if threads is None:
+        threads = usable_threads() if cfg.chunk_cells >= MIN_THREADED_CHUNK else 1
+    _add_sites(model, acc, jobs, threads)
     return _finish(model, acc, sectors, sites)

@@ -136,3 +136,22 @@ def test_coverage_of_a_block_equals_one_candidate_at_a_time(joint):
     block = coverage_of(cfg, best, total)
     one = np.stack([coverage_of(cfg, best[i], total[i]) for i in range(best.shape[0])])
     assert block.shape == one.shape and np.array_equal(block, one) and one.any()
+
+
+def test_site_powers_do_not_depend_on_threads(joint, planned_city):
+    # the sites run in threads, each writing its own rows: every power bit for bit the same
+    from planner.joint.powers import radio_scene, site_powers_at
+
+    radio, cand = joint.radio_before, joint.costed.cand
+    cfg, cells = radio.config, [d.cells for d in joint.model.demands]
+    bands = np.unique(np.round(cand.sectors["frequency_ghz"].to_numpy(float), 4))
+    shape = radio.covered.shape[1:]
+    runs = []
+    for threads in (1, 2, 3):
+        scene = radio_scene(planned_city[0], cfg, radio.transform, shape, radio.heights_m, bands)
+        assert scene.det is not None  # the horizons are exercised too
+        runs.append(site_powers_at(scene, cand.sites, cand.sectors, cells, threads=threads))
+    for other in runs[1:]:
+        for a, b in zip(runs[0], other, strict=True):
+            assert np.array_equal(a.best, b.best) and np.array_equal(a.total, b.total)
+    assert runs[0][0].best.any()

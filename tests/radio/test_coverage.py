@@ -190,3 +190,94 @@ def test_config_errors_one_line():
     assert RadioConfig(heights_m=[30, 30, 100]).flight_heights() == [30.0, 100.0]
     rep = RadioConfig().report()
     assert set(rep["values"]) - {"targets"} <= set(rep["sources"])
+
+
+GRIDS = ("rsrp_dbm", "sinr_db", "server", "site", "covered", "margin_db")
+
+
+@pytest.mark.parametrize("blocking", ["off", "on", "auto"])
+def test_threads_and_blocks_do_not_change_the_grids(toy_city, tmp_path, blocking):
+    # row bands per thread, cut blocks: every grid bit for bit the single-thread one's
+    cfg = cfg_for(tmp_path, blocking=blocking, location_probability=0.9)
+    sites, sectors = load_sites(toy_city, cfg)
+    tr, shape = radio_grid(toy_city, cfg.resolution_m)
+    surface, s_tr, det = _blocking(toy_city, cfg, tr, shape)
+    args = (sites, sectors, tr, shape, [1.5, 60.0, 120.0])
+    blk = (surface, s_tr, det if det.any() else None)
+    one = compute_coverage(*args, cfg, *blk, threads=1)
+    small = cfg.model_copy(update={"chunk_cells": 1024})  # several blocks per window
+    for c, threads in ((cfg, 2), (cfg, 3), (small, 1), (small, 2), (cfg, 64)):
+        g = compute_coverage(*args, c, *blk, threads=threads)
+        for name in GRIDS:
+            a, b = getattr(one, name), getattr(g, name)
+            assert a.dtype == b.dtype and np.array_equal(a, b, equal_nan=True), (name, threads)
+
+
+def test_row_bands_cover_the_grid_once(toy_city, tmp_path):
+    from planner.radio import coverage as cov
+
+    cfg = cfg_for(tmp_path)
+    tr, shape = radio_grid(toy_city, cfg.resolution_m)
+    model = cov._Model(cfg, tr, shape, [1.5], np.array([cfg.max_range_ground_m]), *[None] * 9)
+    jobs = [
+        cov._SiteJob(i, X0 + x, Y0 + 300, 25.0, "UMa", np.arange(3))
+        for i, x in enumerate((300, 1700))
+    ]
+    for n in (1, 2, 3, 500):
+        bands = cov._row_bands(model, jobs, n)
+        assert 1 <= len(bands) <= min(n, shape[0])
+        assert bands[0].start == 0 and bands[-1].stop == shape[0]
+        assert all(b.stop > b.start for b in bands)
+        assert all(a.stop == b.start for a, b in zip(bands[:-1], bands[1:], strict=True))
+
+
+def test_usable_threads_honours_omp_num_threads(monkeypatch):
+    from planner._threads import usable_threads
+    from planner.drones.astar import route_threads
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert usable_threads() == route_threads() == 1
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    assert usable_threads() >= 1
+
+
+def test_horizon_cache_shares_and_bounds(toy_city, tmp_path):
+    from planner.radio import coverage as cov
+
+    cfg = cfg_for(tmp_path, blocking="on")
+    tr, shape = radio_grid(toy_city, cfg.resolution_m)
+    surface, s_tr, det = _blocking(toy_city, cfg, tr, shape)
+    ranges = np.array([cfg.max_range_ground_m])
+    model = cov._Model(
+        cfg, tr, shape, [1.5], ranges, None, None, [], [], det, surface, s_tr, None, None
+    )
+    jobs = [
+        cov._SiteJob(i, X0 + x, Y0 + 300, 25.0, "UMa", np.arange(3))
+        for i, x in enumerate((300, 1700))
+    ]
+    hzs = cov._Horizons(model, threads=2, cap=1)
+    a = hzs.get(jobs[0])
+    assert hzs.get(jobs[0]) is a  # shared while a thread has not passed the site
+    b1, b2 = hzs.get(jobs[1]), hzs.get(jobs[1])  # over the cap: each caller sweeps its own
+    assert b1 is not b2 and np.array_equal(b1.slope, b2.slope, equal_nan=True)
+    hzs.passed(0, 0)
+    hzs.passed(1, 0)
+    assert hzs.get(jobs[0]) is not a  # dropped once every thread passed it
+
+
+def test_link_loss_kernel_equals_the_array_formula(rng):
+    from planner.radio.coverage import Link, distance_index, link_loss_db, loss_tables
+
+    cfg = RadioConfig()
+    d2d = rng.uniform(0, 6000, 5000).astype(np.float32)
+    det, vis = rng.random(5000) < 0.7, rng.random(5000) < 0.4
+    idx = distance_index(d2d)
+    link = Link(d2d, d2d, d2d, 25.0, 1.5, "UMa", idx)
+    loss, los = link_loss_db(link, 3.5, cfg, det, vis)
+    t_l, t_n, t_mix, t_los = loss_tables("UMa", 25.0, 1.5, 3.5, cfg, int(idx.max()) + 2)
+    want = np.where(det, np.where(vis, t_l[idx], t_n[idx]), t_mix[idx])
+    assert loss.dtype == want.dtype and np.array_equal(loss, want)
+    assert np.array_equal(los, np.where(det, vis, t_los[idx]))
+    link.idx = idx.reshape(50, 100)  # not flat: the array formula itself
+    loss2, los2 = link_loss_db(link, 3.5, cfg, det.reshape(50, 100), vis.reshape(50, 100))
+    assert np.array_equal(loss2.ravel(), want) and np.array_equal(los2.ravel(), los)
