@@ -116,6 +116,11 @@ def metric_inputs(
 def sample_lines(lines: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Points every ``step`` m along each line (vectorised).
 
+    Each line gets ``ceil(length / step)`` samples at the middles of equal pieces; the points
+    are those of ``shapely.line_interpolate_point(..., normalized=True)`` bit for bit
+    (:func:`_interpolate` follows GEOS's arithmetic), without its walk from the line's start
+    for every sample.
+
     Returns
     -------
     (x, y, owner, seg_len)
@@ -128,8 +133,46 @@ def sample_lines(lines: np.ndarray, step: float) -> tuple[np.ndarray, np.ndarray
     start = np.repeat(np.cumsum(n) - n, n)
     k = np.arange(owner.size) - start
     frac = (k + 0.5) / n[owner]
-    pts = shapely.line_interpolate_point(lines[owner], frac, normalized=True)
-    return shapely.get_x(pts), shapely.get_y(pts), owner, (lengths / n)[owner]
+    x, y = _interpolate(lines, owner, frac * lengths[owner], np.cumsum(n) - n, n)
+    return x, y, owner, (lengths / n)[owner]
+
+
+#: Lines with at least this many samples are interpolated by :func:`_interpolate`'s own
+#: walk; shorter ones by one shapely call (its walk from the start costs little there).
+_OWN_WALK_SAMPLES = 64
+
+
+def _interpolate(lines, owner, dist, first, count) -> tuple[np.ndarray, np.ndarray]:
+    """Points at distance ``dist`` along ``lines[owner]`` (line i's are ``first[i]:+count[i]``).
+
+    As GEOS's ``LengthIndexedLine.extractPoint``: the first segment whose running length
+    (summed in order) passes the distance, then ``(p1 - p0) × frac + p0``; past the end, the
+    last vertex. Short lines and lines that are not LineStrings go to shapely.
+    """
+    own = (shapely.get_type_id(lines) == 1) & (shapely.get_num_coordinates(lines) >= 2)
+    own &= count >= _OWN_WALK_SAMPLES
+    rest = ~own[owner]
+    pts = shapely.line_interpolate_point(lines[owner[rest]], dist[rest])
+    x, y = np.empty(dist.size), np.empty(dist.size)
+    x[rest], y[rest] = shapely.get_x(pts), shapely.get_y(pts)
+    coords, idx = shapely.get_coordinates(lines[own], return_index=True)
+    bounds = np.searchsorted(idx, np.arange(int(own.sum()) + 1))
+    for q, i in enumerate(np.flatnonzero(own)):
+        c, sl = coords[bounds[q] : bounds[q + 1]], slice(first[i], first[i] + count[i])
+        dx, dy = np.diff(c[:, 0]), np.diff(c[:, 1])
+        seg = np.sqrt(dx * dx + dy * dy)
+        cum = np.cumsum(seg)  # running length at each segment's end, summed in order
+        d = dist[sl]
+        j = np.searchsorted(cum, d, side="right")  # first segment ending beyond d
+        end = j >= cum.size
+        j = np.minimum(j, cum.size - 1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f = (d - np.where(j > 0, cum[j - 1], 0.0)) / seg[j]
+        for out, col in ((x, 0), (y, 1)):
+            p0, p1 = c[j, col], c[j + 1, col]
+            v = np.where(f <= 0, p0, np.where(f >= 1, p1, (p1 - p0) * f + p0))
+            out[sl] = np.where(end, c[-1, col], v)
+    return x, y
 
 
 def corridor_metrics(lines: gpd.GeoSeries, inputs: MetricInputs) -> pd.DataFrame:

@@ -9,6 +9,8 @@ import rasterio
 import shapely
 from affine import Affine
 from drone_helpers import X0, Y0, make_city
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pyproj import CRS, Transformer
 from shapely.geometry import LineString, Point, box
 
@@ -563,3 +565,36 @@ def test_free_mode_reports_the_routing_certificate(free_result, city, monkeypatc
             (c["from_hub"], c["to_hub"]), "cost"
         ]
         assert opt * (1 - 1e-9) <= cost <= opt * (1 + c["gap_bound"]) * (1 + 1e-6)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(
+        st.lists(st.tuples(st.integers(-60, 60), st.integers(-60, 60)), min_size=1, max_size=40),
+        min_size=1,
+        max_size=6,
+    ),
+    st.sampled_from([0.7, 2.5, 5.0, 11.0]),
+)
+def test_sample_lines_is_shapelys_interpolation_bit_for_bit(paths, step):
+    """Oracle: ``shapely.line_interpolate_point(normalized=True)`` at the same fractions, on
+    lattice-like polylines with repeated vertices, zero-length pieces and single points (both
+    sides of the own-walk threshold)."""
+    from planner.drones.metrics import sample_lines
+
+    lines = np.array(
+        [
+            shapely.LineString([(5.0 * x + 0.5, 5.0 * y + 0.5) for x, y in (p * 2)[:40]])
+            for p in paths
+        ],
+        dtype=object,
+    )
+    x, y, owner, seg = sample_lines(lines, step)
+    lengths = shapely.length(lines)
+    n = np.bincount(owner, minlength=len(lines))
+    assert np.array_equal(n, np.maximum(1, np.ceil(lengths / step).astype(int)))
+    k = np.arange(owner.size) - np.repeat(np.cumsum(n) - n, n)
+    pts = shapely.line_interpolate_point(lines[owner], (k + 0.5) / n[owner], normalized=True)
+    assert np.array_equal(x, shapely.get_x(pts), equal_nan=True)
+    assert np.array_equal(y, shapely.get_y(pts), equal_nan=True)
+    assert np.allclose(np.bincount(owner, weights=seg), lengths)
