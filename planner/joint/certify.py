@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,7 +14,20 @@ import scipy.sparse as sp
 
 from planner.joint.select import CoverInstance, Selection
 
-__all__ = ["Certificate", "better_of", "certify_cover", "milp_columns"]
+__all__ = [
+    "Certificate",
+    "CoverProgram",
+    "better_of",
+    "certify_cover",
+    "cover_program",
+    "milp_columns",
+    "solve_program",
+]
+
+#: The HiGHS run's wall-clock safety net, as a multiple of its CPU budget (plus 10 s): the
+#: budget itself is the solving thread's CPU seconds, so a loaded machine or a step running
+#: beside the certificate does not cut it short.
+WALL_SAFETY = 4.0
 
 
 @dataclass
@@ -104,6 +118,16 @@ def _model(inst: CoverInstance, cols: sp.csr_matrix, w: np.ndarray, demand: list
     return highspy, lp
 
 
+@dataclass
+class CoverProgram:
+    """The certificate's MILP, built and ready to solve (in any thread)."""
+
+    inst: CoverInstance
+    greedy_cost: float
+    highs: object | None  #: the HiGHS model (None: nothing left to cover)
+    cpu_limit: float  #: CPU seconds of the solving thread
+
+
 def certify_cover(inst: CoverInstance, greedy: list[int], time_limit: float) -> Certificate:
     """Solve the partial set cover exactly (within ``time_limit``) and compare the greedy.
 
@@ -114,27 +138,61 @@ def certify_cover(inst: CoverInstance, greedy: list[int], time_limit: float) -> 
     greedy : list of int
         The greedy's picks (its cost is the upper bound).
     time_limit : float
-        HiGHS seconds; at the limit the MIP dual bound is the certified lower bound.
+        CPU seconds of the solving thread; at the limit the MIP dual bound is the certified
+        lower bound.
 
     Returns
     -------
     Certificate
+    """
+    return solve_program(cover_program(inst, greedy, time_limit))
 
+
+def cover_program(inst: CoverInstance, greedy: list[int], time_limit: float) -> CoverProgram:
+    """Build the certificate's MILP (see :func:`certify_cover`) for :func:`solve_program`.
+
+    HiGHS is created here, in the calling thread, where its banner can be silenced.
     """
     g_cost = float(inst.cost[greedy].sum()) if greedy else 0.0
     cols, w, demand = milp_columns(inst)
     if not demand:
-        return Certificate(g_cost, 0.0, 0.0, 0, True, 0.0 if g_cost == 0 else None, "trivial", [])
+        return CoverProgram(inst, g_cost, None, time_limit)
     highspy, lp = _model(inst, cols, w, demand)
     with _quiet_stdout():
         h = highspy.Highs()
     h.setOptionValue("output_flag", False)
-    h.setOptionValue("time_limit", float(time_limit))
+    h.setOptionValue("time_limit", WALL_SAFETY * float(time_limit) + 10.0)
     h.setOptionValue("mip_rel_gap", 1e-6)
     h.setOptionValue("threads", 1)
     h.passModel(lp)
+    return CoverProgram(inst, g_cost, h, float(time_limit))
+
+
+def _run_within(h, cpu_seconds: float) -> str:
+    """Run HiGHS until optimal or ``cpu_seconds`` of this thread's CPU; return its status."""
+    import highspy
+
+    start = time.thread_time()
+
+    def stop(kind, message, data_out, data_in, user) -> None:
+        if time.thread_time() - start > cpu_seconds:
+            data_in.user_interrupt = True
+
+    h.setCallback(stop, None)
+    h.startCallback(highspy.cb.HighsCallbackType.kCallbackMipInterrupt)
     h.run()
-    status = h.modelStatusToString(h.getModelStatus())
+    status = h.getModelStatus()
+    if status == highspy.HighsModelStatus.kInterrupt:
+        status = highspy.HighsModelStatus.kTimeLimit  # the CPU budget is the time limit
+    return h.modelStatusToString(status)
+
+
+def solve_program(program: CoverProgram) -> Certificate:
+    """Solve a :func:`cover_program` and compare the greedy (see :func:`certify_cover`)."""
+    inst, g_cost, h = program.inst, program.greedy_cost, program.highs
+    if h is None:
+        return Certificate(g_cost, 0.0, 0.0, 0, True, 0.0 if g_cost == 0 else None, "trivial", [])
+    status = _run_within(h, program.cpu_limit)
     info = h.getInfo()
     n = inst.cost.size
     sol = np.asarray(h.getSolution().col_value)[:n] if info.primal_solution_status else None

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,7 @@ from planner.drones import CorridorResult
 from planner.errors import AnalysisError
 from planner.fiber import FiberCoverage
 from planner.joint.backhaul import Routing, joint_routing
-from planner.joint.certify import Certificate, better_of, certify_cover
+from planner.joint.certify import Certificate, better_of, cover_program, solve_program
 from planner.joint.costed import Costed, costed_candidates
 from planner.joint.cover import (
     CoverModel,
@@ -283,28 +284,64 @@ def plan_joint(
     with _timed(timings, cpu, "set_cover", 3):
         inst = cover_instance(model, costed.total_cost)
         greedy = lazy_greedy(inst)
-    with _timed(timings, cpu, "certificate", 3):
-        cert = certify_cover(inst, greedy.chosen, jcfg.milp_time_limit_s)
-    with _timed(timings, cpu, "sinr_repair", 3):
-        sel = select_sites(radio.config, model, inst, better_of(inst, greedy, cert))
-    with _timed(timings, cpu, "backhaul", 3):
-        routing = _route_backhaul(plan, costed, sel)
-    with _timed(timings, cpu, "radio_after", 3), tempfile.TemporaryDirectory() as tmp:
-        work = Path(work_dir) if work_dir is not None else Path(tmp)
-        work.mkdir(parents=True, exist_ok=True)
-        after = _radio_after(city, radio, costed, sel.chosen, corridors.corridors, band, work)
-    with _timed(timings, cpu, "reroute", 3):
-        rerouted = _reroute(city, drones, after, jcfg, corridors)
-    with _timed(timings, cpu, "rollout", 3):
-        ro = _rollout(plan, radio, model, sel, costed, jcfg)
+        program = cover_program(inst, greedy.chosen, jcfg.milp_time_limit_s)
+    run = _Downstream(city, plan, radio, costed, model, inst, corridors, drones, jcfg, band)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="planner-milp") as pool:
+        # the certificate's MILP (one core, GIL released) runs beside the steps after the
+        # selection, taken on the greedy's picks; they are redone if the MILP finds cheaper
+        pending = pool.submit(_thread_timed, timings, cpu, "certificate", solve_program, program)
+        greedy.source = "greedy"
+        after = run.steps(greedy, timings, cpu, work_dir)
+        cert = pending.result()
+    sel = better_of(inst, greedy, cert)
+    if sel is not greedy:
+        after = run.steps(sel, timings, cpu, work_dir)
     return _assemble(
-        _Steps(jcfg, radio, costed, model, cert, sel, routing, after, rerouted, ro),
-        city,
-        plan,
-        corridors,
-        timings,
-        cpu,
+        _Steps(jcfg, radio, costed, model, cert, *after), city, plan, corridors, timings, cpu
     )
+
+
+def _thread_timed(timings: dict, cpu: dict, name: str, fn: Callable, *args):
+    """Run ``fn(*args)`` in this thread; record its wall and this thread's CPU seconds."""
+    t0, c0 = time.perf_counter(), time.thread_time()
+    out = fn(*args)
+    timings[name] = round(time.perf_counter() - t0, 3)
+    cpu[name] = round(time.thread_time() - c0, 3)
+    return out
+
+
+@dataclass
+class _Downstream:
+    """The joint plan's steps after the site selection, from any selection."""
+
+    city: City
+    plan: FiberPlan
+    radio: RadioCoverage
+    costed: Costed
+    model: CoverModel
+    inst: object
+    corridors: CorridorResult
+    drones: DroneConfig | None
+    jcfg: JointConfig
+    band: tuple[float, float]
+
+    def steps(self, chosen: Selection, timings: dict, cpu: dict, work_dir) -> tuple:
+        """SINR repair, backhaul, the radio check, the re-route and the roll-out."""
+        radio, corridors = self.radio, self.corridors
+        with _timed(timings, cpu, "sinr_repair", 3):
+            sel = select_sites(radio.config, self.model, self.inst, chosen)
+        with _timed(timings, cpu, "backhaul", 3):
+            routing = _route_backhaul(self.plan, self.costed, sel)
+        with _timed(timings, cpu, "radio_after", 3), tempfile.TemporaryDirectory() as tmp:
+            work = Path(work_dir) if work_dir is not None else Path(tmp)
+            work.mkdir(parents=True, exist_ok=True)
+            args = (self.city, radio, self.costed, sel.chosen, corridors.corridors, self.band)
+            after = _radio_after(*args, work)
+        with _timed(timings, cpu, "reroute", 3):
+            rerouted = _reroute(self.city, self.drones, after, self.jcfg, corridors)
+        with _timed(timings, cpu, "rollout", 3):
+            ro = _rollout(self.plan, radio, self.model, sel, self.costed, self.jcfg)
+        return sel, routing, after, rerouted, ro
 
 
 def _reroute(city, drones, after: RadioCoverage, jcfg: JointConfig, corridors) -> Rerouted | None:

@@ -87,6 +87,25 @@ def test_certificate_lower_bound_under_time_limit():
         assert cert.lower_bound <= cert.greedy_cost + 1e-6
 
 
+def test_the_certificate_budget_is_the_solving_threads_cpu():
+    """Stopped by its budget, the MILP reports a time limit after that much of its thread's
+    CPU (not wall-clock: a busy machine or a step beside it does not cut it short)."""
+    import time
+
+    from planner.joint.certify import cover_program, solve_program
+
+    inst = _instance(99, n=60, m=2000)
+    sel = lazy_greedy(inst)
+    program = cover_program(inst, sel.chosen, 0.2)
+    c0 = time.thread_time()
+    cert = solve_program(program)
+    used = time.thread_time() - c0
+    assert cert.status in ("Time limit reached", "Optimal")
+    if cert.status == "Time limit reached":
+        assert used >= 0.2
+    assert cert.lower_bound is None or cert.lower_bound <= cert.greedy_cost + 1e-6
+
+
 def test_unreachable_candidate_never_chosen():
     inst = _instance(3)
     best = lazy_greedy(inst).chosen[0]

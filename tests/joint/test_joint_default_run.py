@@ -144,3 +144,34 @@ def test_radials_at_the_cells_azimuths_give_the_full_sweeps_powers(default_run, 
     assert swept and np.array_equal(part.best, whole.best)
     assert sum(n for n, _ in swept) > sum(k for _, k in swept)  # some radials were cut short
     assert np.array_equal(part.total, whole.total) and part.best.any()
+
+
+def test_a_cheaper_milp_cover_redoes_the_steps_after_the_selection(default_run, monkeypatch):
+    """The steps after the selection run first on the greedy's picks, beside the MILP; when
+    the MILP reports a cheaper cover they run again on its picks, so the plan is the one of
+    the MILP's selection (oracle: the sites SINR repair starts from are the MILP's)."""
+    from dataclasses import replace
+
+    from planner.joint import core
+
+    r = default_run.results
+    starts = []
+    real_select = core.select_sites
+
+    def select(cfg, model, inst, start):
+        starts.append((start.source, list(start.chosen)))
+        return real_select(cfg, model, inst, start)
+
+    def cheaper(program):
+        cert = core.solve_program.__wrapped__(program)
+        picks = list(range(min(2, program.inst.cost.size)))
+        return replace(cert, optimum_cost=cert.greedy_cost - 1.0, chosen=picks)
+
+    cheaper.__wrapped__ = core.solve_program
+    monkeypatch.setattr(core, "solve_program", cheaper)
+    monkeypatch.setattr(core, "select_sites", select)
+    plan = core.plan_joint(default_run.city, r.fiber, r.plan, r.drones, radio=r.radio)
+    assert [s for s, _ in starts] == ["greedy", "milp"]
+    assert starts[1][1] == list(range(min(2, r.joint.costed.cand.sites.shape[0])))
+    assert plan.selection.source == "milp"
+    assert plan.selection.chosen[: len(starts[1][1])] == starts[1][1]
