@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -28,6 +29,9 @@ __all__ = [
 #: budget itself is the solving thread's CPU seconds, so a loaded machine or a step running
 #: beside the certificate does not cut it short.
 WALL_SAFETY = 4.0
+
+#: EUR by which the MILP's cover must undercut the greedy's to replace it.
+BETTER_BY = 0.01
 
 
 @dataclass
@@ -126,6 +130,9 @@ class CoverProgram:
     greedy_cost: float
     highs: object | None  #: the HiGHS model (None: nothing left to cover)
     cpu_limit: float  #: CPU seconds of the solving thread
+    #: set as soon as HiGHS holds a cover cheaper than the greedy's (:func:`better_of` will
+    #: then take the MILP's): work done on the greedy's picks meanwhile can stop
+    beaten: threading.Event = field(default_factory=threading.Event)
 
 
 def certify_cover(inst: CoverInstance, greedy: list[int], time_limit: float) -> Certificate:
@@ -168,18 +175,26 @@ def cover_program(inst: CoverInstance, greedy: list[int], time_limit: float) -> 
     return CoverProgram(inst, g_cost, h, float(time_limit))
 
 
-def _run_within(h, cpu_seconds: float) -> str:
-    """Run HiGHS until optimal or ``cpu_seconds`` of this thread's CPU; return its status."""
+def _run_within(h, program: CoverProgram) -> str:
+    """Run HiGHS until optimal or its CPU budget (this thread's); return its status.
+
+    Sets ``program.beaten`` when HiGHS finds a cover cheaper than the greedy's.
+    """
     import highspy
 
-    start = time.thread_time()
+    kinds = highspy.cb.HighsCallbackType
+    start, cheaper = time.thread_time(), program.greedy_cost - BETTER_BY
 
-    def stop(kind, message, data_out, data_in, user) -> None:
-        if time.thread_time() - start > cpu_seconds:
+    def callback(kind, message, data_out, data_in, user) -> None:
+        if kind == kinds.kCallbackMipImprovingSolution:
+            if data_out.objective_function_value < cheaper:
+                program.beaten.set()
+        elif time.thread_time() - start > program.cpu_limit:
             data_in.user_interrupt = True
 
-    h.setCallback(stop, None)
-    h.startCallback(highspy.cb.HighsCallbackType.kCallbackMipInterrupt)
+    h.setCallback(callback, None)
+    h.startCallback(kinds.kCallbackMipInterrupt)
+    h.startCallback(kinds.kCallbackMipImprovingSolution)
     h.run()
     status = h.getModelStatus()
     if status == highspy.HighsModelStatus.kInterrupt:
@@ -192,7 +207,7 @@ def solve_program(program: CoverProgram) -> Certificate:
     inst, g_cost, h = program.inst, program.greedy_cost, program.highs
     if h is None:
         return Certificate(g_cost, 0.0, 0.0, 0, True, 0.0 if g_cost == 0 else None, "trivial", [])
-    status = _run_within(h, program.cpu_limit)
+    status = _run_within(h, program)
     info = h.getInfo()
     n = inst.cost.size
     sol = np.asarray(h.getSolution().col_value)[:n] if info.primal_solution_status else None
@@ -217,7 +232,11 @@ def solve_program(program: CoverProgram) -> Certificate:
 
 def better_of(inst: CoverInstance, greedy: Selection, cert: Certificate) -> Selection:
     """Return the greedy's picks, or the MILP's when it found a cheaper cover."""
-    if cert.optimum_cost is None or not cert.chosen or cert.optimum_cost >= cert.greedy_cost - 0.01:
+    if (
+        cert.optimum_cost is None
+        or not cert.chosen
+        or cert.optimum_cost >= cert.greedy_cost - BETTER_BY
+    ):
         greedy.source = "greedy"
         return greedy
     return Selection(chosen=list(cert.chosen), gains=[], met=True, source="milp")

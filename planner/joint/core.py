@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from threading import Event
 
 import geopandas as gpd
 import numpy as np
@@ -291,10 +292,10 @@ def plan_joint(
         # selection, taken on the greedy's picks; they are redone if the MILP finds cheaper
         pending = pool.submit(_thread_timed, timings, cpu, "certificate", solve_program, program)
         greedy.source = "greedy"
-        after = run.steps(greedy, timings, cpu, work_dir)
+        after = run.steps(greedy, timings, cpu, work_dir, stop=program.beaten)
         cert = pending.result()
     sel = better_of(inst, greedy, cert)
-    if sel is not greedy:
+    if sel is not greedy or after is None:
         after = run.steps(sel, timings, cpu, work_dir)
     return _assemble(
         _Steps(jcfg, radio, costed, model, cert, *after), city, plan, corridors, timings, cpu
@@ -325,18 +326,27 @@ class _Downstream:
     jcfg: JointConfig
     band: tuple[float, float]
 
-    def steps(self, chosen: Selection, timings: dict, cpu: dict, work_dir) -> tuple:
-        """SINR repair, backhaul, the radio check, the re-route and the roll-out."""
+    def steps(
+        self, chosen: Selection, timings: dict, cpu: dict, work_dir, stop: Event | None = None
+    ) -> tuple | None:
+        """SINR repair, backhaul, the radio check, the re-route and the roll-out.
+
+        Returns None, between two steps, once ``stop`` is set (the picks were superseded).
+        """
         radio, corridors = self.radio, self.corridors
         with _timed(timings, cpu, "sinr_repair", 3):
             sel = select_sites(radio.config, self.model, self.inst, chosen)
         with _timed(timings, cpu, "backhaul", 3):
             routing = _route_backhaul(self.plan, self.costed, sel)
+        if stop is not None and stop.is_set():
+            return None
         with _timed(timings, cpu, "radio_after", 3), tempfile.TemporaryDirectory() as tmp:
             work = Path(work_dir) if work_dir is not None else Path(tmp)
             work.mkdir(parents=True, exist_ok=True)
             args = (self.city, radio, self.costed, sel.chosen, corridors.corridors, self.band)
             after = _radio_after(*args, work)
+        if stop is not None and stop.is_set():
+            return None
         with _timed(timings, cpu, "reroute", 3):
             rerouted = _reroute(self.city, self.drones, after, self.jcfg, corridors)
         with _timed(timings, cpu, "rollout", 3):

@@ -175,3 +175,48 @@ def test_a_cheaper_milp_cover_redoes_the_steps_after_the_selection(default_run, 
     assert starts[1][1] == list(range(min(2, r.joint.costed.cand.sites.shape[0])))
     assert plan.selection.source == "milp"
     assert plan.selection.chosen[: len(starts[1][1])] == starts[1][1]
+
+
+def test_work_on_the_greedys_picks_stops_once_the_milp_beats_them(default_run, monkeypatch):
+    """HiGHS reporting a cheaper incumbent while SINR repair runs on the greedy's picks: the
+    radio check and re-route are not run for them, only for the MILP's picks."""
+    from dataclasses import replace
+
+    from planner.joint import core
+
+    r = default_run.results
+    seen, checked = {}, []
+    real_select, real_after, real_solve = core.select_sites, core._radio_after, core.solve_program
+
+    def solve(program):
+        seen["program"] = program
+        cert = real_solve(program)
+        picks = list(range(min(2, program.inst.cost.size)))
+        return replace(cert, optimum_cost=cert.greedy_cost - 1.0, chosen=picks)
+
+    def select(cfg, model, inst, start):
+        if start.source == "greedy":
+            seen["program"].beaten.set()  # as HiGHS' improving-solution callback would
+        return real_select(cfg, model, inst, start)
+
+    def after(city, radio, costed, chosen, *args):
+        checked.append(list(chosen))
+        return real_after(city, radio, costed, chosen, *args)
+
+    monkeypatch.setattr(core, "solve_program", solve)
+    monkeypatch.setattr(core, "select_sites", select)
+    monkeypatch.setattr(core, "_radio_after", after)
+    monkeypatch.setattr(core, "cover_program", _wait_for_seen(core.cover_program, seen))
+    plan = core.plan_joint(default_run.city, r.fiber, r.plan, r.drones, radio=r.radio)
+    assert plan.selection.source == "milp"
+    assert len(checked) == 1 and checked[0][:2] == plan.selection.chosen[:2]
+
+
+def _wait_for_seen(build, seen):
+    """``cover_program`` that records its program at once (before the thread starts)."""
+
+    def wrapped(*args):
+        seen["program"] = build(*args)
+        return seen["program"]
+
+    return wrapped
