@@ -79,9 +79,9 @@ REQUIRES: dict[str, list[str]] = {
 }
 
 #: Steps that run in a thread while the steps named with them run, and are waited for before
-#: any other step. The plan's integer programs (HiGHS) release the GIL and the radio model
-#: uses one core, so beside the drone and radio steps the plan costs little wall time. Each
-#: step keeps its own inputs and outputs, so the results are those of a run in order.
+#: any other step. The plan's integer programs (HiGHS) release the GIL, so beside the drone
+#: and radio steps (whose serial parts leave a core idle) the plan costs little wall time.
+#: Each step keeps its own inputs and outputs, so the results are those of a run in order.
 BESIDE: dict[str, frozenset[str]] = {"plan": frozenset({"drones", "radio"})}
 
 #: Errors that make one step fail while the others still run (the input cannot support that

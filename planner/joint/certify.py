@@ -122,8 +122,7 @@ class CoverProgram:
 
     inst: CoverInstance
     greedy_cost: float
-    highs: object | None  #: the HiGHS model (None: nothing left to cover)
-    time_limit: float  #: HiGHS seconds (wall-clock)
+    highs: object | None  #: the HiGHS model, its time limit set (None: nothing to cover)
     #: set as soon as HiGHS holds a cover cheaper than the greedy's (:func:`better_of` will
     #: then take the MILP's): work done on the greedy's picks meanwhile can stop
     beaten: threading.Event = field(default_factory=threading.Event)
@@ -157,7 +156,7 @@ def cover_program(inst: CoverInstance, greedy: list[int], time_limit: float) -> 
     g_cost = float(inst.cost[greedy].sum()) if greedy else 0.0
     cols, w, demand = milp_columns(inst)
     if not demand:
-        return CoverProgram(inst, g_cost, None, time_limit)
+        return CoverProgram(inst, g_cost, None)
     highspy, lp = _model(inst, cols, w, demand)
     with _quiet_stdout():
         h = highspy.Highs()
@@ -166,7 +165,7 @@ def cover_program(inst: CoverInstance, greedy: list[int], time_limit: float) -> 
     h.setOptionValue("mip_rel_gap", 1e-6)
     h.setOptionValue("threads", 1)
     h.passModel(lp)
-    return CoverProgram(inst, g_cost, h, float(time_limit))
+    return CoverProgram(inst, g_cost, h)
 
 
 def _run(h, program: CoverProgram) -> str:

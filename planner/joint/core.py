@@ -43,7 +43,13 @@ from planner.joint.powers import radio_scene, site_powers_at
 from planner.joint.reroute import Rerouted, corridor_cover, penalty_level, reroute_corridors
 from planner.joint.result import JointPlan
 from planner.joint.rollout import Item, JointRollout, fibre_items, joint_rollout
-from planner.joint.select import Selection, cover_instance, lazy_greedy, select_sites
+from planner.joint.select import (
+    CoverInstance,
+    Selection,
+    cover_instance,
+    lazy_greedy,
+    select_sites,
+)
 from planner.joint.tables import joint_summary, joint_tables, write_site_file
 from planner.plan import FiberPlan
 from planner.radio import RadioCoverage, analyze_radio
@@ -320,7 +326,7 @@ class _Downstream:
     radio: RadioCoverage
     costed: Costed
     model: CoverModel
-    inst: object
+    inst: CoverInstance
     corridors: CorridorResult
     drones: DroneConfig | None
     jcfg: JointConfig
