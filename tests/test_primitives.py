@@ -141,3 +141,23 @@ def test_atomic_dir_failure_keeps_previous(tmp_path):
         raise RuntimeError("boom")
     assert (out / "a").read_text() == "1"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["city"]
+
+
+def test_thread_map_keeps_the_order_and_uses_the_threads():
+    """Oracle: the list comprehension; with 3 threads the items run in other threads."""
+    import threading
+
+    from planner._threads import thread_map
+
+    seen = set()
+
+    def f(x):
+        seen.add(threading.current_thread().name)
+        return x * x
+
+    assert thread_map(f, range(20), 1, "t") == [x * x for x in range(20)]
+    assert seen == {threading.current_thread().name}
+    seen.clear()
+    assert thread_map(f, range(20), 3, "t") == [x * x for x in range(20)]
+    assert seen and all(n.startswith("t") for n in seen)
+    assert thread_map(f, [], 4, "t") == []

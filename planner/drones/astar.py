@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import queue
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 from numba import njit
 from tqdm.auto import tqdm
 
-from planner._threads import usable_threads
+from planner._threads import thread_map, usable_threads
 from planner.drones.lattice import Routes
 
 __all__ = [
@@ -390,8 +389,8 @@ def astar_routes(
             free.put(sp)
             bar.update(1)
 
-    with bar, ThreadPoolExecutor(max_workers=n) as pool:
-        found = list(pool.map(run, tasks))
+    with bar:
+        found = thread_map(run, tasks, n, "drone-routes")
     out = {w: Routes(hubs, _no_routes(k), {}) for w in weights}
     cert = Certificate()
     for (w, i, js), paths in zip(tasks, found, strict=True):

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import math
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
 from affine import Affine
 
-from planner._threads import usable_threads
+from planner._threads import thread_map, usable_threads
 from planner.config.radio import RadioConfig
 from planner.radio.analysis import radio_grid
 from planner.radio.antenna import af_table, sector_gain_dbi
@@ -276,13 +275,7 @@ def site_powers_at(
             if c.flat.size:
                 p.best[s], p.total[s] = _site_cells(scene, site, secs, c, b_idx, hz)
 
-    n_threads = min(usable_threads() if threads is None else max(1, int(threads)), len(work))
-    if n_threads <= 1:
-        for item in work:
-            one(item)
-    else:
-        with ThreadPoolExecutor(n_threads, thread_name_prefix="site-powers") as pool:
-            list(pool.map(one, work))
+    thread_map(one, work, usable_threads() if threads is None else threads, "site-powers")
     return out
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -13,7 +13,7 @@ from affine import Affine
 from numba import njit
 from scipy.special import ndtri
 
-from planner._threads import usable_threads
+from planner._threads import thread_map, usable_threads
 from planner.config.radio import RadioConfig
 from planner.radio.antenna import SectorAntenna, af_table, sector_gain_dbi
 from planner.radio.los import horizon, max_obstacle_slope
@@ -417,11 +417,7 @@ def _add_sites(model: _Model, acc: _Accumulator, jobs: list[_SiteJob], threads: 
             _site_pass(model, acc, job, bands[i], hzs)
             hzs.passed(i, job.index)
 
-    if len(bands) == 1:
-        run(0)
-        return
-    with ThreadPoolExecutor(len(bands), thread_name_prefix="coverage") as pool:
-        list(pool.map(run, range(len(bands))))
+    thread_map(run, range(len(bands)), len(bands), "coverage")
 
 
 def _finish(model: _Model, acc: _Accumulator, sectors, sites) -> CoverageGrids:
