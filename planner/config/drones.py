@@ -14,6 +14,9 @@ from planner.config.places import AUTO_PRESET, FALLBACK_PRESET
 from planner.errors import ConfigError, InputFileError
 
 __all__ = [
+    "ALL_PAIRS_MAX_HUBS",
+    "AUTO_HUBS_MIN",
+    "AUTO_HUB_AREA_KM2",
     "AUTO_HUB_SPACING_CAP_M",
     "AirspacePreset",
     "CitedValue",
@@ -254,6 +257,22 @@ DEFAULT_RISK_WEIGHT = 0.5
 #: Cap of the default spacing between automatic hubs (m), see ``DroneConfig``.
 AUTO_HUB_SPACING_CAP_M = 1000.0
 
+#: Default number of automatic hubs: at least this many (the count every city had before
+#: the count grew with the area; it gives Liechtenstein, Lauf, Monaco and Helsinki theirs).
+AUTO_HUBS_MIN = 10
+
+#: Default area served per automatic hub (km²): one hub per 25 km², hubs on a ~5 km grid,
+#: puts every point of the city within ~3.5 km of a hub, the scale of the 3 km delivery
+#: circle urban drone-delivery stations advertise (Meituan, "3 km in 15 minutes"; planner
+#: assumption, figure not checked against a primary source). Below 250 km² the minimum of
+#: :data:`AUTO_HUBS_MIN` applies.
+AUTO_HUB_AREA_KM2 = 25.0
+
+#: ``hub_links: auto`` connects every pair of at most this many routable hubs (66 corridors,
+#: the 12 hubs of the drone benchmark) and the Gabriel graph of more: all pairs of n hubs
+#: grow as n², and corridors across a whole city are not what a route network is made of.
+ALL_PAIRS_MAX_HUBS = 12
+
 
 class HubConfig(BaseModel):
     """A named hub (vertiport, hospital pad, depot) in WGS84 degrees."""
@@ -316,22 +335,29 @@ class DroneConfig(BaseModel):
     zone_margin_m: float | None = Field(default=None, ge=0)
     #: Configured hubs; empty = choose automatically.
     hubs: list[HubConfig] = Field(default_factory=list)
-    #: Optional OD list of hub-name pairs; None = all pairs.
+    #: Optional OD list of hub-name pairs; None = the pairs of ``hub_links``.
     od_pairs: list[tuple[str, str]] | None = None
+    #: Which hub pairs get a corridor when ``od_pairs`` is not set: ``all`` pairs, the
+    #: ``gabriel`` graph (each hub to its neighbours: no other hub inside the circle on the
+    #: pair as diameter; planar, connected, < 3 n pairs), or ``auto``: all pairs of up to
+    #: :data:`ALL_PAIRS_MAX_HUBS` (12) routable hubs, the Gabriel graph of more.
+    hub_links: Literal["auto", "all", "gabriel"] = "auto"
     #: Automatic hubs: how many at most, and at most how far a candidate may be moved (m).
+    #: None = ``max(10, ⌈A / 25 km²⌉)`` for the city area A (:data:`AUTO_HUBS_MIN`,
+    #: :data:`AUTO_HUB_AREA_KM2`): 10 up to 250 km², one per 25 km² beyond.
     #: A candidate only leaves its own zone (a hospital's or heliport's buffer, plus the
     #: margin and two cells, measured from inside the site); 2,000 m caps that and covers a
     #: heliport's 1,500 m buffer. A site inside another zone is not used.
-    max_auto_hubs: int = Field(default=10, ge=2)
+    max_auto_hubs: int | None = Field(default=None, ge=2)
     auto_hub_snap_m: float = Field(default=2000.0, ge=0)
     #: Streets mode: how far a hub may be from the nearest usable street node (m).
     street_snap_m: float = Field(default=500.0, ge=0)
     #: Minimum spacing between automatic hubs (m). None = ``min(1,000 m, ½ √(A / n))`` for a
-    #: city area A and n = ``max_auto_hubs``: hubs about a kilometre apart spread the network
-    #: over the city instead of stacking it in one district (planner assumption; NASA AAM
-    #: vertiport considerations, Mendonca et al. 2022: spread vertiports over the demand
-    #: area), and half the mean spacing of n hubs on a square lattice still fits n hubs into
-    #: a small city (Monaco, 4.5 km², 12 hubs: 306 m).
+    #: city area A and at most n automatic hubs (``max_auto_hubs``): hubs about a kilometre
+    #: apart spread the network over the city instead of stacking it in one district
+    #: (planner assumption; NASA AAM vertiport considerations, Mendonca et al. 2022: spread
+    #: vertiports over the demand area), and half the mean spacing of n hubs on a square
+    #: lattice still fits n hubs into a small city (Monaco, 4.5 km², 12 hubs: 306 m).
     auto_hub_spacing_m: float | None = Field(default=None, ge=0)
     #: Radius (m) of the disc over which an automatic hub's surrounding density (people/km²
     #: of the ground-risk raster) is averaged to rank logistics/industrial sites and

@@ -45,6 +45,15 @@ ASSUMPTION_SOURCES = {
         "the city area); spread hubs over the demand area (NASA AAM vertiport "
         "considerations, Mendonca et al. 2022)"
     ),
+    "max_auto_hubs": (
+        "planner assumption: max(10, one hub per 25 km² of city area): every point within "
+        "~3.5 km of a hub, the 3 km delivery circle of urban drone-delivery stations "
+        "(Meituan; not checked against a primary source)"
+    ),
+    "hub_links": (
+        "planner assumption: every pair of up to 12 hubs, else the Gabriel graph (each hub "
+        "to its neighbours; Gabriel & Sokal 1969): a route network, not n² city-wide routes"
+    ),
     "auto_hub_density_radius_m": (
         "planner assumption: 300 m of climb-out/approach near a hub that no routing avoids "
         "(1.5 SORA 2.5 200 m density cells); rank sites by low surrounding population "
@@ -83,6 +92,7 @@ def assumptions(
     people_per_household: float,
     coverage: float | None = None,
     spacing: float | None = None,
+    hub_count: int | None = None,
 ) -> dict:
     """Return the defaults and rules in use with their sources (``planner.render.report`` format).
 
@@ -100,6 +110,8 @@ def assumptions(
         Population raster coverage (%); None with the building model.
     spacing : float, optional
         Automatic hub spacing (m); None with configured hubs.
+    hub_count : int, optional
+        Most automatic hubs kept; None with configured hubs.
 
     Returns
     -------
@@ -109,13 +121,18 @@ def assumptions(
     values = _values(cfg, rules, obst, people_per_household, coverage)
     sources = _sources(cfg, rules, values, coverage)
     if cfg.hubs:  # automatic siting not used
-        sources = {k: v for k, v in sources.items() if not k.startswith("auto_hub_")}
+        sources = {
+            k: v
+            for k, v in sources.items()
+            if not k.startswith("auto_hub_") and k != "max_auto_hubs"
+        }
     else:
         values["auto_hub_spacing_m"] = spacing
+        values["max_auto_hubs"] = hub_count
         for k in AUTO_HUB_KEYS:
             v = getattr(cfg, k)
             values[k] = list(v) if isinstance(v, list) else v
-        for k in ("auto_hub_spacing_m", *AUTO_HUB_KEYS):
+        for k in ("auto_hub_spacing_m", "max_auto_hubs", *AUTO_HUB_KEYS):
             if _configured(cfg, k):
                 sources[k] = "city config drones." + k
     sources["obstacles_default_height"] = (
@@ -150,6 +167,7 @@ def _values(
         "obstacle_default_height_m": {**DEFAULT_OBSTACLE_HEIGHT_M, **(cfg.obstacle_heights or {})},
         "mast_radius_m": cfg.mast_radius_m,
         "risk_scale_ppl_km2": cfg.risk_scale_ppl_km2,
+        "hub_links": cfg.hub_links,
         "ua_class": cfg.ua_class,
         "igrc_table": "SORA 2.5 Table 2",
         "altitude_cap_m": rules.preset.altitude_cap.value_m,
@@ -178,7 +196,7 @@ def _sources(
     ):
         if getattr(cfg, k):
             sources[key] = f"city config drones.{k} over " + sources[key]
-    for k in ("mast_radius_m", "risk_scale_ppl_km2"):
+    for k in ("mast_radius_m", "risk_scale_ppl_km2", "hub_links"):
         if _configured(cfg, k):
             sources[k] = "city config drones." + k
     sources["altitude_cap_m"] = rules.preset.altitude_cap.source

@@ -340,11 +340,12 @@ def astar_routes(
     weights: list[float],
     threads: int | None = None,
     progress: bool = False,
+    pairs: list[tuple[int, int]] | None = None,
 ) -> tuple[dict[float, Routes], Certificate]:
-    """Routes between all hub pairs at each risk weight, one A* search per hub and weight.
+    """Routes between hub pairs at each risk weight, one A* search per hub and weight.
 
-    Hub ``i``'s search runs until it has reached every later hub of its component
-    (:func:`astar_paths`), so the searches towards several hubs share their cells.
+    Hub ``i``'s search runs until it has reached every later hub it is paired with in its
+    component (:func:`astar_paths`), so the searches towards several hubs share their cells.
 
     Parameters
     ----------
@@ -362,6 +363,8 @@ def astar_routes(
         not depend on it.
     progress : bool
         Show a progress bar over the searches.
+    pairs : list of (int, int), optional
+        Hub index pairs ``i < j`` to route; default every pair.
 
     Returns
     -------
@@ -371,7 +374,7 @@ def astar_routes(
     """
     hubs = np.asarray(hubs, dtype=np.int64)
     k = len(hubs)
-    tasks = _tasks(labels[hubs], weights)
+    tasks = _tasks(labels[hubs], weights, pairs)
     n = max(1, min(threads or route_threads(), len(tasks)))
     free = queue.SimpleQueue()
     for sp in [space] + [space.scratch() for _ in range(n - 1)]:
@@ -403,16 +406,18 @@ def astar_routes(
     return out, cert
 
 
-def _tasks(lab: np.ndarray, weights: list[float]) -> list[tuple[float, int, list[int]]]:
-    """Return ``(weight, hub, later hubs of its component)``, the likely longest first."""
+def _tasks(
+    lab: np.ndarray, weights: list[float], pairs: list[tuple[int, int]] | None = None
+) -> list[tuple[float, int, list[int]]]:
+    """Return ``(weight, hub, its later partners in its component)``, the likely longest first."""
     k = len(lab)
-    tasks = []
-    for w in sorted(weights, reverse=True):
-        for i in range(k):
-            js = [j for j in range(i + 1, k) if lab[i] > 0 and lab[j] == lab[i]]
-            if js:
-                tasks.append((w, i, js))
-    return tasks
+    if pairs is None:
+        pairs = [(i, j) for i in range(k) for j in range(i + 1, k)]
+    later: list[list[int]] = [[] for _ in range(k)]
+    for i, j in sorted(pairs):
+        if lab[i] > 0 and lab[j] == lab[i]:
+            later[i].append(j)
+    return [(w, i, later[i]) for w in sorted(weights, reverse=True) for i in range(k) if later[i]]
 
 
 def _no_routes(k: int) -> np.ndarray:

@@ -13,7 +13,8 @@ from planner.drones.airspace import flight_rules, restricted_airspace
 from planner.drones.assumptions import assumptions
 from planner.drones.free import route_free
 from planner.drones.grid import city_grid
-from planner.drones.hubs import auto_hub_spacing, placed_hubs, site_hubs
+from planner.drones.hubs import auto_hub_count, auto_hub_spacing, placed_hubs, site_hubs
+from planner.drones.links import PairRule
 from planner.drones.metrics import geometric_checks, metric_inputs
 from planner.drones.network import weighting
 from planner.drones.pairs import connect_hubs, corridor_table
@@ -105,6 +106,7 @@ def corridor_inputs(city: City, cfg: DroneConfig) -> CorridorInputs:
         hubs=site_hubs(city, cfg, space, people),
         metrics=metric_inputs(city, cfg, rules, space, people),
         spacing=None if cfg.hubs else auto_hub_spacing(city, cfg),
+        hub_count=None if cfg.hubs else auto_hub_count(city, cfg),
     )
 
 
@@ -170,16 +172,18 @@ def _routed(
     if air_penalty is not None:
         routing = replace(people, risk=people.risk + np.asarray(air_penalty, people.risk.dtype))
     network = (
-        route_free(hubs, routing, space.blocked, weights, cfg.budget_weights, progress)
+        route_free(
+            hubs, routing, space.blocked, weights, cfg.budget_weights, PairRule.of(cfg), progress
+        )
         if cfg.mode == "free"
         else route_streets(city, cfg, hubs, space, rules, routing, weights)
     )
-    links = connect_hubs(network, cfg.od_pairs, weights.weight, space.nofly)
+    links = connect_hubs(network, weights.weight, space.nofly)
     table = corridor_table(links, inputs.metrics, city.crs)
     checks = geometric_checks(table.corridors, space, cfg.corridor_width_m)
     trunk = trunk_network(links.paths, network.geometry, city.crs, cfg.corridor_width_m)
     placed = placed_hubs(network.hubs, network.routable, city.crs)
-    spacing = inputs.spacing
+    spacing, count = inputs.spacing, inputs.hub_count
     summary = corridor_summary(
         cfg=cfg,
         rules=rules,
@@ -191,9 +195,11 @@ def _routed(
         trunk=trunk.lines,
         messages=hubs.messages + network.messages + links.messages,
         spacing=spacing,
+        hub_count=count,
+        links={"rule": network.link_rule, "pairs": len(network.pairs)},
         coverage=people.coverage_pct,
         assumptions=assumptions(
-            cfg, rules, space.obstacles, household, people.coverage_pct, spacing
+            cfg, rules, space.obstacles, household, people.coverage_pct, spacing, count
         ),
         certificate=certificate_summary(
             network.router, network.gaps, network.routable["name"].tolist(), links.rows

@@ -25,6 +25,7 @@ from planner.drones.lattice import (
     router_method,
     select_by_budget,
 )
+from planner.drones.links import PairRule
 from planner.drones.network import Network, Weighting
 from planner.drones.risk import GroundRisk
 
@@ -83,9 +84,10 @@ def route_free(
     blocked: np.ndarray,
     weights: Weighting,
     budget_weights: list[float],
+    rule: PairRule | None = None,
     progress: bool = False,
 ) -> Network:
-    """Route every hub pair over the 8-connected lattice of free cells.
+    """Route the hub pairs of ``rule`` over the 8-connected lattice of free cells.
 
     Parameters
     ----------
@@ -99,6 +101,8 @@ def route_free(
         A fixed risk weight, or a detour budget chosen among ``budget_weights``.
     budget_weights : sequence of float
         Candidate risk weights of budget mode.
+    rule : PairRule, optional
+        Which pairs to route (default every pair).
     progress : bool
         Show a progress bar over the route searches.
 
@@ -109,9 +113,13 @@ def route_free(
     """
     nodes = hubs.routable["cell"].to_numpy(dtype=np.int64)
     transform, shape = people.grid
+    labels = ndimage.label(~np.asarray(blocked, bool))[0].ravel()
+    pairs, link_rule = (rule or PairRule()).pairs(hubs.hubs, hubs.routable, labels[nodes])
     wanted = [weights.tiebreak]
     wanted += list(budget_weights) if weights.budget is not None else [weights.weight]
-    free = free_router(people, blocked, nodes, wanted, progress=progress)
+    free = free_router(
+        people, blocked, nodes, wanted, progress=progress, pairs=pairs, labels=labels
+    )
     router = free.route
     short = router(weights.tiebreak)
     pair_w = None
@@ -139,6 +147,8 @@ def route_free(
         components=free.components,
         geometry=LatticeGeometry(transform, shape[1]),
         messages=[],
+        pairs=pairs,
+        link_rule=link_rule,
         router=free.method,
         gaps=None if free.certificate is None else free.certificate.gaps,
     )
@@ -151,6 +161,8 @@ def free_router(
     weights: list[float],
     method: str | None = None,
     progress: bool = False,
+    pairs: list[tuple[int, int]] | None = None,
+    labels: np.ndarray | None = None,
 ) -> FreeRouter:
     """Return the router of one risk weight and the graph whose components tell enclosed hubs.
 
@@ -170,6 +182,11 @@ def free_router(
         ``PLANNER_DRONE_ROUTER`` environment variable, else ``astar``.
     progress : bool
         Show a progress bar over the A* searches.
+    pairs : list of (int, int), optional
+        The A* router searches only these hub pairs ``i < j`` (default every pair); the
+        exact router's full sweeps reach every hub anyway.
+    labels : numpy.ndarray, optional
+        Connected-component label per flat cell of the free cells, when already computed.
     """
     method = router_method(method)
     res = people.grid.resolution
@@ -178,7 +195,8 @@ def free_router(
         return FreeRouter(
             lambda w: route_hubs(reweight(g_len, people.risk, w), nodes), g_len, None, "exact"
         )
-    labels = ndimage.label(~np.asarray(blocked, bool))[0].ravel()
+    if labels is None:
+        labels = ndimage.label(~np.asarray(blocked, bool))[0].ravel()
     space = SearchSpace(people.risk, blocked, res)
     done: dict[float, Routes] = {}
     cert = Certificate()
@@ -186,7 +204,7 @@ def free_router(
     def router(w: float) -> Routes:
         if w not in done:
             todo = sorted({w, *weights} - set(done))
-            routes, found = astar_routes(space, nodes, labels, todo, progress=progress)
+            routes, found = astar_routes(space, nodes, labels, todo, progress=progress, pairs=pairs)
             done.update(routes)
             cert.gaps.update(found.gaps)
             log.info("A* routing: %d pairs, gap bound %.3g", cert.pairs, cert.max_gap)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -17,7 +18,13 @@ from scipy.spatial import cKDTree
 from shapely.geometry import Point
 
 from planner._raster import Grid
-from planner.config.drones import AUTO_HUB_SPACING_CAP_M, LOGISTICS_LANDUSE, DroneConfig
+from planner.config.drones import (
+    AUTO_HUB_AREA_KM2,
+    AUTO_HUB_SPACING_CAP_M,
+    AUTO_HUBS_MIN,
+    LOGISTICS_LANDUSE,
+    DroneConfig,
+)
 from planner.drones.airspace import Airspace, zone_margin
 from planner.drones.lattice import cell_centres, xy_to_cell
 from planner.drones.risk import GroundRisk
@@ -28,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "HubSet",
+    "auto_hub_count",
     "auto_hub_spacing",
     "placed_hubs",
     "resolve_hubs",
@@ -130,11 +138,10 @@ def resolve_hubs(
     (hospitals, heliports/helipads, logistics/industrial sites) may only move out of their
     own no-fly zone (its buffer plus the margin and two cells, at most ``auto_hub_snap_m``)
     and must end within ``auto_hub_access_m`` of a street node. Then up to
-    ``max_auto_hubs`` are kept, at least
-    the spacing (:func:`auto_hub_spacing`) apart: hospitals first, then heliports, then
-    logistics sites; within each group the lowest surrounding density (mean people/km²
-    within ``auto_hub_density_radius_m`` of the placed hub, from ``density``) first, ties
-    by larger footprint.
+    :func:`auto_hub_count` are kept, at least the spacing (:func:`auto_hub_spacing`) apart:
+    hospitals first, then heliports, then logistics sites; within each group the lowest
+    surrounding density (mean people/km² within ``auto_hub_density_radius_m`` of the placed
+    hub, from ``density``) first, ties by larger footprint.
 
     Parameters
     ----------
@@ -175,16 +182,27 @@ def resolve_hubs(
     return hubs
 
 
+def auto_hub_count(city: City, cfg: DroneConfig) -> int:
+    """Return how many automatic hubs are kept at most.
+
+    ``max_auto_hubs`` when set, else ``max(AUTO_HUBS_MIN, ⌈A / AUTO_HUB_AREA_KM2⌉)`` with A
+    the area of ``city.boundary`` in km².
+    """
+    if cfg.max_auto_hubs is not None:
+        return int(cfg.max_auto_hubs)
+    return max(AUTO_HUBS_MIN, math.ceil(float(city.boundary.area) / 1e6 / AUTO_HUB_AREA_KM2))
+
+
 def auto_hub_spacing(city: City, cfg: DroneConfig) -> float:
     """Return the minimum spacing (m) between automatic hubs.
 
     ``auto_hub_spacing_m`` when set, else ``min(AUTO_HUB_SPACING_CAP_M, ½ √(A / n))`` with
-    A the area of ``city.boundary`` and n = ``max_auto_hubs``.
+    A the area of ``city.boundary`` and n = :func:`auto_hub_count`.
     """
     if cfg.auto_hub_spacing_m is not None:
         return float(cfg.auto_hub_spacing_m)
     area = float(city.boundary.area)
-    return min(AUTO_HUB_SPACING_CAP_M, 0.5 * (area / cfg.max_auto_hubs) ** 0.5)
+    return min(AUTO_HUB_SPACING_CAP_M, 0.5 * (area / auto_hub_count(city, cfg)) ** 0.5)
 
 
 def surrounding_density(
@@ -540,7 +558,7 @@ def _auto_reason(h: pd.Series, rank: int, n_src: int, radius: float, res: float)
 def _select_auto(
     city: City, cfg: DroneConfig, hubs: gpd.GeoDataFrame, res: float
 ) -> gpd.GeoDataFrame:
-    """Keep up to ``max_auto_hubs`` feasible candidates by priority, surroundings, spacing.
+    """Keep up to :func:`auto_hub_count` feasible candidates by priority, surroundings, spacing.
 
     ``res`` is the cell size: a hub moved further than that says so in its reason.
     """
@@ -559,7 +577,7 @@ def _select_auto(
     rank = hubs.groupby("source").cumcount().to_numpy() + 1
     n_src = hubs["source"].map(hubs["source"].value_counts()).to_numpy()
     xy = np.column_stack([hubs.geometry.x, hubs.geometry.y])
-    keep = _spaced(xy, auto_hub_spacing(city, cfg), cfg.max_auto_hubs)
+    keep = _spaced(xy, auto_hub_spacing(city, cfg), auto_hub_count(city, cfg))
     radius = cfg.auto_hub_density_radius_m
     reasons = [_auto_reason(hubs.iloc[i], int(rank[i]), int(n_src[i]), radius, res) for i in keep]
     hubs = hubs.iloc[keep].drop(columns="priority")

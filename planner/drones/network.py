@@ -55,6 +55,10 @@ class Network:
     components: sparse.csr_matrix  #: the graph whose components tell unreachable hubs
     geometry: PathGeometry  #: node sequences to lines
     messages: list[str]  #: hubs the router could not use
+    #: routable-hub index pairs ``i < j`` to connect (:func:`~planner.drones.links.hub_pairs`)
+    pairs: list[tuple[int, int]]
+    #: how ``pairs`` were chosen: ``all``, ``gabriel`` or ``od_pairs``
+    link_rule: str
     #: free-mode router (``astar`` or ``exact``; empty for streets mode)
     router: str = ""
     #: A* router: ``(weight, i, j)`` -> proven bound on the route's gap to the

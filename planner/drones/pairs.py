@@ -13,9 +13,8 @@ from shapely.geometry import LineString
 
 from planner.drones.metrics import MetricInputs, corridor_metrics
 from planner.drones.network import Network
-from planner.errors import ConfigError
 
-__all__ = ["CorridorTable", "Links", "connect_hubs", "corridor_table", "hub_pairs"]
+__all__ = ["CorridorTable", "Links", "connect_hubs", "corridor_table"]
 
 
 @dataclass
@@ -37,38 +36,8 @@ class CorridorTable:
     baseline: gpd.GeoDataFrame
 
 
-def hub_pairs(
-    names: list[str], od_pairs: list[tuple[str, str]] | None, known: set[str]
-) -> list[tuple[int, int]]:
-    """Return the index pairs ``i < j`` of the routable hubs to connect.
-
-    Parameters
-    ----------
-    names : list of str
-        Names of the routable hubs.
-    od_pairs : list of (str, str), optional
-        Hub-name pairs to connect; None connects all pairs.
-    known : set of str
-        Names of all hubs (feasible or not).
-
-    Raises
-    ------
-    ConfigError
-        When ``od_pairs`` names a hub that does not exist.
-    """
-    pairs = [(i, j) for i in range(len(names)) for j in range(i + 1, len(names))]
-    if od_pairs is None:
-        return pairs
-    want = {frozenset(p) for p in od_pairs}
-    unknown = {n for p in od_pairs for n in p} - known
-    if unknown:
-        raise ConfigError(f"drones.od_pairs: unknown hub name(s) {sorted(unknown)}")
-    return [(i, j) for i, j in pairs if frozenset((names[i], names[j])) in want]
-
-
 def connect_hubs(
     network: Network,
-    od_pairs: list[tuple[str, str]] | None,
     weight: float | None,
     nofly: gpd.GeoDataFrame,
 ) -> Links:
@@ -78,8 +47,6 @@ def connect_hubs(
     ----------
     network : Network
         Routes between the routable hubs.
-    od_pairs : list of (str, str), optional
-        Pairs to connect (see :func:`hub_pairs`).
     weight : float, optional
         Risk weight of the routes (None: per pair, from ``network.pair_weight``).
     nofly : geopandas.GeoDataFrame
@@ -91,12 +58,11 @@ def connect_hubs(
         The corridors and the messages of unconnected pairs.
     """
     names = network.routable["name"].tolist()
-    pairs = hub_pairs(names, od_pairs, set(network.hubs["name"]))
     _, labels = csgraph.connected_components(network.components, directed=False)
     comp_size = np.bincount(labels)
     pair_w = network.pair_weight
     links = Links([], [], [], [], [])
-    for i, j in pairs:
+    for i, j in network.pairs:
         if (i, j) not in network.routes.paths:
             size = {h: int(comp_size[labels[network.nodes[h]]]) for h in (i, j)}
             links.messages.append(_enclosed(network, i, j, min(size, key=size.get), nofly))

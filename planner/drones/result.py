@@ -104,6 +104,7 @@ class HubSummary(TypedDict):
 class AutoHubSummary(TypedDict):
     """The automatic siting settings in effect."""
 
+    max_hubs: int
     spacing_m: float
     density_radius_m: float
     building_types: list[str]
@@ -112,6 +113,13 @@ class AutoHubSummary(TypedDict):
     fallback_types: list[str]
     fallback_used: bool
     order: str
+
+
+class HubLinkSummary(TypedDict):
+    """Which hub pairs were routed: ``od_pairs``, ``all`` or the ``gabriel`` graph."""
+
+    rule: str
+    pairs: int
 
 
 class CertificateSummary(TypedDict):
@@ -160,6 +168,7 @@ class DroneSummary(TypedDict):
     trunk_length_m: float
     infeasible: list[str]
     auto_hubs: AutoHubSummary | None
+    hub_links: HubLinkSummary
     population_raster_coverage_pct: float | None
     assumptions: dict[str, dict[str, Any]]
     routing_certificate: CertificateSummary | None
@@ -181,6 +190,7 @@ class CorridorInputs:
     hubs: HubSet  #: the hubs before routing
     metrics: MetricInputs  #: what the corridors are measured against
     spacing: float | None  #: automatic hub spacing (m; None with configured hubs)
+    hub_count: int | None = None  #: most automatic hubs kept (None with configured hubs)
 
 
 @dataclass
@@ -219,6 +229,8 @@ def corridor_summary(
     coverage: float | None,
     assumptions: dict[str, dict[str, Any]],
     certificate: CertificateSummary | None = None,
+    hub_count: int | None = None,
+    links: HubLinkSummary | None = None,
 ) -> DroneSummary:
     """Return the ``drones`` section of ``summary.json``.
 
@@ -240,6 +252,10 @@ def corridor_summary(
         Automatic hub spacing (m; None with configured hubs); raster coverage (%).
     assumptions, certificate : dict
         From :func:`~planner.drones.assumptions.assumptions`; :func:`certificate_summary`.
+    hub_count : int, optional
+        Most automatic hubs kept (None with configured hubs).
+    links : HubLinkSummary, optional
+        The pair rule in effect and how many pairs it chose.
 
     Returns
     -------
@@ -279,7 +295,8 @@ def corridor_summary(
         "mean_detour_factor": float(corridors["detour_factor"].mean()) if any_corridor else None,
         "trunk_length_m": float(trunk["length_m"].sum()) if len(trunk) else 0.0,
         "infeasible": messages,
-        "auto_hubs": None if spacing is None else _auto_hubs(cfg, hubs, spacing),
+        "auto_hubs": None if spacing is None else _auto_hubs(cfg, hubs, spacing, hub_count),
+        "hub_links": links or {"rule": "all", "pairs": len(corridors)},
         "population_raster_coverage_pct": coverage,
         "assumptions": assumptions,
         "routing_certificate": certificate,
@@ -352,9 +369,12 @@ def _hub_records(hubs: gpd.GeoDataFrame) -> list[HubSummary]:
     ]
 
 
-def _auto_hubs(cfg: DroneConfig, hubs: gpd.GeoDataFrame, spacing: float) -> AutoHubSummary:
+def _auto_hubs(
+    cfg: DroneConfig, hubs: gpd.GeoDataFrame, spacing: float, count: int | None
+) -> AutoHubSummary:
     """Return the automatic siting settings, and whether the commercial fallback was used."""
     return {
+        "max_hubs": count,
         "spacing_m": round(spacing, 1),
         "density_radius_m": cfg.auto_hub_density_radius_m,
         "building_types": list(cfg.auto_hub_building_types),

@@ -23,6 +23,7 @@ from planner.drones.airspace import Airspace, FlightRules, blocking_geometries
 from planner.drones.grid import raster_values
 from planner.drones.hubs import HubSet
 from planner.drones.lattice import route_hubs
+from planner.drones.links import PairRule
 from planner.drones.metrics import sample_lines
 from planner.drones.network import Network, Weighting
 from planner.drones.risk import GroundRisk
@@ -171,6 +172,8 @@ def route_streets(
     graph, graph0 = costs[weights.weight].graph, costs[weights.tiebreak].graph
     routes = route_hubs(graph, snap.nodes)
     short = route_hubs(graph0, snap.nodes) if weights.weight > 0 else routes
+    comp = csgraph.connected_components(graph0, directed=False)[1][snap.nodes]
+    pairs, link_rule = PairRule.of(cfg).pairs(snap.hubs, snap.routable, comp)
     return Network(
         hubs=snap.hubs,
         routable=snap.routable,
@@ -183,6 +186,8 @@ def route_streets(
             streets, costs[weights.weight].edge_of, costs[weights.tiebreak].edge_of
         ),
         messages=snap.messages,
+        pairs=pairs,
+        link_rule=link_rule,
     )
 
 

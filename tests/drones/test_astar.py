@@ -158,3 +158,22 @@ def test_component_graph_matches_lattice_components():
     # same partition: a bijection between labels
     pairs = set(zip(want.tolist(), got.tolist(), strict=True))
     assert len(pairs) == len(set(want.tolist())) == len(set(got.tolist()))
+
+
+def test_astar_routes_only_the_pairs_asked_for():
+    risk, blocked = _raster(11, 80, 80, 2)
+    hubs = np.random.default_rng(11).choice(np.flatnonzero(~blocked.ravel()), 7, replace=False)
+    labels = ndimage.label(~blocked)[0].ravel()
+    weights = [1e-6, 3.0]
+    every, _ = astar_routes(SearchSpace(risk, blocked, 10.0), hubs, labels, weights, 1)
+    pairs = [(0, 3), (1, 2), (2, 6), (4, 5)]
+    some, cert = astar_routes(
+        SearchSpace(risk, blocked, 10.0), hubs, labels, weights, 2, pairs=pairs
+    )
+    for w in weights:
+        routed = set(some[w].paths)
+        assert routed == {p for p in pairs if p in every[w].paths}
+        for i, j in routed:  # the same searches, fewer targets: the same optimum
+            assert some[w].cost[i, j] == pytest.approx(every[w].cost[i, j], rel=2e-12)
+        assert all(np.isinf(some[w].cost[i, j]) for i, j in every[w].paths if (i, j) not in routed)
+    assert cert.pairs == sum(len(some[w].paths) for w in weights)

@@ -315,6 +315,8 @@ def test_config_errors(city):
         plan_corridors(city, {"colour": "red"})
     with pytest.raises(ConfigError, match=r"drones\.ua_class"):
         plan_corridors(city, {"ua_class": "7m"})
+    with pytest.raises(ConfigError, match=r"drones\.hub_links"):
+        plan_corridors(city, {"hub_links": "mesh"})
     with pytest.raises(ConfigError, match=r"drones\.hubs"):
         plan_corridors(city, {"hubs": [HUBS[0], HUBS[0]]})
     with pytest.raises(ConfigError, match=r"drones\.band"):
@@ -598,3 +600,31 @@ def test_sample_lines_is_shapelys_interpolation_bit_for_bit(paths, step):
     assert np.array_equal(x, shapely.get_x(pts), equal_nan=True)
     assert np.array_equal(y, shapely.get_y(pts), equal_nan=True)
     assert np.allclose(np.bincount(owner, weights=seg), lengths)
+
+
+@pytest.mark.parametrize("mode", ["free", "streets"])
+def test_many_hubs_get_the_gabriel_graph_not_every_pair(city, mode):
+    from planner.drones.links import gabriel_pairs
+
+    grid = [hub(f"H{i}{j}", 250 + 620 * i, 250 + 500 * j) for i in range(5) for j in range(4)]
+    base = {"preset": "usepe", "hubs": grid, "resolution_m": 25, "risk_weight": 1, "mode": mode}
+    auto = plan_corridors(city, base)
+    hubs = auto.hubs[auto.hubs["feasible"]].reset_index(drop=True)
+    assert len(hubs) > 12  # above the all-pairs limit of ``hub_links: auto``
+    s = auto.summary
+    assert s["hub_links"]["rule"] == "gabriel"
+    assert s["assumptions"]["values"]["hub_links"] == "auto"
+    xy = np.column_stack([hubs.geometry.x, hubs.geometry.y])
+    want = {frozenset((hubs["name"][i], hubs["name"][j])) for i, j in gabriel_pairs(xy)}
+    ends = zip(auto.corridors["from_hub"], auto.corridors["to_hub"], strict=True)
+    got = {frozenset(p) for p in ends}
+    assert got == want and s["hub_links"]["pairs"] == len(want)
+    assert len(want) < len(hubs) * (len(hubs) - 1) // 2
+    every = plan_corridors(city, {**base, "hub_links": "all"})
+    assert every.summary["hub_links"] == {"rule": "all", "pairs": len(every.corridors)}
+    assert len(every.corridors) == len(hubs) * (len(hubs) - 1) // 2
+    # a neighbour pair is the same corridor whichever pairs are routed beside it
+    same = every.corridors.set_index(["from_hub", "to_hub"]).loc[
+        auto.corridors.set_index(["from_hub", "to_hub"]).index
+    ]
+    assert np.allclose(same["length_m"], auto.corridors["length_m"].to_numpy())
