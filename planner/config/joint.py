@@ -59,6 +59,11 @@ SOURCES: dict[str, str] = {
     "mast_buffer_m": "300 m: mast candidates on street nodes within this distance of a corridor",
     "max_candidates": "1000 candidates at most (issue 12 benchmark size); the cheapest kinds first",
     "milp_time_limit_s": "30 s for the HiGHS certificate (optimum or lower bound)",
+    "milp_replace_pct": (
+        "1 %: the MILP's cover replaces the greedy + local search one only when at least 1 % "
+        "cheaper; a closer one would redo the radio check and re-route for a saving the "
+        "certificate's gap already reports (planner assumption)"
+    ),
     "air_penalty_weight": (
         "2.0 routing-risk units per uncovered cell: an uncovered stretch costs like flying over "
         "2 x risk_scale people/km2 (planner assumption)"
@@ -94,6 +99,7 @@ class JointConfig(BaseModel):
     mast_buffer_m: float = Field(300.0, ge=0)
     max_candidates: int = Field(1000, ge=1)
     milp_time_limit_s: float = Field(30.0, gt=0)
+    milp_replace_pct: float = Field(1.0, ge=0, lt=100)
     air_penalty_weight: float = Field(2.0, ge=0)
     max_uncovered_m: float | None = Field(None, gt=0)
     phases: int = Field(4, ge=1, le=50)

@@ -47,6 +47,7 @@ from planner.joint.select import (
     CoverInstance,
     Selection,
     cover_instance,
+    improve,
     lazy_greedy,
     select_sites,
 )
@@ -290,17 +291,16 @@ def plan_joint(
         model = cover_model_of(city, radio, costed, demands)
     with _timed(timings, cpu, "set_cover", 3):
         inst = cover_instance(model, costed.total_cost)
-        greedy = lazy_greedy(inst)
-        program = cover_program(inst, greedy.chosen, jcfg.milp_time_limit_s)
+        greedy = improve(inst, lazy_greedy(inst))
+        program = cover_program(inst, greedy.chosen, jcfg.milp_time_limit_s, jcfg.milp_replace_pct)
     run = _Downstream(city, plan, radio, costed, model, inst, corridors, drones, jcfg, band)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="planner-milp") as pool:
         # the certificate's MILP (one core, GIL released) runs beside the steps after the
         # selection, taken on the greedy's picks; they are redone if the MILP finds cheaper
         pending = pool.submit(_thread_timed, timings, cpu, "certificate", solve_program, program)
-        greedy.source = "greedy"
         after = run.steps(greedy, timings, cpu, work_dir, stop=program.beaten)
         cert = pending.result()
-    sel = better_of(inst, greedy, cert)
+    sel = better_of(inst, greedy, cert, jcfg.milp_replace_pct)
     if sel is not greedy or after is None:
         after = run.steps(sel, timings, cpu, work_dir)
     return _assemble(

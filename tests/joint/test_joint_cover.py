@@ -9,7 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from planner.joint.certify import certify_cover
-from planner.joint.select import CoverInstance, lazy_greedy, prune
+from planner.joint.select import CoverInstance, improve, lazy_greedy, prune
 
 
 def _instance(seed: int, n: int = 12, m: int = 40, target: float = 0.9) -> CoverInstance:
@@ -149,3 +149,67 @@ def test_greedy_prefix_within_one_minus_1_over_e_of_best_k_cover():
                 for s in itertools.combinations(range(a.shape[0]), k)
             )
             assert got >= (1 - 1 / math.e) * best - 1e-9
+
+
+def _two_demands(seed: int) -> CoverInstance:
+    """Two demands on one candidate set, some cells already covered (``base``)."""
+    one, two = _instance(seed, n=11, m=36), _instance(seed + 100, n=11, m=30, target=0.8)
+    base = np.random.default_rng(seed).random(36) < 0.1
+    need = 0.9 * float(one.weight[0][one.matrix[0].toarray().any(axis=0)].sum())
+    return CoverInstance(
+        matrix=[one.matrix[0], two.matrix[0]],
+        weight=[one.weight[0], two.weight[0]],
+        base=[base, two.base[0]],
+        deficit=[max(0.0, need - float(one.weight[0][base].sum())), two.deficit[0]],
+        cost=one.cost,
+    )
+
+
+def _meets(inst: CoverInstance, picks: list[int]) -> bool:
+    """Every demand's newly covered weight (outside its base) reaches its deficit."""
+    for a, w, base, need in zip(inst.matrix, inst.weight, inst.base, inst.deficit, strict=True):
+        cov = a.toarray()[picks].any(axis=0) & ~base
+        if float(w[cov].sum()) < need:
+            return False
+    return True
+
+
+def _brute_multi(inst: CoverInstance) -> float:
+    n, best = inst.cost.size, math.inf
+    for k in range(1, n + 1):
+        for s in itertools.combinations(range(n), k):
+            c = float(inst.cost[list(s)].sum())
+            if c < best and _meets(inst, list(s)):
+                best = c
+    return best
+
+
+def test_local_search_is_feasible_never_dearer_and_at_least_the_optimum():
+    gains = []
+    for seed in range(25):
+        inst = _instance(seed) if seed % 2 else _two_demands(seed)
+        sel = lazy_greedy(inst)
+        assert sel.met
+        out = improve(inst, sel)
+        g, c = float(inst.cost[sel.chosen].sum()), float(inst.cost[out.chosen].sum())
+        assert _meets(inst, out.chosen)
+        assert _brute_multi(inst) - 1e-9 <= c <= g + 1e-9
+        assert (out is sel) == (c >= g - 0.01)
+        assert out.source == ("greedy" if out is sel else "local_search")
+        gains.append(g - c)
+    assert max(gains) > 0.01  # it does find cheaper covers
+
+
+def test_local_search_escapes_the_greedy_trap():
+    # A covers all 10 cells for 10 EUR; B covers 5 for 4.9 and C the other 5 for 6: the
+    # greedy takes B (most per EUR) then C (10.9 EUR); adding A makes both redundant
+    a = np.zeros((3, 10), bool)
+    a[0] = True
+    a[1, :5] = True
+    a[2, 5:] = True
+    inst = CoverInstance(
+        [sp.csr_matrix(a)], [np.ones(10)], [np.zeros(10, bool)], [10.0], np.array([10.0, 4.9, 6.0])
+    )
+    sel = lazy_greedy(inst)
+    assert sorted(sel.chosen) == [1, 2]
+    assert improve(inst, sel).chosen == [0]
