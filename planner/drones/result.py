@@ -244,27 +244,21 @@ def corridor_summary(
         No-fly zones, blocking obstacles and the blocked mask.
     hubs, corridors, trunk : geopandas.GeoDataFrame
         Hubs as reported (:data:`HUB_COLUMNS`, city CRS), corridors, trunk lines.
-    checks : CorridorChecks
-        The geometric checks.
-    messages : list of str
-        Infeasible hubs and unconnected pairs.
+    checks, messages : CorridorChecks, list of str
+        The geometric checks; infeasible hubs and unconnected pairs.
     spacing, coverage : float, optional
         Automatic hub spacing (m; None with configured hubs); raster coverage (%).
     assumptions, certificate : dict
         From :func:`~planner.drones.assumptions.assumptions`; :func:`certificate_summary`.
-    hub_count : int, optional
-        Most automatic hubs kept (None with configured hubs).
-    links : HubLinkSummary, optional
-        The pair rule in effect and how many pairs it chose.
+    hub_count, links : int, HubLinkSummary, optional
+        Most automatic hubs kept (None with configured hubs); the pair rule and pair count.
 
     Returns
     -------
     DroneSummary
         JSON-ready values (floats rounded where reported to people).
     """
-    any_corridor = bool(len(corridors))
-    tot = float(corridors["ground_risk"].sum()) if any_corridor else 0.0
-    tot_s = float(corridors["shortest_ground_risk"].sum()) if any_corridor else 0.0
+    tot, tot_s = (_col(corridors, c, "sum") or 0.0 for c in ("ground_risk", "shortest_ground_risk"))
     return {
         "mode": cfg.mode,
         "preset": rules.preset.name,
@@ -289,10 +283,8 @@ def corridor_summary(
         "ground_risk": tot,
         "shortest_ground_risk": tot_s,
         "risk_reduction": (1 - tot / tot_s) if tot_s > 0 else 0.0,
-        "mean_detour_vs_shortest": float(corridors["detour_vs_shortest"].mean())
-        if any_corridor
-        else None,
-        "mean_detour_factor": float(corridors["detour_factor"].mean()) if any_corridor else None,
+        "mean_detour_vs_shortest": _col(corridors, "detour_vs_shortest", "mean"),
+        "mean_detour_factor": _col(corridors, "detour_factor", "mean"),
         "trunk_length_m": float(trunk["length_m"].sum()) if len(trunk) else 0.0,
         "infeasible": messages,
         "auto_hubs": None if spacing is None else _auto_hubs(cfg, hubs, spacing, hub_count),
@@ -301,6 +293,11 @@ def corridor_summary(
         "assumptions": assumptions,
         "routing_certificate": certificate,
     }
+
+
+def _col(corridors: gpd.GeoDataFrame, column: str, how: str) -> float | None:
+    """Sum or mean of a corridor column; None without corridors."""
+    return float(getattr(corridors[column], how)()) if len(corridors) else None
 
 
 def certificate_summary(
