@@ -213,3 +213,40 @@ def test_local_search_escapes_the_greedy_trap():
     sel = lazy_greedy(inst)
     assert sorted(sel.chosen) == [1, 2]
     assert improve(inst, sel).chosen == [0]
+
+
+def test_certificate_refuses_an_objective_that_is_not_the_covers_cost():
+    """HiGHS 1.16 once said "Optimal" with an objective missing a presolve-fixed site: the
+    certificate must then give no bound (oracle: the picks' own cost)."""
+    from types import SimpleNamespace
+
+    from planner.joint.certify import CoverProgram, solve_program
+
+    inst = _instance(4)
+    picks = lazy_greedy(inst).chosen
+    cost = float(inst.cost[picks].sum())
+    x = np.zeros(inst.cost.size + 5)
+    x[picks] = 1.0
+
+    class _Highs:
+        def setCallback(self, *a): ...
+        def startCallback(self, *a): ...
+        def run(self): ...
+        def getModelStatus(self): ...
+        def modelStatusToString(self, _):
+            return "Optimal"
+
+        def getInfo(self):
+            return SimpleNamespace(
+                primal_solution_status=2,
+                mip_dual_bound=cost - 1.0,
+                objective_function_value=cost - 1.0,
+            )
+
+        def getSolution(self):
+            return SimpleNamespace(col_value=list(x))
+
+    cert = solve_program(CoverProgram(inst, cost + 5.0, _Highs()))
+    assert cert.status == "inconsistent objective"
+    assert cert.lower_bound is None and not cert.is_optimum
+    assert cert.optimum_cost == round(cost, 2)  # the picks are still a valid cover
