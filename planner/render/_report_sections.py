@@ -454,11 +454,10 @@ def drone_part(
     dsec = _analysis_summary(summary, "drones", drones.summary if drones is not None else None)
     if dsec is None:
         return SectionPart(None)
-    band = dsec.get("band")
-    scalars = {
-        **dsec,
-        **({f"band_{k}": v for k, v in band.items()} if isinstance(band, Mapping) else {}),
-    }
+    scalars = dict(dsec)
+    for key in ("band", "hub_links"):  # one level of scalars, e.g. band_top_m, hub_links_rule
+        if isinstance(dsec.get(key), Mapping):
+            scalars.update({f"{key}_{k}": v for k, v in dsec[key].items()})
     sec = Section(
         tr("Drone corridors"),
         tables=[(tr("Airspace settings and totals"), _scalar_rows(scalars))],

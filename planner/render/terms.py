@@ -29,6 +29,8 @@ FIELD_LABELS = {
 TERMS = (
     mark("altitude m"),
     mark("height evaluated m"),
+    mark("hub links pairs"),
+    mark("hub links rule"),
     mark("covered m"),
     mark("radio coverage share"),
     mark("longest uncovered m"),
