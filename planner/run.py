@@ -25,6 +25,7 @@ from planner._files import (
     write_gpkg,
     write_json,
 )
+from planner._gc import frozen_heap
 from planner._i18n import use_language
 from planner._progress import steps as step_bar
 from planner._progress import timed
@@ -400,7 +401,8 @@ def _run(
         summary.update(base_summary(city))
         ctx = RunContext(config, city, tmp, summary, progress=progress)
         optional = OPTIONAL_DEFAULT if steps is None else frozenset()
-        statuses = _run_steps(ctx, steps_to_run(steps), optional)
+        with frozen_heap():  # the loaded city stays out of the GC's scans
+            statuses = _run_steps(ctx, steps_to_run(steps), optional)
         summary["seconds"] = round(time.perf_counter() - t0, 2)
         write_json(summary, tmp / "summary.json")
         log.info("run of %s finished in %.1f s", config.name, summary["seconds"])
