@@ -103,3 +103,21 @@ def test_a_subset_run_without_companions_runs_the_plan_in_order(monkeypatch, tmp
     assert [c[0] for c in calls] == ["fiber", "plan"]
     assert calls[0][1] == calls[1][1] == threading.current_thread().name
     assert res.summary["fiber_plan"] == {"ran": "plan"}
+
+
+def test_frozen_heap_freezes_for_the_block_and_always_unfreezes():
+    import gc
+
+    from planner._gc import frozen_heap
+
+    kept = [[i] for i in range(1000)]  # objects alive when the block starts
+    assert gc.get_freeze_count() == 0
+    with frozen_heap():
+        assert gc.get_freeze_count() >= len(kept)
+    assert gc.get_freeze_count() == 0
+    try:
+        with frozen_heap():
+            raise ValueError("a failing step")
+    except ValueError:
+        pass
+    assert gc.get_freeze_count() == 0
