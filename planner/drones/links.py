@@ -91,16 +91,16 @@ def hub_pairs(
     ConfigError
         When ``od_pairs`` names a hub that does not exist.
     """
+    if od_pairs is None and link_mode(links, len(names)) == "gabriel":
+        return gabriel_pairs(np.asarray(xy, dtype=float), component)
     pairs = [(i, j) for i in range(len(names)) for j in range(i + 1, len(names))]
-    if od_pairs is not None:
-        want = {frozenset(p) for p in od_pairs}
-        unknown = {n for p in od_pairs for n in p} - known
-        if unknown:
-            raise ConfigError(f"drones.od_pairs: unknown hub name(s) {sorted(unknown)}")
-        return [(i, j) for i, j in pairs if frozenset((names[i], names[j])) in want]
-    if link_mode(links, len(names)) == "all":
+    if od_pairs is None:
         return pairs
-    return gabriel_pairs(np.asarray(xy, dtype=float), component)
+    want = {frozenset(p) for p in od_pairs}
+    unknown = {n for p in od_pairs for n in p} - known
+    if unknown:
+        raise ConfigError(f"drones.od_pairs: unknown hub name(s) {sorted(unknown)}")
+    return [(i, j) for i, j in pairs if frozenset((names[i], names[j])) in want]
 
 
 def gabriel_pairs(xy: np.ndarray, component: np.ndarray | None = None) -> list[tuple[int, int]]:
