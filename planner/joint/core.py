@@ -296,7 +296,8 @@ def plan_joint(
     run = _Downstream(city, plan, radio, costed, model, inst, corridors, drones, jcfg, band)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="planner-milp") as pool:
         # the certificate's MILP (one core, GIL released) runs beside the steps after the
-        # selection, taken on the greedy's picks; they are redone if the MILP finds cheaper
+        # selection, taken on the greedy + local search picks; they are redone if the MILP
+        # finds a cover cheaper by milp_replace_pct
         pending = pool.submit(_thread_timed, timings, cpu, "certificate", solve_program, program)
         after = run.steps(greedy, timings, cpu, work_dir, stop=program.beaten)
         cert = pending.result()
