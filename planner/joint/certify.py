@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from planner.joint.select import CoverInstance, Selection
+from planner.joint.select import BETTER_BY, CoverInstance, Selection
 
 __all__ = [
     "Certificate",
@@ -24,9 +24,6 @@ __all__ = [
     "replace_below",
     "solve_program",
 ]
-
-#: EUR by which the MILP's cover must undercut the greedy's to replace it.
-BETTER_BY = 0.01
 
 #: HiGHS's sub-MIP heuristics, off: on the joint plan's covers they took 16 of 20 s before
 #: the root bound closed (2 × 2 Liechtenstein mosaic: 21 s with them, 5.6 s without, same

@@ -14,6 +14,7 @@ from planner.joint.cover import BLOCK, CoverModel, exact_covered
 from planner.joint.powers import coverage_of
 
 __all__ = [
+    "BETTER_BY",
     "Selection",
     "CoverInstance",
     "cover_instance",
@@ -22,6 +23,10 @@ __all__ = [
     "prune",
     "select_sites",
 ]
+
+
+#: EUR by which a cover must undercut another to replace it (local search, MILP).
+BETTER_BY = 0.01
 
 
 @dataclass
@@ -131,10 +136,8 @@ class _Counts:
         out = {}
         for k, m in enumerate(inst.matrix):
             if inst.deficit[k] > 0:
-                c = np.zeros(m.shape[1])
-                if picks:
-                    np.add.at(c, m[picks].indices, 1.0)
-                out[k] = c
+                cells = m[picks].indices if picks else np.zeros(0, dtype=np.int64)
+                out[k] = np.bincount(cells, minlength=m.shape[1]).astype(np.float64)
         return cls(inst, out)
 
     def shortfall(self) -> dict[int, float]:
@@ -152,7 +155,7 @@ class _Counts:
 
 
 def _pruned(inst: CoverInstance, picks: list[int], fixed: int = -1) -> list[int]:
-    """Reverse delete (as :func:`prune`) on cover counts: dearest pick first, ``fixed`` kept."""
+    """Reverse delete on cover counts: dearest pick first, ``fixed`` kept (:func:`prune`)."""
     keep, cnt = list(picks), _Counts.of(inst, picks)
     for j in sorted((j for j in picks if j != fixed), key=lambda j: -inst.cost[j]):
         cnt.add(j, -1.0)
@@ -191,7 +194,7 @@ def improve(inst: CoverInstance, start: Selection, drop: int = 2) -> Selection:
     shortfall per EUR, :func:`_repair`) and reverse-deletes (:func:`prune`); an add move
     adds one candidate and reverse-deletes the other picks, which lifts the greedy out of
     its typical trap (cheap picks early that one dearer site covers alone). The first move
-    that lowers the cost by more than 0.01 EUR is taken, until none does; the MILP then
+    that lowers the cost by more than :data:`BETTER_BY` is taken, until none does; the MILP then
     starts from the result.
 
     Returns
@@ -224,36 +227,19 @@ def _first_better(
         trial = _repair(inst, [j for j in picks if j not in gone])
         if trial is not None:
             trial = _pruned(inst, trial)
-            if float(inst.cost[trial].sum()) < best - 0.01:
+            if float(inst.cost[trial].sum()) < best - BETTER_BY:
                 return trial
-    for j in np.flatnonzero(np.isfinite(inst.cost) & (inst.cost < best - 0.01)):
+    for j in np.flatnonzero(np.isfinite(inst.cost) & (inst.cost < best - BETTER_BY)):
         if j not in picks:
             trial = _pruned(inst, [*picks, int(j)], fixed=int(j))
-            if float(inst.cost[trial].sum()) < best - 0.01:
+            if float(inst.cost[trial].sum()) < best - BETTER_BY:
                 return trial
     return None
 
 
-def _meets(inst: CoverInstance, picks: list[int]) -> bool:
-    for k, m in enumerate(inst.matrix):
-        if inst.deficit[k] <= 0:
-            continue
-        cov = inst.base[k].copy()
-        if picks:
-            cov[np.unique(m[picks].indices)] = True
-        got = float(inst.weight[k][cov].sum()) - float(inst.weight[k][inst.base[k]].sum())
-        if got < inst.deficit[k]:
-            return False
-    return True
-
-
 def prune(inst: CoverInstance, chosen: list[int], gains: list) -> tuple[list[int], list]:
     """Reverse delete: drop picks, dearest first, whose removal keeps every target met."""
-    keep = list(chosen)
-    for j in sorted(chosen, key=lambda j: -inst.cost[j]):
-        trial = [i for i in keep if i != j]
-        if _meets(inst, trial):
-            keep = trial
+    keep = _pruned(inst, chosen)
     return keep, [g for j, g in zip(chosen, gains, strict=True) if j in keep]
 
 
