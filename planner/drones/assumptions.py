@@ -8,6 +8,9 @@ from planner.config import sora
 from planner.config.buildings import SOURCES as BUILDING_SOURCES
 from planner.config.buildings import BuildingAssumptions
 from planner.config.drones import (
+    ALL_PAIRS_MAX_HUBS,
+    AUTO_HUB_AREA_KM2,
+    AUTO_HUBS_MIN,
     DEFAULT_LANDUSE_FACTORS,
     DEFAULT_OBSTACLE_HEIGHT_M,
     DEFAULT_OCCUPANCY,
@@ -46,13 +49,14 @@ ASSUMPTION_SOURCES = {
         "considerations, Mendonca et al. 2022)"
     ),
     "max_auto_hubs": (
-        "planner assumption: max(10, one hub per 25 km² of city area): every point within "
-        "~3.5 km of a hub, the 3 km delivery circle of urban drone-delivery stations "
-        "(Meituan; not checked against a primary source)"
+        f"planner assumption: max({AUTO_HUBS_MIN}, one hub per {AUTO_HUB_AREA_KM2:g} km² of "
+        "city area): every point within ~3.5 km of a hub, the 3 km delivery circle of urban "
+        "drone-delivery stations (Meituan; not checked against a primary source)"
     ),
     "hub_links": (
-        "planner assumption: every pair of up to 12 hubs, else the Gabriel graph (each hub "
-        "to its neighbours; Gabriel & Sokal 1969): a route network, not n² city-wide routes"
+        f"planner assumption: every pair of up to {ALL_PAIRS_MAX_HUBS} hubs, else the Gabriel "
+        "graph (each hub to its neighbours; Gabriel & Sokal 1969): a route network, not n² "
+        "city-wide routes"
     ),
     "auto_hub_density_radius_m": (
         "planner assumption: 300 m of climb-out/approach near a hub that no routing avoids "
