@@ -13,6 +13,11 @@ are printed from everything in it:
   faster); the load is left out (cold for ``li``, cached load + tiling for a mosaic);
 * the issue's targets, met or missed.
 
+``--repeat K`` runs the cases K times, interleaved (li, 2x2, 3x3, li, ...); the tables then
+take each step's least time over the repeats (the ``timeit`` convention: the least is the
+run least disturbed by the rest of the machine) and the growth table shows each step's CPU
+spread (largest over least). A repeat is saved as ``<case>#<k>``.
+
 Run: ``PYTHONPATH=. nice -n 10 python benchmarks/bench_city_run.py --cases li,2x2``, then
 ``flock /work/bigmem.lock nice -n 10 python benchmarks/bench_city_run.py --cases 3x3``.
 ``--steps layers,fiber,plan,maps`` runs a subset (7x4); ``--profile PATH`` writes each case's
@@ -123,6 +128,44 @@ def child(
     }
 
 
+def best_of(runs: list[dict]) -> dict:
+    """One row from repeated runs of a case: per step the least wall and CPU time.
+
+    The least of repeated timings is the estimate least disturbed by the rest of the machine
+    (the ``timeit`` convention); ``spread`` is each step's largest CPU time over its least.
+    """
+    if len(runs) == 1:
+        return runs[0]
+    steps = {}
+    for step in runs[0]["steps"]:
+        rows = [r["steps"][step] for r in runs if step in r["steps"]]
+        cpu = [x["cpu"] for x in rows]
+        steps[step] = {
+            "wall": min(x["wall"] for x in rows),
+            "cpu": min(cpu),
+            "rss_gb": max(x["rss_gb"] for x in rows),
+            "spread": max(cpu) / min(cpu) if min(cpu) > 0 else 1.0,
+        }
+    return {
+        **runs[0],
+        "steps": steps,
+        "total_wall": min(r["total_wall"] for r in runs),
+        "total_cpu": min(r.get("total_cpu", 0.0) for r in runs),
+        "peak_gb": max(r["peak_gb"] for r in runs),
+        "repeats": len(runs),
+        "loadavg": [x for r in runs for x in r["loadavg"]],
+    }
+
+
+def combined(results: list[dict]) -> list[dict]:
+    """The runs grouped by case, subset and order, each group as :func:`best_of`."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in results:
+        key = (r["case"], tuple(r["subset"] or ()), bool(r.get("in_order")))
+        groups.setdefault(key, []).append(r)
+    return [best_of(g) for g in groups.values()]
+
+
 def growth_rows(results: list[dict]) -> list[str]:
     """Markdown rows: per step and consecutive pair, time ratio over the n log n ratios."""
 
@@ -140,9 +183,11 @@ def growth_rows(results: list[dict]) -> list[str]:
                 r = tb / ta if ta > 0 else float("inf")
                 over = [n for n, q in (("premises", rp), ("area", ra)) if r > q]
                 flag = f"**faster than n log n in {' and '.join(over)}**" if over else "ok"
+                spread = max(x["steps"][step].get("spread", 1.0) for x in (a, b))
                 out.append(
                     f"| {a['case']} -> {b['case']} | {step} | {ta:.1f} -> {tb:.1f} | {r:.2f} "
-                    f"| {rp:.2f} | {ra:.2f} | {r / rp:.2f} | {r / ra:.2f} | {flag} |"
+                    f"| {rp:.2f} | {ra:.2f} | {r / rp:.2f} | {r / ra:.2f} | {spread:.2f} "
+                    f"| {flag} |"
                 )
     return out
 
@@ -170,7 +215,8 @@ def targets(results: dict[str, dict]) -> list[str]:
 
 
 def print_tables(results: list[dict]) -> None:
-    """Print the per-step, growth and target tables."""
+    """Print the per-step, growth and target tables (repeated runs as :func:`best_of`)."""
+    results = combined(results)
     print("| case | premises | km² | step | wall s | CPU s | RSS after GB |")
     print("|---|---|---|---|---|---|---|")
     for r in results:
@@ -187,18 +233,24 @@ def print_tables(results: list[dict]) -> None:
         print(
             f"| {r['case']} | | | **total** | {r['total_wall']:.1f} "
             f"| {r.get('total_cpu', 0.0):.1f} | peak {r['peak_gb']:.2f} "
-            f"(load avg {la}) |"
+            f"(best of {r.get('repeats', 1)}; load avg {la}) |"
         )
     print()
     print(
         "| cases | step | CPU s | time ratio | n log n ratio (premises) | (area cells) "
-        "| ratio / premises | ratio / area | verdict |"
+        "| ratio / premises | ratio / area | CPU spread over repeats | verdict |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for subset in sorted({tuple(r["subset"] or ()) for r in results}):
-        same = [r for r in results if tuple(r["subset"] or ()) == subset and not r.get("in_order")]
-        for line in growth_rows(same):
-            print(line.replace("| ", f"| {','.join(subset) or 'all steps'}: ", 1))
+        for in_order in (False, True):
+            same = [
+                r
+                for r in results
+                if tuple(r["subset"] or ()) == subset and bool(r.get("in_order")) == in_order
+            ]
+            label = (",".join(subset) or "all steps") + (" in order" if in_order else "")
+            for line in growth_rows(same):
+                print(line.replace("| ", f"| {label}: ", 1))
     rows = order_rows(results)
     if rows:
         print()
@@ -211,7 +263,7 @@ def print_tables(results: list[dict]) -> None:
     print()
     print("| target | measured | limit | |")
     print("|---|---|---|---|")
-    for line in targets({r["case"]: r for r in results if not r.get("in_order")}):
+    for line in targets({r["case"]: r for r in combined(results) if not r.get("in_order")}):
         print(line)
 
 
@@ -254,6 +306,12 @@ def main() -> None:
     parser.add_argument("--results", default=str(RESULTS), help="JSON file of all cases")
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--table-only", action="store_true")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run the cases this many times, interleaved; the tables take each step's least",
+    )
     parser.add_argument("--out", default=None, help="keep each case's outputs in PATH/<case>")
     parser.add_argument("--profile", default=None, help="write cProfile stats to PATH.<case>")
     parser.add_argument(
@@ -279,13 +337,15 @@ def main() -> None:
     if not args.table_only:
         if not PBF.is_file():
             sys.exit(f"{PBF} not found: the shared extracts are needed")
-        for case in args.cases.split(","):
-            for in_order in (True, False) if args.in_order else (False,):
-                row = run_case(args, case, steps, in_order)
-                if row is not None:
-                    key = case if not steps else f"{case}:{args.steps}"
-                    saved[key + (":in-order" if in_order else "")] = row
-                    path.write_text(json.dumps(saved, indent=1))
+        for rep in range(args.repeat):
+            for case in args.cases.split(","):
+                for in_order in (True, False) if args.in_order else (False,):
+                    row = run_case(args, case, steps, in_order)
+                    if row is not None:
+                        key = case if not steps else f"{case}:{args.steps}"
+                        key += (":in-order" if in_order else "") + (f"#{rep}" if rep else "")
+                        saved[key] = row
+                        path.write_text(json.dumps(saved, indent=1))
     order = sorted(saved.values(), key=lambda r: (r["subset"] is not None, r["area_km2"]))
     print_tables(order)
 

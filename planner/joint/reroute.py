@@ -27,6 +27,7 @@ __all__ = [
     "penalty_level",
     "reroute_config",
     "reroute_corridors",
+    "uncovered_air",
 ]
 
 #: Factor the air-penalty weight is raised by, at most twice, while the re-routed corridors
@@ -81,12 +82,14 @@ def penalty_level(radio: RadioCoverage, corridors: gpd.GeoDataFrame) -> int:
     return corridor_level(radio.heights_m, corridors, default)
 
 
-def air_penalty(
-    radio: RadioCoverage, city, dcfg: DroneConfig, weight: float, level: int | None = None
+def uncovered_air(
+    radio: RadioCoverage, city, dcfg: DroneConfig, level: int | None = None
 ) -> np.ndarray:
-    """``weight`` where the air at height level ``level`` is not covered, on the drone grid.
+    """Return True on the drone grid's cells whose air at level ``level`` is not covered.
 
-    ``level`` defaults to the top radio height (the corridors' default altitude).
+    ``level`` defaults to the top radio height (the corridors' default altitude). Both grids
+    are north-up, so each cell centre's radio row depends on its row alone and its radio
+    column on its column alone: two 1-D lookups instead of one per cell.
     """
     grid = city_grid(city, dcfg.resolution_m)
     lvl = len(radio.heights_m) - 1 if level is None else int(level)
@@ -94,10 +97,21 @@ def air_penalty(
     t = grid.transform
     x = t.c + t.a * (np.arange(cols) + 0.5)
     y = t.f + t.e * (np.arange(rows) + 0.5)
-    xx, yy = np.meshgrid(x, y)
-    idx, inside = cell_lookup(radio.transform, radio.covered.shape[1:], xx.ravel(), yy.ravel())
-    ok = radio.covered[lvl].ravel()[idx] & inside
-    return (np.float32(weight) * (~ok)).reshape(grid.shape).astype(np.float32)
+    shape = radio.covered.shape[1:]
+    col, in_col = cell_lookup(radio.transform, (1, shape[1]), x, np.full(cols, radio.transform.f))
+    row, in_row = cell_lookup(radio.transform, (shape[0], 1), np.full(rows, radio.transform.c), y)
+    ok = radio.covered[lvl][np.ix_(row, col)] & in_row[:, None] & in_col[None, :]
+    return ~ok
+
+
+def air_penalty(
+    radio: RadioCoverage, city, dcfg: DroneConfig, weight: float, level: int | None = None
+) -> np.ndarray:
+    """``weight`` where the air at height level ``level`` is not covered, on the drone grid.
+
+    ``level`` defaults to the top radio height (the corridors' default altitude).
+    """
+    return np.float32(weight) * uncovered_air(radio, city, dcfg, level)
 
 
 def reroute_config(dcfg: DroneConfig, corridors: gpd.GeoDataFrame) -> DroneConfig:
@@ -147,8 +161,9 @@ def reroute_corridors(
     """
     weight, level = jcfg.air_penalty_weight, penalty_level(radio, original.corridors)
     cfg = reroute_config(original.inputs.config, original.corridors)
+    uncovered = uncovered_air(radio, city, cfg, level)
     for attempt in range(1, 4):
-        pen = air_penalty(radio, city, cfg, weight, level)
+        pen = np.float32(weight) * uncovered
         res = drones.reroute_corridors(city, original, pen, budget_weights=cfg.budget_weights)
         table, net = corridor_cover(radio, res.corridors)
         over = _over(table, jcfg.max_uncovered_m)

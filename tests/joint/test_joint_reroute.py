@@ -31,6 +31,25 @@ def test_penalty_is_uncovered_air_at_the_evaluated_height(joint, planned_city):
     covered = bool(after.covered[level, row, col])
     assert pen[r, c] == (0.0 if covered else 3.0)
     assert set(np.unique(pen)) <= {0.0, 3.0}
+    # every cell: each centre's own 2-D lookup (no separable shortcut), off-grid = uncovered
+    xs = grid.transform.c + grid.transform.a * (np.arange(grid.shape[1]) + 0.5)
+    ys = grid.transform.f + grid.transform.e * (np.arange(grid.shape[0]) + 0.5)
+    xx, yy = np.meshgrid(xs, ys)
+    cols = np.floor((xx - t.c) / t.a).astype(int)
+    rows = np.floor((yy - t.f) / t.e).astype(int)
+    inside = (rows >= 0) & (rows < t_rows(after)) & (cols >= 0) & (cols < t_cols(after))
+    cov = np.zeros(grid.shape, bool)
+    cov[inside] = after.covered[level][rows[inside], cols[inside]]
+    np.testing.assert_array_equal(pen, np.where(cov, 0.0, 3.0).astype(np.float32))
+    assert pen.dtype == np.float32
+
+
+def t_rows(radio) -> int:
+    return radio.covered.shape[1]
+
+
+def t_cols(radio) -> int:
+    return radio.covered.shape[2]
 
 
 def test_rerouting_never_lowers_coverage_and_avoids_nofly(joint, planned_city):
@@ -100,7 +119,7 @@ def test_weight_escalates_while_worse_or_a_stretch_is_too_long(monkeypatch):
 
     monkeypatch.setattr(reroute, "penalty_level", lambda radio, c: 0)
     monkeypatch.setattr(reroute, "reroute_config", lambda dcfg, c: DroneConfig())
-    monkeypatch.setattr(reroute, "air_penalty", lambda radio, city, cfg, w, lvl: w)
+    monkeypatch.setattr(reroute, "uncovered_air", lambda radio, city, cfg, lvl: 1.0)
     monkeypatch.setattr(reroute.drones, "reroute_corridors", route)
     monkeypatch.setattr(reroute, "corridor_cover", cover)
 
