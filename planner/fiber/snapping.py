@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import geopandas as gpd
 import networkx as nx
 import numpy as np
 import pandas as pd
@@ -190,6 +191,7 @@ def snap_points(edges: StreetEdges, points: np.ndarray, max_distance: float | No
     dist = np.full(n, np.nan)
     valid = ~(shapely.is_missing(points) | shapely.is_empty(points))
     idx = np.flatnonzero(valid)
+    idx = idx[_curve_order(points[idx])]  # neighbours query in turn: the tree stays in cache
     if len(idx):
         pairs, d = edges.tree.query_nearest(
             points[idx], max_distance=max_distance, return_distance=True, all_matches=True
@@ -205,6 +207,21 @@ def snap_points(edges: StreetEdges, points: np.ndarray, max_distance: float | No
         offset[src] = shapely.line_locate_point(edges.geometry[edge[src]], points[src])
         offset[src] = np.clip(offset[src], 0.0, edges.length[edge[src]])
     return Snap(edge=edge, offset=offset, distance=dist, ok=edge >= 0)
+
+
+def _curve_order(points: np.ndarray) -> np.ndarray:
+    """Order of ``points`` along a Hilbert curve over their bounds (stable for equal keys).
+
+    Each point's snap does not depend on the order points are queried in; querying
+    neighbours one after the other only keeps the tree's nodes in the cache.
+    """
+    if len(points) < 2:
+        return np.arange(len(points))
+    xy = shapely.get_coordinates(points)
+    codes = gpd.GeoSeries(shapely.points(xy)).hilbert_distance(
+        total_bounds=(*xy.min(axis=0), *xy.max(axis=0))
+    )
+    return np.argsort(codes.to_numpy(), kind="stable")
 
 
 def snap_point_geometry(edges: StreetEdges, snap: Snap) -> np.ndarray:
