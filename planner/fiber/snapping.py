@@ -210,17 +210,14 @@ def snap_points(edges: StreetEdges, points: np.ndarray, max_distance: float | No
 
 
 def _curve_order(points: np.ndarray) -> np.ndarray:
-    """Order of ``points`` along a Hilbert curve over their bounds (stable for equal keys).
+    """Order of ``points`` along a Hilbert curve over their total bounds.
 
     Each point's snap does not depend on the order points are queried in; querying
     neighbours one after the other only keeps the tree's nodes in the cache.
     """
     if len(points) < 2:
         return np.arange(len(points))
-    xy = shapely.get_coordinates(points)
-    codes = gpd.GeoSeries(shapely.points(xy)).hilbert_distance(
-        total_bounds=(*xy.min(axis=0), *xy.max(axis=0))
-    )
+    codes = gpd.GeoSeries(points).hilbert_distance()
     return np.argsort(codes.to_numpy(), kind="stable")
 
 

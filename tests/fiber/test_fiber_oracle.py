@@ -74,6 +74,29 @@ def test_snap_is_nearest_edge():
     np.testing.assert_allclose(shapely.distance(on, pts), brute, atol=1e-6)
 
 
+def test_snap_in_any_order_is_each_points_own_snap():
+    """Points, empty and missing geometries in one call, shuffled: each gets the snap it
+    gets alone (the query order is internal) and its nearest edge by brute force."""
+    c = city("helsinki")
+    edges = street_edges(c.graph)
+    pts = shapely.point_on_surface(c.buildings.geometry.to_numpy()[:60])
+    geoms = np.concatenate([pts, [None, shapely.Point()]]).astype(object)
+    geoms = geoms[np.random.default_rng(3).permutation(len(geoms))]
+    snap = snap_points(edges, geoms, max_distance=40.0)
+    for i, g in enumerate(geoms):
+        one = snap_points(edges, np.array([g], dtype=object), max_distance=40.0)
+        assert (snap.edge[i], snap.ok[i]) == (one.edge[0], one.ok[0])
+        np.testing.assert_equal(
+            [snap.distance[i], snap.offset[i]], [one.distance[0], one.offset[0]]
+        )
+        if g is not None and not g.is_empty:
+            brute = shapely.distance(edges.geometry, g).min()
+            assert snap.ok[i] == (brute <= 40.0)
+            if snap.ok[i]:
+                assert abs(snap.distance[i] - brute) < 1e-6
+    assert 0 < snap.ok.sum() < len(geoms)  # some beyond 40 m, and the two empty ones
+
+
 @pytest.mark.shared
 @pytest.mark.skipif(not SHARED.is_dir(), reason="shared OSM extracts not present")
 def test_network_distance_matches_networkx_liechtenstein():
