@@ -67,10 +67,11 @@ def write_cog(
 ) -> Path:
     """Write a cloud-optimised GeoTIFF atomically (temporary file, then rename).
 
-    The grid goes to GDAL's COG driver (DEFLATE, overviews, compressed in
-    :func:`planner._threads.usable_threads` threads) from an uncompressed source: a MEM
-    dataset, or for stacks above :data:`MEM_SOURCE_BYTES` a temporary plain GeoTIFF. The
-    file is the one a compressed source gives (the same bytes), only written faster.
+    The grid goes to GDAL's COG driver (DEFLATE with the predictor of its data type,
+    overviews, compressed in :func:`planner._threads.usable_threads` threads) from an
+    uncompressed source: a MEM dataset, or for stacks above :data:`MEM_SOURCE_BYTES` a
+    temporary plain GeoTIFF. The file is the one a compressed source gives (the same
+    bytes), only written faster.
 
     Parameters
     ----------
@@ -118,7 +119,14 @@ def _to_cog(src, tmp: Path) -> bool:
     from rasterio.shutil import copy as rio_copy
 
     try:
-        rio_copy(src, tmp, driver="COG", compress="DEFLATE", num_threads=str(usable_threads()))
+        rio_copy(
+            src,
+            tmp,
+            driver="COG",
+            compress="DEFLATE",
+            predictor="YES",  # horizontal differencing: 2 for integers, 3 for floats
+            num_threads=str(usable_threads()),
+        )
     except Exception:  # no COG driver (GDAL < 3.1)
         return False
     return True

@@ -90,6 +90,15 @@ def test_cog_from_memory_and_from_a_plain_file_are_the_same_cog(tmp_path, monkey
         assert src.compression.name.lower() == "deflate" and src.profile["tiled"]
         assert src.overviews(1) and src.descriptions == ("a", "b")
         assert np.array_equal(src.read(), bands, equal_nan=True)
+        assert src.tags(ns="IMAGE_STRUCTURE").get("PREDICTOR") == "3"  # floating point
+
+
+def test_cog_predictor_follows_the_data_type(tmp_path):
+    transform = Grid.covering((0.0, 0.0, 600.0, 500.0), 10.0).transform
+    ints = (np.arange(50 * 60) % 7).astype("int8").reshape(50, 60)
+    with rasterio.open(write_cog(tmp_path / "i.tif", ints, transform, "EPSG:3067")) as src:
+        assert src.tags(ns="IMAGE_STRUCTURE").get("PREDICTOR") == "2"  # horizontal
+        assert np.array_equal(src.read(1), ints)
 
 
 def test_timed_records_seconds():

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 from affine import Affine
-from scipy import ndimage, sparse
+from scipy import ndimage
 from shapely.geometry import LineString
 
 from planner.drones.astar import Certificate, SearchSpace, astar_routes
@@ -17,7 +17,7 @@ from planner.drones.hubs import HubSet
 from planner.drones.lattice import (
     Routes,
     cell_centres,
-    component_graph,
+    component_sizes,
     lattice_lengths,
     path_measures,
     reweight,
@@ -49,7 +49,6 @@ class FreeRouter:
     """A free-mode router and what it tells besides routes."""
 
     route: Router  #: all hub pairs at one risk weight
-    components: sparse.csr_matrix  #: graph whose components tell enclosed hubs
     certificate: Certificate | None  #: optimality bounds of the A* router (None: exact)
     method: str = "astar"  #: the router in effect
 
@@ -144,7 +143,7 @@ def route_free(
         routes=routes,
         shortest=short,
         pair_weight=pair_w,
-        components=free.components,
+        component_size=component_sizes(labels, nodes),
         geometry=LatticeGeometry(transform, shape[1]),
         messages=[],
         pairs=pairs,
@@ -164,7 +163,7 @@ def free_router(
     pairs: list[tuple[int, int]] | None = None,
     labels: np.ndarray | None = None,
 ) -> FreeRouter:
-    """Return the router of one risk weight and the graph whose components tell enclosed hubs.
+    """Return the router of one risk weight (its certificate and method with it).
 
     Parameters
     ----------
@@ -193,7 +192,7 @@ def free_router(
     if method == "exact":
         g_len = lattice_lengths(people.grid.shape, blocked, res)
         return FreeRouter(
-            lambda w: route_hubs(reweight(g_len, people.risk, w), nodes), g_len, None, "exact"
+            lambda w: route_hubs(reweight(g_len, people.risk, w), nodes), None, "exact"
         )
     if labels is None:
         labels = ndimage.label(~np.asarray(blocked, bool))[0].ravel()
@@ -210,7 +209,7 @@ def free_router(
             log.info("A* routing: %d pairs, gap bound %.3g", cert.pairs, cert.max_gap)
         return done[w]
 
-    return FreeRouter(router, component_graph(labels), cert)
+    return FreeRouter(router, cert)
 
 
 def budget_routes(

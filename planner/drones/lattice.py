@@ -18,7 +18,7 @@ __all__ = [
     "router_method",
     "Routes",
     "cell_centres",
-    "component_graph",
+    "component_sizes",
     "extract_paths",
     "lattice_graph",
     "lattice_lengths",
@@ -361,15 +361,13 @@ def select_by_budget(
     return pick(hi)[0], hi
 
 
-def component_graph(labels: np.ndarray) -> sparse.csr_matrix:
-    """Return a star graph with the fine lattice's connected components (one edge per free cell).
+def component_sizes(labels: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """Return the number of lattice cells in the connected component of each of ``cells``.
 
     The 8-connected lattice without corner cutting has the 4-connected components of the
-    free cells (``labels``, 0 for blocked, e.g. from ``scipy.ndimage.label``); each free cell
-    links to the first cell of its component.
+    free cells (``labels``, 0 for blocked, e.g. from ``scipy.ndimage.label``); a blocked
+    cell is a component of its own (size 1).
     """
-    n = labels.size
-    free = np.flatnonzero(labels > 0)
-    _, first = np.unique(labels[free], return_index=True)
-    root = free[first][labels[free] - 1]
-    return sparse.csr_matrix((np.ones(free.size), (free, root)), shape=(n, n))
+    lab = np.asarray(labels).ravel()[np.asarray(cells, dtype=np.int64)]
+    counts = np.bincount(np.asarray(labels).ravel())
+    return np.where(lab > 0, counts[lab], 1).astype(np.int64)

@@ -7,7 +7,6 @@ from typing import Protocol
 
 import geopandas as gpd
 import numpy as np
-from scipy import sparse
 from shapely.geometry import LineString
 
 from planner.config.drones import DEFAULT_RISK_WEIGHT, SHORTEST_TIEBREAK, DroneConfig
@@ -52,7 +51,9 @@ class Network:
     routes: Routes  #: risk-aware routes between routable hubs
     shortest: Routes  #: shortest feasible routes (tie-break weight)
     pair_weight: dict[tuple[int, int], float] | None  #: risk weight per pair (budget mode)
-    components: sparse.csr_matrix  #: the graph whose components tell unreachable hubs
+    #: size (lattice cells or street nodes) of each routable hub's connected component: the
+    #: smaller side of an unrouted pair is the enclosed hub
+    component_size: np.ndarray
     geometry: PathGeometry  #: node sequences to lines
     messages: list[str]  #: hubs the router could not use
     #: routable-hub index pairs ``i < j`` to connect (:func:`~planner.drones.links.hub_pairs`)

@@ -8,7 +8,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from pyproj import CRS
-from scipy.sparse import csgraph
 from shapely.geometry import LineString
 
 from planner.drones.metrics import MetricInputs, corridor_metrics
@@ -58,13 +57,11 @@ def connect_hubs(
         The corridors and the messages of unconnected pairs.
     """
     names = network.routable["name"].tolist()
-    _, labels = csgraph.connected_components(network.components, directed=False)
-    comp_size = np.bincount(labels)
     pair_w = network.pair_weight
     links = Links([], [], [], [], [])
     for i, j in network.pairs:
         if (i, j) not in network.routes.paths:
-            size = {h: int(comp_size[labels[network.nodes[h]]]) for h in (i, j)}
+            size = {h: int(network.component_size[h]) for h in (i, j)}
             links.messages.append(_enclosed(network, i, j, min(size, key=size.get), nofly))
             continue
         seq = network.routes.paths[(i, j)]

@@ -172,8 +172,8 @@ def route_streets(
     graph, graph0 = costs[weights.weight].graph, costs[weights.tiebreak].graph
     routes = route_hubs(graph, snap.nodes)
     short = route_hubs(graph0, snap.nodes) if weights.weight > 0 else routes
-    comp = csgraph.connected_components(graph0, directed=False)[1][snap.nodes]
-    pairs, link_rule = PairRule.of(cfg).pairs(snap.hubs, snap.routable, comp)
+    label = csgraph.connected_components(graph0, directed=False)[1]
+    pairs, link_rule = PairRule.of(cfg).pairs(snap.hubs, snap.routable, label[snap.nodes])
     return Network(
         hubs=snap.hubs,
         routable=snap.routable,
@@ -181,7 +181,7 @@ def route_streets(
         routes=routes,
         shortest=short,
         pair_weight=None,
-        components=graph0,
+        component_size=np.bincount(label)[label[snap.nodes]],
         geometry=StreetGeometry(
             streets, costs[weights.weight].edge_of, costs[weights.tiebreak].edge_of
         ),

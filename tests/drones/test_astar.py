@@ -11,7 +11,7 @@ from scipy.sparse import csgraph
 
 from planner.drones.astar import INFLATION, SearchSpace, astar_pair, astar_paths, astar_routes
 from planner.drones.lattice import (
-    component_graph,
+    component_sizes,
     lattice_lengths,
     path_measures,
     reweight,
@@ -148,16 +148,20 @@ def test_astar_goes_around_a_wall_through_its_only_gap():
     assert cost == pytest.approx(exact.cost[0, 1], rel=2e-6)
 
 
-def test_component_graph_matches_lattice_components():
+def test_component_sizes_match_lattice_components():
     risk, blocked = _raster(5, 80, 80, 0)
     blocked[:, 40] = True  # split in two
+    blocked[10:13, 10:13] = True
+    blocked[11, 11] = False  # a free cell walled in: a component of one
     g = lattice_lengths(risk.shape, blocked, 1.0)
     _, want = csgraph.connected_components(g, directed=False)
     labels = ndimage.label(~blocked)[0].ravel()
-    _, got = csgraph.connected_components(component_graph(labels), directed=False)
-    # same partition: a bijection between labels
-    pairs = set(zip(want.tolist(), got.tolist(), strict=True))
-    assert len(pairs) == len(set(want.tolist())) == len(set(got.tolist()))
+    cells = np.arange(blocked.size)
+    got = component_sizes(labels, cells)
+    free = ~blocked.ravel()
+    assert np.array_equal(got[free], np.bincount(want)[want][free])
+    assert got[11 * 80 + 11] == 1 and (got[~free] == 1).all()  # blocked: a node of its own
+    assert len(np.unique(want[free])) >= 3  # both halves and the walled-in cell
 
 
 def test_astar_routes_only_the_pairs_asked_for():
