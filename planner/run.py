@@ -82,14 +82,8 @@ REQUIRES: dict[str, list[str]] = {
 #: Steps that run in a thread while the steps named with them run, and are waited for before
 #: any other step. The plan's integer programs (HiGHS) release the GIL, so beside the drone
 #: and radio steps (whose serial parts leave a core idle) the plan costs little wall time.
-#: The joint plan's routing (numba) releases it too: the maps step draws the maps that do not
-#: show the joint plan meanwhile, then waits for it (:attr:`RunContext.wait`) before the
-#: combined map. Each step keeps its own inputs and outputs, so the results are those of a
-#: run in order.
-BESIDE: dict[str, frozenset[str]] = {
-    "plan": frozenset({"drones", "radio"}),
-    "joint": frozenset({"maps"}),
-}
+#: Each step keeps its own inputs and outputs, so the results are those of a run in order.
+BESIDE: dict[str, frozenset[str]] = {"plan": frozenset({"drones", "radio"})}
 
 #: Errors that make one step fail while the others still run (the input cannot support that
 #: analysis). Any other exception is a bug and still aborts the whole run.
@@ -132,9 +126,6 @@ class RunContext:
     summary: dict
     results: AnalysisResults = field(default_factory=AnalysisResults)
     progress: bool = True
-    #: ``wait(name)``: wait for step ``name`` when it runs beside the calling step (its result
-    #: and status are then recorded); a no-op when it is not running
-    wait: Callable[[str], None] = field(default=lambda name: None, repr=False)
 
 
 @dataclass
@@ -300,11 +291,6 @@ def step_maps(ctx: RunContext) -> None:
     from planner.render.qgis import write_layer_styles, write_qgis_project
 
     r = ctx.results
-
-    def joint() -> JointPlan | None:  # the joint step may still run beside this one
-        ctx.wait("joint")
-        return r.joint
-
     maps = ctx.config.maps
     with use_basemaps(maps.basemaps, tianditu_key(maps.tianditu_key)):
         write_maps(
@@ -314,10 +300,9 @@ def step_maps(ctx: RunContext) -> None:
             plan=r.plan,
             drones=r.drones,
             radio=r.radio,
-            joint=joint,
+            joint=r.joint,
             progress=ctx.progress,
         )
-    ctx.wait("joint")  # before the workbook reads the summary (no maps: nothing waited)
     write_layer_styles(ctx.out)
     write_qgis_project(ctx.out, ctx.city.name, ctx.city.crs)
     write_workbook(ctx.out, ctx.summary, fiber=r.fiber, plan=r.plan, drones=r.drones)
@@ -437,7 +422,6 @@ def _run_steps(
     ``summary["steps"]`` as soon as it is known, so the report lists them.
     """
     book = _StepBook(ctx)
-    ctx.wait = book.wait_for
     with (
         step_bar(names, ctx.progress, ctx.config.name) as book.bar,
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="planner-step") as pool,
@@ -511,12 +495,6 @@ class _StepBook:
         if status.status != "ok":
             log.warning("step %s %s: %s", name, status.status, status.reason)
         self.bar.advance()
-
-    def wait_for(self, name: str) -> None:
-        """Wait for step ``name`` if it runs in a thread, and record its status."""
-        if name in self.pending:
-            self.bar.show(name)
-            self.finish(name, self.pending.pop(name).result())
 
     def wait_unless(self, name: str | None) -> None:
         """Wait for the threaded steps that may not run beside ``name`` (None: all)."""

@@ -1,5 +1,4 @@
-"""The run's step order: the plan runs in a thread beside the drone and radio steps, the joint
-plan beside the maps."""
+"""The run's step order: the plan runs in a thread beside the drone and radio steps."""
 
 from __future__ import annotations
 
@@ -52,80 +51,11 @@ def test_plan_runs_beside_drones_and_radio_and_the_summary_keeps_step_order(monk
     res = run.run_city(CityConfig(name="helsinki"), out_root=tmp_path, progress=False)
     assert all(s.status == "ok" for s in res.steps.values())
     threads = dict(calls)
-    assert threads["plan"] != threads["drones"] == threads["maps"]
+    assert threads["plan"] != threads["drones"] == threads["joint"]
     keys = [k for k in res.summary if k in {"fiber", "fiber_plan", "drones", "radio"}]
     assert keys == ["fiber", "fiber_plan", "drones", "radio"]
     assert list(res.summary["steps"]) == run.ALL_STEPS
     assert list(res.summary["step_seconds"]) == run.ALL_STEPS
-
-
-def test_joint_runs_beside_the_maps_which_wait_for_it(monkeypatch, tmp_path):
-    """Oracle: the fake joint step waits for an event only the fake maps step sets (so the
-    run finishes only if the two really overlap); the maps step's ``ctx.wait("joint")``
-    returns only once the joint step finished and its status is recorded; the report step
-    starts after both."""
-    import planner.run as run
-    from planner.config import CityConfig
-
-    calls: list = []
-    maps_started, joint_done = threading.Event(), threading.Event()
-    base = _fake_steps(run, calls)
-    seen: dict = {}
-
-    def joint(ctx):
-        assert maps_started.wait(30), "the joint step did not run beside the maps step"
-        base["joint"](ctx)
-        ctx.results.joint = "the joint plan"
-        joint_done.set()
-
-    def maps(ctx):
-        maps_started.set()
-        seen["before"] = ctx.results.joint
-        ctx.wait("joint")
-        seen["after"], seen["done"] = ctx.results.joint, joint_done.is_set()
-        seen["status"] = ctx.summary["steps"]["joint"]
-        ctx.wait("joint")  # again: a no-op
-        base["maps"](ctx)
-
-    def report(ctx):
-        assert joint_done.is_set()
-        base["report"](ctx)
-
-    fake = {**base, "joint": joint, "maps": maps, "report": report}
-    monkeypatch.setattr(run, "STEPS", fake)
-    res = run.run_city(CityConfig(name="helsinki"), out_root=tmp_path, progress=False)
-    assert all(s.status == "ok" for s in res.steps.values())
-    assert seen == {
-        "before": None,
-        "after": "the joint plan",
-        "done": True,
-        "status": {"status": "ok", "reason": None},
-    }
-    threads = dict(calls)
-    assert threads["joint"] != threads["maps"] == threads["report"]
-    assert list(res.summary["steps"]) == run.ALL_STEPS
-
-
-def test_a_failing_threaded_joint_is_recorded_and_the_maps_still_drawn(monkeypatch, tmp_path):
-    import planner.run as run
-    from planner.config import CityConfig
-    from planner.errors import AnalysisError
-
-    def fails(ctx):
-        raise AnalysisError("no site covers the corridors")
-
-    seen = []
-
-    def maps(ctx):
-        ctx.wait("joint")
-        seen.append(ctx.summary["steps"]["joint"])
-
-    fake = _fake_steps(run, [], {"joint": fails, "maps": maps})
-    monkeypatch.setattr(run, "STEPS", fake)
-    res = run.run_city(CityConfig(name="helsinki"), out_root=tmp_path, progress=False)
-    assert res.steps["joint"].status == "failed" and res.steps["maps"].status == "ok"
-    assert seen == [{"status": "failed", "reason": "no site covers the corridors"}]
-    assert run.SUMMARY_SECTION.get("joint", "joint") not in res.summary
 
 
 def test_a_failing_threaded_plan_is_recorded_and_joint_left_out(monkeypatch, tmp_path):

@@ -235,18 +235,11 @@ def _map_jobs(
     drones: CorridorResult | None,
     max_features: int,
     radio: RadioCoverage | None = None,
-    joint: JointPlan | Callable[[], JointPlan | None] | None = None,
+    joint: JointPlan | None = None,
 ) -> list[tuple[str, Callable[[], MapInfo]]]:
-    """Return the maps to write for the analyses given: ``(file name, builder)``, combined first.
-
-    A callable ``joint`` is called when the combined map is built.
-    """
-    joint_plan = joint if callable(joint) else lambda: joint
+    """Return the maps to write for the analyses given: ``(file name, builder)``, combined first."""
     jobs = [
-        (
-            "map.html",
-            lambda: combined_map(city, fiber, plan, drones, max_features, radio, joint_plan()),
-        )
+        ("map.html", lambda: combined_map(city, fiber, plan, drones, max_features, radio, joint))
     ]
     if fiber is not None:
         jobs.append(("map_fiber_gaps.html", lambda: fiber_gaps_map(city, fiber, max_features)))
@@ -269,7 +262,7 @@ def write_maps(
     drones: CorridorResult | None = None,
     max_features: int = MAX_FEATURES,
     radio: RadioCoverage | None = None,
-    joint: JointPlan | Callable[[], JointPlan | None] | None = None,
+    joint: JointPlan | None = None,
     progress: bool = False,
 ) -> list[Path]:
     """Write the combined map and the focused maps as self-contained HTML files.
@@ -296,11 +289,8 @@ def write_maps(
         Per-layer feature budget before grid aggregation.
     radio : RadioCoverage, optional
         Result of :func:`planner.radio.analyze_radio`.
-    joint : JointPlan or callable, optional
-        Result of :func:`planner.joint.plan_joint` (layers in the combined map), or a
-        function returning it (or None). The combined map is built last, so a run can
-        compute the joint plan while the focused maps are drawn and pass a function that
-        waits for it.
+    joint : JointPlan, optional
+        Result of :func:`planner.joint.plan_joint` (layers in the combined map).
     progress : bool
         Show a progress bar over the map files.
 
@@ -310,24 +300,21 @@ def write_maps(
         The written files, ``maps.json`` last.
     """
     out_dir = Path(out_dir)
-    paths: dict[str, Path] = {}
+    written: list[Path] = []
     meta: dict[str, dict] = {}
     jobs = _map_jobs(city, fiber, plan, drones, max_features, radio, joint)
-    order = [fname for fname, _ in jobs]
-    jobs = jobs[1:] + jobs[:1]  # the combined map last: it may wait for the joint plan
     with steps([fname for fname, _ in jobs], progress, "maps") as bar:
         for fname, build in jobs:
             m, info = build()
-            paths[fname] = save_self_contained(m, out_dir / fname)
-            info["size_mb"] = round(paths[fname].stat().st_size / 1e6, 3)
+            path = save_self_contained(m, out_dir / fname)
+            info["size_mb"] = round(path.stat().st_size / 1e6, 3)
             meta[fname] = info
+            written.append(path)
             log.info("%s: %.2f MB, %d layers", fname, info["size_mb"], len(info["layers"]))
             for layer, how in info["aggregated"].items():
                 log.info("%s: %s: %s", fname, layer, how)
             bar.advance()
     meta_path = out_dir / "maps.json"
-    meta = {fname: meta[fname] for fname in order}  # the combined map first, as listed
     meta_path.write_text(json.dumps(meta, indent=1, ensure_ascii=False), encoding="utf-8")
-    written = [paths[fname] for fname in order]
     written.append(meta_path)
     return written
