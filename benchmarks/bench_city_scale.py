@@ -158,10 +158,10 @@ def certificate_table(summary: dict) -> None:
 def compare_corridors(astar: pd.DataFrame, exact: pd.DataFrame) -> None:
     """Print the corridor costs of the two routers, pair by pair (matched by hub names).
 
-    In budget mode each pair's risk weight is chosen among several: where the two routers
-    picked the same weight the costs must agree within the A* bound; a pair can pick
-    another weight when the routers return different paths of equal cost (their length
-    and risk split differently), and its cost is then not comparable.
+    In budget mode each pair's risk weight is chosen among several, under one detour budget
+    over the routed pairs: where the two routers picked the same weight the costs must agree
+    within the A* bound. Another pick (its cost is then not comparable) means the routers
+    gave the budget different inputs.
     """
     key = ["from_hub", "to_hub"]
     both = astar.merge(exact, on=key, suffixes=("_astar", "_exact"), how="outer", indicator=True)

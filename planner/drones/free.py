@@ -37,6 +37,7 @@ __all__ = [
     "Router",
     "budget_routes",
     "free_router",
+    "only_pairs",
     "route_free",
 ]
 
@@ -182,8 +183,10 @@ def free_router(
     progress : bool
         Show a progress bar over the A* searches.
     pairs : list of (int, int), optional
-        The A* router searches only these hub pairs ``i < j`` (default every pair); the
-        exact router's full sweeps reach every hub anyway.
+        The hub pairs ``i < j`` to route (default every pair). The A* router searches only
+        these; the exact router's full sweeps reach every hub, and it keeps the routes of
+        these pairs only, as the A* router returns them (the detour budget is a mean over
+        the routed pairs).
     labels : numpy.ndarray, optional
         Connected-component label per flat cell of the free cells, when already computed.
     """
@@ -192,7 +195,9 @@ def free_router(
     if method == "exact":
         g_len = lattice_lengths(people.grid.shape, blocked, res)
         return FreeRouter(
-            lambda w: route_hubs(reweight(g_len, people.risk, w), nodes), None, "exact"
+            lambda w: only_pairs(route_hubs(reweight(g_len, people.risk, w), nodes), pairs),
+            None,
+            "exact",
         )
     if labels is None:
         labels = ndimage.label(~np.asarray(blocked, bool))[0].ravel()
@@ -210,6 +215,31 @@ def free_router(
         return done[w]
 
     return FreeRouter(router, cert)
+
+
+def only_pairs(routes: Routes, pairs: list[tuple[int, int]] | None) -> Routes:
+    """Keep the routes of ``pairs`` (None: all): the other pairs get no path and cost inf.
+
+    Parameters
+    ----------
+    routes : Routes
+        All-pairs routes (:func:`~planner.drones.lattice.route_hubs`).
+    pairs : list of (int, int), optional
+        Hub index pairs ``i < j``.
+
+    Returns
+    -------
+    Routes
+    """
+    if pairs is None:
+        return routes
+    keep = {(int(i), int(j)) for i, j in pairs}
+    cost = np.full_like(routes.cost, np.inf)
+    np.fill_diagonal(cost, 0.0)
+    for i, j in keep:
+        cost[i, j], cost[j, i] = routes.cost[i, j], routes.cost[j, i]
+    paths = {k: v for k, v in routes.paths.items() if k in keep}
+    return Routes(routes.hubs, cost, paths)
 
 
 def budget_routes(

@@ -628,3 +628,28 @@ def test_many_hubs_get_the_gabriel_graph_not_every_pair(city, mode):
         auto.corridors.set_index(["from_hub", "to_hub"]).index
     ]
     assert np.allclose(same["length_m"], auto.corridors["length_m"].to_numpy())
+
+
+@pytest.mark.parametrize(
+    "links",
+    [
+        {"od_pairs": [("West", "East"), ("North", "South")]},
+        {"od_pairs": [("West", "North"), ("East", "South"), ("West", "South")]},
+    ],
+)
+def test_exact_router_keeps_only_the_routed_pairs_in_the_detour_budget(city, monkeypatch, links):
+    """Oracle: the exact router (full sweeps, every hub reached) on the same pairs as A*.
+
+    In budget mode the detour budget is a mean over the routed pairs, so both routers must
+    pick the same risk weight for each corridor and costs within the A* bound.
+    """
+    cfg = {"preset": "usepe", "hubs": HUBS, "resolution_m": 20, "risk_weight": None, **links}
+    got = {}
+    for method in ("astar", "exact"):
+        monkeypatch.setenv("PLANNER_DRONE_ROUTER", method)
+        got[method] = plan_corridors(city, cfg).corridors.set_index(["from_hub", "to_hub"])
+    a, e = got["astar"], got["exact"]
+    assert len(a) == len(links["od_pairs"]) and sorted(a.index) == sorted(e.index)
+    e = e.loc[a.index]
+    assert (a["risk_weight"].to_numpy() == e["risk_weight"].to_numpy()).all()
+    assert np.allclose(a["cost"], e["cost"], rtol=1e-9)
