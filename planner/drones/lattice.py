@@ -368,6 +368,6 @@ def component_sizes(labels: np.ndarray, cells: np.ndarray) -> np.ndarray:
     free cells (``labels``, 0 for blocked, e.g. from ``scipy.ndimage.label``); a blocked
     cell is a component of its own (size 1).
     """
-    lab = np.asarray(labels).ravel()[np.asarray(cells, dtype=np.int64)]
-    counts = np.bincount(np.asarray(labels).ravel())
-    return np.where(lab > 0, counts[lab], 1).astype(np.int64)
+    flat = np.asarray(labels).ravel()
+    lab = flat[np.asarray(cells, dtype=np.int64)]
+    return np.where(lab > 0, np.bincount(flat)[lab], 1).astype(np.int64)
